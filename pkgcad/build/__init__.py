@@ -1,0 +1,50 @@
+"""Builders: spec + layout -> named parts. :func:`build_package` makes the whole package."""
+
+from __future__ import annotations
+
+import time
+
+from .. import layout
+from ..package import Package, Part
+from ..spec import PackageSpec
+from . import carrier, interconnect, thermal
+from .encapsulant import encapsulant
+from .shapes import BuildError
+
+__all__ = ["BuildError", "build_package"]
+
+
+def build_package(spec: PackageSpec) -> Package:
+    """Every part of the package, bottom to top, with the encapsulant last. ``spec`` must have passed
+    :func:`pkgcad.rules.check` (``load.make_spec`` does both)."""
+    t0 = time.perf_counter()
+    st = layout.stack(spec)
+    parts: list[Part] = []
+    parts += carrier.qfn_frame(spec) if spec.qfn else carrier.substrate(spec)
+    if spec.wirebond:
+        parts.append(interconnect.die_attach(spec, st))
+    else:
+        parts.append(interconnect.bumps(spec, st))
+    parts.append(interconnect.chip(spec, st))
+    if spec.wirebond:
+        parts += interconnect.wires(spec)
+    if spec.buffer_pad.enabled:
+        parts += thermal.buffer_pad(spec, st)
+    parts.append(thermal.adhesive(spec, st))
+    parts.append(thermal.heat_sink(spec, st))
+    parts.append(thermal.interface_layer(spec, st))
+    t1 = time.perf_counter()
+    # the mold holds everything between carrier and heat sink (QFN: the lead frame too); the heat sink's
+    # features below its first surface are cut by encapsulant() itself
+    outside = {"ball", "interface_layer", "heat_sink"}
+    held = [p for p in parts if p.role not in outside and (spec.qfn or p.name != "carrier")]
+    parts.append(encapsulant(spec, st, held))
+    t2 = time.perf_counter()
+    realized = {
+        "wires": sum(p.count for p in parts if p.role == "wire"),
+        "bumps": sum(p.count for p in parts if p.role == "bump"),
+        "balls": sum(p.count for p in parts if p.role == "ball"),
+        "leads": sum(p.count for p in parts if p.name == "lead"),
+        "texture_features": layout.texture_count(spec),
+    }
+    return Package(spec, parts, realized=realized, timings={"parts_s": t1 - t0, "encapsulant_s": t2 - t1})

@@ -1,0 +1,141 @@
+"""The ``pkgcad`` command line: parse, call the library, print. All lengths are millimetres."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from . import __version__
+from .build import BuildError, build_package
+from .export import QUALITIES, write_package
+from .load import describe, load_spec, resolve_template, template_paths
+from .rules import SpecError
+from .spec import MAX_BALLS, MAX_BUMPS, MAX_LEADS, MAX_TEXTURE_FEATURES, MAX_WIRES, PackageSpec
+
+app = typer.Typer(
+    help="Parametric CAD models (STEP, STL, GLB) of the exposed-heat-sink package of US 6,844,622 B2. "
+    "All lengths are millimetres.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option("--set", "-s", metavar="KEY=VALUE",
+                 help="Override a parameter, e.g. --set heat_sink.thickness=0.25 --set chip.size=[3,3] (mm). "
+                 "Repeatable."),
+]
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    err.print(f"error: {message}", markup=False)
+    return typer.Exit(code)
+
+
+def _load(template: str, sets: list[str] | None) -> PackageSpec:
+    try:
+        return load_spec(template, sets or ())
+    except SpecError as exc:
+        raise _fail(str(exc), 2) from None
+
+
+@app.command("list")
+def list_templates() -> None:
+    """The bundled templates, one line each: name, embodiment, claims it shows."""
+    for path in template_paths():
+        spec = _load(str(path), None)
+        claims = ",".join(str(c) for c in spec.meta.claims)
+        out.print(f"{spec.meta.name:<24} claims {claims:<20} {spec.meta.title}", markup=False)
+
+
+@app.command()
+def show(
+    template: Annotated[str, typer.Argument(help="Template name (see `pkgcad list`) or path to a .toml file.")],
+    sets: SetOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the resolved parameters as JSON.")] = False,
+) -> None:
+    """Every parameter of a template: name, value, unit (mm), allowed range and meaning."""
+    spec = _load(template, sets)
+    if as_json:
+        out.print(json.dumps(spec.model_dump(mode="json"), indent=2), markup=False)
+        return
+    unused = spec.unused_sections()
+    out.print(f"{spec.meta.name}: {spec.meta.title}  (lengths in mm; dimmed rows are not used here)")
+    out.print(f"{'parameter':<38} {'value':<20} {'unit':<4} {'allowed':<34} meaning", style="bold")
+    for row in describe(spec):
+        value = json.dumps(list(row.value) if isinstance(row.value, tuple) else row.value)
+        style = "dim" if row.section in unused else None
+        out.print(f"{row.key:<38} {value:<20} {row.unit:<4} {row.allowed:<34} {row.meaning}", style=style,
+                  markup=False)
+    out.print(f"hard limits: bumps <= {MAX_BUMPS}, balls <= {MAX_BALLS}, wires <= {MAX_WIRES}, "
+              f"leads <= {MAX_LEADS}, texture features <= {MAX_TEXTURE_FEATURES}", markup=False)
+
+
+@app.command()
+def build(
+    template: Annotated[str | None, typer.Argument(help="Template name or .toml path (omit with --all).")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Build every bundled template, one folder each.")] = False,
+    output: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder. Default: outputs/<name>; "
+                                                 "with --all the parent folder (default outputs/).")] = None,
+    sets: SetOpt = None,
+    quality: Annotated[str, typer.Option(help="STL/GLB tessellation: draft | normal | fine.")] = "normal",
+) -> None:
+    """Build STEP, GLB, per-part STL and manifest.json for a template (mm). Exit 2 on bad input."""
+    if quality not in QUALITIES:
+        raise _fail(f"--quality = {quality!r}: choose one of {' | '.join(QUALITIES)}", 2)
+    if all_ == (template is not None):
+        raise _fail("give a template name or path, or --all (not both)", 2)
+    if all_:
+        root = output or Path("outputs")
+        jobs = [(str(p), None) for p in template_paths()]
+    else:
+        assert template is not None
+        jobs = [(template, output)]
+    specs = []
+    for name, dest in jobs:
+        spec = _load(name, sets)
+        specs.append((spec, dest or ((root if all_ else Path("outputs")) / spec.meta.name)))
+    for spec, dest in specs:
+        _build_one(spec, dest, quality)
+
+
+def _build_one(spec: PackageSpec, dest: Path, quality: str) -> None:
+    t0 = time.perf_counter()
+    try:
+        with err.status(f"building {spec.meta.name} ...", spinner="dots"):
+            pkg = build_package(spec)
+            manifest = write_package(pkg, dest, QUALITIES[quality])
+    except BuildError as exc:
+        raise _fail(f"{spec.meta.name}: {exc}", 1) from None
+    except Exception as exc:  # an OCCT failure deep inside a builder
+        raise _fail(f"{spec.meta.name}: could not build the model: {type(exc).__name__}: {exc}", 1) from None
+    size = sum(f["bytes"] for f in manifest["files"])
+    out.print(f"{spec.meta.name}: {len(pkg.parts)} parts, {pkg.instance_count()} instances, "
+              f"{manifest['totals']['mass_g']:.4f} g -> {dest} ({size / 1e6:.1f} MB, "
+              f"{time.perf_counter() - t0:.1f} s)", markup=False)
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    out.print(f"pkgcad {__version__}")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)
+
+
+__all__ = ["app", "main", "resolve_template"]
