@@ -118,6 +118,12 @@ def _build_one(spec: PackageSpec, dest: Path, quality: str) -> None:
         raise _fail(f"{spec.meta.name}: {exc}", 1) from None
     except Exception as exc:  # an OCCT failure deep inside a builder
         raise _fail(f"{spec.meta.name}: could not build the model: {type(exc).__name__}: {exc}", 1) from None
+    for part in pkg.parts:
+        asked = part.info.get("requested")
+        if asked is not None and asked != part.count:
+            nx, ny = part.info["array"]
+            err.print(f"note: {part.role}s.count = {asked} met by the nearest array that fits: {part.count} "
+                      f"({nx} x {ny}{', peripheral' if part.info['rows'] else ''})", markup=False)
     size = sum(f["bytes"] for f in manifest["files"])
     out.print(f"{spec.meta.name}: {len(pkg.parts)} parts, {pkg.instance_count()} instances, "
               f"{manifest['totals']['mass_g']:.4f} g -> {dest} ({size / 1e6:.1f} MB, "

@@ -124,14 +124,16 @@ def fit_array(count: int, pitch: float, diameter: float, region: tuple[float, fl
                 best = cand
         most = mx * my
     else:
-        best = GridArray(1, 1, pitch, None)
+        # nearest count among arrays shaped like the region (aspect within 25 %), then the squarest
+        aspect = region[0] / region[1]
+        best, best_key = GridArray(1, 1, pitch, None), (1, count, 0)
         for nx in range(1, mx + 1):
-            ny = min(my, max(1, round(count / nx)))
-            cand = GridArray(nx, ny, pitch, None)
-            # nearest count first, then the squarest array
-            key = (abs(cand.count - count), abs(nx - ny))
-            if key < (abs(best.count - count), abs(best.nx - best.ny)):
-                best = cand
+            for ny in {min(my, max(1, count // nx)), min(my, max(1, -(-count // nx)))}:
+                cand = GridArray(nx, ny, pitch, None)
+                shaped = 0 if 0.8 <= (nx / ny) / aspect <= 1.25 else 1
+                key = (shaped, abs(cand.count - count), abs(nx - ny))
+                if key < best_key:
+                    best, best_key = cand, key
         most = mx * my
     if count > most:
         raise ValueError(f"at most {most} fit ({mx} x {my} at pitch {pitch:g})")

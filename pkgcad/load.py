@@ -171,14 +171,13 @@ def limits_text(info: FieldInfo) -> str:
         return " | ".join(str(a) for a in typing.get_args(ann))
     lo, hi = _bounds(info.metadata)
     if not (lo or hi):
-        # tuples of constrained floats (sizes): read the first item's constraints
-        args = [a for a in typing.get_args(ann) if a is not type(None)]
-        for a in args:
-            inner = typing.get_args(a)
-            if inner and typing.get_origin(a) is tuple:
-                lo, hi = _bounds(getattr(inner[0], "__metadata__", ()))
-                if lo or hi:
-                    return f"each {lo or '(-inf'}, {hi or 'inf)'}"
+        # tuples of constrained floats (sizes), maybe optional: read the first item's constraints
+        tuples = [ann] if typing.get_origin(ann) is tuple else [a for a in typing.get_args(ann)
+                                                               if typing.get_origin(a) is tuple]
+        for tup in tuples:
+            lo, hi = _bounds(getattr(typing.get_args(tup)[0], "__metadata__", ()))
+            if lo or hi:
+                return f"each {lo or '(-inf'}, {hi or 'inf)'}"
         return ""
     return f"{lo or '(-inf'}, {hi or 'inf)'}"
 
