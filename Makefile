@@ -26,6 +26,7 @@ quick: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check pkgcad tests bench
+	$(BIN)/mypy pkgcad
 
 bench: $(STAMP)
 	$(BIN)/python bench/scale.py

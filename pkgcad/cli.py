@@ -96,7 +96,7 @@ def build(
         raise _fail("give a template name or path, or --all (not both)", 2)
     if all_:
         root = output or Path("outputs")
-        jobs = [(str(p), None) for p in template_paths()]
+        jobs: list[tuple[str, Path | None]] = [(str(p), None) for p in template_paths()]
     else:
         assert template is not None
         jobs = [(template, output)]

@@ -119,6 +119,12 @@ def write_stl(mesh: trimesh.Trimesh, path: Path, label: str) -> None:
         fh.write(rec.tobytes())
 
 
+def _concatenate(meshes: list[trimesh.Trimesh]) -> trimesh.Trimesh:
+    merged = trimesh.util.concatenate(meshes)
+    assert isinstance(merged, trimesh.Trimesh)
+    return merged
+
+
 # ----------------------------------------------------------------------------------------------- GLB
 def build_scene(pkg: Package, meshes: dict[str, trimesh.Trimesh]) -> trimesh.Scene:
     """A glTF scene: one mesh per part definition, one named node per instance; millimetre coordinates
@@ -204,10 +210,10 @@ def write_package(pkg: Package, out: Path, quality: MeshQuality = QUALITIES["nor
             (tmp / "parts").mkdir()
             whole = []
             for group, parts in pkg.groups().items():
-                merged = trimesh.util.concatenate([placed_meshes(p, meshes[p.name]) for p in parts])
+                merged = _concatenate([placed_meshes(p, meshes[p.name]) for p in parts])
                 write_stl(merged, tmp / "parts" / f"{group}.stl", f"{name} {group}")
                 whole.append(merged)
-            write_stl(trimesh.util.concatenate(whole), tmp / f"{name}.stl", f"{name} (all parts)")
+            write_stl(_concatenate(whole), tmp / f"{name}.stl", f"{name} (all parts)")
             timings["stl_s"] = time.perf_counter() - t
         if "glb" in formats:
             t = time.perf_counter()

@@ -83,8 +83,8 @@ class GridArray:
         return peripheral_count(self.nx, self.ny, self.rows)
 
     def points(self) -> np.ndarray:
-        ix, iy = np.meshgrid(np.arange(self.nx), np.arange(self.ny), indexing="ij")
-        ix, iy = ix.ravel(), iy.ravel()
+        gx, gy = np.meshgrid(np.arange(self.nx), np.arange(self.ny), indexing="ij")
+        ix, iy = gx.ravel(), gy.ravel()
         if self.rows is not None:
             edge = np.minimum.reduce([ix, iy, self.nx - 1 - ix, self.ny - 1 - iy])
             keep = edge < self.rows

@@ -75,7 +75,7 @@ class Part:
         """Bounding box of all instances [mm], from the shape's own ``local`` (2, 3) bounds when given (e.g.
         its mesh's), else from OCCT's quick box (which may be a little loose around curved faces)."""
         if local is None:
-            bb = self.shape.BoundingBox(optimal=False)
+            bb = cq.BoundBox._fromTopoDS(self.shape.wrapped, optimal=False)
             local = np.array([[bb.xmin, bb.ymin, bb.zmin], [bb.xmax, bb.ymax, bb.zmax]])
         corners = np.array([[x, y, z, 1.0] for x in local[:, 0] for y in local[:, 1] for z in local[:, 2]])
         pts = np.concatenate([corners @ p.matrix().T for p in self.placements])[:, :3]
