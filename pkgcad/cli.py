@@ -12,8 +12,10 @@ import typer
 from rich.console import Console
 
 from . import __version__
-from .build import BuildError, build_package
-from .export import QUALITIES, write_package
+from .check.loader import CheckInputError
+from .check.report import DEFAULT_TOL, check_folder, print_table
+from .check.report import as_json as rows_json
+from .export_options import QUALITIES
 from .load import describe, load_spec, resolve_template, template_paths
 from .rules import SpecError
 from .spec import MAX_BALLS, MAX_BUMPS, MAX_LEADS, MAX_TEXTURE_FEATURES, MAX_WIRES, PackageSpec
@@ -88,6 +90,8 @@ def build(
                                                  "with --all the parent folder (default outputs/).")] = None,
     sets: SetOpt = None,
     quality: Annotated[str, typer.Option(help="STL/GLB tessellation: draft | normal | fine.")] = "normal",
+    check_: Annotated[bool, typer.Option("--check", help="After building, run `pkgcad check` on the output; "
+                                         "exit 1 if any claim element fails.")] = False,
 ) -> None:
     """Build STEP, GLB, per-part STL and manifest.json for a template (mm). Exit 2 on bad input."""
     if quality not in QUALITIES:
@@ -104,11 +108,47 @@ def build(
     for name, dest in jobs:
         spec = _load(name, sets)
         specs.append((spec, dest or ((root if all_ else Path("outputs")) / spec.meta.name)))
+    failed = 0
     for spec, dest in specs:
         _build_one(spec, dest, quality)
+        if check_:
+            failed += _check_one(dest, DEFAULT_TOL, as_json=False)
+    if failed:
+        raise typer.Exit(1)
+
+
+def _check_one(folder: Path, tol: float, as_json: bool) -> int:
+    """Check one output folder and print the rows; returns the number of failing elements."""
+    try:
+        rows = check_folder(folder, tol)
+    except CheckInputError as exc:
+        raise _fail(str(exc), 2) from None
+    if as_json:
+        out.print(rows_json(rows), markup=False)
+    else:
+        print_table(rows, out, title=f"pkgcad check {folder}")
+    return sum(not r.passed for r in rows)
+
+
+@app.command()
+def check(
+    folder: Annotated[Path, typer.Argument(help="A pkgcad output folder (manifest.json + parts/*.stl).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the rows as a JSON list.")] = False,
+    tol: Annotated[float, typer.Option("--tol", help="Geometric tolerance for planes and contacts, mm.")] = (
+        DEFAULT_TOL),
+) -> None:
+    """Judge every claim element on the EXPORTED files: exit 0 all pass, 1 any fails, 2 unusable input."""
+    if not tol > 0:
+        raise _fail(f"--tol = {tol}: must be a positive length in mm", 2)
+    if _check_one(folder, tol, as_json):
+        raise typer.Exit(1)
 
 
 def _build_one(spec: PackageSpec, dest: Path, quality: str) -> None:
+    # the geometry kernel loads in seconds: only the commands that build pay for it
+    from .build import BuildError, build_package
+    from .export import write_package
+
     t0 = time.perf_counter()
     try:
         with err.status(f"building {spec.meta.name} ...", spinner="dots"):

@@ -13,7 +13,6 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,24 +21,9 @@ import numpy as np
 import trimesh
 
 from . import __version__, layout
+from .export_options import QUALITIES, MeshQuality
 from .materials import material
 from .package import Package, Part
-
-
-@dataclass(frozen=True)
-class MeshQuality:
-    """Tessellation tolerances for STL and GLB: chordal deviation [mm] and angle [rad]."""
-
-    name: str
-    linear: float
-    angular: float
-
-
-QUALITIES = {
-    "draft": MeshQuality("draft", 0.02, 0.8),
-    "normal": MeshQuality("normal", 0.005, 0.5),
-    "fine": MeshQuality("fine", 0.001, 0.2),
-}
 
 
 # ------------------------------------------------------------------------------------------- staging
