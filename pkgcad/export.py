@@ -6,15 +6,16 @@ so a failure never leaves a half-written model behind.
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import cadquery as cq
 import numpy as np
@@ -48,9 +49,12 @@ def staged_dir(out: Path) -> Iterator[Path]:
 
 
 # ---------------------------------------------------------------------------------------------- STEP
-def write_step(pkg: Package, path: Path) -> None:
-    """STEP AP214 in millimetres; a repeated part is one shape definition referenced N times."""
-    pkg.assembly().export(str(path), "STEP", mode="default", unit="MM", write_pcurves=False)
+def write_step(pkg: Package, path: Path, fused: bool = False) -> None:
+    """STEP AP214 in millimetres; a repeated part is one shape definition referenced N times. ``fused``
+    writes the whole package as one solid whose faces keep their part colours (the parts only touch, so
+    the fuse glues them)."""
+    mode: Literal["default", "fused"] = "fused" if fused else "default"
+    pkg.assembly().export(str(path), "STEP", mode=mode, unit="MM", write_pcurves=False, glue=True)
     _stamp_step_header(path, pkg)
 
 
@@ -175,21 +179,34 @@ FORMATS = ("step", "stl", "glb")
 
 
 def write_package(pkg: Package, out: Path, quality: MeshQuality = QUALITIES["normal"],
-                  formats: tuple[str, ...] = FORMATS) -> dict[str, Any]:
-    """Write every requested format of ``pkg`` into ``out`` (replaced atomically). Returns the manifest."""
+                  formats: tuple[str, ...] = FORMATS, *, compress: bool = False, step_mode: str = "assembly",
+                  progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Write every requested format of ``pkg`` into ``out`` (replaced atomically). Returns the manifest.
+
+    ``compress`` also writes ``<name>.stpZ`` (gzip); ``step_mode`` "fused" writes one solid with face colours
+    instead of the instanced assembly; ``progress`` hears the stage names."""
+    say = progress or (lambda _stage: None)
     timings = dict(pkg.timings)
     with staged_dir(out) as tmp:
         name = pkg.name
         if "step" in formats:
+            say("writing STEP")
             t = time.perf_counter()
-            write_step(pkg, tmp / f"{name}.step")
+            write_step(pkg, tmp / f"{name}.step", fused=step_mode == "fused")
             timings["step_s"] = time.perf_counter() - t
+            if compress:
+                t = time.perf_counter()
+                with (tmp / f"{name}.step").open("rb") as src, gzip.open(tmp / f"{name}.stpZ", "wb", 6) as dst:
+                    shutil.copyfileobj(src, dst, 1 << 20)
+                timings["stpz_s"] = time.perf_counter() - t
         meshes: dict[str, trimesh.Trimesh] = {}
         if "stl" in formats or "glb" in formats:
+            say("tessellating")
             t = time.perf_counter()
             meshes = {p.name: shape_mesh(p.shape, quality, tmp / ".scratch.stl") for p in pkg.parts}
             timings["tessellate_s"] = time.perf_counter() - t
         if "stl" in formats:
+            say("writing STL")
             t = time.perf_counter()
             (tmp / "parts").mkdir()
             whole = []
@@ -200,10 +217,12 @@ def write_package(pkg: Package, out: Path, quality: MeshQuality = QUALITIES["nor
             write_stl(_concatenate(whole), tmp / f"{name}.stl", f"{name} (all parts)")
             timings["stl_s"] = time.perf_counter() - t
         if "glb" in formats:
+            say("writing GLB")
             t = time.perf_counter()
             (tmp / f"{name}.glb").write_bytes(build_scene(pkg, meshes).export(file_type="glb"))
             timings["glb_s"] = time.perf_counter() - t
         files = {str(p.relative_to(tmp)): p.stat().st_size for p in sorted(tmp.rglob("*")) if p.is_file()}
         data = manifest(pkg, files, timings, quality, meshes)
+        data["step_mode"] = step_mode
         (tmp / "manifest.json").write_text(json.dumps(data, indent=2) + "\n")
     return data

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from .. import layout
 from ..package import Package, Part
@@ -14,9 +15,11 @@ from .shapes import BuildError
 __all__ = ["BuildError", "build_package"]
 
 
-def build_package(spec: PackageSpec) -> Package:
+def build_package(spec: PackageSpec, progress: Callable[[str], None] | None = None) -> Package:
     """Every part of the package, bottom to top, with the encapsulant last. ``spec`` must have passed
-    :func:`pkgcad.rules.check` (``load.make_spec`` does both)."""
+    :func:`pkgcad.rules.check` (``load.make_spec`` does both). ``progress`` hears the stage names."""
+    say = progress or (lambda _stage: None)
+    say("building parts")
     t0 = time.perf_counter()
     st = layout.stack(spec)
     parts: list[Part] = []
@@ -34,6 +37,7 @@ def build_package(spec: PackageSpec) -> Package:
     parts.append(thermal.heat_sink(spec, st))
     parts.append(thermal.interface_layer(spec, st))
     t1 = time.perf_counter()
+    say("molding the encapsulant")
     # the mold holds everything between carrier and heat sink (QFN: the lead frame too); the heat sink's
     # features below its first surface are cut by encapsulant() itself
     outside = {"ball", "interface_layer", "heat_sink"}
