@@ -24,6 +24,7 @@ import trimesh
 from . import __version__, layout
 from .export_options import QUALITIES, MeshQuality
 from .materials import material
+from .meshutil import concatenate, load_mesh
 from .package import Package, Part
 
 
@@ -74,9 +75,8 @@ def shape_mesh(shape: cq.Shape, quality: MeshQuality, scratch: Path) -> trimesh.
     fresh = shape.copy()
     fresh.exportStl(str(scratch), tolerance=quality.linear, angularTolerance=quality.angular, ascii=False,
                     relative=False, parallel=True)
-    mesh = trimesh.load(str(scratch), file_type="stl", force="mesh", process=True)
+    mesh = load_mesh(scratch)
     scratch.unlink()
-    assert isinstance(mesh, trimesh.Trimesh)
     mesh.update_faces(mesh.nondegenerate_faces(height=1e-9))
     mesh.remove_unreferenced_vertices()
     mesh.merge_vertices()
@@ -105,12 +105,6 @@ def write_stl(mesh: trimesh.Trimesh, path: Path, label: str) -> None:
         fh.write(header)
         fh.write(np.uint32(len(rec)).tobytes())
         fh.write(rec.tobytes())
-
-
-def _concatenate(meshes: list[trimesh.Trimesh]) -> trimesh.Trimesh:
-    merged = trimesh.util.concatenate(meshes)
-    assert isinstance(merged, trimesh.Trimesh)
-    return merged
 
 
 # ----------------------------------------------------------------------------------------------- GLB
@@ -211,10 +205,10 @@ def write_package(pkg: Package, out: Path, quality: MeshQuality = QUALITIES["nor
             (tmp / "parts").mkdir()
             whole = []
             for group, parts in pkg.groups().items():
-                merged = _concatenate([placed_meshes(p, meshes[p.name]) for p in parts])
+                merged = concatenate([placed_meshes(p, meshes[p.name]) for p in parts])
                 write_stl(merged, tmp / "parts" / f"{group}.stl", f"{name} {group}")
                 whole.append(merged)
-            write_stl(_concatenate(whole), tmp / f"{name}.stl", f"{name} (all parts)")
+            write_stl(concatenate(whole), tmp / f"{name}.stl", f"{name} (all parts)")
             timings["stl_s"] = time.perf_counter() - t
         if "glb" in formats:
             say("writing GLB")

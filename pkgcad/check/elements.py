@@ -195,7 +195,7 @@ def wire_connection(m: Model, tol: float) -> list[Row]:
     if m.embodiment.get("connection") != "wirebond" or not wires:
         return []
     claim = {("substrate", "1"): "5", ("qfn", "1"): "8", ("substrate", "12"): "16", ("qfn", "12"): "18"}.get(
-        (m.embodiment.get("carrier"), m.base_claim), m.base_claim)
+        (str(m.embodiment.get("carrier")), m.base_claim), m.base_claim)
     starts = np.array([w["start"] for w in wires], dtype=float)
     ends = np.array([w["end"] for w in wires], dtype=float)
     land = m.mesh("bond_finger", "carrier") if m.has("bond_finger") else m.mesh("carrier")

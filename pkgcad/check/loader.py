@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import trimesh
 
+from ..meshutil import concatenate, load_mesh
 from .geom import axis_ray_hits, first_axis_hit
 
 
@@ -68,7 +69,7 @@ class Model:
             raise CheckInputError(f"{self.root}: no part with role {' / '.join(roles)} in manifest.json")
         if len(groups) == 1:
             return self.meshes[groups[0]]
-        return trimesh.util.concatenate([self.meshes[g] for g in groups])
+        return concatenate([self.meshes[g] for g in groups])
 
     # ------------------------------------------------------------------ the whole scene
     @cached_property
@@ -90,7 +91,7 @@ class Scene:
 
     @cached_property
     def mesh(self) -> trimesh.Trimesh:
-        return trimesh.util.concatenate(self._parts)
+        return concatenate(self._parts)
 
     def index(self, groups: list[str]) -> list[int]:
         return [self.names.index(g) for g in groups]
@@ -125,7 +126,7 @@ def read_stl(path: Path) -> trimesh.Trimesh:
     raw = path.read_bytes()
     n = int(np.frombuffer(raw, dtype="<u4", count=1, offset=80)[0]) if len(raw) >= 84 else -1
     if n < 0 or len(raw) != 84 + 50 * n:
-        mesh = trimesh.load(str(path), file_type="stl", force="mesh", process=True)
+        mesh = load_mesh(path)
     else:
         rec = np.frombuffer(raw, offset=84, count=n,
                             dtype=np.dtype([("n", "<f4", 3), ("v", "<f4", (3, 3)), ("a", "<u2")]))
