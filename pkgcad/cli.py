@@ -151,7 +151,8 @@ def _run_parallel(work: list[tuple[PackageSpec, Path, Options]], n: int) -> list
                TimeElapsedColumn())
     with Progress(*columns, console=err, transient=False) as bar:
         task = bar.add_task(f"building {len(work)} models in {min(n, len(work))} processes", total=len(work))
-        ctx = multiprocessing.get_context("fork")
+        # spawn, not fork: OCCT's thread pool does not survive a fork once this process has used it
+        ctx = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=min(n, len(work)), mp_context=ctx) as pool:
             futures = {pool.submit(build_job, w): i for i, w in enumerate(work)}
             for fut in as_completed(futures):
