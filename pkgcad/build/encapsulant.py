@@ -1,4 +1,4 @@
-"""The encapsulant: the mold envelope minus everything it holds, in ONE boolean."""
+"""The encapsulant: the mold envelope minus everything it holds, cut tile by tile (see :mod:`.tiles`)."""
 
 from __future__ import annotations
 
@@ -7,14 +7,24 @@ import cadquery as cq
 from ..layout import Stack
 from ..package import Part
 from ..spec import PackageSpec
-from .shapes import box, cut_all, fuse_all, single_solid
+from .shapes import box, fuse_all
 from .thermal import first_surface_features
+from .tiles import tiled_cut
 
 
 def encapsulant(spec: PackageSpec, st: Stack, inside: list[Part]) -> Part:
     """Everything between the carrier (QFN: the package bottom) and the heat sink's first surface (with the
-    first surface's recesses) that is not one of the ``inside`` parts nor what the heat sink adds below it. The envelope shares the carrier's footprint, so its sides are coplanar
-    with the heat-sink sides after the saw cut."""
+    first surface's recesses) that is not one of the ``inside`` parts nor what the heat sink adds below it.
+    The envelope shares the carrier's footprint, so its sides are coplanar with the heat-sink sides after the
+    saw cut."""
+    envelope, tools = mold(spec, st, inside)
+    return Part("encapsulant", "encapsulant", spec.encapsulant.material,
+                tiled_cut(envelope, tools, "encapsulant").solid)
+
+
+def mold(spec: PackageSpec, st: Stack, inside: list[Part]) -> tuple[cq.Shape, list[cq.Shape]]:
+    """The envelope the mold fills (with the first surface's recesses) and every placed shape it must leave
+    out: each instance of the ``inside`` parts and what the heat sink adds below its first surface."""
     sx, sy = spec.carrier.size
     z0 = 0.0 if spec.qfn else st.carrier_top
     envelope: cq.Shape = box((0, 0, sx, sy), z0, st.first_surface)
@@ -24,5 +34,4 @@ def encapsulant(spec: PackageSpec, st: Stack, inside: list[Part]) -> Part:
     tools: list[cq.Shape] = list(below)
     for p in inside:
         tools.extend(p.placed())
-    return Part("encapsulant", "encapsulant", spec.encapsulant.material,
-                single_solid(cut_all(envelope, tools), "encapsulant"))
+    return envelope, tools

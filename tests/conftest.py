@@ -1,0 +1,267 @@
+"""Shared fixtures and helpers for the pkgcad tests.
+
+Building a package costs 0.5-10 s of OCCT time, so built packages are cached per test process
+(:func:`built`), keyed by template and ``--set`` overrides; every test module that needs the same model
+reuses it. Geometry helpers (placed instances, boxes, common volume, distance) live here too, so the
+geometry and property tests judge the models the same way.
+
+Hypothesis: ``PKGCAD_HYPOTHESIS_EXAMPLES`` sets the number of examples of the tests that BUILD models
+(default 8); ``PKGCAD_HYPOTHESIS_VALIDATION_EXAMPLES`` those that only validate specs (default 60). Every
+example a property test runs is counted with the ``example_counter`` fixture and the totals are printed at
+the end of the session (summed over xdist workers).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+
+import cadquery as cq
+import numpy as np
+import pytest
+
+from pkgcad.build import build_package
+from pkgcad.load import load_spec, template_paths
+from pkgcad.package import Package, Part
+from pkgcad.spec import PackageSpec
+
+TEMPLATES: tuple[str, ...] = tuple(p.stem for p in template_paths())
+
+#: Common volume [mm^3] below which two parts count as not overlapping.
+OVERLAP_TOL = 1e-9
+#: Distance [mm] below which two shapes count as touching.
+TOUCH_TOL = 1e-6
+
+BUILD_EXAMPLES = int(os.environ.get("PKGCAD_HYPOTHESIS_EXAMPLES", "8"))
+VALIDATION_EXAMPLES = int(os.environ.get("PKGCAD_HYPOTHESIS_VALIDATION_EXAMPLES", "60"))
+
+
+# ------------------------------------------------------------------------------------------ building
+@cache
+def _spec(template: str, sets: tuple[str, ...]) -> PackageSpec:
+    return load_spec(template, sets)
+
+
+@cache
+def _built(template: str, sets: tuple[str, ...]) -> Package:
+    return build_package(_spec(template, sets))
+
+
+def spec_of(template: str, *sets: str) -> PackageSpec:
+    """The validated spec of a bundled template with ``--set`` overrides (cached)."""
+    return _spec(template, tuple(sets))
+
+
+def built(template: str, *sets: str) -> Package:
+    """The built package of a bundled template with ``--set`` overrides, cached for the test process.
+    Tests must not mutate it."""
+    return _built(template, tuple(sets))
+
+
+# ------------------------------------------------------------------------------------------ instances
+@dataclass(frozen=True)
+class Inst:
+    """One placed instance of a part."""
+
+    part: Part
+    index: int
+    shape: cq.Shape
+    lo: np.ndarray  # (3,) bounding box
+    hi: np.ndarray
+
+    @property
+    def name(self) -> str:
+        return self.part.placements[self.index].name
+
+    @property
+    def label(self) -> str:
+        return f"{self.part.name}[{self.name}]"
+
+    @property
+    def centre(self) -> np.ndarray:
+        return (self.lo + self.hi) / 2
+
+
+_BOXES: dict[int, tuple[cq.Shape, np.ndarray]] = {}
+
+
+def _local_box(shape: cq.Shape) -> np.ndarray:
+    """The shape's tight (optimal) bounding box, cached: it takes seconds for a mold with many wire holes.
+
+    Measured on a mesh-free copy: once a triangulation hangs on a shape (writing the STEP attaches one, see
+    test_export) OCCT's box follows the mesh and is off by up to the chordal deviation."""
+    hit = _BOXES.get(id(shape))
+    if hit is None or hit[0] is not shape:
+        bb = shape.copy(mesh=False).BoundingBox()
+        hit = _BOXES[id(shape)] = (shape, np.array([[bb.xmin, bb.ymin, bb.zmin], [bb.xmax, bb.ymax, bb.zmax]]))
+    return hit[1]
+
+
+def instances(part: Part) -> list[Inst]:
+    """Every placed instance of ``part`` with its bounding box (numpy transform of the shape's box)."""
+    local = _local_box(part.shape)
+    corners = np.array([[x, y, z, 1.0] for x in local[:, 0] for y in local[:, 1] for z in local[:, 2]])
+    out = []
+    for i, pl in enumerate(part.placements):
+        pts = (corners @ pl.matrix().T)[:, :3]
+        out.append(Inst(part, i, part.shape.moved(pl.location()), pts.min(axis=0), pts.max(axis=0)))
+    return out
+
+
+def all_instances(pkg: Package) -> list[Inst]:
+    return [inst for part in pkg.parts for inst in instances(part)]
+
+
+def boxes_meet(a: Inst, b: Inst, tol: float = 1e-7) -> bool:
+    return bool(np.all(a.lo <= b.hi + tol) and np.all(b.lo <= a.hi + tol))
+
+
+def sample(insts: Sequence[Inst], k: int = 3, seed: int = 1234) -> list[Inst]:
+    """First, last and ``k`` random instances (fixed seed) of a repeated part; every instance of a small one."""
+    if len(insts) <= k + 2:
+        return list(insts)
+    rng = random.Random(seed + len(insts))
+    picks = {0, len(insts) - 1, *rng.sample(range(1, len(insts) - 1), k)}
+    return [insts[i] for i in sorted(picks)]
+
+
+def nearest(inst: Inst, others: Sequence[Inst], k: int = 4) -> list[Inst]:
+    """The ``k`` instances of ``others`` (excluding ``inst``) whose box centres lie nearest ``inst``'s."""
+    cand = [o for o in others if o is not inst]
+    cand.sort(key=lambda o: float(np.linalg.norm(o.centre - inst.centre)))
+    return cand[:k]
+
+
+def common_volume(a: cq.Shape, b: cq.Shape) -> float:
+    return float(a.intersect(b).Volume())
+
+
+def distance(a: cq.Shape, b: cq.Shape) -> float:
+    return float(a.distance(b))
+
+
+def overlap_pairs(pkg: Package, k: int = 3) -> list[tuple[Inst, Inst]]:
+    """Pairs of placed instances to test for overlap, cheap enough for every test run.
+
+    Parts placed once: every pair whose boxes meet. Repeated parts (bumps, wires, balls, leads, fingers): a
+    sample (first, last, ``k`` random) against every instance of every other part whose box meets its box,
+    plus its nearest neighbours of the same part (their boxes need not meet).
+    """
+    by_part = [instances(p) for p in pkg.parts]
+    singles = [insts[0] for insts in by_part if len(insts) == 1]
+    everything = [i for insts in by_part for i in insts]
+    seen: set[tuple[int, int]] = set()
+    pairs: list[tuple[Inst, Inst]] = []
+
+    def add(a: Inst, b: Inst) -> None:
+        key = (min(id(a), id(b)), max(id(a), id(b)))
+        if a is b or key in seen:
+            return
+        seen.add(key)
+        pairs.append((a, b))
+
+    for i, a in enumerate(singles):
+        for b in singles[i + 1:]:
+            if boxes_meet(a, b):
+                add(a, b)
+    for insts in by_part:
+        if len(insts) == 1:
+            continue
+        for a in sample(insts, k):
+            for b in everything:
+                if b.part is not a.part and boxes_meet(a, b):
+                    add(a, b)
+            for b in nearest(a, insts):
+                add(a, b)
+    return pairs
+
+
+def overlaps(pkg: Package, k: int = 3) -> list[tuple[str, str, float]]:
+    """(label, label, common volume) of every checked pair that overlaps by more than OVERLAP_TOL."""
+    bad = []
+    for a, b in overlap_pairs(pkg, k):
+        v = common_volume(a.shape, b.shape)
+        if v >= OVERLAP_TOL:
+            bad.append((a.label, b.label, v))
+    return bad
+
+
+def parts_with_role(pkg: Package, *roles: str) -> list[Part]:
+    return [p for p in pkg.parts if p.role in roles]
+
+
+def total_volume(parts: Iterable[Part]) -> float:
+    return sum(p.volume() * p.count for p in parts)
+
+
+def box_solid(x0: float, y0: float, z0: float, x1: float, y1: float, z1: float) -> cq.Solid:
+    return cq.Solid.makeBox(x1 - x0, y1 - y0, z1 - z0, pnt=cq.Vector(x0, y0, z0))
+
+
+def plane_area(shape: cq.Shape, axis: int, value: float, sign: int, tol: float = 1e-7) -> float:
+    """Total area [mm^2] of the planar faces of ``shape`` that lie in the plane ``x[axis] = value`` and face
+    ``sign`` (+1 or -1) along that axis (outward normal)."""
+    total = 0.0
+    for f in shape.Faces():
+        if f.geomType() != "PLANE":
+            continue
+        n = f.normalAt().toTuple()
+        if abs(n[axis] - sign) > 1e-9:
+            continue
+        if abs(f.Center().toTuple()[axis] - value) > tol:
+            continue
+        total += f.Area()
+    return total
+
+
+def rel_close(got: float, want: float, rel: float = 1e-6) -> bool:
+    return abs(got - want) <= rel * max(abs(want), 1e-12)
+
+
+# ------------------------------------------------------------------------------------------ hypothesis
+class ExampleCounter:
+    """Counts hypothesis examples per test; totals are reported at the end of the session."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+
+    def hit(self, test: str) -> None:
+        self.counts[test] += 1
+
+
+_COUNTER = ExampleCounter()
+
+
+@pytest.fixture(scope="session")
+def example_counter() -> ExampleCounter:
+    return _COUNTER
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # an xdist worker: hand the counts to the controller
+        workeroutput["pkgcad_hypothesis_examples"] = json.dumps(dict(_COUNTER.counts))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:  # type: ignore[no-untyped-def]
+    data = getattr(node, "workeroutput", {}).get("pkgcad_hypothesis_examples")
+    if data:
+        _COUNTER.counts.update(json.loads(data))
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # type: ignore[no-untyped-def]
+    if getattr(config, "workeroutput", None) is not None or not _COUNTER.counts:
+        return
+    tr = terminalreporter
+    tr.section("pkgcad hypothesis examples")
+    for test, n in sorted(_COUNTER.counts.items()):
+        tr.write_line(f"{test}: {n} examples")
+    tr.write_line(f"total: {sum(_COUNTER.counts.values())} examples "
+                  f"(PKGCAD_HYPOTHESIS_EXAMPLES={BUILD_EXAMPLES}, "
+                  f"PKGCAD_HYPOTHESIS_VALIDATION_EXAMPLES={VALIDATION_EXAMPLES})")

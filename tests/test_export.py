@@ -1,0 +1,310 @@
+"""Written files: manifest, per-part STL, STEP (names, colours, units, instancing), GLB, and atomic writing.
+
+Files are written once per template per test process (module fixture) and read back, never trusted from the
+builder's side.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import cadquery as cq
+import numpy as np
+import pytest
+import trimesh
+from conftest import built, rel_close
+from OCP.BRep import BRep_Tool
+from OCP.TopLoc import TopLoc_Location
+
+from pkgcad import export
+from pkgcad.build import build_package
+from pkgcad.export import QUALITIES, write_package
+from pkgcad.load import load_spec
+from pkgcad.materials import material
+from pkgcad.package import Package
+
+WRITTEN = ("qfn", "flipchip-bga")
+
+
+Written = tuple[Package, Path, dict[str, Any]]
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Written]:
+    """``written(template)`` -> (package, output folder, manifest returned by write_package); each template is
+    written once per test process, on first use."""
+    root = tmp_path_factory.mktemp("written")
+    cache: dict[str, Written] = {}
+
+    def get(template: str) -> Written:
+        if template not in cache:
+            pkg = built(template)
+            cache[template] = (pkg, root / template, write_package(pkg, root / template))
+        return cache[template]
+
+    return get
+
+
+def _manifest(out: Path) -> dict[str, Any]:
+    return json.loads((out / "manifest.json").read_text())
+
+
+# ------------------------------------------------------------------------------------------- manifest
+@pytest.mark.parametrize("template", WRITTEN)
+def test_files_match_manifest(template: str, written: Callable[[str], Written]) -> None:
+    pkg, out, returned = written(template)
+    data = _manifest(out)
+    assert data == json.loads(json.dumps(returned))
+    on_disk = {str(p.relative_to(out)): p.stat().st_size for p in out.rglob("*") if p.is_file()}
+    assert on_disk.pop("manifest.json") > 0
+    listed = {f["path"]: f["bytes"] for f in data["files"]}
+    assert listed == on_disk
+    name = pkg.name
+    groups = {p.group for p in pkg.parts}
+    assert set(listed) == {f"{name}.step", f"{name}.stl", f"{name}.glb"} | {f"parts/{g}.stl" for g in groups}
+    assert all(n > 0 for n in listed.values())
+    # nothing else beside the output folder
+    assert [p.name for p in out.parent.iterdir() if p.name.startswith(".")] == []
+
+
+@pytest.mark.parametrize("template", WRITTEN)
+def test_manifest_content(template: str, written: Callable[[str], Written]) -> None:
+    pkg, out, _ = written(template)
+    data = _manifest(out)
+    spec = pkg.spec
+    assert data["units"]["length"] == "mm"
+    assert data["name"] == template and data["claims"] == list(spec.meta.claims)
+    assert data["parameters"]["carrier"]["size"] == list(spec.carrier.size)
+    assert data["totals"]["instances"] == sum(p.count for p in pkg.parts)
+    rows = {r["name"]: r for r in data["parts"]}
+    assert list(rows) == [p.name for p in pkg.parts]
+    for part in pkg.parts:
+        r = rows[part.name]
+        assert r["count"] == part.count and r["instances"] == [pl.name for pl in part.placements]
+        assert r["volume_total_mm3"] == pytest.approx(r["volume_mm3"] * r["count"], abs=1e-9 * (r["count"] + 1))
+        assert r["mass_g"] == pytest.approx(material(part.material).density_g_cm3 * r["volume_total_mm3"] / 1000,
+                                            rel=1e-6, abs=2e-9)
+    sx, sy = spec.carrier.size
+    for name in ("heat_sink", "interface_layer", "encapsulant"):
+        lo, hi = rows[name]["bbox_mm"]
+        assert lo[:2] == pytest.approx([-sx / 2, -sy / 2], abs=1e-6) and hi[:2] == pytest.approx([sx / 2, sy / 2],
+                                                                                                 abs=1e-6)
+    assert data["totals"]["volume_mm3"] == pytest.approx(sum(r["volume_total_mm3"] for r in rows.values()), abs=1e-5)
+    if spec.wirebond:
+        assert [w["name"] for w in data["layout"]["wires"]] == [f"wire_{i:03d}" for i in range(spec.wires.count)]
+    assert data["stack_mm"]["interface_top"] > data["stack_mm"]["second_surface"] > data["stack_mm"]["first_surface"]
+
+
+# ------------------------------------------------------------------------------------------------ STL
+def _group_volumes(data: dict[str, Any]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for r in data["parts"]:
+        out[r["group"]] = out.get(r["group"], 0.0) + r["volume_total_mm3"]
+    return out
+
+
+def _check_stls(out: Path, data: dict[str, Any], rel: float | None) -> None:
+    """Every parts/*.stl is closed, consistently wound, of positive volume; its volume is the manifest's within
+    ``rel`` (or, if None, within the quality's chordal deviation times the mesh area)."""
+    want = _group_volumes(data)
+    linear = data["mesh_quality"]["linear_mm"]
+    stls = sorted((out / "parts").glob("*.stl"))
+    assert {p.stem for p in stls} == set(want)
+    for path in stls:
+        assert path.read_bytes()[:80].decode().startswith("pkgcad ")
+        assert "units=mm" in path.read_bytes()[:80].decode()
+        mesh = trimesh.load(path, file_type="stl", force="mesh")
+        assert mesh.is_watertight, path.name
+        assert mesh.is_winding_consistent, path.name
+        assert mesh.volume > 0, path.name
+        v, w = float(mesh.volume), want[path.stem]
+        bound = rel * w if rel is not None else linear * float(mesh.area)
+        assert abs(v - w) <= bound, f"{path.name}: mesh {v:.6g} mm^3, exact {w:.6g} mm^3 (allowed {bound:.3g})"
+
+
+@pytest.mark.parametrize("template", WRITTEN)
+def test_part_stls_closed_and_within_chordal_deviation(template: str, written: Callable[[str], Written]) -> None:
+    _pkg, out, _ = written(template)
+    _check_stls(out, _manifest(out), None)
+
+
+def test_part_stls_fine_quality_within_one_percent(tmp_path: Path) -> None:
+    pkg = built("qfn")
+    data = write_package(pkg, tmp_path / "fine", QUALITIES["fine"], formats=("stl",))
+    assert {f["path"] for f in data["files"]} == {"qfn.stl"} | {f"parts/{g}.stl" for g in {p.group for p in pkg.parts}}
+    _check_stls(tmp_path / "fine", data, 0.01)
+
+
+@pytest.mark.slow
+def test_part_stls_fine_quality_within_one_percent_flipchip(tmp_path: Path) -> None:
+    data = write_package(built("flipchip-bga"), tmp_path / "fine", QUALITIES["fine"], formats=("stl",))
+    _check_stls(tmp_path / "fine", data, 0.01)
+
+
+@pytest.mark.parametrize("template", WRITTEN)
+def test_whole_stl_holds_every_part(template: str, written: Callable[[str], Written]) -> None:
+    _pkg, out, _ = written(template)
+    whole = trimesh.load(out / f"{template}.stl", file_type="stl", force="mesh", process=False)
+    parts = [trimesh.load(p, file_type="stl", force="mesh", process=False) for p in (out / "parts").glob("*.stl")]
+    assert len(whole.faces) == sum(len(p.faces) for p in parts)
+
+
+# ----------------------------------------------------------------------------------------------- STEP
+@pytest.mark.parametrize("template", WRITTEN)
+def test_step_reimports(template: str, written: Callable[[str], Written]) -> None:
+    pkg, out, _ = written(template)
+    data = _manifest(out)
+    shape = cq.importers.importStep(str(out / f"{template}.step")).val()
+    solids = shape.Solids()
+    assert len(solids) == data["totals"]["instances"] == sum(p.count for p in pkg.parts)
+    assert sum(s.Volume() for s in solids) == pytest.approx(data["totals"]["volume_mm3"], rel=1e-6)
+    for s in solids[:: max(1, len(solids) // 40)]:
+        assert s.isValid()
+    bb = shape.BoundingBox()
+    sx, sy = pkg.spec.carrier.size
+    assert [bb.xmin, bb.ymin, bb.xmax, bb.ymax] == pytest.approx([-sx / 2, -sy / 2, sx / 2, sy / 2], abs=1e-3)
+    assert bb.zmax == pytest.approx(data["stack_mm"]["interface_top"], abs=1e-3)
+
+
+@pytest.mark.parametrize("template", WRITTEN)
+def test_step_text_names_colours_units_instancing(template: str, written: Callable[[str], Written]) -> None:
+    pkg, out, _ = written(template)
+    text = (out / f"{template}.step").read_text(encoding="latin-1")
+    for name in ("heat_sink", "interface_layer", "encapsulant", "chip", "adhesive", template):
+        assert f"PRODUCT('{name}'" in text, name
+    assert "SI_UNIT(.MILLI.,.METRE.)" in text
+    assert "units: millimetre" in text
+    # every instance is a named assembly occurrence
+    nauo = re.findall(r"NEXT_ASSEMBLY_USAGE_OCCURRENCE\('[^']*','([^']*)'", text)
+    assert sorted(nauo) == sorted(pl.name for p in pkg.parts for pl in p.placements)
+    # a repeated part is ONE product (named after its first instance), referenced count times
+    products = re.findall(r"PRODUCT\('([^']*)'", text)
+    assert len(products) == len(pkg.parts) + 1  # + the root assembly
+    for part in pkg.parts:
+        assert products.count(part.placements[0].name) == 1
+    # one colour per material, as in the materials table
+    colours = {tuple(round(float(c), 3) for c in m) for m in
+               re.findall(r"COLOUR_RGB\('[^']*',([-\d.E+]+),([-\d.E+]+),([-\d.E+]+)\)", text)}
+    assert colours == {tuple(round(c, 3) for c in material(p.material).color) for p in pkg.parts}
+
+
+def test_step_instancing_of_bumps_and_wires(written: Callable[[str], Written]) -> None:
+    text = (written("flipchip-bga")[1] / "flipchip-bga.step").read_text(encoding="latin-1")
+    assert len(re.findall(r"PRODUCT\('bump_", text)) == 1
+    assert "PRODUCT('bump_0000'" in text
+    assert re.search(r"NEXT_ASSEMBLY_USAGE_OCCURRENCE\('[^']*','bump_0399'", text)
+    assert len(re.findall(r"NEXT_ASSEMBLY_USAGE_OCCURRENCE\('[^']*','bump_\d{4}'", text)) == 400
+    qfn = (written("qfn")[1] / "qfn.step").read_text(encoding="latin-1")
+    assert re.search(r"NEXT_ASSEMBLY_USAGE_OCCURRENCE\('[^']*','wire_017'", qfn)
+    assert len(re.findall(r"PRODUCT\('wire_", qfn)) == len([p for p in written("qfn")[0].parts if p.role == "wire"])
+    assert len(re.findall(r"PRODUCT\('lead_", qfn)) == 1
+
+
+def test_step_file_smaller_thanks_to_instancing(written: Callable[[str], Written]) -> None:
+    """400 bumps as one definition: the file grows by far less than 400 bump breps."""
+    text = (written("flipchip-bga")[1] / "flipchip-bga.step").read_text(encoding="latin-1")
+    assert text.count("SPHERICAL_SURFACE") <= 2 + 2 * 400  # one bump + one ball + the encapsulant's holes
+
+
+# ------------------------------------------------------------------------------------------------ GLB
+@pytest.mark.parametrize("template", WRITTEN)
+def test_glb_nodes_and_scale(template: str, written: Callable[[str], Written]) -> None:
+    pkg, out, _ = written(template)
+    scene = trimesh.load(out / f"{template}.glb")
+    assert isinstance(scene, trimesh.Scene)
+    nodes = set(scene.graph.nodes)
+    for part in pkg.parts:
+        for pl in part.placements:
+            assert pl.name in nodes, pl.name
+    instanced = [n for n in scene.graph.nodes_geometry]
+    assert len(instanced) == sum(p.count for p in pkg.parts)
+    assert len(scene.geometry) == len(pkg.parts)
+    # millimetres under a root scaled to metres
+    sx, sy = pkg.spec.carrier.size
+    lo, hi = scene.bounds
+    assert [lo[0], lo[1], hi[0], hi[1]] == pytest.approx([-sx / 2e3, -sy / 2e3, sx / 2e3, sy / 2e3], rel=1e-3)
+    # one node per instance, placed where the part's placement says
+    for part in pkg.parts:
+        pl = part.placements[-1]
+        matrix, geom = scene.graph[pl.name]
+        assert geom == part.name
+        assert np.allclose(matrix[:3, 3], np.array([pl.x, pl.y, pl.z]) * 1e-3, atol=1e-9)
+
+
+# ------------------------------------------------------------------------------------------- atomicity
+def _leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
+
+
+def test_failed_write_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def boom(*_a: object, **_k: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(export, "write_step", boom)
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        write_package(built("qfn"), tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_failed_write_keeps_the_old_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "old.txt").write_text("previous model")
+
+    def boom(*_a: object, **_k: object) -> None:
+        raise RuntimeError("late failure")
+
+    monkeypatch.setattr(export, "write_stl", boom)  # fails after the STEP is already written
+    with pytest.raises(RuntimeError):
+        write_package(built("qfn"), out)
+    assert sorted(p.name for p in out.iterdir()) == ["old.txt"]
+    assert _leftovers(tmp_path) == []
+
+
+def test_rebuild_replaces_the_folder(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "stale.txt").write_text("left from an older build")
+    (out / "parts").mkdir()
+    (out / "parts" / "gone.stl").write_text("solid gone\nendsolid gone\n")
+    data = write_package(built("qfn"), out, formats=("step",))
+    assert not (out / "stale.txt").exists() and not (out / "parts").exists()
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "qfn.step"]
+    assert [f["path"] for f in data["files"]] == ["qfn.step"]
+    assert _leftovers(tmp_path) == []
+    # and once more over the fresh one
+    write_package(built("qfn"), out, formats=("step",))
+    assert _leftovers(tmp_path) == []
+
+
+@pytest.mark.xfail(reason="BUG: a meta.title with a character outside Latin-1 (e.g. an em dash) passes "
+                          "validation, then the STEP header stamp crashes with UnicodeEncodeError",
+                   strict=True)
+def test_non_latin1_title_exports(tmp_path: Path) -> None:
+    pkg = built("qfn", 'meta.title="QFN-32 \u2014 exposed heat sink"')
+    write_package(pkg, tmp_path / "out", formats=("step",))
+    assert (tmp_path / "out" / "qfn.step").is_file()
+
+
+@pytest.mark.xfail(reason="BUG: write_package mutates the Package it writes: the STEP export attaches a "
+                          "triangulation to every part shape, after which OCCT boxes follow the mesh (qfn wire zmin "
+                          "-0.22509 instead of -0.225 mm)", strict=True)
+def test_writing_leaves_the_package_untouched(tmp_path: Path) -> None:
+    pkg = build_package(load_spec("qfn"))  # a private package: the shared cached one is already written
+    wire = pkg.part("wire_a").shape
+    before = wire.BoundingBox()
+    write_package(pkg, tmp_path / "out", formats=("step",))
+    after = wire.BoundingBox()
+    assert (after.zmin, after.zmax) == (before.zmin, before.zmax)
+    assert all(BRep_Tool.Triangulation_s(f.wrapped, TopLoc_Location()) is None for f in wire.Faces())
+
+
+def test_formats_subset(tmp_path: Path) -> None:
+    data = write_package(built("qfn"), tmp_path / "glb", formats=("glb",))
+    assert [f["path"] for f in data["files"]] == ["qfn.glb"]
+    assert rel_close(sum(r["volume_total_mm3"] for r in data["parts"]), data["totals"]["volume_mm3"], 1e-6)

@@ -1,0 +1,348 @@
+"""Property tests (hypothesis, derandomized): random VALID specs build sound geometry; random INVALID values of
+any single field are refused naming that field.
+
+Example counts: ``PKGCAD_HYPOTHESIS_EXAMPLES`` (building, default 8) and
+``PKGCAD_HYPOTHESIS_VALIDATION_EXAMPLES`` (validation only, default 60); the totals run are printed at the end
+of the session.
+"""
+
+from __future__ import annotations
+
+import math
+import typing
+from dataclasses import dataclass
+
+import annotated_types as at
+import numpy as np
+import pytest
+from conftest import (
+    BUILD_EXAMPLES,
+    OVERLAP_TOL,
+    TEMPLATES,
+    VALIDATION_EXAMPLES,
+    ExampleCounter,
+    common_volume,
+    instances,
+    rel_close,
+    total_volume,
+)
+from hypothesis import HealthCheck, assume, given, note, settings
+from hypothesis import strategies as st
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+
+from pkgcad import layout
+from pkgcad.build import build_package
+from pkgcad.load import load_spec
+from pkgcad.rules import SpecError
+from pkgcad.spec import PackageSpec
+
+BUILD = settings(max_examples=BUILD_EXAMPLES, deadline=None, derandomize=True, database=None,
+                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+VALIDATE = settings(max_examples=VALIDATION_EXAMPLES, deadline=None, derandomize=True, database=None,
+                    suppress_health_check=[HealthCheck.too_slow])
+
+
+def _f(x: float) -> str:
+    return repr(round(x, 4))
+
+
+def _size(x: float, y: float) -> str:
+    return f"[{_f(x)}, {_f(y)}]"
+
+
+# --------------------------------------------------------------------------------------- valid specs
+@st.composite
+def valid_overrides(draw: st.DrawFn) -> tuple[str, list[str]]:
+    """A template and --set overrides drawn inside ranges chosen so every rule holds (the few draws that still
+    break one are rejected with ``assume``)."""
+    kind = draw(st.sampled_from(["qfn", "wirebond", "flipchip"]))
+    sets: list[str] = []
+    gap = 0.02  # rules.min_gap (default)
+    margin = 0.1  # rules.saw_margin (default)
+    if kind == "qfn":
+        template = "qfn"
+        sx = draw(st.floats(4.0, 7.0))
+        sy = draw(st.sampled_from([sx, draw(st.floats(4.0, 7.0))]))
+        pitch = draw(st.sampled_from([0.4, 0.5, 0.65]))
+        width = draw(st.floats(0.15, pitch - 0.1))
+        length = draw(st.floats(0.3, 0.5))
+        per_side_max = math.floor((min(sx, sy) - 2 * (length + margin) - width) / pitch) + 1
+        k = draw(st.integers(1, min(per_side_max, 8)))
+        room = [s - 2 * (length + margin) for s in (sx, sy)]
+        pad = [r * draw(st.floats(0.6, 1.0)) for r in room]
+        chip = [p * draw(st.floats(0.5, 0.9)) for p in pad]
+        sets += [f"carrier.size={_size(sx, sy)}", f"carrier.thickness={_f(draw(st.floats(0.15, 0.25)))}",
+                 f"leads.count={4 * k}", f"leads.pitch={pitch}", f"leads.width={_f(width)}",
+                 f"leads.length={_f(length)}", f"die_pad.size={_size(*pad)}"]
+    elif kind == "wirebond":
+        template = "wirebond-bga"
+        sx = draw(st.floats(6.0, 12.0))
+        sy = draw(st.sampled_from([sx, draw(st.floats(6.0, 12.0))]))
+        chip = [s * draw(st.floats(0.35, 0.6)) for s in (sx, sy)]
+        sets += [f"carrier.size={_size(sx, sy)}", f"balls.count={draw(st.integers(0, 16))}"]
+    else:
+        template = "flipchip-bga"
+        sx = draw(st.floats(5.0, 10.0))
+        sy = draw(st.sampled_from([sx, draw(st.floats(5.0, 10.0))]))
+        chip = [s * draw(st.floats(0.3, 0.6)) for s in (sx, sy)]
+        pitch = draw(st.floats(0.2, 0.4))
+        dia = draw(st.floats(0.08, pitch - 0.03))
+        pattern = draw(st.sampled_from(["full", "peripheral"]))
+        most = layout.max_sites(round(chip[0], 4), round(pitch, 4), round(dia, 4)) * layout.max_sites(
+            round(chip[1], 4), round(pitch, 4), round(dia, 4))
+        sets += [f"carrier.size={_size(sx, sy)}", f"balls.count={draw(st.integers(0, 16))}",
+                 f"bumps.pitch={_f(pitch)}", f"bumps.diameter={_f(dia)}",
+                 f"bumps.height={_f(dia * draw(st.floats(0.4, 0.9)))}", f"bumps.pattern={pattern}",
+                 f"bumps.count={draw(st.integers(1, min(most, 150)))}", "chip.connection=flipchip"]
+    sets += [f"chip.size={_size(*chip)}", f"chip.thickness={_f(draw(st.floats(0.1, 0.4)))}"]
+
+    loop_top = 0.0
+    if kind != "flipchip":
+        d = draw(st.floats(0.02, 0.035))
+        wpitch = draw(st.floats(d + 0.02, 0.2))
+        inset = draw(st.floats(d / 2 + 0.01, 0.12))
+        per_side = math.floor((min(chip) - 2 * (inset + d + gap)) / wpitch) + 1
+        if kind == "qfn":
+            per_side = min(per_side, k)
+        assume(per_side >= 1)
+        count = 4 * draw(st.integers(1, min(per_side, 10)))
+        loop = draw(st.floats(0.06, 0.15))
+        bend = draw(st.floats(d, min(loop, 0.05)))
+        sets += [f"wires.diameter={_f(d)}", f"wires.pitch={_f(wpitch)}", f"wires.pad_inset={_f(inset)}",
+                 f"wires.count={count}", f"wires.loop_height={_f(loop)}", f"wires.bend_radius={_f(bend)}"]
+        if kind == "wirebond":
+            fl = draw(st.floats(0.1, 0.3))
+            span = inset + fl / 2 + 2 * bend + draw(st.floats(0.05, 0.5))
+            sets += [f"wires.finger_length={_f(fl)}", f"wires.finger_width={_f(min(wpitch - 0.02, 0.06))}",
+                     f"wires.span={_f(span)}"]
+        loop_top = loop + d / 2
+
+    surface = draw(st.sampled_from(["flat", "roughened", "corrugated", "dimples", "steps"]))
+    protrusion = 0.0
+    if surface == "roughened":
+        rd = draw(st.floats(0.06, 0.15))
+        protrusion = draw(st.floats(0.01, min(0.04, rd / 2)))
+        sets += ["heat_sink.first_surface=roughened", f"heat_sink.roughened.diameter={_f(rd)}",
+                 f"heat_sink.roughened.height={_f(protrusion)}",
+                 f"heat_sink.roughened.density={_f(draw(st.floats(1.0, min(3.0, 1 / rd**2))))}",
+                 f"heat_sink.roughened.seed={draw(st.integers(0, 1000))}"]
+    elif surface == "corrugated":
+        p = draw(st.floats(0.4, 1.0))
+        sets += ["heat_sink.first_surface=corrugated", f"heat_sink.corrugated.pitch={_f(p)}",
+                 f"heat_sink.corrugated.width={_f(draw(st.floats(0.1, p - 0.1)))}",
+                 f"heat_sink.corrugated.depth={_f(draw(st.floats(0.02, 0.08)))}",
+                 f"heat_sink.corrugated.direction={draw(st.sampled_from(['x', 'y']))}"]
+    elif surface in ("dimples", "steps"):
+        p = draw(st.floats(0.5, 1.0))
+        size = draw(st.floats(0.15, p - 0.1))
+        sets += ["heat_sink.first_surface=uneven", f"heat_sink.uneven.style={surface}",
+                 f"heat_sink.uneven.pitch={_f(p)}", f"heat_sink.uneven.size={_f(size)}",
+                 f"heat_sink.uneven.depth={_f(draw(st.floats(0.02, min(0.08, size / 2))))}"]
+
+    need = loop_top + gap + protrusion + 0.005  # first surface above the chip top
+    attach = draw(st.sampled_from(["adhesive", "connecting_portion", "buffer_pad"]))
+    if kind == "flipchip":
+        bond = chip
+    else:
+        bond = [c - 2 * (inset + d + gap) for c in chip]
+    extra = draw(st.floats(0.0, 0.05))
+    if attach == "adhesive":
+        sets.append(f"adhesive.thickness={_f(max(need, 0.01) + extra)}")
+    elif attach == "connecting_portion":
+        adh = draw(st.floats(0.01, 0.05))
+        sets += ["heat_sink.connecting_portion.enabled=true",
+                 f"heat_sink.connecting_portion.size={_size(*(b * draw(st.floats(0.5, 0.95)) for b in bond))}",
+                 f"heat_sink.connecting_portion.height={_f(max(need - adh, 0.02) + extra)}",
+                 f"adhesive.thickness={_f(adh)}"]
+    else:
+        bpt = draw(st.floats(0.05, 0.2))
+        sets += ["buffer_pad.enabled=true", f"buffer_pad.thickness={_f(bpt)}",
+                 f"buffer_pad.size={_size(*(b * draw(st.floats(0.5, 0.95)) for b in bond))}",
+                 f"buffer_pad.material={draw(st.sampled_from(['silicon', 'alloy42', 'molybdenum']))}",
+                 f"adhesive.thickness={_f(max(need - bpt - 0.02, gap + protrusion + 0.005) + extra)}"]
+    sets += [f"heat_sink.thickness={_f(draw(st.floats(0.2, 0.5)))}",
+             f"heat_sink.material={draw(st.sampled_from(['copper', 'aluminium']))}",
+             f"interface_layer.material={draw(st.sampled_from(['gold', 'chromium', 'nickel', 'nickel-gold', 'ptfe']))}",
+             f"interface_layer.thickness={_f(draw(st.floats(0.001, 0.02)))}"]
+    return template, sets
+
+
+@dataclass
+class Tally:
+    drawn: int = 0
+    valid: int = 0
+
+
+TALLY = Tally()
+
+
+@BUILD
+@given(case=valid_overrides())
+def test_valid_specs_build_sound_geometry(case: tuple[str, list[str]], example_counter: ExampleCounter) -> None:
+    template, sets = case
+    note(f"{template} --set " + " --set ".join(sets))
+    TALLY.drawn += 1
+    try:
+        spec = load_spec(template, sets)
+    except SpecError as exc:
+        note(str(exc))
+        assume(False)
+        raise
+    TALLY.valid += 1
+    example_counter.hit("test_valid_specs_build_sound_geometry")
+    pkg = build_package(spec)
+    for part in pkg.parts:
+        assert part.shape.isValid(), part.name
+        assert len(part.shape.Solids()) == 1, part.name
+    # chip, thermal stack, heat sink and encapsulant: pairwise no overlap
+    names = ["chip", "die_attach", "buffer_pad_attach", "buffer_pad", "adhesive", "heat_sink", "interface_layer",
+             "encapsulant"]
+    singles = [instances(p)[0] for p in pkg.parts if p.name in names]
+    for i, a in enumerate(singles):
+        for b in singles[i + 1:]:
+            if np.all(a.lo <= b.hi + 1e-7) and np.all(b.lo <= a.hi + 1e-7):
+                v = common_volume(a.shape, b.shape)
+                assert v < OVERLAP_TOL, f"{a.label} overlaps {b.label} by {v:.3g} mm^3"
+    # every part but the balls fills the package box exactly: no void, no overlap
+    sx, sy = spec.carrier.size
+    box = sx * sy * layout.stack(spec).interface_top
+    got = total_volume(p for p in pkg.parts if p.role != "ball")
+    assert rel_close(got, box, 1e-6), f"parts {got} mm^3, box {box} mm^3"
+    # heat sink, interface layer and encapsulant share the carrier's footprint
+    for name in ("heat_sink", "interface_layer", "encapsulant"):
+        inst = instances(pkg.part(name))[0]
+        assert [inst.lo[0], inst.lo[1], inst.hi[0], inst.hi[1]] == pytest.approx([-sx / 2, -sy / 2, sx / 2, sy / 2],
+                                                                                abs=1e-6)
+
+
+def test_valid_spec_strategy_is_not_mostly_rejected() -> None:
+    """Guard against a strategy that silently tests nothing: most drawn specs pass the rules. (Runs after the
+    property test in the same process; skipped when that test ran elsewhere.)"""
+    if TALLY.drawn == 0:
+        pytest.skip("the property test ran in another process")
+    assert TALLY.valid >= 0.5 * TALLY.drawn, TALLY
+
+
+# ------------------------------------------------------------------------------------- invalid fields
+@dataclass(frozen=True)
+class Field:
+    key: str
+    kind: str  # "float", "int", "literal", "size"
+    lo: float | None = None
+    lo_open: bool = False
+    hi: float | None = None
+    hi_open: bool = False
+    choices: tuple[str, ...] = ()
+
+
+def _limits(info: FieldInfo) -> tuple[float | None, bool, float | None, bool]:
+    lo = hi = None
+    lo_open = hi_open = False
+    for m in info.metadata:
+        if isinstance(m, at.Gt):
+            lo, lo_open = float(m.gt), True
+        elif isinstance(m, at.Ge):
+            lo = float(m.ge)
+        elif isinstance(m, at.Lt):
+            hi, hi_open = float(m.lt), True
+        elif isinstance(m, at.Le):
+            hi = float(m.le)
+    return lo, lo_open, hi, hi_open
+
+
+def _fields(model: type[BaseModel] = PackageSpec, prefix: str = "") -> list[Field]:
+    out = []
+    for name, info in model.model_fields.items():
+        ann, key = info.annotation, f"{prefix}{name}"
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            if name != "meta":
+                out += _fields(ann, key + ".")
+        elif typing.get_origin(ann) is typing.Literal:
+            if len(typing.get_args(ann)) > 1:
+                out.append(Field(key, "literal", choices=tuple(typing.get_args(ann))))
+        elif ann is float or ann is int:
+            out.append(Field(key, ann.__name__, *_limits(info)))
+        elif typing.get_origin(ann) is tuple:
+            out.append(Field(key, "size", 0.05, True, 100.0, False))
+    return out
+
+
+FIELDS = _fields()
+
+
+def test_field_inventory() -> None:
+    keys = {f.key for f in FIELDS}
+    assert {"heat_sink.thickness", "chip.size", "wires.count", "interface_layer.material",
+            "heat_sink.corrugated.direction", "rules.min_gap"} <= keys
+    assert len(FIELDS) > 60
+
+
+@st.composite
+def bad_value(draw: st.DrawFn) -> tuple[Field, str]:
+    f = draw(st.sampled_from(FIELDS))
+    if f.kind == "literal":
+        words = st.text("abcdefghijklmnopqrstuvwxyz-", min_size=1, max_size=12)
+        word = draw(words.filter(lambda w: w not in f.choices))
+        return f, f'"{word}"'
+    options = []
+    if f.lo is not None:
+        options.append(f.lo - draw(st.floats(0.0 if f.lo_open else 1e-3, 100.0)))
+    if f.hi is not None:
+        options.append(f.hi + draw(st.floats(1e-3, 1000.0)))
+    choice = draw(st.sampled_from([*options, "nan", "inf", "-inf", "text", "fraction"]))
+    if choice == "text":
+        raw = '"' + draw(st.text("abcxyz", min_size=1, max_size=6)) + '"'
+    elif choice == "fraction":
+        if f.kind != "int":
+            return f, '"many"'
+        raw = _f((f.lo or 0) + 1.5)
+    elif isinstance(choice, str):
+        raw = choice
+    else:
+        value = float(choice)
+        raw = str(math.floor(value)) if f.kind == "int" else repr(value)
+        in_range = (f.lo is None or math.floor(value) >= f.lo) and (f.hi is None or math.floor(value) <= f.hi)
+        if f.kind == "int" and in_range:  # e.g. 2000.5 floors back into range
+            raw = str(int(f.lo or 0) - 1)
+    if f.kind == "size":
+        raw = f"[{raw}, 1.0]" if draw(st.booleans()) else f"[1.0, {raw}]"
+    return f, raw
+
+
+@VALIDATE
+@given(case=bad_value(), template=st.sampled_from(TEMPLATES))
+def test_invalid_single_field_is_refused_naming_it(case: tuple[Field, str], template: str,
+                                                    example_counter: ExampleCounter) -> None:
+    example_counter.hit("test_invalid_single_field_is_refused_naming_it")
+    f, raw = case
+    with pytest.raises(SpecError) as info:
+        load_spec(template, [f"{f.key}={raw}"])
+    err = info.value
+    msg = str(err)
+    assert err.key == f.key or err.key.startswith(f.key + "["), (f.key, msg)
+    assert msg.startswith(err.key + " = ") and "\n" not in msg
+    if f.kind == "literal":
+        for c in f.choices:
+            assert c in msg
+
+
+@VALIDATE
+@given(template=st.sampled_from(TEMPLATES), data=st.data())
+def test_valid_single_field_in_range_is_accepted_or_refused_by_a_rule(template: str, data: st.DataObject,
+                                                                      example_counter: ExampleCounter) -> None:
+    """Any in-range value of one field either loads, or is refused by a cross-field rule with a one-line
+    SpecError, never by an exception of another kind."""
+    example_counter.hit("test_valid_single_field_in_range_is_accepted_or_refused_by_a_rule")
+    f = data.draw(st.sampled_from([f for f in FIELDS if f.kind in ("float", "int") and f.hi is not None]))
+    lo = (f.lo or 0.0) + (1e-6 if f.lo_open else 0.0)
+    value = data.draw(st.floats(lo, f.hi, exclude_max=f.hi_open)) if f.kind == "float" else data.draw(
+        st.integers(math.ceil(lo), int(f.hi)))
+    if f.kind == "int" and f.key in ("bumps.count", "balls.count", "wires.count", "leads.count"):
+        value = min(value, 2000)  # keep the layout maths quick
+    try:
+        spec = load_spec(template, [f"{f.key}={value!r}"])
+    except SpecError as exc:
+        assert "\n" not in str(exc)
+        return
+    assert spec is not None
