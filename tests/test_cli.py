@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -15,7 +16,7 @@ from conftest import TEMPLATES
 from typer.testing import CliRunner
 
 from pkgcad.cli import app
-from pkgcad.load import load_spec
+from pkgcad.load import describe, load_spec
 
 runner = CliRunner()
 
@@ -65,12 +66,14 @@ def test_show_lists_keys_units_ranges() -> None:
     assert "hard limits" in result.stdout
 
 
-def test_show_gives_every_number_a_range() -> None:
+def test_show_gives_every_length_a_range() -> None:
     result = run("show", "qfn")
-    for line in result.stdout.splitlines():
-        parts = line.split()
-        if len(parts) > 2 and parts[0].count(".") >= 1 and parts[2] == "mm":
-            assert "(" in line or "[" in line.split("mm", 1)[1], f"no allowed range: {line}"
+    lines = {line.split()[0]: line for line in result.stdout.splitlines() if line.strip()}
+    lengths = [row.key for row in describe(load_spec("qfn")) if row.unit == "mm"]
+    assert len(lengths) > 40 and "chip.size" in lengths and "adhesive.size" in lengths
+    for key in lengths:
+        after_unit = lines[key].split(" mm ", 1)[1]
+        assert re.match(r"\s*(each )?[\(\[][-\d.]+, [\d.]+[\)\]]", after_unit), f"no allowed range: {lines[key]}"
 
 
 def test_show_json_parses_and_applies_sets() -> None:
@@ -203,7 +206,7 @@ import sys
 from typer.testing import CliRunner
 from pkgcad.build import build_package
 from pkgcad.cli import app
-from pkgcad.load import load_spec
+from pkgcad.load import describe, load_spec
 build_package(load_spec("qfn"))  # any model built earlier in this process
 result = CliRunner().invoke(app, ["build", "--all", "-o", sys.argv[1], "--quality", "draft"])
 sys.exit(result.exit_code)
