@@ -76,12 +76,15 @@ def main(argv: list[str]) -> None:
     print(f"{cores()} cores; load average {os.getloadavg()[0]:.2f}")
     for name, overrides in models.items():
         pkg = build_package(make_spec(overrides))
-        enc = pkg.part("encapsulant").shape
+        t0 = time.perf_counter()
+        enc = pkg.part("encapsulant").solid()  # the tiles glued and checked: only `--step-mode solid|fused` needs it
+        glue_s = time.perf_counter() - t0
         envelope, tools = envelope_and_tools(pkg)
-        tiles = make_plan(envelope, tools)
+        tiles = make_plan(envelope, tools)[1]
         cuts = len(congruent(tiles)[0]) if tiles else 1
         shared = f", overlap {overlap(enc, tools):.1e} mm3" if "--overlap" in argv else ""
-        print(f"{name:>13}: encapsulant {pkg.timings['encapsulant_s']:6.2f} s, {max(len(tiles), 1)} tiles, "
+        print(f"{name:>13}: encapsulant {pkg.timings['encapsulant_s']:6.2f} s (+ glue {glue_s:.2f} s), "
+              f"{max(len(tiles), 1)} tiles, "
               f"{cuts} cuts; valid {enc.isValid()}, {len(enc.Solids())} solid, {len(enc.Faces())} faces, "
               f"volume {enc.Volume():.9f} mm3{shared} (load {os.getloadavg()[0]:.2f})", flush=True)
         if name in OLD and "--no-old" not in argv:

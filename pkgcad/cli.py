@@ -18,7 +18,7 @@ from . import __version__
 from .check.loader import CheckInputError
 from .check.report import DEFAULT_TOL, check_folder, print_table
 from .check.report import as_json as rows_json
-from .export_options import QUALITIES
+from .export_options import QUALITIES, STEP_MODES
 from .load import describe, load_spec, resolve_template, template_paths
 from .rules import SpecError
 from .runner import Options, Result, build_job, build_to
@@ -97,8 +97,8 @@ def build(
                                          "(chordal deviation 0.02 / 0.005 / 0.001 mm).")] = "normal",
     compress: Annotated[bool, typer.Option("--compress", help="Also write the STEP gzip-compressed as "
                                            "<name>.stpZ (FreeCAD and KiCad read it).")] = False,
-    step_mode: Annotated[str, typer.Option("--step-mode", help="assembly: named, instanced parts; fused: one "
-                                           "solid with face colours.")] = "assembly",
+    step_mode: Annotated[str, typer.Option("--step-mode", help="; ".join(
+        f"{k}: {v}" for k, v in STEP_MODES.items()) + ".")] = "assembly",
     jobs_n: Annotated[int | None, typer.Option("--jobs", "-j", help="Parallel build processes for --all "
                                                "(default: all cores).")] = None,
     check_: Annotated[bool, typer.Option("--check", help="After building, run `pkgcad check` on the output; "
@@ -107,8 +107,8 @@ def build(
     """Build STEP, GLB, per-part STL and manifest.json for a template (mm). Exit 2 on bad input."""
     if quality not in QUALITIES:
         raise _fail(f"--quality = {quality!r}: choose one of {' | '.join(QUALITIES)}", 2)
-    if step_mode not in ("assembly", "fused"):
-        raise _fail(f"--step-mode = {step_mode!r}: choose assembly | fused", 2)
+    if step_mode not in STEP_MODES:
+        raise _fail(f"--step-mode = {step_mode!r}: choose one of {' | '.join(STEP_MODES)}", 2)
     if jobs_n is not None and not 1 <= jobs_n <= 64:
         raise _fail(f"--jobs = {jobs_n}: allowed 1 to 64", 2)
     if all_ == (template is not None):

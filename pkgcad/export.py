@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -17,15 +18,15 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
-import cadquery as cq
 import numpy as np
 import trimesh
 
 from . import __version__, layout
-from .export_options import QUALITIES, MeshQuality
+from .export_options import QUALITIES, STEP_MODES, MeshQuality
 from .materials import material
-from .meshutil import concatenate, load_mesh
+from .meshutil import STL_RECORD
 from .package import Package, Part
+from .tessellate import part_mesh
 
 
 # ------------------------------------------------------------------------------------------- staging
@@ -50,13 +51,43 @@ def staged_dir(out: Path) -> Iterator[Path]:
 
 
 # ---------------------------------------------------------------------------------------------- STEP
-def write_step(pkg: Package, path: Path, fused: bool = False) -> None:
-    """STEP AP214 in millimetres; a repeated part is one shape definition referenced N times. ``fused``
-    writes the whole package as one solid whose faces keep their part colours (the parts only touch, so
-    the fuse glues them)."""
-    mode: Literal["default", "fused"] = "fused" if fused else "default"
-    pkg.assembly().export(str(path), "STEP", mode=mode, unit="MM", write_pcurves=False, glue=True)
+def write_step(pkg: Package, path: Path, mode: str = "assembly") -> None:
+    """STEP AP214 in millimetres, in one of :data:`STEP_MODES`. In an assembly a repeated part is one shape
+    definition referenced N times. "fused" writes the whole package as one solid whose faces keep their part
+    colours (the parts only touch, so the fuse glues them)."""
+    if mode not in STEP_MODES:
+        raise ValueError(f"step mode {mode!r}: choose {' | '.join(STEP_MODES)}")
+    how: Literal["default", "fused"] = "fused" if mode == "fused" else "default"
+    pkg.assembly(tiles=mode == "assembly").export(str(path), "STEP", mode=how, unit="MM", write_pcurves=False,
+                                                  glue=True)
+    if mode == "assembly" and any(p.tiling for p in pkg.parts):
+        name_sub_assemblies(path)
     _stamp_step_header(path, pkg)
+
+
+_UNNAMED = re.compile(r"NEXT_ASSEMBLY_USAGE_OCCURRENCE\('([^']*)','','',\s*#(\d+),\s*#(\d+)")
+
+
+def name_sub_assemblies(path: Path) -> None:
+    """Name each unnamed assembly occurrence after the product it places. CadQuery names the occurrences of
+    parts but not of sub-assemblies (here: a tiled encapsulant), and CAD trees show those as blank."""
+    text = path.read_text(encoding="latin-1")
+
+    def ref(entity: str, ident: str) -> str:
+        m = re.search(rf"^#{ident} = {entity}\('[^']*',\s*'[^']*',\s*#(\d+)", text, re.M)
+        if m is None:
+            raise ValueError(f"{path.name}: #{ident} is no {entity}")
+        return m.group(1)
+
+    def named(m: re.Match[str]) -> str:
+        formation = ref("PRODUCT_DEFINITION", m.group(3))
+        product = ref("PRODUCT_DEFINITION_FORMATION", formation)
+        name = re.search(rf"^#{product} = PRODUCT\('([^']*)'", text, re.M)
+        if name is None:
+            raise ValueError(f"{path.name}: #{product} is no PRODUCT")
+        return f"NEXT_ASSEMBLY_USAGE_OCCURRENCE('{m.group(1)}','{name.group(1)}','',#{m.group(2)},#{m.group(3)}"
+
+    path.write_text(_UNNAMED.sub(named, text), encoding="latin-1")
 
 
 def _stamp_step_header(path: Path, pkg: Package) -> None:
@@ -69,42 +100,39 @@ def _stamp_step_header(path: Path, pkg: Package) -> None:
 
 
 # --------------------------------------------------------------------------------------------- meshes
-def shape_mesh(shape: cq.Shape, quality: MeshQuality, scratch: Path) -> trimesh.Trimesh:
-    """A closed, outward-wound triangle mesh of ``shape`` [mm]. Tessellates a fresh copy (OCCT caches the
-    triangulation on the shape), drops zero-area triangles (sphere poles) and welds the vertices."""
-    fresh = shape.copy()
-    fresh.exportStl(str(scratch), tolerance=quality.linear, angularTolerance=quality.angular, ascii=False,
-                    relative=False, parallel=True)
-    mesh = load_mesh(scratch)
-    scratch.unlink()
-    mesh.update_faces(mesh.nondegenerate_faces(height=1e-9))
-    mesh.remove_unreferenced_vertices()
-    mesh.merge_vertices()
-    if mesh.volume < 0:
-        mesh.invert()
-    return mesh
-
-
-def placed_meshes(part: Part, mesh: trimesh.Trimesh) -> trimesh.Trimesh:
-    """All instances of ``part`` as one mesh (numpy transforms of the one tessellation)."""
-    n, v = part.count, len(mesh.vertices)
+def placed_triangles(part: Part, mesh: trimesh.Trimesh) -> np.ndarray:
+    """Every instance of ``part`` as (n, 3, 3) float32 triangle corners: numpy transforms of the one mesh."""
     mats = np.stack([p.matrix() for p in part.placements])  # (n, 4, 4)
     verts = np.einsum("nij,vj->nvi", mats[:, :3, :3], mesh.vertices) + mats[:, None, :3, 3]
-    faces = (mesh.faces[None, :, :] + (np.arange(n) * v)[:, None, None]).reshape(-1, 3)
-    return trimesh.Trimesh(verts.reshape(-1, 3), faces, process=False)
+    return verts.astype("<f4")[:, mesh.faces].reshape(-1, 3, 3)
 
 
-def write_stl(mesh: trimesh.Trimesh, path: Path, label: str) -> None:
-    """Binary STL whose 80-byte header names the model and its unit (STL itself has none)."""
-    header = f"pkgcad {label} units=mm".encode()[:80].ljust(80, b" ")
-    tris = mesh.vertices[mesh.faces].astype("<f4")
-    normals = mesh.face_normals.astype("<f4")
-    rec = np.zeros(len(mesh.faces), dtype=[("n", "<f4", 3), ("v", "<f4", (3, 3)), ("a", "<u2")])
-    rec["n"], rec["v"] = normals, tris
+def write_stl(pieces: list[np.ndarray], path: Path, label: str) -> None:
+    """Binary STL of the triangles of all ``pieces`` ((n, 3, 3) arrays), streamed piece by piece; its 80-byte
+    header names the model and its unit (STL itself has none)."""
     with path.open("wb") as fh:
-        fh.write(header)
-        fh.write(np.uint32(len(rec)).tobytes())
-        fh.write(rec.tobytes())
+        fh.write(_stl_head(label, sum(len(t) for t in pieces)))
+        for tris in pieces:
+            normals = np.cross(tris[:, 1] - tris[:, 0], tris[:, 2] - tris[:, 0])
+            length = np.linalg.norm(normals, axis=1, keepdims=True)
+            rec = np.zeros(len(tris), dtype=STL_RECORD)
+            rec["n"] = np.divide(normals, length, out=np.zeros_like(normals), where=length > 0)
+            rec["v"] = tris
+            fh.write(rec.tobytes())
+
+
+def join_stl(sources: list[Path], path: Path, label: str) -> None:
+    """One binary STL holding the triangles of the binary STLs ``sources`` (their records copied as bytes)."""
+    with path.open("wb") as fh:
+        fh.write(_stl_head(label, sum((src.stat().st_size - 84) // STL_RECORD.itemsize for src in sources)))
+        for src in sources:
+            with src.open("rb") as part:
+                part.seek(84)
+                shutil.copyfileobj(part, fh, 1 << 22)
+
+
+def _stl_head(label: str, triangles: int) -> bytes:
+    return f"pkgcad {label} units=mm".encode()[:80].ljust(80, b" ") + np.uint32(triangles).tobytes()
 
 
 # ----------------------------------------------------------------------------------------------- GLB
@@ -177,8 +205,8 @@ def write_package(pkg: Package, out: Path, quality: MeshQuality = QUALITIES["nor
                   progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Write every requested format of ``pkg`` into ``out`` (replaced atomically). Returns the manifest.
 
-    ``compress`` also writes ``<name>.stpZ`` (gzip); ``step_mode`` "fused" writes one solid with face colours
-    instead of the instanced assembly; ``progress`` hears the stage names."""
+    ``compress`` also writes ``<name>.stpZ`` (gzip); ``step_mode`` is one of :data:`STEP_MODES`; ``progress``
+    hears the stage names."""
     say = progress or (lambda _stage: None)
     timings = dict(pkg.timings)
     with staged_dir(out) as tmp:
@@ -186,7 +214,7 @@ def write_package(pkg: Package, out: Path, quality: MeshQuality = QUALITIES["nor
         if "step" in formats:
             say("writing STEP")
             t = time.perf_counter()
-            write_step(pkg, tmp / f"{name}.step", fused=step_mode == "fused")
+            write_step(pkg, tmp / f"{name}.step", step_mode)
             timings["step_s"] = time.perf_counter() - t
             if compress:
                 t = time.perf_counter()
@@ -197,18 +225,17 @@ def write_package(pkg: Package, out: Path, quality: MeshQuality = QUALITIES["nor
         if "stl" in formats or "glb" in formats:
             say("tessellating")
             t = time.perf_counter()
-            meshes = {p.name: shape_mesh(p.shape, quality, tmp / ".scratch.stl") for p in pkg.parts}
+            meshes = {p.name: part_mesh(p, quality) for p in pkg.parts}
             timings["tessellate_s"] = time.perf_counter() - t
         if "stl" in formats:
             say("writing STL")
             t = time.perf_counter()
             (tmp / "parts").mkdir()
-            whole = []
+            groups = []
             for group, parts in pkg.groups().items():
-                merged = concatenate([placed_meshes(p, meshes[p.name]) for p in parts])
-                write_stl(merged, tmp / "parts" / f"{group}.stl", f"{name} {group}")
-                whole.append(merged)
-            write_stl(concatenate(whole), tmp / f"{name}.stl", f"{name} (all parts)")
+                groups.append(tmp / "parts" / f"{group}.stl")
+                write_stl([placed_triangles(p, meshes[p.name]) for p in parts], groups[-1], f"{name} {group}")
+            join_stl(groups, tmp / f"{name}.stl", f"{name} (all parts)")
             timings["stl_s"] = time.perf_counter() - t
         if "glb" in formats:
             say("writing GLB")

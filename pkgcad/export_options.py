@@ -19,3 +19,9 @@ QUALITIES = {
     "normal": MeshQuality("normal", 0.005, 0.5),
     "fine": MeshQuality("fine", 0.001, 0.2),
 }
+
+STEP_MODES = {
+    "assembly": "named, instanced parts; a large encapsulant as instanced congruent tiles (smallest, fastest)",
+    "solid": "as assembly, but the encapsulant always one solid (tiles glued: slower and bigger when large)",
+    "fused": "the whole package as one solid with face colours",
+}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import cadquery as cq
 import numpy as np
@@ -37,12 +37,28 @@ class Placement:
 ORIGIN = (Placement("",),)
 
 
+class Tiling(Protocol):
+    """A part made of tiles that touch face to face on the tile lines ``xs`` x ``ys`` (see
+    :class:`pkgcad.build.tiles.TiledCut`): ``(k, dx, dy)`` in ``uses`` is ``shapes[k]`` shifted by ``(dx, dy)``."""
+
+    @property
+    def shapes(self) -> tuple[cq.Shape, ...]: ...
+    @property
+    def uses(self) -> tuple[tuple[int, float, float], ...]: ...
+    @property
+    def xs(self) -> tuple[float, ...]: ...
+    @property
+    def ys(self) -> tuple[float, ...]: ...
+    def solid(self) -> cq.Solid: ...
+
+
 @dataclass
 class Part:
     """One shape definition (in its own frame) with the placements of its instances.
 
     ``role`` says what it is in the claims (``heat_sink``, ``bump`` ...); ``group`` names the STL file its
-    instances are written to (``parts/<group>.stl``).
+    instances are written to (``parts/<group>.stl``). A part cut in tiles (the encapsulant of a large model)
+    has its ``tiling``, and ``shape`` is the compound of its tiles; :meth:`solid` glues them into one solid.
     """
 
     name: str
@@ -52,6 +68,7 @@ class Part:
     placements: tuple[Placement, ...] = ORIGIN
     group: str = ""
     info: dict[str, Any] = field(default_factory=dict)
+    tiling: Tiling | None = None
 
     def __post_init__(self) -> None:
         if self.placements == ORIGIN:
@@ -67,9 +84,16 @@ class Part:
         for p in self.placements:
             yield self.shape.moved(p.location())
 
+    def solid(self) -> cq.Shape:
+        """The part as ONE solid: ``shape``, or the tiles glued together (seconds for thousands of holes)."""
+        return self.shape if self.tiling is None else self.tiling.solid()
+
     def volume(self) -> float:
-        """Volume of one instance [mm^3]."""
-        return float(self.shape.Volume())
+        """Volume of one instance [mm^3]; a tiled part's from its distinct tiles."""
+        if self.tiling is None:
+            return float(self.shape.Volume())
+        own = [s.Volume() for s in self.tiling.shapes]
+        return float(sum(own[k] for k, _dx, _dy in self.tiling.uses))
 
     def bbox(self, local: np.ndarray | None = None) -> tuple[list[float], list[float]]:
         """Bounding box of all instances [mm], from the shape's own ``local`` (2, 3) bounds when given (e.g.
@@ -108,16 +132,20 @@ class Package:
     def instance_count(self) -> int:
         return sum(p.count for p in self.parts)
 
-    def assembly(self) -> cq.Assembly:
+    def assembly(self, tiles: bool = True) -> cq.Assembly:
         """A CadQuery assembly: every instance a named child with its material colour; a repeated part adds
-        the SAME shape object at each location, so STEP writes one definition and N references."""
+        the SAME shape object at each location, so STEP writes one definition and N references. A tiled part
+        is a sub-assembly of its tiles, each distinct tile one definition (``tiles=False``: one glued solid)."""
         from .materials import material
 
         assy = cq.Assembly(name=self.name)
         for part in self.parts:
             color = cq.Color(*material(part.material).color)
             for pl in part.placements:
-                assy.add(part.shape, name=pl.name, loc=pl.location(), color=color)
+                if part.tiling is not None and tiles:
+                    assy.add(tile_assembly(part, part.tiling, color), name=pl.name, loc=pl.location())
+                else:
+                    assy.add(part.solid(), name=pl.name, loc=pl.location(), color=color)
         return assy
 
     def part_rows(self, local_bounds: dict[str, np.ndarray] | None = None) -> list[dict[str, Any]]:
@@ -140,3 +168,12 @@ class Package:
                 **({"info": p.info} if p.info else {}),
             })
         return rows
+
+
+def tile_assembly(part: Part, tiling: Tiling, color: cq.Color) -> cq.Assembly:
+    """``part``'s tiles as named children (``<part>_tile_0000``...), congruent tiles sharing one shape."""
+    sub = cq.Assembly(name=f"{part.name}_tiles")
+    for i, (k, dx, dy) in enumerate(tiling.uses):
+        sub.add(tiling.shapes[k], name=f"{part.name}_tile_{i:04d}", loc=cq.Location(cq.Vector(dx, dy, 0)),
+                color=color)
+    return sub

@@ -18,7 +18,7 @@ from .spec import PackageSpec
 class Options:
     quality: str = "normal"
     compress: bool = False
-    step_mode: str = "assembly"  # or "fused"
+    step_mode: str = "assembly"  # see export_options.STEP_MODES
 
 
 @dataclass

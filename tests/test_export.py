@@ -26,6 +26,7 @@ from pkgcad.export import QUALITIES, write_package
 from pkgcad.load import load_spec
 from pkgcad.materials import material
 from pkgcad.package import Package
+from pkgcad.tessellate import shape_mesh, tiled_mesh
 
 WRITTEN = ("qfn", "flipchip-bga")
 
@@ -160,7 +161,9 @@ def test_step_reimports(template: str, written: Callable[[str], Written]) -> Non
     data = _manifest(out)
     shape = cq.importers.importStep(str(out / f"{template}.step")).val()
     solids = shape.Solids()
-    assert len(solids) == data["totals"]["instances"] == sum(p.count for p in pkg.parts)
+    assert data["totals"]["instances"] == sum(p.count for p in pkg.parts)
+    # one solid per instance; a tiled encapsulant is one solid per tile
+    assert len(solids) == sum(p.count * len(p.tiling.uses if p.tiling else [0]) for p in pkg.parts)
     assert sum(s.Volume() for s in solids) == pytest.approx(data["totals"]["volume_mm3"], rel=1e-6)
     for s in solids[:: max(1, len(solids) // 40)]:
         assert s.isValid()
@@ -180,10 +183,13 @@ def test_step_text_names_colours_units_instancing(template: str, written: Callab
     assert "units: millimetre" in text
     # every instance is a named assembly occurrence
     nauo = re.findall(r"NEXT_ASSEMBLY_USAGE_OCCURRENCE\('[^']*','([^']*)'", text)
-    assert sorted(nauo) == sorted(pl.name for p in pkg.parts for pl in p.placements)
-    # a repeated part is ONE product (named after its first instance), referenced count times
+    tiles = [f"{p.name}_tile_{i:04d}" for p in pkg.parts if p.tiling for i in range(len(p.tiling.uses))]
+    assert sorted(nauo) == sorted([pl.name for p in pkg.parts for pl in p.placements] + tiles)
+    # a repeated part is ONE product (named after its first instance), referenced count times; a tiled part
+    # is an assembly product holding one product per distinct tile
     products = re.findall(r"PRODUCT\('([^']*)'", text)
-    assert len(products) == len(pkg.parts) + 1  # + the root assembly
+    distinct = sum(len(p.tiling.shapes) for p in pkg.parts if p.tiling)
+    assert len(products) == len(pkg.parts) + 1 + distinct  # + the root assembly
     for part in pkg.parts:
         assert products.count(part.placements[0].name) == 1
     # one colour per material, as in the materials table
@@ -202,6 +208,48 @@ def test_step_instancing_of_bumps_and_wires(written: Callable[[str], Written]) -
     assert re.search(r"NEXT_ASSEMBLY_USAGE_OCCURRENCE\('[^']*','wire_017'", qfn)
     assert len(re.findall(r"PRODUCT\('wire_", qfn)) == len([p for p in written("qfn")[0].parts if p.role == "wire"])
     assert len(re.findall(r"PRODUCT\('lead_", qfn)) == 1
+
+
+def test_step_tiled_encapsulant_is_instanced(written: Callable[[str], Written]) -> None:
+    """flipchip-bga's 400 bump cavities are cut in congruent tiles: each distinct tile is ONE product, placed at
+    every tile it stands for, and the tiles together hold every cavity's spherical face."""
+    pkg, out, _ = written("flipchip-bga")
+    tiling = pkg.part("encapsulant").tiling
+    assert tiling is not None and len(tiling.shapes) < len(tiling.uses)
+    text = (out / "flipchip-bga.step").read_text(encoding="latin-1")
+    uses = re.findall(r"NEXT_ASSEMBLY_USAGE_OCCURRENCE\('[^']*','encapsulant_tile_\d{4}'", text)
+    assert len(uses) == len(tiling.uses)
+    tile_products = re.findall(r"PRODUCT\('(encapsulant_tile_\d{4})'", text)
+    assert len(tile_products) == len(tiling.shapes)
+    holes = sum(len([f for f in tiling.shapes[k].Faces() if f.geomType() == "SPHERE"]) for k, _x, _y in tiling.uses)
+    assert holes == 400
+
+
+def test_step_solid_mode_writes_one_encapsulant(tmp_path: Path) -> None:
+    """--step-mode solid: the tiles glued into ONE valid encapsulant solid, same volume as the tiles."""
+    pkg = built("flipchip-bga")
+    write_package(pkg, tmp_path / "solid", formats=("step",), step_mode="solid")
+    shape = cq.importers.importStep(str(tmp_path / "solid" / "flipchip-bga.step")).val()
+    assert len(shape.Solids()) == sum(p.count for p in pkg.parts)
+    enc = max(shape.Solids(), key=lambda s: len(s.Faces()))  # the one with 400 cavities
+    assert enc.isValid()
+    assert enc.Volume() == pytest.approx(pkg.part("encapsulant").volume(), rel=1e-9)
+    assert len([f for f in enc.Faces() if f.geomType() == "SPHERE"]) == 400
+
+
+def test_tiled_mesh_is_the_glued_solid_mesh(written: Callable[[str], Written]) -> None:
+    """The encapsulant mesh made from its distinct tiles is closed, one body, and encloses the volume of the
+    glued solid's own mesh and of the B-rep."""
+    pkg, _out, _ = written("flipchip-bga")
+    part = pkg.part("encapsulant")
+    assert part.tiling is not None
+    tiled = tiled_mesh(part.tiling, QUALITIES["normal"])
+    assert tiled is not None
+    assert tiled.is_watertight and tiled.is_winding_consistent and tiled.body_count == 1
+    whole = shape_mesh(part.solid(), QUALITIES["normal"])
+    assert tiled.volume == pytest.approx(whole.volume, rel=1e-9)
+    assert tiled.volume == pytest.approx(part.volume(), rel=2e-3)
+    assert np.allclose(tiled.bounds, whole.bounds, atol=1e-9)
 
 
 def test_step_file_smaller_thanks_to_instancing(written: Callable[[str], Written]) -> None:

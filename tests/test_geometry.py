@@ -155,9 +155,14 @@ def test_parts_valid(case: str) -> None:
     inst_names = [pl.name for p in pkg.parts for pl in p.placements]
     assert len(inst_names) == len(set(inst_names)), "instance names repeat"
     for part in pkg.parts:
-        assert part.shape.isValid(), part.name
-        assert len(part.shape.Solids()) == 1, part.name
+        solid = part.solid()  # a tiled encapsulant: its tiles glued
+        assert solid.isValid(), part.name
+        assert len(solid.Solids()) == 1, part.name
         assert part.volume() > 0, part.name
+        assert solid.Volume() == pytest.approx(part.volume(), rel=1e-9), part.name
+        if part.tiling is not None:  # each tile is valid too, and the tiles fill exactly the glued solid
+            assert all(s.isValid() for s in part.tiling.shapes), part.name
+            assert part.shape.Volume() == pytest.approx(solid.Volume(), rel=1e-9), part.name
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -450,7 +455,7 @@ def test_corner_bond_fingers_do_not_overlap() -> None:
 def test_large_models(case: str) -> None:
     pkg = pkg_of(case)
     for part in pkg.parts:
-        assert part.shape.isValid(), part.name
+        assert part.solid().isValid(), part.name
     assert not overlaps(pkg, k=6)
     sx, sy = pkg.spec.carrier.size
     box = sx * sy * layout.stack(pkg.spec).interface_top

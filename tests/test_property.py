@@ -193,8 +193,8 @@ def test_valid_specs_build_sound_geometry(case: tuple[str, list[str]], example_c
     example_counter.hit("test_valid_specs_build_sound_geometry")
     pkg = build_package(spec)
     for part in pkg.parts:
-        assert part.shape.isValid(), part.name
-        assert len(part.shape.Solids()) == 1, part.name
+        assert part.solid().isValid(), part.name
+        assert len(part.solid().Solids()) == 1, part.name
     # chip, thermal stack, heat sink and encapsulant: pairwise no overlap
     names = ["chip", "die_attach", "buffer_pad_attach", "buffer_pad", "adhesive", "heat_sink", "interface_layer",
              "encapsulant"]

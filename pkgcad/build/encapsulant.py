@@ -18,8 +18,9 @@ def encapsulant(spec: PackageSpec, st: Stack, inside: list[Part]) -> Part:
     The envelope shares the carrier's footprint, so its sides are coplanar with the heat-sink sides after the
     saw cut."""
     envelope, tools = mold(spec, st, inside)
-    return Part("encapsulant", "encapsulant", spec.encapsulant.material,
-                tiled_cut(envelope, tools, "encapsulant").solid)
+    cut = tiled_cut(envelope, tools, "encapsulant")
+    return Part("encapsulant", "encapsulant", spec.encapsulant.material, cut.compound(),
+                tiling=cut if cut.tiles > 1 else None, info={"tiles": cut.tiles, "distinct_tiles": cut.cuts})
 
 
 def mold(spec: PackageSpec, st: Stack, inside: list[Part]) -> tuple[cq.Shape, list[cq.Shape]]:

@@ -10,7 +10,8 @@ the faces of the whole argument at once). :func:`tiled_cut` therefore
    the tile (a box tool counts as its part over the tile) differ by a shift, so one is cut and the others
    are shifted copies of its result (:func:`tile_key`);
 4. runs the cuts in forked worker processes when there are enough tools to pay for them;
-5. glues the tiles back into one solid with ONE glue fuse (:func:`glue`).
+5. hands back the tiles (:class:`TiledCut`): exporters write and mesh each distinct tile once and place it;
+   only who needs ONE solid glues them, with ONE glue fuse (:func:`glue`, :meth:`TiledCut.solid`).
 
 If anything goes wrong on the way, the plain single cut is the fallback. Two OCCT traps shape the code:
 
@@ -24,6 +25,7 @@ If anything goes wrong on the way, the plain single cut is the fallback. Two OCC
 
 from __future__ import annotations
 
+import functools
 import logging
 import multiprocessing as mp
 import os
@@ -319,6 +321,18 @@ def valid_solid(shape: cq.Shape, what: str) -> cq.Solid:
     return solids[0]
 
 
+def valid_solids(shape: cq.Shape, what: str) -> cq.Shape | None:
+    """The solids of a cut tile, each checked valid (else :class:`BuildError`): one solid as it is, several as a
+    compound, none as None."""
+    solids = shape.Solids()
+    for s in solids:
+        if not BRepCheck_Analyzer(s.wrapped, True, True).IsValid():
+            raise BuildError(what, "OCCT reports a solid invalid")
+    if not solids:
+        return None
+    return solids[0] if len(solids) == 1 else cq.Compound.makeCompound(solids)
+
+
 def shifted(shape: cq.Shape, dx: float, dy: float) -> cq.Shape:
     """``shape`` moved by ``(dx, dy)``: the same geometry, placed. Measured: it glues and checks faster than a
     deep copy with transformed geometry."""
@@ -367,17 +381,6 @@ def congruent(tiles: Sequence[Tile]) -> tuple[list[int], list[int]]:
     return cut, copies
 
 
-def cut_all_tiles(tiles: Sequence[Tile], workers: int | None = None) -> list[cq.Shape]:
-    """Every tile cut: one cut per set of congruent tiles, the others shifted copies of it."""
-    cut, copies = congruent(tiles)
-    done = _run_jobs([tiles[i] for i in cut], workers)
-    out = []
-    for t, j in zip(tiles, copies, strict=True):
-        o = tiles[cut[j]].origin
-        out.append(done[j] if t is tiles[cut[j]] else shifted(done[j], t.origin[0] - o[0], t.origin[1] - o[1]))
-    return out
-
-
 def _run_jobs(jobs: list[Tile], workers: int | None) -> list[cq.Shape]:
     """Each tile cut: in forked worker processes (``workers``; default one a core, none when the tiles hold
     too few tools to pay for a pool), else here."""
@@ -401,47 +404,92 @@ def _run_jobs(jobs: list[Tile], workers: int | None) -> list[cq.Shape]:
 # ---------------------------------------------------------------------------------------------------- entry
 @dataclass(frozen=True)
 class TiledCut:
-    """What :func:`tiled_cut` made and how: ``tiles`` (1: one plain cut) and the ``cuts`` it ran for them."""
+    """What :func:`tiled_cut` made: the cut tiles, which touch face to face on the tile lines ``xs`` x ``ys``.
 
-    solid: cq.Solid
-    tiles: int = 1
-    cuts: int = 1
+    ``shapes`` are the distinct cut tiles; ``uses`` places them: ``(k, dx, dy)`` is ``shapes[k]`` shifted by
+    ``(dx, dy)``. Congruent tiles share one shape, so exporters can write or mesh each once. One plain cut is
+    one tile, used once. :meth:`solid` glues the tiles into one solid (seconds at thousands of tools), so it
+    runs only for whoever needs one solid."""
+
+    shapes: tuple[cq.Shape, ...]
+    uses: tuple[tuple[int, float, float], ...]
+    xs: tuple[float, ...]
+    ys: tuple[float, ...]
+    what: str = "tiled cut"
+
+    @property
+    def tiles(self) -> int:
+        return len(self.uses)
+
+    @property
+    def cuts(self) -> int:
+        return len(self.shapes)
+
+    def pieces(self) -> list[cq.Shape]:
+        """Every tile, in place."""
+        return [self.shapes[k] if dx == dy == 0 else shifted(self.shapes[k], dx, dy) for k, dx, dy in self.uses]
+
+    def compound(self) -> cq.Shape:
+        """The tiles as one compound (no boolean): the cut's exact geometry, in several touching solids."""
+        return self.shapes[0] if self.tiles == 1 else cq.Compound.makeCompound(self.pieces())
+
+    @functools.cached_property
+    def _glued(self) -> cq.Solid:
+        if self.tiles == 1:
+            return single_solid(self.shapes[0], self.what)
+        t0 = time.perf_counter()
+        glued = glue(self.pieces())
+        t1 = time.perf_counter()
+        solid = valid_solid(glued, self.what)
+        log.debug("%s: %d tiles glued in %.2f s, checked in %.2f s", self.what, self.tiles, t1 - t0,
+                  time.perf_counter() - t1)
+        return solid
+
+    def solid(self) -> cq.Solid:
+        """The tiles glued into ONE valid solid (else :class:`BuildError`); made once, on first use."""
+        return self._glued
 
 
 def tiled_cut(arg: cq.Shape, tools: Sequence[cq.Shape], what: str, workers: int | None = None) -> TiledCut:
-    """``arg`` minus every tool as ONE valid solid (else :class:`BuildError` naming ``what``): the result of
-    ``single_solid(cut_all(arg, tools))``, made tile by tile (see the module notes).
+    """``arg`` minus every tool: the result of ``single_solid(cut_all(arg, tools))``, made tile by tile (see the
+    module notes) and returned as tiles; :meth:`TiledCut.solid` glues them into that one solid (a
+    :class:`BuildError` naming ``what`` if they do not make one valid solid).
 
     ``workers``: processes for the tile cuts; default one a core, or none for few tools."""
     try:
-        tiles = make_plan(arg, tools)
+        plan, tiles = make_plan(arg, tools)
         if tiles:
-            return _tiled(tiles, workers, len(tools))
+            return _tiled(plan, tiles, workers, len(tools), what)
     except Exception as exc:  # whatever goes wrong: the plain way, slow but sure
         log.warning("%s: tiled cut failed (%s); cutting in one piece", what, exc)
-    return TiledCut(single_solid(cut_all(arg, tools), what))
+    b = bnd_box(arg)
+    return TiledCut((single_solid(cut_all(arg, tools), what),), ((0, 0.0, 0.0),), (b[0], b[3]), (b[1], b[4]), what)
 
 
-def make_plan(arg: cq.Shape, tools: Sequence[cq.Shape]) -> list[Tile]:
-    """The tiles :func:`tiled_cut` cuts ``arg`` into; none when one plain cut is better."""
-    if len(tools) < MIN_TOOLS:
-        return []
-    ts = Tools(tools)
+def make_plan(arg: cq.Shape, tools: Sequence[cq.Shape]) -> tuple[TilePlan, list[Tile]]:
+    """The tile lines and the tiles :func:`tiled_cut` cuts ``arg`` into; no tiles when one plain cut is better."""
     exact = box_bounds(arg)
     b = exact or bnd_box(arg)
+    whole = TilePlan((b[0], b[3]), (b[1], b[4]))
+    if len(tools) < MIN_TOOLS:
+        return whole, []
+    ts = Tools(tools)
     plan = plan_tiles((b[0], b[1], b[3], b[4]), ts.boxes)
-    return make_tiles(arg, ts, plan, exact) if plan.count > 1 else []
+    return (plan, make_tiles(arg, ts, plan, exact)) if plan.count > 1 else (whole, [])
 
 
-def _tiled(tiles: list[Tile], workers: int | None, n_tools: int) -> TiledCut:
-    """The tiles cut and glued into one solid; raises if they do not make one valid solid."""
+def _tiled(plan: TilePlan, tiles: list[Tile], workers: int | None, n_tools: int, what: str) -> TiledCut:
+    """The tiles cut, each distinct one once; raises if a tile is not one valid solid."""
     t0 = time.perf_counter()
-    cut = cut_all_tiles(tiles, workers)
-    t1 = time.perf_counter()
-    glued = glue(cut)
-    t2 = time.perf_counter()
-    solid = valid_solid(glued, "tiled cut")
-    cuts = len(congruent(tiles)[0])
-    log.debug("tiled cut: %d tools, %d tiles, %d cuts; cut %.2f s, glue %.2f s, check %.2f s",
-              n_tools, len(tiles), cuts, t1 - t0, t2 - t1, time.perf_counter() - t2)
-    return TiledCut(solid, len(tiles), cuts)
+    cut, copies = congruent(tiles)
+    done = [valid_solids(s, f"{what} tile") for s in _run_jobs([tiles[i] for i in cut], workers)]
+    shapes = tuple(s for s in done if s is not None)  # a tile the tools fill leaves nothing
+    new = {j: n for n, j in enumerate(j for j, s in enumerate(done) if s is not None)}
+    uses = []
+    for t, j in zip(tiles, copies, strict=True):
+        if j in new:
+            o = tiles[cut[j]].origin
+            uses.append((new[j], t.origin[0] - o[0], t.origin[1] - o[1]))
+    log.debug("%s: %d tools, %d tiles, %d cuts in %.2f s", what, n_tools, len(tiles), len(cut),
+              time.perf_counter() - t0)
+    return TiledCut(shapes, tuple(uses), plan.xs, plan.ys, what)
