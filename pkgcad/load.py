@@ -115,6 +115,8 @@ def _first_error(exc: ValidationError) -> SpecError:
         known = ", ".join(parent.model_fields) if parent else ""
         return SpecError(key, err["input"], f"unknown key; {'.'.join(loc[:-1]) or 'top level'} has: {known}")
     msg = err["msg"]
+    if err["type"] == "int_type" and isinstance(err["input"], float):
+        msg = f"Input should be an integer, not the decimal {err['input']!r}"
     info = _field_at(loc)
     if info is not None:
         rng = limits_text(info)

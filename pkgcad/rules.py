@@ -21,6 +21,8 @@ class SpecError(ValueError):
 
 
 def _fmt(value: Any) -> str:
+    if isinstance(value, bool):  # as TOML spells it
+        return "true" if value else "false"
     if isinstance(value, float):
         return f"{value:g}"
     if isinstance(value, tuple | list):

@@ -121,6 +121,8 @@ def test_build_notes_nearest_array(tmp_path: Path) -> None:
     (("--set", "heat_sink.thickness=9"), ("heat_sink.thickness", "9", "(0.05, 5.0]")),
     (("--set", "heat_sink.thickness=-1"), ("heat_sink.thickness", "-1", "greater than 0.05")),
     (("--set", "heat_sink.thickness=abc"), ("heat_sink.thickness", "'abc'", "number")),
+    (("--set", "heat_sink.thickness=true"), ("heat_sink.thickness = true", "number", "(0.05, 5.0]")),
+    (("--set", "wires.count=false"), ("wires.count = false", "integer", "[4, 2000]")),
     (("--set", "chip.size=[2.0,"), ("chip.size", "tuple")),
     (("--set", "heat_sink.thickness"), ("--set", "dotted.key=value")),
     (("--set", "leads.count=30"), ("leads.count", "30", "multiple of 4")),

@@ -205,12 +205,32 @@ def test_wrong_literal_lists_choices(key: str, value: str, choices: list[str]) -
         assert c in str(err)
 
 
-@pytest.mark.xfail(reason="BUG: a TOML boolean is accepted as a length: heat_sink.thickness=true is read as "
-                          "1.0 mm (pydantic lax mode coerces bool to float)", strict=True)
-@pytest.mark.parametrize("key", ["heat_sink.thickness", "chip.thickness", "heat_sink.edge_margin"])
-def test_boolean_is_not_a_number(key: str) -> None:
-    err = refused("qfn", f"{key}=true")
-    assert err.key == key
+@pytest.mark.parametrize("key, allowed", [
+    ("heat_sink.thickness", "(0.05, 5.0]"), ("chip.thickness", "(0.02, 1.5]"), ("heat_sink.edge_margin", "[0.0, 5.0]"),
+    ("wires.count", "[4, 2000]"), ("leads.count", "[4, 400]"), ("heat_sink.roughened.seed", "[0, inf)"),
+])
+def test_boolean_is_not_a_number(key: str, allowed: str) -> None:
+    """pydantic's lax mode would read a TOML ``true`` as 1 (mm or count)."""
+    for word in ("true", "false"):
+        err = refused("qfn", f"{key}={word}")
+        assert err.key == key and err.value is (word == "true")
+        assert f"{key} = {word}: " in str(err) and allowed in str(err)
+
+
+@pytest.mark.parametrize("key, value", [("chip.size", "[true, 2.0]"), ("meta.claims", "[1, true]")])
+def test_boolean_is_not_a_number_in_a_list(key: str, value: str) -> None:
+    err = refused("qfn", f"{key}={value}")
+    assert err.key.startswith(key + "[") and "= true: " in str(err) and "each " in str(err)
+
+
+def test_integers_are_lengths_but_decimals_are_not_counts() -> None:
+    spec = load_spec("qfn", ["heat_sink.thickness=1", "chip.size=[2, 2]"])
+    assert spec.heat_sink.thickness == 1.0 and isinstance(spec.heat_sink.thickness, float)
+    assert spec.chip.size == (2.0, 2.0)
+    err = refused("qfn", "wires.count=32.0")
+    assert err.key == "wires.count" and "not the decimal 32.0" in str(err) and "[4, 2000]" in str(err)
+    err = refused("qfn", 'heat_sink.thickness="0.3"')
+    assert err.key == "heat_sink.thickness" and "number" in str(err)
 
 
 # --------------------------------------------------------------------------------------- TOML files
