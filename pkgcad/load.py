@@ -49,8 +49,19 @@ def read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise SpecError("template", str(path), f"malformed TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise SpecError("template", str(path), _not_utf8(exc)) from None
     except OSError as exc:
         raise SpecError("template", str(path), f"cannot be read: {exc.strerror}") from None
+
+
+def _not_utf8(exc: UnicodeDecodeError) -> str:
+    """Where a file stops being UTF-8 (TOML files must be): byte, offset, line and column."""
+    data = bytes(exc.object)
+    line = data.count(b"\n", 0, exc.start) + 1
+    column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+    return (f"not UTF-8 (TOML must be): byte 0x{data[exc.start]:02x} at offset {exc.start} (line {line}, "
+            f"column {column}): {exc.reason}; re-save the file as UTF-8")
 
 
 def parse_override(text: str) -> tuple[list[str], Any]:

@@ -152,6 +152,14 @@ def test_build_refuses_malformed_toml(tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()
 
 
+def test_build_refuses_non_utf8_toml(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.toml"
+    path.write_bytes(b'[meta]\ntitle = "caf\xe9"\n')
+    assert_refused(run("build", str(path), "-o", str(tmp_path / "out")), "template", "latin1.toml", "not UTF-8",
+                   "byte 0xe9 at offset 19")
+    assert not (tmp_path / "out").exists()
+
+
 def test_build_refuses_toml_with_bad_value(tmp_path: Path) -> None:
     path = tmp_path / "thick.toml"
     path.write_text('[carrier]\nkind = "qfn"\nsize = [5.0, 5.0]\n[heat_sink]\nthickness = 50\n')

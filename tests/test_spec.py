@@ -261,14 +261,15 @@ def test_bad_key_in_toml_file(tmp_path: Path) -> None:
     assert err.key == "heat_sink.thicknes" and "thickness" in str(err)
 
 
-@pytest.mark.xfail(reason="BUG: a template file that is not UTF-8 (e.g. Latin-1 'caf\\xe9') escapes as an "
-                          "uncaught UnicodeDecodeError instead of a SpecError", strict=True)
 def test_non_utf8_toml_file(tmp_path: Path) -> None:
     path = tmp_path / "latin1.toml"
     path.write_bytes(b'[meta]\ntitle = "caf\xe9"\n')
     with pytest.raises(SpecError) as info:
         read_toml(path)
-    assert info.value.key == "template" and "\n" not in str(info.value)
+    msg = str(info.value)
+    assert info.value.key == "template" and "\n" not in msg and str(path) in msg
+    assert "not UTF-8" in msg and "byte 0xe9 at offset 19 (line 2, column 13)" in msg
+    assert refused(str(path)).key == "template"
 
 
 def test_templates_are_valid_toml() -> None:
