@@ -126,6 +126,8 @@ def _first_error(exc: ValidationError) -> SpecError:
         known = ", ".join(parent.model_fields) if parent else ""
         return SpecError(key, err["input"], f"unknown key; {'.'.join(loc[:-1]) or 'top level'} has: {known}")
     msg = err["msg"]
+    if err["type"] == "value_error":  # our own validators: their text, without pydantic's "Value error, "
+        msg = str(err.get("ctx", {}).get("error", msg))
     if err["type"] == "int_type" and isinstance(err["input"], float):
         msg = f"Input should be an integer, not the decimal {err['input']!r}"
     info = _field_at(loc)

@@ -10,9 +10,10 @@ or the string ``"0.3"`` as 0.3. An integer is still a valid length (``thickness 
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, field_validator
 
 from .materials import ADHESIVE_MATERIALS, BUFFER_PAD_MATERIALS, HEAT_SINK_MATERIALS, INTERFACE_MATERIALS
 
@@ -37,6 +38,17 @@ class Meta(_Model):
     name: str = Field("package", pattern=r"^[a-z0-9][a-z0-9_-]*$", description="output base name")
     title: str = Field("", description="one-line description of the embodiment")
     claims: tuple[Annotated[StrictInt, Field(ge=1, le=20)], ...] = Field((), description="claims it embodies")
+
+    @field_validator("title")
+    @classmethod
+    def _one_line(cls, title: str) -> str:
+        """The title goes into `pkgcad list`, the STEP header and the manifest: one line, no control characters
+        (line and paragraph separators included: ``str.splitlines`` breaks on them too)."""
+        for i, ch in enumerate(title):
+            if unicodedata.category(ch) in ("Cc", "Zl", "Zp"):
+                raise ValueError(f"must be one line of printable text: no line break or control character "
+                                 f"(U+{ord(ch):04X} at position {i})")
+        return title
 
 
 class Carrier(_Model):

@@ -50,6 +50,13 @@ def test_list_shows_every_template_with_claims() -> None:
         assert spec.meta.title in line
 
 
+def test_list_refuses_a_title_of_two_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "two-lines.toml"
+    path.write_text('[meta]\ntitle = "first\\nsecond"\n[carrier]\nkind = "qfn"\nsize = [5.0, 5.0]\n')
+    monkeypatch.setattr("pkgcad.cli.template_paths", lambda: [path])
+    assert_refused(run("list"), "meta.title", "'first\\nsecond'", "one line", "U+000A")
+
+
 def test_show_lists_keys_units_ranges() -> None:
     result = run("show", "qfn")
     assert result.exit_code == 0, result.stderr
@@ -123,6 +130,7 @@ def test_build_notes_nearest_array(tmp_path: Path) -> None:
     (("--set", "heat_sink.thickness=abc"), ("heat_sink.thickness", "'abc'", "number")),
     (("--set", "heat_sink.thickness=true"), ("heat_sink.thickness = true", "number", "(0.05, 5.0]")),
     (("--set", "wires.count=false"), ("wires.count = false", "integer", "[4, 2000]")),
+    (("--set", 'meta.title="two\\nlines"'), ("meta.title", "one line", "U+000A")),
     (("--set", "chip.size=[2.0,"), ("chip.size", "tuple")),
     (("--set", "heat_sink.thickness"), ("--set", "dotted.key=value")),
     (("--set", "leads.count=30"), ("leads.count", "30", "multiple of 4")),

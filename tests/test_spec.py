@@ -233,6 +233,24 @@ def test_integers_are_lengths_but_decimals_are_not_counts() -> None:
     assert err.key == "heat_sink.thickness" and "number" in str(err)
 
 
+@pytest.mark.parametrize("title, code", [
+    ("QFN-32\\nsecond line", "U+000A at position 6"), ("tab\\there", "U+0009 at position 3"),
+    ("cr\\r", "U+000D at position 2"), ("nul\\u0000", "U+0000 at position 3"), ("del\\u007f", "U+007F at position 3"),
+    ("nel\\u0085", "U+0085 at position 3"), ("ls\\u2028", "U+2028 at position 2"),
+    ("ps\\u2029", "U+2029 at position 2"),
+])
+def test_title_is_one_line(title: str, code: str) -> None:
+    """`pkgcad list` prints one line a template; str.splitlines also breaks at U+0085, U+2028, U+2029."""
+    err = refused("qfn", f'meta.title="{title}"')
+    assert err.key == "meta.title" and "one line" in str(err) and code in str(err)
+    assert "Value error" not in str(err)
+
+
+@pytest.mark.parametrize("title", ["QFN-32 \u2014 exposed heat sink", "caf\u00e9 \u00b5m \u00b0C", "\u6563\u71b1", ""])
+def test_title_may_be_any_printable_unicode(title: str) -> None:
+    assert load_spec("qfn", [f'meta.title="{title}"']).meta.title == title
+
+
 # --------------------------------------------------------------------------------------- TOML files
 def test_malformed_toml_file(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
