@@ -124,10 +124,42 @@ def _wires(spec: PackageSpec) -> None:
         if w.finger_width > w.pitch - spec.rules.min_gap / 2:
             raise SpecError("wires.finger_width", w.finger_width, f"fingers at wires.pitch {w.pitch:g} "
                             f"would touch (<= {_mm(w.pitch - spec.rules.min_gap / 2)})")
+        _corner_fingers(spec)
     for wire in layout.wires(spec):
         if wire.path.length < 2 * w.bend_radius + w.diameter:
             raise SpecError("wires.bend_radius", w.bend_radius, f"wire {wire.index} is only "
                             f"{_mm(wire.path.length)} long: needs two bends")
+
+
+_SIDE_NAMES = ("+x", "+y", "-x", "-y")
+
+
+def _corner_fingers(spec: PackageSpec) -> None:
+    """The outermost bond fingers of neighbouring sides must not meet at the die corner.
+
+    Side s's fingers are centred ``R_s = half_s - pad_inset + span`` out and the outermost one ``a_s =
+    (n_s - 1) / 2 * pitch`` along the side; it reaches ``a_s + finger_width / 2`` towards the corner. Two
+    neighbouring sides s, t keep their corner fingers apart (by the same rules.min_gap / 2 as fingers along a
+    side) when either finger stops short of the other's inner end: ``a_t + W/2 + gap <= R_s - L/2`` or
+    ``a_s + W/2 + gap <= R_t - L/2``.
+    """
+    w, gap = spec.wires, spec.rules.min_gap / 2
+    counts = layout.split_sides(w.count)
+    half = [spec.chip.size[s % 2] / 2 for s in range(4)]
+    reach = [(n - 1) / 2 * w.pitch + w.finger_width / 2 for n in counts]  # outermost finger's far side, along
+    inner = [h - w.pad_inset + w.span - w.finger_length / 2 for h in half]  # fingers' inner end, outward
+    # per corner, the pair (this side's outermost finger, the other side's inner end) that is closer to clear
+    worst = max((min((reach[t] + gap - inner[s], t, s), (reach[s] + gap - inner[t], s, t)) for s in range(4)
+                 for t in [(s + 1) % 4]), key=lambda c: c[0])
+    short, a, b = worst  # > 0: side a's outermost finger reaches into side b's fingers, and vice versa
+    if short > 1e-9:
+        width = w.finger_width - 2 * short
+        fix = (f"wires.finger_width <= {_mm(width)} or " if width >= 0.01 else "") + \
+            f"wires.span >= {_mm(w.span + short)}"
+        raise SpecError("wires.finger_width", w.finger_width, f"the corner fingers of sides {_SIDE_NAMES[a]} "
+                        f"and {_SIDE_NAMES[b]} would come closer than rules.min_gap / 2: the outermost of "
+                        f"{counts[a]} at wires.pitch {w.pitch:g} reaches {_mm(reach[a])} along the side, the "
+                        f"other side's fingers start {_mm(inner[b])} out; needs {fix}")
 
 
 def _bumps(spec: PackageSpec) -> None:

@@ -168,6 +168,14 @@ def test_build_refuses_non_utf8_toml(tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()
 
 
+def test_build_refuses_overlapping_corner_fingers(tmp_path: Path) -> None:
+    assert_refused(run("build", "wirebond-bga", "-o", str(tmp_path / "out"), "--set", "wires.count=16", "--set",
+                       "wires.pitch=1.9", "--set", "wires.finger_width=1.0", "--set", "wires.span=0.3"),
+                   "wires.finger_width = 1: ", "corner fingers", "wires.finger_width <= 0.47 mm",
+                   "wires.span >= 0.565 mm")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_build_refuses_toml_with_bad_value(tmp_path: Path) -> None:
     path = tmp_path / "thick.toml"
     path.write_text('[carrier]\nkind = "qfn"\nsize = [5.0, 5.0]\n[heat_sink]\nthickness = 50\n')

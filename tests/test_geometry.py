@@ -33,6 +33,7 @@ from conftest import (
 from pkgcad import layout
 from pkgcad.materials import INTERFACE_MATERIALS
 from pkgcad.package import Package, Part
+from pkgcad.rules import SpecError
 
 #: id -> (template, --set overrides)
 VARIANTS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -434,14 +435,25 @@ def test_qfn_wire_drop_clears_the_die_edge() -> None:
     assert worst < OVERLAP_TOL
 
 
-@pytest.mark.xfail(reason="BUG: substrate rules let the corner bond fingers of neighbouring sides overlap "
-                          "(wires.count=16, pitch=1.9, finger_width=1.0, span=0.3 on wirebond-bga)", strict=True)
 def test_corner_bond_fingers_do_not_overlap() -> None:
-    pkg = built("wirebond-bga", "wires.count=16", "wires.pitch=1.9", "wires.finger_width=1.0", "wires.span=0.3")
-    fingers = instances(pkg.part("bond_finger"))
-    worst = max(common_volume(a.shape, b.shape) for i, a in enumerate(fingers) for b in fingers[i + 1:]
-                if np.all(a.lo <= b.hi) and np.all(b.lo <= a.hi))
-    assert worst < OVERLAP_TOL
+    """The corner fingers of neighbouring sides used to overlap (wires.count=16, pitch=1.9, finger_width=1.0,
+    span=0.3 on wirebond-bga). That spec is now refused with both limits; built AT either limit, the corner
+    fingers keep rules.min_gap / 2 apart, and not much more (the limit is the geometric one, not a margin)."""
+    sets = ("wires.count=16", "wires.pitch=1.9", "wires.finger_width=1.0", "wires.span=0.3")
+    with pytest.raises(SpecError) as info:
+        spec_of("wirebond-bga", *sets)
+    assert info.value.key == "wires.finger_width"
+    assert "wires.finger_width <= 0.47 mm or wires.span >= 0.565 mm" in str(info.value)
+    for fix in ("wires.finger_width=0.47", "wires.span=0.565"):
+        pkg = built("wirebond-bga", *sets, fix)
+        fingers = instances(pkg.part("bond_finger"))
+        assert len(fingers) == 16
+        worst = max((common_volume(a.shape, b.shape) for i, a in enumerate(fingers) for b in fingers[i + 1:]
+                     if np.all(a.lo <= b.hi) and np.all(b.lo <= a.hi)), default=0.0)
+        assert worst < OVERLAP_TOL
+        closest = min(distance(a.shape, b.shape) for i, a in enumerate(fingers) for b in fingers[i + 1:])
+        gap = pkg.spec.rules.min_gap / 2
+        assert gap - 1e-6 <= closest <= math.sqrt(2) * gap + 1e-6, (fix, closest)
 
 
 # -------------------------------------------------------------------------------------------- large

@@ -358,6 +358,17 @@ def test_fingers_inside_the_carrier() -> None:
     assert err.key == "wires.span" and "saw_margin" in str(err)
 
 
+def test_corner_fingers_of_neighbouring_sides() -> None:
+    err = refused("wirebond-bga", "wires.count=16", "wires.pitch=1.9", "wires.finger_width=1.0", "wires.span=0.3")
+    assert err.key == "wires.finger_width" and "corner fingers of sides +x and +y" in str(err)
+    assert "reaches 3.35 mm along the side" in str(err) and "start 3.095 mm out" in str(err)
+    assert "wires.finger_width <= 0.47 mm or wires.span >= 0.565 mm" in str(err)
+    # 18 wires: sides +x and +y get 5, so the worst corner is theirs
+    err = refused("wirebond-bga", "wires.count=18", "wires.pitch=1.4", "wires.finger_width=1.0", "wires.span=0.3")
+    assert "sides +x and +y" in str(err) and "outermost of 5" in str(err)
+    load_spec("wirebond-bga", ["wires.count=16", "wires.pitch=1.9", "wires.finger_width=0.47", "wires.span=0.3"])
+
+
 @pytest.mark.parametrize("template, sets, floor", [
     ("wirebond-bga", ("adhesive.thickness=0.1",), "wire loop top"),
     ("qfn", ("adhesive.thickness=0.05",), "wire loop top"),
