@@ -5,6 +5,8 @@ Each rule raises :class:`SpecError` naming the key, the value and what is allowe
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from typing import Any
 
 from . import layout
@@ -34,6 +36,24 @@ def _fmt(value: Any) -> str:
 
 def _mm(x: float) -> str:
     return f"{x:.4g} mm"
+
+
+def _mm_down(x: float) -> str:
+    """An upper limit, rounded down to the 4 digits shown, so the number printed is itself allowed."""
+    return _mm(_round4(x, math.floor))
+
+
+def _mm_up(x: float) -> str:
+    """A lower limit, rounded up to the 4 digits shown."""
+    return _mm(_round4(x, math.ceil))
+
+
+def _round4(x: float, how: Callable[[float], int]) -> float:
+    if x == 0:
+        return 0.0
+    scale = 10.0 ** (3 - math.floor(math.log10(abs(x))))
+    nudge = 1e-9 if how is math.floor else -1e-9  # 0.47 * 1000 may be 469.99999999999994
+    return how(x * scale + nudge) / scale
 
 
 def check(spec: PackageSpec) -> None:
@@ -107,6 +127,16 @@ def _wires(spec: PackageSpec) -> None:
         if w.count > spec.leads.count:
             raise SpecError("wires.count", w.count, f"a QFN wires each pad to a lead: at most leads.count "
                             f"({spec.leads.count})")
+        # the wire drops vertically onto its lead (layout.lead_bond_points: leads.length / 3 in from the lead's
+        # inner end); a die overhanging its pad must stop short of that drop by the wire's radius + min_gap
+        ld = spec.leads
+        for i, axis in enumerate("xy"):
+            drop = spec.carrier.size[i] / 2 - ld.length + ld.length / 3
+            room = 2 * (drop - w.diameter / 2 - spec.rules.min_gap)
+            if spec.chip.size[i] > room + 1e-9:
+                raise SpecError("chip.size", spec.chip.size, f"die {axis} must clear the wires' drop onto the "
+                                f"leads ({_mm(drop)} from the centre) by wires.diameter / 2 + rules.min_gap "
+                                f"(<= {_mm_down(room)})")
         pads_per_side, leads_per_side = layout.split_sides(w.count), layout.split_sides(spec.leads.count)
         for side, (p, q) in enumerate(zip(pads_per_side, leads_per_side, strict=True)):
             if p > q:
@@ -154,8 +184,8 @@ def _corner_fingers(spec: PackageSpec) -> None:
     short, a, b = worst  # > 0: side a's outermost finger reaches into side b's fingers, and vice versa
     if short > 1e-9:
         width = w.finger_width - 2 * short
-        fix = (f"wires.finger_width <= {_mm(width)} or " if width >= 0.01 else "") + \
-            f"wires.span >= {_mm(w.span + short)}"
+        fix = (f"wires.finger_width <= {_mm_down(width)} or " if width >= 0.01 else "") + \
+            f"wires.span >= {_mm_up(w.span + short)}"
         raise SpecError("wires.finger_width", w.finger_width, f"the corner fingers of sides {_SIDE_NAMES[a]} "
                         f"and {_SIDE_NAMES[b]} would come closer than rules.min_gap / 2: the outermost of "
                         f"{counts[a]} at wires.pitch {w.pitch:g} reaches {_mm(reach[a])} along the side, the "

@@ -176,6 +176,15 @@ def test_build_refuses_overlapping_corner_fingers(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
+def test_build_refuses_qfn_die_over_the_wire_drop(tmp_path: Path) -> None:
+    sets = ("leads.length=0.1", "wires.diameter=0.1", "wires.bend_radius=0.1", "wires.loop_height=0.12",
+            "die_pad.size=[4.6, 4.6]", "chip.size=[4.8, 4.8]", "wires.pad_inset=0.5", "adhesive.thickness=0.3")
+    args = [a for s in sets for a in ("--set", s)]
+    assert_refused(run("build", "qfn", "-o", str(tmp_path / "out"), *args), "chip.size = [4.8, 4.8]: ",
+                   "wires' drop onto the leads", "(<= 4.726 mm)")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_build_refuses_toml_with_bad_value(tmp_path: Path) -> None:
     path = tmp_path / "thick.toml"
     path.write_text('[carrier]\nkind = "qfn"\nsize = [5.0, 5.0]\n[heat_sink]\nthickness = 50\n')

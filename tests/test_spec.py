@@ -358,6 +358,17 @@ def test_fingers_inside_the_carrier() -> None:
     assert err.key == "wires.span" and "saw_margin" in str(err)
 
 
+def test_qfn_die_clears_the_wire_drop() -> None:
+    sets = ("leads.length=0.1", "wires.diameter=0.1", "wires.bend_radius=0.1", "wires.loop_height=0.12",
+            "die_pad.size=[4.6, 4.6]", "wires.pad_inset=0.5", "adhesive.thickness=0.3")
+    err = refused("qfn", *sets, "chip.size=[4.8, 4.7]")
+    assert err.key == "chip.size" and "die x must clear the wires' drop onto the leads (2.433 mm" in str(err)
+    assert "wires.diameter / 2 + rules.min_gap (<= 4.726 mm)" in str(err)
+    assert "die y" in str(refused("qfn", *sets, "chip.size=[4.7, 4.8]"))
+    load_spec("qfn", [*sets, "chip.size=[4.726, 4.726]"])  # the limit printed is allowed
+    refused("qfn", *sets, "chip.size=[4.727, 4.726]")
+
+
 def test_corner_fingers_of_neighbouring_sides() -> None:
     err = refused("wirebond-bga", "wires.count=16", "wires.pitch=1.9", "wires.finger_width=1.0", "wires.span=0.3")
     assert err.key == "wires.finger_width" and "corner fingers of sides +x and +y" in str(err)
