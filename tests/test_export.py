@@ -318,17 +318,29 @@ def test_non_latin1_title_exports(tmp_path: Path) -> None:
     assert model.solids().size() == sum(p.count for p in pkg.parts)
 
 
-@pytest.mark.xfail(reason="BUG: write_package mutates the Package it writes: the STEP export attaches a "
-                          "triangulation to every part shape, after which OCCT boxes follow the mesh (qfn wire zmin "
-                          "-0.22509 instead of -0.225 mm)", strict=True)
-def test_writing_leaves_the_package_untouched(tmp_path: Path) -> None:
+@pytest.mark.parametrize("formats, step_mode", [(("step",), "assembly"), (export.FORMATS, "fused")])
+def test_writing_leaves_the_package_untouched(tmp_path: Path, formats: tuple[str, ...], step_mode: str) -> None:
+    """write_package used to mesh every part (the manifest's fallback box was cq's non-optimal BoundBox, which
+    meshes the shape and leaves the triangulation on it), after which OCCT boxes followed the mesh (qfn wire
+    zmin -0.22509 instead of -0.225 mm)."""
     pkg = build_package(load_spec("qfn"))  # a private package: the shared cached one is already written
     wire = pkg.part("wire_a").shape
     before = wire.BoundingBox()
-    write_package(pkg, tmp_path / "out", formats=("step",))
+    data = write_package(pkg, tmp_path / "out", formats=formats, step_mode=step_mode)
     after = wire.BoundingBox()
     assert (after.zmin, after.zmax) == (before.zmin, before.zmax)
-    assert all(BRep_Tool.Triangulation_s(f.wrapped, TopLoc_Location()) is None for f in wire.Faces())
+    for part in pkg.parts:
+        assert all(BRep_Tool.Triangulation_s(f.wrapped, TopLoc_Location()) is None for f in part.shape.Faces()), \
+            part.name
+    if "stl" in formats:
+        return
+    # with no mesh written, the manifest's box comes from the exact geometry: the wire's box, give or take the
+    # quick box's slack around the swept faces (never inside it)
+    lo, hi = next(r for r in data["parts"] if r["name"] == "wire_a")["bbox_mm"]
+    placed = [wire.moved(pl.location()).BoundingBox() for pl in pkg.part("wire_a").placements]
+    assert lo[2] == pytest.approx(min(b.zmin for b in placed), abs=0.01)
+    assert hi[2] == pytest.approx(max(b.zmax for b in placed), abs=0.01)
+    assert lo[2] <= min(b.zmin for b in placed) + 1e-6 and hi[2] >= max(b.zmax for b in placed) - 1e-6
 
 
 def test_formats_subset(tmp_path: Path) -> None:
