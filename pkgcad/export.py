@@ -90,10 +90,39 @@ def name_sub_assemblies(path: Path) -> None:
     path.write_text(_UNNAMED.sub(named, text), encoding="latin-1")
 
 
+def step_string(text: str) -> str:
+    """``text`` as the inside of an ISO 10303-21 string literal (§6.4.3), which is 7-bit ASCII: printable
+    characters as they are with ``'`` and ``\\`` doubled, every run of other characters (accents, dashes,
+    CJK, control codes) as ``\\X2\\hhhh...\\X0\\`` (UCS-2) or, beyond U+FFFF, ``\\X4\\hhhhhhhh...\\X0\\``."""
+    out: list[str] = []
+    run: list[str] = []
+    wide = False
+
+    def flush() -> None:
+        if run:
+            out.append(("\\X4\\" if wide else "\\X2\\") + "".join(run) + "\\X0\\")
+            run.clear()
+
+    for ch in text:
+        code = ord(ch)
+        if 0x20 <= code <= 0x7E:
+            flush()
+            out.append(ch * 2 if ch in "'\\" else ch)
+            continue
+        if run and (code > 0xFFFF) != wide:
+            flush()
+        wide = code > 0xFFFF
+        run.append(f"{code:08X}" if wide else f"{code:04X}")
+    flush()
+    return "".join(out)
+
+
 def _stamp_step_header(path: Path, pkg: Package) -> None:
+    """Our FILE_DESCRIPTION and author in the header; the title is encoded as ISO 10303-21 asks (ASCII only),
+    so what we write stays ASCII whatever the title holds."""
     text = path.read_text(encoding="latin-1")
     head, sep, body = text.partition("ENDSEC;")
-    desc = f"pkgcad {__version__}: {pkg.name}; {pkg.spec.meta.title}; units: millimetre".replace("'", "")
+    desc = step_string(f"pkgcad {__version__}: {pkg.name}; {pkg.spec.meta.title}; units: millimetre")
     head = head.replace("FILE_DESCRIPTION(('Open CASCADE Model')", f"FILE_DESCRIPTION(('{desc}')", 1)
     head = head.replace("('Author')", "('pkgcad')", 1)
     path.write_text(head + sep + body, encoding="latin-1")

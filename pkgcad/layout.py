@@ -108,9 +108,16 @@ def max_sites(extent: float, pitch: float, diameter: float) -> int:
 
 
 def fit_array(count: int, pitch: float, diameter: float, region: tuple[float, float], pattern: str) -> GridArray:
-    """The array of the given pattern whose site count is nearest ``count`` and that fits ``region``.
+    """An array of ``pattern`` that fits ``region``, its site count as near ``count`` as its shape allows.
 
-    Raises ``ValueError`` naming the largest count that fits when even that is fewer than ``count``.
+    - ``full``: an ``nx x ny`` grid. Grids shaped like the region (``nx / ny`` within 25 % of its aspect) win
+      over any other, even one whose count is nearer: 10 in a square region gives 3 x 3 = 9, not 2 x 5. Among
+      them the count nearest ``count``, then the squarest grid, then the fewest columns.
+    - ``peripheral``: always the largest grid that fits (``mx x my``), with the number of rings whose count is
+      nearest ``count`` (at least one ring; the fewer rings on a tie).
+
+    The count realized may differ from ``count`` either way; callers report it. Raises ``ValueError`` when no
+    site fits, or naming the most that fit (``mx * my``) when ``count`` exceeds it.
     """
     mx = max_sites(region[0], pitch, diameter)
     my = max_sites(region[1], pitch, diameter)
@@ -124,7 +131,7 @@ def fit_array(count: int, pitch: float, diameter: float, region: tuple[float, fl
                 best = cand
         most = mx * my
     else:
-        # nearest count among arrays shaped like the region (aspect within 25 %), then the squarest
+        # region-shaped arrays first (aspect within 25 %), then the nearest count, the squarest, the fewest columns
         aspect = region[0] / region[1]
         best, best_key = GridArray(1, 1, pitch, None), (1, count, 0)
         for nx in range(1, mx + 1):

@@ -49,8 +49,19 @@ def read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise SpecError("template", str(path), f"malformed TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise SpecError("template", str(path), _not_utf8(exc)) from None
     except OSError as exc:
         raise SpecError("template", str(path), f"cannot be read: {exc.strerror}") from None
+
+
+def _not_utf8(exc: UnicodeDecodeError) -> str:
+    """Where a file stops being UTF-8 (TOML files must be): byte, offset, line and column."""
+    data = bytes(exc.object)
+    line = data.count(b"\n", 0, exc.start) + 1
+    column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+    return (f"not UTF-8 (TOML must be): byte 0x{data[exc.start]:02x} at offset {exc.start} (line {line}, "
+            f"column {column}): {exc.reason}; re-save the file as UTF-8")
 
 
 def parse_override(text: str) -> tuple[list[str], Any]:
@@ -115,6 +126,10 @@ def _first_error(exc: ValidationError) -> SpecError:
         known = ", ".join(parent.model_fields) if parent else ""
         return SpecError(key, err["input"], f"unknown key; {'.'.join(loc[:-1]) or 'top level'} has: {known}")
     msg = err["msg"]
+    if err["type"] == "value_error":  # our own validators: their text, without pydantic's "Value error, "
+        msg = str(err.get("ctx", {}).get("error", msg))
+    if err["type"] == "int_type" and isinstance(err["input"], float):
+        msg = f"Input should be an integer, not the decimal {err['input']!r}"
     info = _field_at(loc)
     if info is not None:
         rng = limits_text(info)

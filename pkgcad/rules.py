@@ -5,6 +5,8 @@ Each rule raises :class:`SpecError` naming the key, the value and what is allowe
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from typing import Any
 
 from . import layout
@@ -21,6 +23,8 @@ class SpecError(ValueError):
 
 
 def _fmt(value: Any) -> str:
+    if isinstance(value, bool):  # as TOML spells it
+        return "true" if value else "false"
     if isinstance(value, float):
         return f"{value:g}"
     if isinstance(value, tuple | list):
@@ -32,6 +36,24 @@ def _fmt(value: Any) -> str:
 
 def _mm(x: float) -> str:
     return f"{x:.4g} mm"
+
+
+def _mm_down(x: float) -> str:
+    """An upper limit, rounded down to the 4 digits shown, so the number printed is itself allowed."""
+    return _mm(_round4(x, math.floor))
+
+
+def _mm_up(x: float) -> str:
+    """A lower limit, rounded up to the 4 digits shown."""
+    return _mm(_round4(x, math.ceil))
+
+
+def _round4(x: float, how: Callable[[float], int]) -> float:
+    if x == 0:
+        return 0.0
+    scale = 10.0 ** (3 - math.floor(math.log10(abs(x))))
+    nudge = 1e-9 if how is math.floor else -1e-9  # 0.47 * 1000 may be 469.99999999999994
+    return how(x * scale + nudge) / scale
 
 
 def check(spec: PackageSpec) -> None:
@@ -105,6 +127,16 @@ def _wires(spec: PackageSpec) -> None:
         if w.count > spec.leads.count:
             raise SpecError("wires.count", w.count, f"a QFN wires each pad to a lead: at most leads.count "
                             f"({spec.leads.count})")
+        # the wire drops vertically onto its lead (layout.lead_bond_points: leads.length / 3 in from the lead's
+        # inner end); a die overhanging its pad must stop short of that drop by the wire's radius + min_gap
+        ld = spec.leads
+        for i, axis in enumerate("xy"):
+            drop = spec.carrier.size[i] / 2 - ld.length + ld.length / 3
+            room = 2 * (drop - w.diameter / 2 - spec.rules.min_gap)
+            if spec.chip.size[i] > room + 1e-9:
+                raise SpecError("chip.size", spec.chip.size, f"die {axis} must clear the wires' drop onto the "
+                                f"leads ({_mm(drop)} from the centre) by wires.diameter / 2 + rules.min_gap "
+                                f"(<= {_mm_down(room)})")
         pads_per_side, leads_per_side = layout.split_sides(w.count), layout.split_sides(spec.leads.count)
         for side, (p, q) in enumerate(zip(pads_per_side, leads_per_side, strict=True)):
             if p > q:
@@ -122,10 +154,42 @@ def _wires(spec: PackageSpec) -> None:
         if w.finger_width > w.pitch - spec.rules.min_gap / 2:
             raise SpecError("wires.finger_width", w.finger_width, f"fingers at wires.pitch {w.pitch:g} "
                             f"would touch (<= {_mm(w.pitch - spec.rules.min_gap / 2)})")
+        _corner_fingers(spec)
     for wire in layout.wires(spec):
         if wire.path.length < 2 * w.bend_radius + w.diameter:
             raise SpecError("wires.bend_radius", w.bend_radius, f"wire {wire.index} is only "
                             f"{_mm(wire.path.length)} long: needs two bends")
+
+
+_SIDE_NAMES = ("+x", "+y", "-x", "-y")
+
+
+def _corner_fingers(spec: PackageSpec) -> None:
+    """The outermost bond fingers of neighbouring sides must not meet at the die corner.
+
+    Side s's fingers are centred ``R_s = half_s - pad_inset + span`` out and the outermost one ``a_s =
+    (n_s - 1) / 2 * pitch`` along the side; it reaches ``a_s + finger_width / 2`` towards the corner. Two
+    neighbouring sides s, t keep their corner fingers apart (by the same rules.min_gap / 2 as fingers along a
+    side) when either finger stops short of the other's inner end: ``a_t + W/2 + gap <= R_s - L/2`` or
+    ``a_s + W/2 + gap <= R_t - L/2``.
+    """
+    w, gap = spec.wires, spec.rules.min_gap / 2
+    counts = layout.split_sides(w.count)
+    half = [spec.chip.size[s % 2] / 2 for s in range(4)]
+    reach = [(n - 1) / 2 * w.pitch + w.finger_width / 2 for n in counts]  # outermost finger's far side, along
+    inner = [h - w.pad_inset + w.span - w.finger_length / 2 for h in half]  # fingers' inner end, outward
+    # per corner, the pair (this side's outermost finger, the other side's inner end) that is closer to clear
+    worst = max((min((reach[t] + gap - inner[s], t, s), (reach[s] + gap - inner[t], s, t)) for s in range(4)
+                 for t in [(s + 1) % 4]), key=lambda c: c[0])
+    short, a, b = worst  # > 0: side a's outermost finger reaches into side b's fingers, and vice versa
+    if short > 1e-9:
+        width = w.finger_width - 2 * short
+        fix = (f"wires.finger_width <= {_mm_down(width)} or " if width >= 0.01 else "") + \
+            f"wires.span >= {_mm_up(w.span + short)}"
+        raise SpecError("wires.finger_width", w.finger_width, f"the corner fingers of sides {_SIDE_NAMES[a]} "
+                        f"and {_SIDE_NAMES[b]} would come closer than rules.min_gap / 2: the outermost of "
+                        f"{counts[a]} at wires.pitch {w.pitch:g} reaches {_mm(reach[a])} along the side, the "
+                        f"other side's fingers start {_mm(inner[b])} out; needs {fix}")
 
 
 def _bumps(spec: PackageSpec) -> None:

@@ -3,13 +3,17 @@
 A template (TOML) plus ``--set`` overrides becomes a :class:`PackageSpec`. Field limits live on the fields
 (so ``pkgcad show`` can print them); rules that tie several fields together live in :mod:`pkgcad.rules`,
 which runs before any geometry is made.
+
+Numbers are strict (``StrictFloat``/``StrictInt``): pydantic's lax mode would read a TOML ``true`` as 1.0 mm
+or the string ``"0.3"`` as 0.3. An integer is still a valid length (``thickness = 1``).
 """
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, field_validator
 
 from .materials import ADHESIVE_MATERIALS, BUFFER_PAD_MATERIALS, HEAT_SINK_MATERIALS, INTERFACE_MATERIALS
 
@@ -21,8 +25,8 @@ MAX_LEADS = 400
 MAX_TEXTURE_FEATURES = 20_000
 
 Size2 = tuple[
-    Annotated[float, Field(gt=0.05, le=100.0)],
-    Annotated[float, Field(gt=0.05, le=100.0)],
+    Annotated[StrictFloat, Field(gt=0.05, le=100.0)],
+    Annotated[StrictFloat, Field(gt=0.05, le=100.0)],
 ]
 
 
@@ -33,62 +37,73 @@ class _Model(BaseModel):
 class Meta(_Model):
     name: str = Field("package", pattern=r"^[a-z0-9][a-z0-9_-]*$", description="output base name")
     title: str = Field("", description="one-line description of the embodiment")
-    claims: tuple[Annotated[int, Field(ge=1, le=20)], ...] = Field((), description="claims it embodies")
+    claims: tuple[Annotated[StrictInt, Field(ge=1, le=20)], ...] = Field((), description="claims it embodies")
+
+    @field_validator("title")
+    @classmethod
+    def _one_line(cls, title: str) -> str:
+        """The title goes into `pkgcad list`, the STEP header and the manifest: one line, no control characters
+        (line and paragraph separators included: ``str.splitlines`` breaks on them too)."""
+        for i, ch in enumerate(title):
+            if unicodedata.category(ch) in ("Cc", "Zl", "Zp"):
+                raise ValueError(f"must be one line of printable text: no line break or control character "
+                                 f"(U+{ord(ch):04X} at position {i})")
+        return title
 
 
 class Carrier(_Model):
     kind: Literal["substrate", "qfn"] = Field("substrate", description="BGA substrate or QFN lead frame")
     size: Size2 = Field((12.0, 12.0), description="body footprint x, y [mm]")
-    thickness: float = Field(0.36, gt=0.05, le=3.0, description="substrate or lead-frame thickness [mm]")
+    thickness: StrictFloat = Field(0.36, gt=0.05, le=3.0, description="substrate or lead-frame thickness [mm]")
 
 
 class Chip(_Model):
     size: Size2 = Field((6.0, 6.0), description="die footprint x, y [mm]")
-    thickness: float = Field(0.28, gt=0.02, le=1.5, description="die thickness [mm]")
+    thickness: StrictFloat = Field(0.28, gt=0.02, le=1.5, description="die thickness [mm]")
     connection: Literal["wirebond", "flipchip"] = Field(
         "wirebond", description="wire-bonded face-up, or flip chip face-down on solder bumps"
     )
 
 
 class DieAttach(_Model):
-    thickness: float = Field(0.025, gt=0.0, le=0.2, description="die-attach bond line [mm] (wire bond)")
+    thickness: StrictFloat = Field(0.025, gt=0.0, le=0.2, description="die-attach bond line [mm] (wire bond)")
     material: Literal[ADHESIVE_MATERIALS] = Field("silver-epoxy", description="die-attach material")  # type: ignore[valid-type]
 
 
 class Wires(_Model):
-    count: int = Field(64, ge=4, le=MAX_WIRES, description="bonding wires, spread over the four chip sides")
-    diameter: float = Field(0.025, ge=0.01, le=0.1, description="wire diameter [mm]")
-    pitch: float = Field(0.08, ge=0.03, le=2.0, description="chip pad pitch along a side [mm]")
-    pad_inset: float = Field(0.08, ge=0.02, le=1.0, description="chip pad centre to chip edge [mm]")
-    loop_height: float = Field(0.08, ge=0.02, le=1.0, description="wire centre line above the die top [mm]")
-    span: float = Field(0.9, ge=0.1, le=10.0, description="pad to bond finger, horizontal [mm] (substrate)")
-    bend_radius: float = Field(0.04, ge=0.005, le=0.5, description="radius of the loop's two bends [mm]")
-    finger_length: float = Field(0.25, ge=0.02, le=2.0, description="bond finger length, radial [mm]")
-    finger_width: float = Field(0.06, ge=0.01, le=1.0, description="bond finger width [mm]")
-    finger_thickness: float = Field(0.018, ge=0.005, le=0.1, description="bond finger copper [mm]")
+    count: StrictInt = Field(64, ge=4, le=MAX_WIRES, description="bonding wires, spread over the four chip sides")
+    diameter: StrictFloat = Field(0.025, ge=0.01, le=0.1, description="wire diameter [mm]")
+    pitch: StrictFloat = Field(0.08, ge=0.03, le=2.0, description="chip pad pitch along a side [mm]")
+    pad_inset: StrictFloat = Field(0.08, ge=0.02, le=1.0, description="chip pad centre to chip edge [mm]")
+    loop_height: StrictFloat = Field(0.08, ge=0.02, le=1.0, description="wire centre line above the die top [mm]")
+    span: StrictFloat = Field(0.9, ge=0.1, le=10.0, description="pad to bond finger, horizontal [mm] (substrate)")
+    bend_radius: StrictFloat = Field(0.04, ge=0.005, le=0.5, description="radius of the loop's two bends [mm]")
+    finger_length: StrictFloat = Field(0.25, ge=0.02, le=2.0, description="bond finger length, radial [mm]")
+    finger_width: StrictFloat = Field(0.06, ge=0.01, le=1.0, description="bond finger width [mm]")
+    finger_thickness: StrictFloat = Field(0.018, ge=0.005, le=0.1, description="bond finger copper [mm]")
 
 
 class Bumps(_Model):
-    count: int = Field(400, ge=1, le=MAX_BUMPS, description="solder bumps; met by the nearest array that fits")
-    pitch: float = Field(0.25, ge=0.05, le=2.0, description="bump pitch [mm]")
-    diameter: float = Field(0.12, ge=0.02, le=1.0, description="bump sphere diameter [mm]")
-    height: float = Field(0.09, ge=0.01, le=1.0, description="collapsed bump height = chip standoff [mm]")
+    count: StrictInt = Field(400, ge=1, le=MAX_BUMPS, description="solder bumps; met by the nearest array that fits")
+    pitch: StrictFloat = Field(0.25, ge=0.05, le=2.0, description="bump pitch [mm]")
+    diameter: StrictFloat = Field(0.12, ge=0.02, le=1.0, description="bump sphere diameter [mm]")
+    height: StrictFloat = Field(0.09, ge=0.01, le=1.0, description="collapsed bump height = chip standoff [mm]")
     pattern: Literal["full", "peripheral"] = Field("full", description="full area array or peripheral rows")
 
 
 class Balls(_Model):
-    count: int = Field(0, ge=0, le=MAX_BALLS, description="solder balls under the substrate (0 = LGA)")
-    pitch: float = Field(1.0, ge=0.2, le=3.0, description="ball pitch [mm]")
-    diameter: float = Field(0.5, ge=0.1, le=1.0, description="ball sphere diameter [mm]")
-    height: float = Field(0.4, ge=0.05, le=1.0, description="ball height below the substrate [mm]")
+    count: StrictInt = Field(0, ge=0, le=MAX_BALLS, description="solder balls under the substrate (0 = LGA)")
+    pitch: StrictFloat = Field(1.0, ge=0.2, le=3.0, description="ball pitch [mm]")
+    diameter: StrictFloat = Field(0.5, ge=0.1, le=1.0, description="ball sphere diameter [mm]")
+    height: StrictFloat = Field(0.4, ge=0.05, le=1.0, description="ball height below the substrate [mm]")
     pattern: Literal["full", "peripheral"] = Field("full", description="full area array or peripheral rows")
 
 
 class Leads(_Model):
-    count: int = Field(32, ge=4, le=MAX_LEADS, description="QFN leads, a multiple of 4")
-    pitch: float = Field(0.5, ge=0.2, le=2.0, description="lead pitch [mm] (JEDEC MO-220: 0.4/0.5/0.65)")
-    width: float = Field(0.25, ge=0.05, le=1.0, description="lead width [mm]")
-    length: float = Field(0.4, ge=0.1, le=2.0, description="lead length from the body edge [mm]")
+    count: StrictInt = Field(32, ge=4, le=MAX_LEADS, description="QFN leads, a multiple of 4")
+    pitch: StrictFloat = Field(0.5, ge=0.2, le=2.0, description="lead pitch [mm] (JEDEC MO-220: 0.4/0.5/0.65)")
+    width: StrictFloat = Field(0.25, ge=0.05, le=1.0, description="lead width [mm]")
+    length: StrictFloat = Field(0.4, ge=0.1, le=2.0, description="lead length from the body edge [mm]")
 
 
 class DiePad(_Model):
@@ -96,7 +111,7 @@ class DiePad(_Model):
 
 
 class Adhesive(_Model):
-    thickness: float = Field(0.12, gt=0.0, le=0.5, description="thermally conductive adhesive bond line [mm]")
+    thickness: StrictFloat = Field(0.12, gt=0.0, le=0.5, description="thermally conductive adhesive bond line [mm]")
     size: Size2 | None = Field(None, description="adhesive footprint [mm]; default: what it bonds to")
     material: Literal[ADHESIVE_MATERIALS] = Field("thermal-adhesive", description="adhesive material")  # type: ignore[valid-type]
 
@@ -104,38 +119,38 @@ class Adhesive(_Model):
 class ConnectingPortion(_Model):
     enabled: bool = Field(False, description="pedestal on the first surface over the chip (claim 10)")
     size: Size2 = Field((3.0, 3.0), description="pedestal footprint [mm]")
-    height: float = Field(0.15, gt=0.0, le=2.0, description="pedestal height below the first surface [mm]")
+    height: StrictFloat = Field(0.15, gt=0.0, le=2.0, description="pedestal height below the first surface [mm]")
 
 
 class Roughened(_Model):
-    height: float = Field(0.02, gt=0.0, le=0.2, description="asperity height below the first surface [mm]")
-    diameter: float = Field(0.12, gt=0.0, le=1.0, description="asperity sphere diameter [mm]")
-    density: float = Field(4.0, gt=0.0, le=100.0, description="asperities per mm^2")
-    seed: int = Field(1, ge=0, description="random seed")
+    height: StrictFloat = Field(0.02, gt=0.0, le=0.2, description="asperity height below the first surface [mm]")
+    diameter: StrictFloat = Field(0.12, gt=0.0, le=1.0, description="asperity sphere diameter [mm]")
+    density: StrictFloat = Field(4.0, gt=0.0, le=100.0, description="asperities per mm^2")
+    seed: StrictInt = Field(1, ge=0, description="random seed")
 
 
 class Corrugated(_Model):
-    pitch: float = Field(0.5, gt=0.02, le=5.0, description="groove pitch [mm]")
-    width: float = Field(0.25, gt=0.01, le=5.0, description="groove width [mm]")
-    depth: float = Field(0.05, gt=0.0, le=1.0, description="groove depth into the heat sink [mm]")
+    pitch: StrictFloat = Field(0.5, gt=0.02, le=5.0, description="groove pitch [mm]")
+    width: StrictFloat = Field(0.25, gt=0.01, le=5.0, description="groove width [mm]")
+    depth: StrictFloat = Field(0.05, gt=0.0, le=1.0, description="groove depth into the heat sink [mm]")
     direction: Literal["x", "y"] = Field("y", description="groove direction")
 
 
 class Uneven(_Model):
     style: Literal["dimples", "steps"] = Field("dimples", description="spherical dimples or square pockets")
-    pitch: float = Field(0.6, gt=0.02, le=5.0, description="dimple / pocket pitch [mm]")
-    size: float = Field(0.3, gt=0.01, le=5.0, description="dimple diameter or pocket side [mm]")
-    depth: float = Field(0.04, gt=0.0, le=1.0, description="depth into the heat sink [mm]")
+    pitch: StrictFloat = Field(0.6, gt=0.02, le=5.0, description="dimple / pocket pitch [mm]")
+    size: StrictFloat = Field(0.3, gt=0.01, le=5.0, description="dimple diameter or pocket side [mm]")
+    depth: StrictFloat = Field(0.04, gt=0.0, le=1.0, description="depth into the heat sink [mm]")
 
 
 class HeatSink(_Model):
-    thickness: float = Field(0.3, gt=0.05, le=5.0, description="plate thickness [mm]")
+    thickness: StrictFloat = Field(0.3, gt=0.05, le=5.0, description="plate thickness [mm]")
     material: Literal[HEAT_SINK_MATERIALS] = Field("copper", description="heat-sink material")  # type: ignore[valid-type]
     first_surface: Literal["flat", "roughened", "corrugated", "uneven"] = Field(
         "flat", description="texture of the downward first surface (claims 9, 19)"
     )
-    edge_margin: float = Field(0.2, ge=0.0, le=5.0, description="texture-free band along the sides [mm]")
-    keepout: float = Field(0.1, ge=0.0, le=5.0, description="texture-free band around the attach area [mm]")
+    edge_margin: StrictFloat = Field(0.2, ge=0.0, le=5.0, description="texture-free band along the sides [mm]")
+    keepout: StrictFloat = Field(0.1, ge=0.0, le=5.0, description="texture-free band around the attach area [mm]")
     roughened: Roughened = Roughened()
     corrugated: Corrugated = Corrugated()
     uneven: Uneven = Uneven()
@@ -145,14 +160,14 @@ class HeatSink(_Model):
 class BufferPad(_Model):
     enabled: bool = Field(False, description="buffer pad between chip and heat sink (claim 12)")
     size: Size2 = Field((3.0, 3.0), description="buffer pad footprint [mm]")
-    thickness: float = Field(0.2, gt=0.0, le=2.0, description="buffer pad thickness [mm]")
+    thickness: StrictFloat = Field(0.2, gt=0.0, le=2.0, description="buffer pad thickness [mm]")
     material: Literal[BUFFER_PAD_MATERIALS] = Field("silicon", description="buffer pad material")  # type: ignore[valid-type]
-    attach_thickness: float = Field(0.02, gt=0.0, le=0.2, description="bond line buffer pad to chip [mm]")
+    attach_thickness: StrictFloat = Field(0.02, gt=0.0, le=0.2, description="bond line buffer pad to chip [mm]")
 
 
 class InterfaceLayer(_Model):
     material: Literal[INTERFACE_MATERIALS] = Field("nickel-gold", description="claims 3, 14")  # type: ignore[valid-type]
-    thickness: float = Field(0.005, gt=0.0, le=0.1, description="layer on the whole second surface [mm]")
+    thickness: StrictFloat = Field(0.005, gt=0.0, le=0.1, description="layer on the whole second surface [mm]")
 
 
 class Encapsulant(_Model):
@@ -160,8 +175,8 @@ class Encapsulant(_Model):
 
 
 class Rules(_Model):
-    min_gap: float = Field(0.02, ge=0.0, le=1.0, description="least clearance wire/chip to heat sink [mm]")
-    saw_margin: float = Field(0.1, ge=0.0, le=5.0, description="least distance of inner parts to the sides [mm]")
+    min_gap: StrictFloat = Field(0.02, ge=0.0, le=1.0, description="least clearance wire/chip to heat sink [mm]")
+    saw_margin: StrictFloat = Field(0.1, ge=0.0, le=5.0, description="least distance of inner parts to the sides [mm]")
 
 
 class PackageSpec(_Model):

@@ -93,8 +93,9 @@ _BOXES: dict[int, tuple[cq.Shape, np.ndarray]] = {}
 def _local_box(shape: cq.Shape) -> np.ndarray:
     """The shape's tight (optimal) bounding box, cached: it takes seconds for a mold with many wire holes.
 
-    Measured on a mesh-free copy: once a triangulation hangs on a shape (writing the STEP attaches one, see
-    test_export) OCCT's box follows the mesh and is off by up to the chordal deviation."""
+    Measured on a mesh-free copy: once a triangulation hangs on a shape (pkgcad no longer leaves one, see
+    test_export.test_writing_leaves_the_package_untouched; a test might) OCCT's box follows the mesh and is off by
+    up to the chordal deviation."""
     hit = _BOXES.get(id(shape))
     if hit is None or hit[0] is not shape:
         bb = shape.copy(mesh=False).BoundingBox()

@@ -50,6 +50,13 @@ def test_list_shows_every_template_with_claims() -> None:
         assert spec.meta.title in line
 
 
+def test_list_refuses_a_title_of_two_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "two-lines.toml"
+    path.write_text('[meta]\ntitle = "first\\nsecond"\n[carrier]\nkind = "qfn"\nsize = [5.0, 5.0]\n')
+    monkeypatch.setattr("pkgcad.cli.template_paths", lambda: [path])
+    assert_refused(run("list"), "meta.title", "'first\\nsecond'", "one line", "U+000A")
+
+
 def test_show_lists_keys_units_ranges() -> None:
     result = run("show", "qfn")
     assert result.exit_code == 0, result.stderr
@@ -121,6 +128,9 @@ def test_build_notes_nearest_array(tmp_path: Path) -> None:
     (("--set", "heat_sink.thickness=9"), ("heat_sink.thickness", "9", "(0.05, 5.0]")),
     (("--set", "heat_sink.thickness=-1"), ("heat_sink.thickness", "-1", "greater than 0.05")),
     (("--set", "heat_sink.thickness=abc"), ("heat_sink.thickness", "'abc'", "number")),
+    (("--set", "heat_sink.thickness=true"), ("heat_sink.thickness = true", "number", "(0.05, 5.0]")),
+    (("--set", "wires.count=false"), ("wires.count = false", "integer", "[4, 2000]")),
+    (("--set", 'meta.title="two\\nlines"'), ("meta.title", "one line", "U+000A")),
     (("--set", "chip.size=[2.0,"), ("chip.size", "tuple")),
     (("--set", "heat_sink.thickness"), ("--set", "dotted.key=value")),
     (("--set", "leads.count=30"), ("leads.count", "30", "multiple of 4")),
@@ -148,6 +158,31 @@ def test_build_refuses_malformed_toml(tmp_path: Path) -> None:
     bad.write_text('[chip]\nsize = [2.0, 2.0\nthickness = "thin"\n')
     assert_refused(run("build", str(bad), "-o", str(tmp_path / "out")), "template", "malformed TOML", "bad.toml")
     assert not (tmp_path / "out").exists()
+
+
+def test_build_refuses_non_utf8_toml(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.toml"
+    path.write_bytes(b'[meta]\ntitle = "caf\xe9"\n')
+    assert_refused(run("build", str(path), "-o", str(tmp_path / "out")), "template", "latin1.toml", "not UTF-8",
+                   "byte 0xe9 at offset 19")
+    assert not (tmp_path / "out").exists()
+
+
+def test_build_refuses_overlapping_corner_fingers(tmp_path: Path) -> None:
+    assert_refused(run("build", "wirebond-bga", "-o", str(tmp_path / "out"), "--set", "wires.count=16", "--set",
+                       "wires.pitch=1.9", "--set", "wires.finger_width=1.0", "--set", "wires.span=0.3"),
+                   "wires.finger_width = 1: ", "corner fingers", "wires.finger_width <= 0.47 mm",
+                   "wires.span >= 0.565 mm")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_build_refuses_qfn_die_over_the_wire_drop(tmp_path: Path) -> None:
+    sets = ("leads.length=0.1", "wires.diameter=0.1", "wires.bend_radius=0.1", "wires.loop_height=0.12",
+            "die_pad.size=[4.6, 4.6]", "chip.size=[4.8, 4.8]", "wires.pad_inset=0.5", "adhesive.thickness=0.3")
+    args = [a for s in sets for a in ("--set", s)]
+    assert_refused(run("build", "qfn", "-o", str(tmp_path / "out"), *args), "chip.size = [4.8, 4.8]: ",
+                   "wires' drop onto the leads", "(<= 4.726 mm)")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_build_refuses_toml_with_bad_value(tmp_path: Path) -> None:

@@ -33,6 +33,7 @@ from conftest import (
 from pkgcad import layout
 from pkgcad.materials import INTERFACE_MATERIALS
 from pkgcad.package import Package, Part
+from pkgcad.rules import SpecError
 
 #: id -> (template, --set overrides)
 VARIANTS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -427,26 +428,48 @@ def test_encapsulant_leaves_interface_exposed(case: str) -> None:
 
 
 # ------------------------------------------------------------------------------------------ known bugs
-@pytest.mark.xfail(reason="BUG: QFN rules let a wire's vertical drop cut into an overhanging die: leads.length "
-                          "0.1, wires.diameter 0.1, die 4.8 on a 4.6 die pad -> wire overlaps chip", strict=True)
 def test_qfn_wire_drop_clears_the_die_edge() -> None:
-    pkg = built("qfn", "leads.length=0.1", "wires.diameter=0.1", "wires.bend_radius=0.1",
-                "wires.loop_height=0.12", "die_pad.size=[4.6, 4.6]", "chip.size=[4.8, 4.8]",
-                "wires.pad_inset=0.5", "adhesive.thickness=0.3")
+    """A die overhanging its QFN pad used to reach into the wires' vertical drop onto the leads (leads.length
+    0.1, wires.diameter 0.1, die 4.8 on a 4.6 die pad). That spec is now refused; built AT the stated limit,
+    every wire clears the die by rules.min_gap, and not much more."""
+    sets = ("leads.length=0.1", "wires.diameter=0.1", "wires.bend_radius=0.1", "wires.loop_height=0.12",
+            "die_pad.size=[4.6, 4.6]", "wires.pad_inset=0.5", "adhesive.thickness=0.3")
+    with pytest.raises(SpecError) as info:
+        spec_of("qfn", *sets, "chip.size=[4.8, 4.8]")
+    assert info.value.key == "chip.size" and "(<= 4.726 mm)" in str(info.value)
+    pkg = built("qfn", *sets, "chip.size=[4.726, 4.726]")
     chip = _one(pkg, "chip")
     wires = [i for p in parts_with_role(pkg, "wire") for i in instances(p)]
+    assert len(wires) == pkg.spec.wires.count
     worst = max(common_volume(w.shape, chip.shape) for w in sample(wires))
     assert worst < OVERLAP_TOL
+    # every wire starts ON the die top (its ball on the pad): measure to the die's side faces instead
+    sides = [f for f in chip.shape.Faces() if abs(f.normalAt().z) < 1e-9]
+    assert len(sides) == 4
+    closest = min(distance(w.shape, f) for w in wires for f in sides)
+    gap = pkg.spec.rules.min_gap
+    assert gap - 1e-6 <= closest <= gap + 1e-3, closest
 
 
-@pytest.mark.xfail(reason="BUG: substrate rules let the corner bond fingers of neighbouring sides overlap "
-                          "(wires.count=16, pitch=1.9, finger_width=1.0, span=0.3 on wirebond-bga)", strict=True)
 def test_corner_bond_fingers_do_not_overlap() -> None:
-    pkg = built("wirebond-bga", "wires.count=16", "wires.pitch=1.9", "wires.finger_width=1.0", "wires.span=0.3")
-    fingers = instances(pkg.part("bond_finger"))
-    worst = max(common_volume(a.shape, b.shape) for i, a in enumerate(fingers) for b in fingers[i + 1:]
-                if np.all(a.lo <= b.hi) and np.all(b.lo <= a.hi))
-    assert worst < OVERLAP_TOL
+    """The corner fingers of neighbouring sides used to overlap (wires.count=16, pitch=1.9, finger_width=1.0,
+    span=0.3 on wirebond-bga). That spec is now refused with both limits; built AT either limit, the corner
+    fingers keep rules.min_gap / 2 apart, and not much more (the limit is the geometric one, not a margin)."""
+    sets = ("wires.count=16", "wires.pitch=1.9", "wires.finger_width=1.0", "wires.span=0.3")
+    with pytest.raises(SpecError) as info:
+        spec_of("wirebond-bga", *sets)
+    assert info.value.key == "wires.finger_width"
+    assert "wires.finger_width <= 0.47 mm or wires.span >= 0.565 mm" in str(info.value)
+    for fix in ("wires.finger_width=0.47", "wires.span=0.565"):
+        pkg = built("wirebond-bga", *sets, fix)
+        fingers = instances(pkg.part("bond_finger"))
+        assert len(fingers) == 16
+        worst = max((common_volume(a.shape, b.shape) for i, a in enumerate(fingers) for b in fingers[i + 1:]
+                     if np.all(a.lo <= b.hi) and np.all(b.lo <= a.hi)), default=0.0)
+        assert worst < OVERLAP_TOL
+        closest = min(distance(a.shape, b.shape) for i, a in enumerate(fingers) for b in fingers[i + 1:])
+        gap = pkg.spec.rules.min_gap / 2
+        assert gap - 1e-6 <= closest <= math.sqrt(2) * gap + 1e-6, (fix, closest)
 
 
 # -------------------------------------------------------------------------------------------- large

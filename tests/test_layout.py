@@ -65,6 +65,15 @@ def test_fit_array_full_is_nearest_within_a_row(region: tuple[float, float]) -> 
     _assert_grid(fit_array(most // 3, pitch, dia, region, "full"), pitch, dia, region)
 
 
+def test_fit_array_prefers_region_shape_to_nearest_count() -> None:
+    """What fit_array's docstring promises: shape first, then count (not simply the nearest count)."""
+    square = (5.0, 5.0)
+    assert (lambda a: (a.nx, a.ny, a.count))(fit_array(10, 1.0, 0.5, square, "full")) == (3, 3, 9)  # not 2 x 5
+    assert (lambda a: (a.nx, a.ny, a.count))(fit_array(12, 1.0, 0.5, square, "full")) == (3, 4, 12)
+    ring = fit_array(2, 1.0, 0.5, square, "peripheral")  # at least one ring on the largest grid
+    assert (ring.nx, ring.ny, ring.rows, ring.count) == (5, 5, 1, 16)
+
+
 def test_fit_array_peripheral_rows() -> None:
     region = (5.0, 5.0)
     m = max_sites(5.0, 0.25, 0.12)

@@ -205,12 +205,50 @@ def test_wrong_literal_lists_choices(key: str, value: str, choices: list[str]) -
         assert c in str(err)
 
 
-@pytest.mark.xfail(reason="BUG: a TOML boolean is accepted as a length: heat_sink.thickness=true is read as "
-                          "1.0 mm (pydantic lax mode coerces bool to float)", strict=True)
-@pytest.mark.parametrize("key", ["heat_sink.thickness", "chip.thickness", "heat_sink.edge_margin"])
-def test_boolean_is_not_a_number(key: str) -> None:
-    err = refused("qfn", f"{key}=true")
-    assert err.key == key
+@pytest.mark.parametrize("key, allowed", [
+    ("heat_sink.thickness", "(0.05, 5.0]"), ("chip.thickness", "(0.02, 1.5]"), ("heat_sink.edge_margin", "[0.0, 5.0]"),
+    ("wires.count", "[4, 2000]"), ("leads.count", "[4, 400]"), ("heat_sink.roughened.seed", "[0, inf)"),
+])
+def test_boolean_is_not_a_number(key: str, allowed: str) -> None:
+    """pydantic's lax mode would read a TOML ``true`` as 1 (mm or count)."""
+    for word in ("true", "false"):
+        err = refused("qfn", f"{key}={word}")
+        assert err.key == key and err.value is (word == "true")
+        assert f"{key} = {word}: " in str(err) and allowed in str(err)
+
+
+@pytest.mark.parametrize("key, value", [("chip.size", "[true, 2.0]"), ("meta.claims", "[1, true]")])
+def test_boolean_is_not_a_number_in_a_list(key: str, value: str) -> None:
+    err = refused("qfn", f"{key}={value}")
+    assert err.key.startswith(key + "[") and "= true: " in str(err) and "each " in str(err)
+
+
+def test_integers_are_lengths_but_decimals_are_not_counts() -> None:
+    spec = load_spec("qfn", ["heat_sink.thickness=1", "chip.size=[2, 2]"])
+    assert spec.heat_sink.thickness == 1.0 and isinstance(spec.heat_sink.thickness, float)
+    assert spec.chip.size == (2.0, 2.0)
+    err = refused("qfn", "wires.count=32.0")
+    assert err.key == "wires.count" and "not the decimal 32.0" in str(err) and "[4, 2000]" in str(err)
+    err = refused("qfn", 'heat_sink.thickness="0.3"')
+    assert err.key == "heat_sink.thickness" and "number" in str(err)
+
+
+@pytest.mark.parametrize("title, code", [
+    ("QFN-32\\nsecond line", "U+000A at position 6"), ("tab\\there", "U+0009 at position 3"),
+    ("cr\\r", "U+000D at position 2"), ("nul\\u0000", "U+0000 at position 3"), ("del\\u007f", "U+007F at position 3"),
+    ("nel\\u0085", "U+0085 at position 3"), ("ls\\u2028", "U+2028 at position 2"),
+    ("ps\\u2029", "U+2029 at position 2"),
+])
+def test_title_is_one_line(title: str, code: str) -> None:
+    """`pkgcad list` prints one line a template; str.splitlines also breaks at U+0085, U+2028, U+2029."""
+    err = refused("qfn", f'meta.title="{title}"')
+    assert err.key == "meta.title" and "one line" in str(err) and code in str(err)
+    assert "Value error" not in str(err)
+
+
+@pytest.mark.parametrize("title", ["QFN-32 \u2014 exposed heat sink", "caf\u00e9 \u00b5m \u00b0C", "\u6563\u71b1", ""])
+def test_title_may_be_any_printable_unicode(title: str) -> None:
+    assert load_spec("qfn", [f'meta.title="{title}"']).meta.title == title
 
 
 # --------------------------------------------------------------------------------------- TOML files
@@ -241,14 +279,15 @@ def test_bad_key_in_toml_file(tmp_path: Path) -> None:
     assert err.key == "heat_sink.thicknes" and "thickness" in str(err)
 
 
-@pytest.mark.xfail(reason="BUG: a template file that is not UTF-8 (e.g. Latin-1 'caf\\xe9') escapes as an "
-                          "uncaught UnicodeDecodeError instead of a SpecError", strict=True)
 def test_non_utf8_toml_file(tmp_path: Path) -> None:
     path = tmp_path / "latin1.toml"
     path.write_bytes(b'[meta]\ntitle = "caf\xe9"\n')
     with pytest.raises(SpecError) as info:
         read_toml(path)
-    assert info.value.key == "template" and "\n" not in str(info.value)
+    msg = str(info.value)
+    assert info.value.key == "template" and "\n" not in msg and str(path) in msg
+    assert "not UTF-8" in msg and "byte 0xe9 at offset 19 (line 2, column 13)" in msg
+    assert refused(str(path)).key == "template"
 
 
 def test_templates_are_valid_toml() -> None:
@@ -317,6 +356,28 @@ def test_qfn_wires_need_leads() -> None:
 def test_fingers_inside_the_carrier() -> None:
     err = refused("wirebond-bga", "wires.span=3")
     assert err.key == "wires.span" and "saw_margin" in str(err)
+
+
+def test_qfn_die_clears_the_wire_drop() -> None:
+    sets = ("leads.length=0.1", "wires.diameter=0.1", "wires.bend_radius=0.1", "wires.loop_height=0.12",
+            "die_pad.size=[4.6, 4.6]", "wires.pad_inset=0.5", "adhesive.thickness=0.3")
+    err = refused("qfn", *sets, "chip.size=[4.8, 4.7]")
+    assert err.key == "chip.size" and "die x must clear the wires' drop onto the leads (2.433 mm" in str(err)
+    assert "wires.diameter / 2 + rules.min_gap (<= 4.726 mm)" in str(err)
+    assert "die y" in str(refused("qfn", *sets, "chip.size=[4.7, 4.8]"))
+    load_spec("qfn", [*sets, "chip.size=[4.726, 4.726]"])  # the limit printed is allowed
+    refused("qfn", *sets, "chip.size=[4.727, 4.726]")
+
+
+def test_corner_fingers_of_neighbouring_sides() -> None:
+    err = refused("wirebond-bga", "wires.count=16", "wires.pitch=1.9", "wires.finger_width=1.0", "wires.span=0.3")
+    assert err.key == "wires.finger_width" and "corner fingers of sides +x and +y" in str(err)
+    assert "reaches 3.35 mm along the side" in str(err) and "start 3.095 mm out" in str(err)
+    assert "wires.finger_width <= 0.47 mm or wires.span >= 0.565 mm" in str(err)
+    # 18 wires: sides +x and +y get 5, so the worst corner is theirs
+    err = refused("wirebond-bga", "wires.count=18", "wires.pitch=1.4", "wires.finger_width=1.0", "wires.span=0.3")
+    assert "sides +x and +y" in str(err) and "outermost of 5" in str(err)
+    load_spec("wirebond-bga", ["wires.count=16", "wires.pitch=1.9", "wires.finger_width=0.47", "wires.span=0.3"])
 
 
 @pytest.mark.parametrize("template, sets, floor", [
