@@ -113,7 +113,7 @@ def test_labels_zoom_and_scale_bar(models: dict[str, Path], tmp_path: Path) -> N
         assert any(t.startswith(r.group.replace("_", " ") + " — ") for t in texts), r.group
     assert any(t.endswith(" mm") for t in texts)  # the scale bar
     assert "(×5)" in texts  # the vertical bar says it is exaggerated
-    assert len(list(ET.parse(tmp_path / "zoom.svg").getroot().iter(f"{SVG}polyline"))) == len(sec.regions)
+    assert len(list(ET.parse(tmp_path / "zoom.svg").getroot().iter(f"{SVG}polyline"))) == 2 * len(sec.regions)
 
     def height(svg: Path, part: str) -> float:
         e = next(e for e in regions(svg) if e.get("data-part") == part)

@@ -51,22 +51,25 @@ class Region:
         return float(sum(a if d % 2 == 0 else -a for a, d in zip(areas, depth, strict=True)))
 
     def anchor(self) -> tuple[float, float]:
-        """A point well inside the region (for a label's leader): the middle of the widest interior span on a
-        horizontal line through the middle of its largest loop."""
+        """A point well inside the region (for a label's leader), on a horizontal line through the middle of
+        its largest loop: 80 % along the rightmost interior span at least a quarter as wide as the widest."""
         big = max(self.loops, key=lambda lp: abs(_signed_area(lp)))
         v = float((big[:, 1].min() + big[:, 1].max()) / 2)
         xs: list[float] = []
         for lp in self.loops:
             a, b = lp, np.roll(lp, -1, axis=0)
-            cross = (a[:, 1] - v) * (b[:, 1] - v) < 0
+            cross = (a[:, 1] > v) != (b[:, 1] > v)  # half-open: a corner on the line counts once
             t = (v - a[cross, 1]) / (b[cross, 1] - a[cross, 1])
             xs.extend((a[cross, 0] + t * (b[cross, 0] - a[cross, 0])).tolist())
         xs.sort()
         spans = [(xs[i], xs[i + 1]) for i in range(0, len(xs) - 1, 2)]
         if not spans:
             return float(big[:, 0].mean()), v
-        lo, hi = max(spans, key=lambda s: s[1] - s[0])
-        return (lo + hi) / 2, v
+        # the rightmost span of a useful width, near its right end: leaders to the label column (on the right)
+        # stay short and nearly level, so they rarely cross
+        widest = max(s[1] - s[0] for s in spans)
+        lo, hi = max((s for s in spans if s[1] - s[0] >= 0.25 * widest), key=lambda s: s[1])
+        return lo + 0.8 * (hi - lo), v
 
 
 @dataclass
@@ -246,11 +249,18 @@ def layout(sec: Section, width: int = 1200, zoom_z: float = 1.0, labels: bool = 
             anchors.append((a[1], a[0], r))
         anchors.sort(key=lambda t: t[0])
         tx = x0 + draw_w + 40
-        pitch = max(18.0, draw_h / max(len(anchors), 1))
-        y = top + min(pitch / 2, 10) if pitch * len(anchors) > draw_h else top + pitch / 2
-        ys = [y + i * min(pitch, 18.0 if pitch * len(anchors) > draw_h else pitch) for i in range(len(anchors))]
+        # each label level with its anchor where it can be, at least 18 px apart, all within the drawing's height
+        gap, ys = 18.0, []
+        for ay, _, _ in anchors:
+            ys.append(max(ay, ys[-1] + gap) if ys else ay)
+        limit = max(top + draw_h, top + gap * len(anchors))
+        for i in range(len(ys) - 1, -1, -1):
+            ys[i] = min(ys[i], limit - (len(ys) - 1 - i) * gap)
         for (ay, ax, r), ty in zip(anchors, ys, strict=True):
-            fig.add(Line([(ax, ay), (x0 + draw_w + 14, ty), (tx - 4, ty)], (0.1, 0.1, 0.1), 0.8))
+            leader = [(ax, ay), (x0 + draw_w + 14, ty), (tx - 4, ty)]
+            fig.add(Line(leader, (1.0, 1.0, 1.0), 2.6))  # a white halo keeps it visible over dark mold
+            fig.add(Line(leader, (0.1, 0.1, 0.1), 0.9))
+            fig.add(Rect(ax - 2.5, ay - 2.5, 5, 5, (1.0, 1.0, 1.0)))
             fig.add(Rect(ax - 1.5, ay - 1.5, 3, 3, (0.1, 0.1, 0.1)))
             fig.add(Text(tx, ty + 4, names[r.group], 13))
     # horizontal scale bar [mm]
