@@ -250,7 +250,7 @@ def layout(sec: Section, width: int = 1200, zoom_z: float = 1.0, labels: bool = 
         anchors.sort(key=lambda t: t[0])
         tx = x0 + draw_w + 40
         # each label level with its anchor where it can be, at least 18 px apart, all within the drawing's height
-        gap, ys = 18.0, []
+        gap, ys = 18.0, list[float]()
         for ay, _, _ in anchors:
             ys.append(max(ay, ys[-1] + gap) if ys else ay)
         limit = max(top + draw_h, top + gap * len(anchors))
