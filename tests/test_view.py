@@ -19,7 +19,7 @@ from pkgcad.export import write_package
 from pkgcad.materials import material
 from pkgcad.view.figure import hex_color
 from pkgcad.view.render import render
-from pkgcad.view.section import PLANES, ViewInputError, cut, layout, write_section
+from pkgcad.view.section import PLANES, ViewInputError, busiest_plane, cut, layout, write_section
 
 SVG = "{http://www.w3.org/2000/svg}"
 runner = CliRunner()
@@ -91,6 +91,15 @@ def test_side_section_cuts_two_leads_and_holes_in_the_mold(models: dict[str, Pat
     assert len(fc["bumps"].loops) == 20  # 20 x 20 array
     # the mold between the bumps is cut into pieces, one loop each, all in the one encapsulant region
     assert len(fc["encapsulant"].loops) >= 20
+
+
+def test_busiest_plane_finds_a_bump_row(models: dict[str, Path]) -> None:
+    model = load(models["flipchip-bga"])
+    at = busiest_plane(model, "xz", 0.0)
+    assert abs(at) <= 0.6
+    groups = {r.group for r in cut(model, "xz", at).regions}
+    assert {"bumps", "balls"} <= groups  # y = 0 itself runs between two bump rows and two ball rows
+    assert "bumps" not in {r.group for r in cut(model, "xz", 0.0).regions}
 
 
 def test_sections_tile_the_package(models: dict[str, Path]) -> None:

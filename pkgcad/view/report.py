@@ -19,7 +19,7 @@ from ..check.loader import Model
 from ..check.report import DEFAULT_TOL, run_checks
 from .figure import hex_color, to_svg, write_atomic
 from .render import render
-from .section import ViewInputError, color_of, cut, layout, plane_range
+from .section import ViewInputError, busiest_plane, color_of, cut, layout, plane_range
 
 ASSETS = Path(__file__).parent / "assets"
 VIEWER_JS = ASSETS / "viewer.js"
@@ -122,25 +122,30 @@ def _part_rows(manifest: dict[str, Any]) -> list[list[str]]:
 
 
 def section_views(model: Model) -> list[tuple[str, str]]:
-    """The report's sections: (caption, svg). Front and side through the centre, a vertically zoomed front
-    view for the thin layers, and a top view through the chip."""
-    views = []
+    """The report's sections: (caption, svg). Front and side views near the centre, where the plane cuts the
+    most kinds of part (a bump row, a lead, a wire), one vertically zoomed for the thin layers, and a top view
+    through the bumps (flip chip) or the middle of the chip."""
     (x0, x1), (y0, y1), (z0, z1) = (plane_range(model, p) for p in ("yz", "xz", "xy"))
-    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    cy = busiest_plane(model, "xz", (y0 + y1) / 2)
+    cx = busiest_plane(model, "yz", (x0 + x1) / 2)
     stack = model.manifest.get("stack_mm", {})
-    zc = (stack["chip_bottom"] + stack["chip_top"]) / 2 if stack.get("chip_top") else (z0 + z1) / 2
+    if model.has("bump"):
+        lo, hi = model.mesh("bump").bounds[:, 2]
+        zc, what = (lo + hi) / 2, "the bumps"
+    elif stack.get("chip_top") is not None:
+        zc, what = (stack["chip_bottom"] + stack["chip_top"]) / 2, "the middle of the chip"
+    else:
+        zc, what = (z0 + z1) / 2, "the middle"
     zoom = float(max(1, min(20, round(0.35 * (x1 - x0) / max(z1 - z0, 1e-9)))))
-    specs = [("xz", cy, 1.0, True, f"front section through the centre (y = {cy:g} mm), true scale"),
-             ("xz", cy, zoom, True, f"the same, vertical ×{zoom:g} to show the thin layers"),
-             ("yz", cx, zoom, True, f"side section (x = {cx:g} mm), vertical ×{zoom:g}"),
-             ("xy", zc, 1.0, False, f"top section through the middle of the chip (z = {zc:.4g} mm)")]
-    done: set[tuple[str, float, float]] = set()
-    for plane, at, z, labels, caption in specs:
-        if (plane, at, z) in done:
-            continue
-        done.add((plane, at, z))
+    specs = [("xz", cy, 1.0, 1100, f"front section, y = {cy:g} mm, true scale"),
+             ("xz", cy, zoom, 1100, f"the same, vertical ×{zoom:g} to show the thin layers (interface layer, "
+              "adhesive)"),
+             ("yz", cx, zoom, 1100, f"side section, x = {cx:g} mm, vertical ×{zoom:g}"),
+             ("xy", zc, 1.0, 760, f"top section through {what}, z = {zc:.4g} mm")]
+    views = []
+    for plane, at, z, width, caption in specs:
         sec = cut(model, plane, at)
-        views.append((caption, to_svg(layout(sec, 1100, z, labels))))
+        views.append((caption, to_svg(layout(sec, width, z, labels=True))))
     return views
 
 

@@ -111,6 +111,24 @@ def plane_range(model: Model, plane: str) -> tuple[float, float]:
     return float(lo[axis]), float(hi[axis])
 
 
+def busiest_plane(model: Model, plane: str, near: float, span: float = 0.6, steps: int = 121) -> float:
+    """The position within ``near`` ± ``span`` mm where the plane crosses the most part groups (the nearest to
+    ``near`` among equals): a plane through the centre of a 20 x 20 bump array runs between two rows, one a
+    half pitch away cuts a whole row."""
+    axis = PLANES[plane][0]
+    lo, hi = plane_range(model, plane)
+    cand = np.clip(near + np.linspace(-span, span, steps), lo + 1e-6, hi - 1e-6)
+    cand = cand[np.argsort(np.abs(cand - near), kind="stable")]
+    counts = np.zeros(len(cand), dtype=np.int64)
+    for mesh in model.meshes.values():
+        c = mesh.triangles[:, :, axis]
+        tmin, tmax = np.sort(c.min(axis=1)), np.sort(c.max(axis=1))
+        # triangles with tmin < at minus those with tmax <= at: how many straddle each candidate
+        straddle = np.searchsorted(tmin, cand, side="left") - np.searchsorted(tmax, cand, side="right")
+        counts += straddle > 0
+    return float(cand[int(np.argmax(counts))])
+
+
 def _nudged(meshes: list[trimesh.Trimesh], axis: int, at: float) -> float:
     """``at`` moved by up to 2e-6 mm so that no vertex lies on the plane (a plane through a vertex or a face
     gives degenerate segments)."""
