@@ -233,6 +233,7 @@ th, td {{ border-bottom: 1px solid #e3e3e3; padding: 3px 8px; text-align: left; 
 th {{ background: #f2f3f5; }} td:nth-child(n+5) {{ font-variant-numeric: tabular-nums; }}
 .pass {{ color: #137333; font-weight: bold; }} .fail {{ color: #b3261e; font-weight: bold; }}
 figure {{ margin: 12px 0; }} figure svg, figure img {{ max-width: 100%; height: auto; border: 1px solid #eee; }}
+figure.preview img {{ width: 720px; }}
 figcaption {{ color: #555; font-size: 13px; }}
 code {{ font-size: 12.5px; }}
 </style>
@@ -254,7 +255,7 @@ code {{ font-size: 12.5px; }}
     <p id="viewer-status">loading the model…</p>
   </div>
 </div>
-<figure><img alt="isometric preview with the front quadrant cut away" src="data:image/png;base64,{iso}">
+<figure class="preview"><img alt="isometric preview with the front quadrant cut away" src="data:image/png;base64,{iso}">
 <figcaption>isometric preview (pkgcad render), front quadrant cut away: sections in material colours
 </figcaption></figure>
 
