@@ -17,7 +17,7 @@ import numpy as np
 
 from ..check.loader import Model
 from .figure import write_atomic
-from .section import ViewInputError, color_of
+from .section import ViewInputError, busiest_plane, color_of
 
 #: where the viewer is: +x, -y, +z (true isometric); the cut removes the x > cx, y < cy quadrant
 EYE = np.array([1.0, -1.0, 1.0]) / np.sqrt(3.0)
@@ -110,10 +110,16 @@ def render(model: Model, path: Path, width: int = 1200, height: int = 900, cut: 
     r, u, d = _camera()
     lo, hi = tris.reshape(-1, 3).min(axis=0), tris.reshape(-1, 3).max(axis=0)
     centre = (lo + hi) / 2
-    cx, cy = centre[0] + 1.3e-4, centre[1] - 1.1e-4  # off any symmetry plane of the mesh
+    # cut near the centre where the planes cross the most kinds of part (a bump row, not the gap between
+    # two), nudged off any mesh vertex
+    cx0, cy0 = busiest_plane(model, "yz", float(centre[0])), busiest_plane(model, "xz", float(centre[1]))
+    cx, cy = cx0 + 1.3e-4, cy0 - 1.1e-4
 
     # fit the model's screen box into the image with a margin
     corners = np.array([[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])])
+    if cut:  # the removed corner leaves no picture: fit what stays, down to the cut planes' edges
+        corners = corners[~((corners[:, 0] > cx) & (corners[:, 1] < cy))]
+        corners = np.vstack([corners, *([[cx, lo[1], z], [hi[0], cy, z]] for z in (lo[2], hi[2]))])
     cu, cv = corners @ r, corners @ u
     top_pad = 44 * ss if title else 16 * ss
     pad = 24 * ss
@@ -196,7 +202,7 @@ def render(model: Model, path: Path, width: int = 1200, height: int = 900, cut: 
         except OSError:
             font = ImageFont.load_default(15)
         name = model.manifest.get("name", model.root.name)
-        text = f"{name}: isometric" + (", front quadrant cut away at the centre" if cut else "") + (
+        text = f"{name}: isometric" + (f", front quadrant cut away at x = {cx0:g}, y = {cy0:g} mm" if cut else "") + (
             f", vertical ×{zoom_z:g}" if zoom_z != 1 else "")
         draw.text((16, 14), text, fill=(20, 20, 20), font=font)
     write_atomic(Path(path), lambda p: out.save(p, format="PNG", optimize=True))
