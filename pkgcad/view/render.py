@@ -44,13 +44,15 @@ def _camera() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return r, u, d
 
 
-def _fragments(sx: np.ndarray, sy: np.ndarray, w: int, h: int
+def _fragments(sx: np.ndarray, sy: np.ndarray, w: int, h: int, limited: np.ndarray | None = None,
+               lim: tuple[np.ndarray, np.ndarray] | None = None
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Scan-convert triangles: every pixel centre inside one, as triangle index, pixel x, pixel y and the
     barycentric weights of corners 1 and 2. ``sx``/``sy``: (n, 3) screen coordinates (pixels, y down).
 
     Work is proportional to the pixels covered (one span per triangle and row), not to bounding boxes, so
-    long thin triangles of a fan-triangulated face cost no more than their area."""
+    long thin triangles of a fan-triangulated face cost no more than their area. Triangles flagged
+    ``limited`` only cover columns ``lim[0][row]`` to ``lim[1][row]`` of each row."""
     n = len(sx)
     r0 = np.clip(np.ceil(sy.min(axis=1) - 0.5), 0, h).astype(np.int64)
     r1 = np.clip(np.floor(sy.max(axis=1) - 0.5), -1, h - 1).astype(np.int64)
@@ -71,6 +73,10 @@ def _fragments(sx: np.ndarray, sy: np.ndarray, w: int, h: int
         xr = np.where(span, np.maximum(xr, x), xr)
     c0 = np.clip(np.ceil(xl - 0.5), 0, w).astype(np.int64)
     c1 = np.clip(np.floor(xr - 0.5), -1, w - 1).astype(np.int64)
+    if limited is not None and lim is not None:
+        on = limited[t]
+        c0 = np.where(on, np.maximum(c0, lim[0][row]), c0)
+        c1 = np.where(on, np.minimum(c1, lim[1][row]), c1)
     cols = np.where(np.isfinite(xl), np.maximum(c1 - c0 + 1, 0), 0)
     k = np.repeat(np.arange(len(t)), cols)
     px = c0[k] + (np.arange(len(k)) - np.repeat(np.cumsum(cols) - cols, cols))
@@ -131,20 +137,33 @@ def render(model: Model, path: Path, width: int = 1200, height: int = 900, cut: 
     depth = tris @ d
     back = normals @ d > 0
     depth = depth - BACK_BIAS * back[:, None]
+    # a back face can only be seen through the cut (as a section): rasterise back faces only inside the
+    # screen outline of the two cut rectangles, and none at all without a cut
+    lim = _opening_rows(ox, oy, scale, r, u, lo, hi, cx, cy, W, H) if cut else None
 
     zbuf = np.full(W * H, np.inf)
     win = np.full(W * H, -1, dtype=np.int64)
     cap = np.zeros(W * H, dtype=bool)
     on_screen = (sx.max(axis=1) >= 0) & (sx.min(axis=1) < W) & (sy.max(axis=1) >= 0) & (sy.min(axis=1) < H)
     area2 = np.abs((sx[:, 1] - sx[:, 0]) * (sy[:, 2] - sy[:, 0]) - (sy[:, 1] - sy[:, 0]) * (sx[:, 2] - sx[:, 0]))
-    visible = np.nonzero(on_screen & (area2 > 1e-12))[0]
+    wanted = on_screen & (area2 > 1e-12)
+    if lim is None:
+        wanted &= ~back
+    else:
+        rows_open = np.nonzero(lim[0] <= lim[1])[0]
+        if len(rows_open):
+            top_row, bottom_row = rows_open[0], rows_open[-1]
+            wanted &= ~back | ((sy.max(axis=1) >= top_row) & (sy.min(axis=1) <= bottom_row + 1))
+        else:
+            wanted &= ~back
+    visible = np.nonzero(wanted)[0]
     # batches of about MAX_FRAGS covered pixels (area + a perimeter's worth of edge pixels)
     cost = np.cumsum(area2[visible] / 2 + (sy[visible].max(axis=1) - sy[visible].min(axis=1)) + 2)
     cuts = np.searchsorted(cost, np.arange(MAX_FRAGS, cost[-1] + MAX_FRAGS, MAX_FRAGS)) if len(cost) else \
         np.zeros(0, dtype=np.int64)
     for idx in np.split(visible, cuts):
         if len(idx):
-            t, px, py, w1, w2 = _fragments(sx[idx], sy[idx], W, H)
+            t, px, py, w1, w2 = _fragments(sx[idx], sy[idx], W, H, back[idx], lim)
             if not len(t):
                 continue
             tri = idx[t]
@@ -209,6 +228,27 @@ def render(model: Model, path: Path, width: int = 1200, height: int = 900, cut: 
     counts = np.bincount(part[hit], minlength=len(names))
     return RenderResult(width, height, time.perf_counter() - t0, len(tris), cut,
                         {g: int(c) for g, c in zip(names, counts, strict=True)})
+
+
+def _opening_rows(ox: float, oy: float, scale: float, r: np.ndarray, u: np.ndarray, lo: np.ndarray,
+                  hi: np.ndarray, cx: float, cy: float, w: int, h: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per pixel row, the first and last column of the screen outline of the cut faces (the planes x = cx
+    and y = cy across the removed quadrant), widened by 3 px; first > last where a row has none."""
+    from PIL import Image, ImageDraw, ImageFilter
+
+    quads = [[(cx, lo[1], lo[2]), (cx, cy, lo[2]), (cx, cy, hi[2]), (cx, lo[1], hi[2])],
+             [(cx, cy, lo[2]), (hi[0], cy, lo[2]), (hi[0], cy, hi[2]), (cx, cy, hi[2])]]
+    mask = Image.new("L", (w, h), 0)
+    draw = ImageDraw.Draw(mask)
+    for q in quads:
+        p = np.array(q, dtype=float)
+        draw.polygon([(float(a), float(b)) for a, b in zip(ox + scale * (p @ r), oy - scale * (p @ u), strict=True)],
+                     fill=255)
+    m = np.asarray(mask.filter(ImageFilter.MaxFilter(7))) > 0
+    anyc = m.any(axis=1)
+    first = np.where(anyc, m.argmax(axis=1), w)
+    last = np.where(anyc, w - 1 - m[:, ::-1].argmax(axis=1), -1)
+    return first.astype(np.int64), last.astype(np.int64)
 
 
 def _cap_on_x(xs: np.ndarray, ys: np.ndarray, z: np.ndarray, ox: float, oy: float, scale: float,
