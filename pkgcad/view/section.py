@@ -10,9 +10,6 @@ from pathlib import Path
 
 import numpy as np
 import trimesh
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
-from scipy.spatial import cKDTree
 
 from ..check.loader import Model
 from ..materials import MATERIALS
@@ -141,6 +138,10 @@ def _nudged(meshes: list[trimesh.Trimesh], axis: int, at: float) -> float:
 
 def slice_loops(mesh: trimesh.Trimesh, axis: int, at: float, h: int, v: int) -> list[np.ndarray]:
     """The closed loops where ``mesh`` meets the plane ``coord[axis] == at``, in (h, v) coordinates."""
+    from scipy.sparse import coo_matrix  # here, not at the top: keeps `pkgcad --help` quick
+    from scipy.sparse.csgraph import connected_components
+    from scipy.spatial import cKDTree
+
     normal = np.zeros(3)
     normal[axis] = 1.0
     origin = normal * at
