@@ -6,6 +6,7 @@ import json
 import multiprocessing
 import os
 import sys
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Annotated
@@ -14,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from . import __version__
+from . import __version__, view
 from .check.loader import CheckInputError
 from .check.report import DEFAULT_TOL, check_folder, print_table
 from .check.report import as_json as rows_json
@@ -103,6 +104,7 @@ def build(
                                                "(default: all cores).")] = None,
     check_: Annotated[bool, typer.Option("--check", help="After building, run `pkgcad check` on the output; "
                                          "exit 1 if any claim element fails.")] = False,
+    report_: Annotated[bool, typer.Option("--report", help="Also write OUT/report.html (`pkgcad report`).")] = False,
 ) -> None:
     """Build STEP, GLB, per-part STL and manifest.json for a template (mm). Exit 2 on bad input."""
     if quality not in QUALITIES:
@@ -113,6 +115,11 @@ def build(
         raise _fail(f"--jobs = {jobs_n}: allowed 1 to 64", 2)
     if all_ == (template is not None):
         raise _fail("give a template name or path, or --all (not both)", 2)
+    if report_:
+        try:
+            view.require_viewer()  # no bundle: say so before building
+        except view.ViewInputError as exc:
+            raise _fail(str(exc), 2) from None
     root = output or Path("outputs")
     targets: list[tuple[str, Path | None]] = (
         [(str(p), None) for p in template_paths()] if all_ else [(str(template), output)]
@@ -134,6 +141,8 @@ def build(
         out.print(res.summary, markup=False)
         if check_:
             failed += _check_one(res.dest, DEFAULT_TOL, as_json=False) > 0
+        if report_:
+            _report_one(res.dest)
     if failed:
         raise typer.Exit(1)
 
@@ -187,6 +196,62 @@ def check(
         raise _fail(f"--tol = {tol}: must be a positive length in mm", 2)
     if _check_one(folder, tol, as_json):
         raise typer.Exit(1)
+
+
+@app.command()
+def section(
+    folder: Annotated[Path, typer.Argument(help="A pkgcad output folder (manifest.json + parts/*.stl).")],
+    plane: Annotated[str, typer.Option(help="Cutting plane: xz (front) | yz (side) | xy (top).")] = "xz",
+    at: Annotated[float | None, typer.Option(help="Where the plane cuts, mm along its normal (y for xz, x for "
+                                             "yz, z for xy). Default: through the middle.")] = None,
+    output: Annotated[Path | None, typer.Option("--out", "-o", help="The .svg or .png to write. Default: "
+                                                "FOLDER/section_<plane>.svg.")] = None,
+    labels: Annotated[bool, typer.Option("--labels", help="Leader labels naming each part, like a patent "
+                                         "figure.")] = False,
+    zoom_z: Annotated[float, typer.Option("--zoom-z", help="Vertical exaggeration (1-100) for the thin layers; "
+                                          "a vertical scale bar in mm shows it.")] = 1.0,
+    width: Annotated[int, typer.Option(help="Picture width in px (200-8000); the height follows.")] = 1200,
+) -> None:
+    """A cross-section of the exported model: each part filled with its material colour, legend, mm scale."""
+    _view(lambda: view.section_folder(folder, plane, at, output, width, zoom_z, labels))
+
+
+@app.command()
+def render(
+    folder: Annotated[Path, typer.Argument(help="A pkgcad output folder (manifest.json + parts/*.stl).")],
+    output: Annotated[Path | None, typer.Option("--out", "-o", help="The .png to write. Default: "
+                                                "FOLDER/render.png.")] = None,
+    size: Annotated[str, typer.Option(help="WIDTHxHEIGHT in px.")] = "1024x768",
+    cut_away: Annotated[bool, typer.Option("--cut/--no-cut", help="Cut away the front quadrant to show the "
+                                           "sections.")] = True,
+    zoom_z: Annotated[float, typer.Option("--zoom-z", help="Vertical exaggeration (1-100).")] = 1.0,
+) -> None:
+    """An isometric PNG preview, drawn offscreen (no screen, no GPU needed)."""
+    _view(lambda: view.render_folder(folder, output, size, cut_away, zoom_z))
+
+
+@app.command()
+def report(
+    folder: Annotated[Path, typer.Argument(help="A pkgcad output folder (manifest.json + parts/*.stl + GLB).")],
+    output: Annotated[Path | None, typer.Option("--out", "-o", help="The .html to write. Default: "
+                                                "FOLDER/report.html.")] = None,
+    tol: Annotated[float, typer.Option("--tol", help="Tolerance of the claim check, mm.")] = DEFAULT_TOL,
+) -> None:
+    """One self-contained HTML page: 3D view, sections, parameters, parts (volume, mass), claim check."""
+    if not tol > 0:
+        raise _fail(f"--tol = {tol}: must be a positive length in mm", 2)
+    _view(lambda: view.report_folder(folder, output, tol)[0])
+
+
+def _report_one(folder: Path) -> None:
+    _view(lambda: view.report_folder(folder)[0])
+
+
+def _view(job: Callable[[], str]) -> None:
+    try:
+        out.print(job(), markup=False)
+    except (CheckInputError, view.ViewInputError) as exc:
+        raise _fail(str(exc), 2) from None
 
 
 @app.command()

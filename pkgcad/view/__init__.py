@@ -1,0 +1,77 @@
+"""Pictures of an exported model, without a CAD program: sections (SVG/PNG), an isometric preview (PNG) and
+a self-contained HTML report. Each function reads the output folder (manifest.json + parts/*.stl, mm), writes
+one file atomically and returns a one-line summary; bad input raises ``ViewInputError`` or
+``CheckInputError`` with a one-line message naming the field, the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+from ..check.loader import load
+from .section import PLANES, ViewInputError, cut, plane_range, write_section
+
+__all__ = ["ViewInputError", "parse_size", "render_folder", "report_folder", "require_viewer", "section_folder"]
+
+
+def require_viewer() -> None:
+    """Raise (one line saying how to build it) when the report's 3D viewer bundle is missing."""
+    from .report import viewer_bundle
+
+    viewer_bundle()
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    m = re.fullmatch(r"\s*(\d+)\s*[xX×]\s*(\d+)\s*", text)
+    if not m:
+        raise ViewInputError(f"--size = {text!r}: give WIDTHxHEIGHT in pixels, e.g. 1024x768")
+    return int(m[1]), int(m[2])
+
+
+def section_folder(folder: Path, plane: str = "xz", at: float | None = None, out: Path | None = None,
+                   width: int = 1200, zoom_z: float = 1.0, labels: bool = False) -> str:
+    """Cut the model in ``folder`` with ``plane`` at ``at`` mm (default: through the middle) into ``out``
+    (.svg or .png; default ``folder/section_<plane>.svg``)."""
+    if plane not in PLANES:
+        raise ViewInputError(f"--plane = {plane!r}: choose one of {' | '.join(PLANES)}")
+    t0 = time.perf_counter()
+    model = load(folder)
+    if at is None:
+        lo, hi = plane_range(model, plane)
+        at = (lo + hi) / 2
+    dest = Path(out) if out else Path(folder) / f"section_{plane}.svg"
+    sec = cut(model, plane, at)
+    fig = write_section(sec, dest, width, zoom_z, labels)
+    parts = ", ".join(r.group for r in sec.regions) or "none"
+    return (f"{dest}: section {plane} at {sec.axes[0]} = {at:g} mm, {fig.width}x{fig.height} px, "
+            f"{dest.stat().st_size / 1e3:.1f} kB, {time.perf_counter() - t0:.2f} s; parts cut: {parts}")
+
+
+def render_folder(folder: Path, out: Path | None = None, size: str = "1024x768", cut_away: bool = True,
+                  zoom_z: float = 1.0) -> str:
+    """Render the model in ``folder`` isometrically into the PNG ``out`` (default ``folder/render.png``)."""
+    from .render import render
+
+    w, h = parse_size(size)
+    dest = Path(out) if out else Path(folder) / "render.png"
+    if dest.suffix.lower() != ".png":
+        raise ViewInputError(f"-o {dest}: the preview is a PNG; the file must end in .png")
+    t0 = time.perf_counter()
+    res = render(load(folder), dest, w, h, cut=cut_away, zoom_z=zoom_z)
+    return (f"{dest}: {w}x{h} px, {dest.stat().st_size / 1e3:.1f} kB, {res.triangles} triangles, "
+            f"{time.perf_counter() - t0:.2f} s")
+
+
+def report_folder(folder: Path, out: Path | None = None, tol: float | None = None) -> tuple[str, int]:
+    """Write the HTML report of ``folder`` (default ``folder/report.html``). Returns the summary line and the
+    number of failing claim elements."""
+    from .report import DEFAULT_TOL, write_report
+
+    require_viewer()  # fail early, before any work, when the bundle is missing
+    t0 = time.perf_counter()
+    res = write_report(load(folder), out, tol if tol is not None else DEFAULT_TOL)
+    verdict = "all pass" if not res.failed else f"{res.failed} FAIL"
+    return (f"{res.path}: {res.bytes / 1e6:.2f} MB, {res.checks} claim elements ({verdict}), "
+            f"{time.perf_counter() - t0:.1f} s"), res.failed
