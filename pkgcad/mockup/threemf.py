@@ -44,8 +44,9 @@ def hex_color(rgb: tuple[float, float, float]) -> str:
 def _mesh_xml(mesh: trimesh.Trimesh) -> str:
     v = np.asarray(mesh.vertices, dtype=np.float64)
     f = np.asarray(mesh.faces, dtype=np.int64)
-    verts = "".join(f'<vertex x="{x:.5f}" y="{y:.5f}" z="{z:.5f}"/>' for x, y, z in v.tolist())
-    tris = "".join(f'<triangle v1="{a}" v2="{b}" v3="{c}"/>' for a, b, c in f.tolist())
+    # one %-format over the flat arrays: several times faster than a format call per vertex
+    verts = ('<vertex x="%.5f" y="%.5f" z="%.5f"/>' * len(v)) % tuple(v.ravel().tolist())
+    tris = ('<triangle v1="%d" v2="%d" v3="%d"/>' * len(f)) % tuple(f.ravel().tolist())
     return f"<mesh><vertices>{verts}</vertices><triangles>{tris}</triangles></mesh>"
 
 
