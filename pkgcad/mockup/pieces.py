@@ -241,36 +241,39 @@ def _bodies_by_material(pieces: list[Piece]) -> list[Body]:
     return [Body(m, concatenate(ms)) for m, ms in by.items()]
 
 
-def keep_region(bounds: np.ndarray, cut: str) -> mf.Manifold:
-    """All of ``bounds`` (2, 3) but the removed quarter (x > 0, y < 0) or half (y < 0), facing the viewer."""
+def keep_region(bounds: np.ndarray, cut: str, setback: float = 0.0) -> mf.Manifold:
+    """All of ``bounds`` (2, 3) but the removed quarter (x > 0, y < 0) or half (y < 0), facing the viewer;
+    ``setback`` [mm] moves the cut faces that much further into what is kept."""
     lo, hi = bounds[0] - 1.0, bounds[1] + 1.0
     whole = box(lo, hi)
-    if cut == "half":
-        removed = box((lo[0], lo[1], lo[2]), (hi[0], 0.0, hi[2]))
-    else:
-        removed = box((0.0, lo[1], lo[2]), (hi[0], 0.0, hi[2]))
-    return whole - removed
+    x0 = lo[0] if cut == "half" else -setback
+    return whole - box((x0, lo[1], lo[2]), (hi[0], setback, hi[2]))
 
 
 def _cutaway(pkg: Package, meshes: dict[str, trimesh.Trimesh], env: mf.Manifold, opts: MockupOptions,
              mold_material: str) -> tuple[list[Piece], list[Body]]:
     everything = concatenate(list(meshes.values()))
     bounds = np.vstack([everything.bounds, np.array(env.bounding_box()).reshape(2, 3)])
-    keep = keep_region(np.array([bounds.min(axis=0), bounds.max(axis=0)]), opts.cut)
+    bounds_all = np.array([bounds.min(axis=0), bounds.max(axis=0)])
+    keep = keep_region(bounds_all, opts.cut)
     by_material: dict[str, list[mf.Manifold]] = {}
     for part in pkg.parts:
         if part.role != "encapsulant":
             by_material.setdefault(part.material, []).append(to_manifold(meshes[part.name], part.name))
     solids = {m: union(ms) ^ keep for m, ms in by_material.items()}
     everything_else = union(list(solids.values()))
-    enc = (env ^ keep) - everything_else
-    whole = union([env, everything_else]) ^ keep
+    # the mold is set back from the cut, so the layers, the chip and the wires stand out of the cut faces
+    # even in a single-colour print
+    mold_kept = env ^ keep_region(bounds_all, opts.cut, setback=2 * opts.min_feature)
+    enc = mold_kept - everything_else
+    whole = union([mold_kept, everything_else])
     bodies = [Body(m, to_trimesh(s)) for m, s in solids.items() if not s.is_empty()]
     bodies.append(Body(mold_material, to_trimesh(enc)))
     which = "a quarter" if opts.cut == "quarter" else "the front half"
     piece = Piece("cutaway", f"the whole package with {which} cut away", "mixed",
                   [p.name for p in pkg.parts], pkg.instance_count(), to_trimesh(whole),
-                  "one piece; the 3MF holds one body per material to print it in colour")
+                  f"one piece; the encapsulant is set back {2 * opts.min_feature:g} mm from the cut faces so "
+                  "the layers, chip and wires stand out; the 3MF holds one body per material to print it in colour")
     if whole.is_empty():
         raise MeshError("cutaway: nothing left")
     return [piece], bodies
