@@ -53,13 +53,13 @@ class Spot:
     y: float
     turned: bool
 
-    def matrix(self, bed: Bed) -> np.ndarray:
-        """From the piece's centred print pose to its place in the layout; plate k lies k - 1 beds (plus
-        PLATE_GAP) along +x."""
+    def matrix(self, bed: Bed, plates_apart: bool = False) -> np.ndarray:
+        """From the piece's centred print pose to its place on its plate (origin at the bed's corner);
+        ``plates_apart``: plate k further along +x by k - 1 beds plus PLATE_GAP (for one file of all plates)."""
         m = np.eye(4)
         if self.turned:
             m[:2, :2] = [[0.0, -1.0], [1.0, 0.0]]
-        m[0, 3] = self.x + (self.plate - 1) * (bed.width + PLATE_GAP)
+        m[0, 3] = self.x + ((self.plate - 1) * (bed.width + PLATE_GAP) if plates_apart else 0.0)
         m[1, 3] = self.y
         return m
 

@@ -103,14 +103,15 @@ def _objects(asm: Assembly, posed: list[tuple[Piece, np.ndarray, bool, trimesh.T
     if asm.cut != "none":
         _p, pose, _f, _m = posed[0]
         if spots[0] is not None:
-            pose = spots[0].matrix(options.bed) @ pose
+            pose = spots[0].matrix(options.bed, plates_apart=True) @ pose
         meshes = {b.material: _moved(b.mesh, pose) for b in asm.bodies}
         arrangement = "print pose" if spots[0] is None else "bed"
     elif options.exploded:
         by: dict[str, list[trimesh.Trimesh]] = {}
         for (piece, pose, _f, _m), spot in zip(posed, spots, strict=True):
             assert spot is not None
-            by.setdefault(piece.material, []).append(_moved(piece.mesh, spot.matrix(options.bed) @ pose))
+            by.setdefault(piece.material, []).append(
+                _moved(piece.mesh, spot.matrix(options.bed, plates_apart=True) @ pose))
         meshes = {m: concatenate(ms) for m, ms in by.items()}
         arrangement = "bed"
     else:
@@ -134,10 +135,13 @@ def _moved(mesh: trimesh.Trimesh, matrix: np.ndarray) -> trimesh.Trimesh:
 def kit_json(kit: Kit, files: dict[str, int]) -> dict[str, Any]:
     o, s = kit.options, kit.options.scale
     spec = kit.spec
-    base = min(float(kp.piece.mesh.bounds[0, 2]) for kp in kit.pieces)
-    stack = [{"piece": kp.piece.name, "z_mm": [round(float(kp.piece.mesh.bounds[0, 2]) - base, 4),
-                                               round(float(kp.piece.mesh.bounds[1, 2]) - base, 4)]}
-             for kp in kit.pieces]
+    # what stacks: the pieces, or in a cutaway the materials' bodies inside the one piece
+    layers = ([(kp.piece.name, kp.piece.mesh) for kp in kit.pieces] if o.cut == "none" else
+              sorted(((f"{b.material} layer" if b.material != "mold-compound" else "encapsulant", b.mesh)
+                      for b in kit.assembly.bodies), key=lambda nm: float(nm[1].bounds[0, 2])))
+    base = min(float(m.bounds[0, 2]) for _n, m in layers)
+    stack = [{"piece": n, "z_mm": [round(float(m.bounds[0, 2]) - base, 4), round(float(m.bounds[1, 2]) - base, 4)]}
+             for n, m in layers]
     return {
         "tool": "pkgcad mockup",
         "version": __version__,

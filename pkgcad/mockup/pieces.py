@@ -15,6 +15,7 @@ material for multi-colour printing.
 
 from __future__ import annotations
 
+import math
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -141,7 +142,7 @@ def repeated_pieces(pkg: Package, meshes: dict[str, trimesh.Trimesh], opts: Mock
     if "ball" in by_name:
         part, b = by_name["ball"], spec.balls
         top_r = float(np.sqrt(max((b.diameter / 2) ** 2 - (b.height - b.diameter / 2) ** 2, 0.0))) * s
-        t = _web(tie, b.height * s, f, "balls.height")
+        t = _web(tie, b.height, opts, "balls")
         ax, ay = _extent(_placements_xy(part, s))
         web = frame((ax + top_r, ay + top_r), (0, 0), -t, -INSET)
         out.append(_tied("balls", f"{part.count} solder balls on a web", "solder", [part], meshes, web,
@@ -149,7 +150,7 @@ def repeated_pieces(pkg: Package, meshes: dict[str, trimesh.Trimesh], opts: Mock
     if "bump" in by_name:
         part, bp = by_name["bump"], spec.bumps
         foot_r = float(np.sqrt(max((bp.diameter / 2) ** 2 - (bp.height / 2) ** 2, 0.0))) * s
-        t = _web(tie, bp.height * s, f, "bumps.height")
+        t = _web(tie, bp.height, opts, "bumps")
         z0 = st.carrier_top * s
         ax, ay = _extent(_placements_xy(part, s))
         web = frame((ax + foot_r, ay + foot_r), (0, 0), z0 + INSET, z0 + t)
@@ -182,12 +183,14 @@ def repeated_pieces(pkg: Package, meshes: dict[str, trimesh.Trimesh], opts: Mock
     return out
 
 
-def _web(tie: float, height: float, least: float, key: str) -> float:
-    """Web thickness: ``tie``, but at most half the ball's or bump's printed height, and at least ``least``."""
-    t = min(tie, height / 2)
-    if t < least - 1e-9:
-        raise SpecError(key, round(height, 4), f"prints {height:.3g} mm high; the web that ties the array needs "
-                        f"twice --min-feature ({2 * least:g} mm): raise --scale")
+def _web(tie: float, height: float, opts: MockupOptions, what: str) -> float:
+    """Web thickness [printed mm] for balls or bumps ``height`` (model mm) high: ``tie``, but at most half
+    their printed height, and at least --min-feature (else the error names the least scale that works)."""
+    t = min(tie, height * opts.scale / 2)
+    if t < opts.min_feature - 1e-9:
+        least = math.ceil(2 * opts.min_feature / height * 10) / 10
+        raise SpecError("--scale", opts.scale, f"the {what} print {height * opts.scale:.3g} mm high; the web that "
+                        f"ties them into one piece needs twice --min-feature: use --scale {least:g} or more")
     return t
 
 

@@ -49,9 +49,12 @@ def kit_markdown(d: dict[str, Any]) -> str:
         size = " × ".join(_f(v) for v in p["size_mm"])
         lines.append(f"| {p['index']} | `{p['file']}` | {p['title']} | {p['material']} | {p['color'][:7]} | {size} "
                      f"| {p['print_orientation']} |")
-    lines += ["", "## How the pieces stack", "",
-              "In the order of the file numbers, each with the height it spans once assembled (printed mm, "
-              "from the package's lowest point):", ""]
+    lines += ["", "## How the pieces stack", ""]
+    lines += (["In the order of the file numbers, each with the height it spans once assembled (printed mm, "
+               "from the package's lowest point):"] if d["cut"] == "none" else
+              ["One piece; the layers inside it, bottom to top as assembled, with the height each spans (printed "
+               "mm, from the package's lowest point; the print is turned as the table above says):"])
+    lines.append("")
     for i, z in enumerate(d["stack"], 1):
         lines.append(f"{i}. {z['piece']}: z {_f(z['z_mm'][0])} to {_f(z['z_mm'][1])}")
     if d["cut"] == "none":
