@@ -24,8 +24,12 @@ from test_cli import assert_refused, run
 from pkgcad import layout
 from pkgcad.materials import material
 from pkgcad.meshutil import load_mesh
+from pkgcad.mockup.bed import pack
+from pkgcad.mockup.options import Bed, largest_fitting_scale, make_options, parse_bed
 from pkgcad.mockup.solids import to_manifold
+from pkgcad.mockup.thicken import thicken
 from pkgcad.mockup.threemf import ReadObject, hex_color, read_3mf
+from pkgcad.rules import SpecError
 
 SCALE = 20.0
 MIN_FEATURE = 0.4
@@ -338,3 +342,51 @@ def test_largest_fitting_scale_does_fit(tmp_path: Path) -> None:
     best = line.rsplit(" ", 1)[1]
     kit = make_kit(tmp_path / "b", "qfn", "--bed", "100x100", "--scale", best)
     assert max(max(kit.mesh(n).extents[:2]) for n in kit.pieces) <= 100.0 + 1e-6
+
+
+# ------------------------------------------------------------------------------- pure parts (no OCCT)
+def test_parse_bed() -> None:
+    assert parse_bed("250x210") == Bed(250.0, 210.0)
+    assert parse_bed(" 256 X 256 x 300 ") == Bed(256.0, 256.0, 300.0)
+    for bad in ("250", "250x", "x210", "250x210x", "-5x5", "250x210x10x4"):
+        with pytest.raises(SpecError):
+            parse_bed(bad)
+
+
+def test_pack_keeps_pieces_apart_and_on_the_bed() -> None:
+    bed = Bed(250.0, 210.0)
+    sizes = [(150.0, 150.0), (150.0, 150.0), (80.0, 40.0), (40.0, 120.0), (200.0, 30.0), (75.0, 75.0)]
+    spots = pack(sizes, bed, gap=5.0)
+    boxes: dict[int, list[tuple[float, float, float, float]]] = {}
+    for (w, d), s in zip(sizes, spots, strict=True):
+        if s.turned:
+            w, d = d, w
+        x0, y0, x1, y1 = s.x - w / 2, s.y - d / 2, s.x + w / 2, s.y + d / 2
+        assert x0 >= -1e-9 and y0 >= -1e-9 and x1 <= bed.width + 1e-9 and y1 <= bed.depth + 1e-9
+        for a in boxes.get(s.plate, []):
+            assert x1 + 5.0 <= a[0] + 1e-9 or a[2] + 5.0 <= x0 + 1e-9 or y1 + 5.0 <= a[1] + 1e-9 \
+                or a[3] + 5.0 <= y0 + 1e-9
+        boxes.setdefault(s.plate, []).append((x0, y0, x1, y1))
+    assert len(boxes) == 2  # two 150 mm squares cannot share a 250 x 210 bed
+
+
+def test_largest_fitting_scale() -> None:
+    bed = Bed(250.0, 210.0)
+    # a 12 x 12 mm package at 20x is 240 mm: the 210 mm depth allows 17.5x
+    assert largest_fitting_scale([(240.0, 240.0, 6.0)], 20.0, bed) == 17.5
+    # a long piece is turned: 300 x 100 at 10x fits a 250 x 210 bed at 8.3x (turned does not help)
+    assert largest_fitting_scale([(300.0, 100.0, 1.0)], 10.0, bed) == 8.3
+    # a 240 mm long piece fits turned (x 1.04); with a bed height the height can be what limits
+    assert largest_fitting_scale([(100.0, 240.0, 1.0)], 10.0, Bed(250.0, 210.0, 5.0)) == 10.4
+    assert largest_fitting_scale([(100.0, 100.0, 10.0)], 10.0, Bed(250.0, 210.0, 5.0)) == 5.0
+
+
+def test_thickening_error_suggests_a_scale_that_works() -> None:
+    spec = spec_of("wirebond-bga")
+    with pytest.raises(SpecError, match=r"use --scale 15\.1 or more"):
+        thicken(spec, make_options(10.0, 0.4, "256x256", False, False, False))
+    thick, changes = thicken(spec, make_options(15.1, 0.4, "256x256", False, False, False))
+    assert {c.key for c in changes} >= {"wires.diameter", "rules.min_gap", "interface_layer.thickness"}
+    assert thick.wires.diameter * 15.1 >= 0.4
+    with pytest.raises(SpecError):
+        thicken(spec, make_options(15.0, 0.4, "256x256", False, False, False))

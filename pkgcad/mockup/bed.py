@@ -64,23 +64,46 @@ class Spot:
         return m
 
 
+@dataclass
+class _Shelf:
+    y: float
+    height: float
+    x: float  # where the next piece goes
+
+
 def pack(sizes: list[tuple[float, float]], bed: Bed, gap: float = PIECE_GAP) -> list[Spot]:
-    """Shelf packing of footprints (w, d) onto as few plates as it takes, biggest first; a piece is turned
-    when that makes its shelf lower. Every footprint must fit the bed (:func:`pkgcad.mockup.options.fits`)."""
-    order = sorted(range(len(sizes)), key=lambda i: -max(sizes[i]) * min(sizes[i]))
-    spots: dict[int, Spot] = {}
-    plate, x, y, shelf = 1, 0.0, 0.0, 0.0
-    for i in order:
-        w, d = sizes[i]
+    """First-fit decreasing-height shelf packing of footprints (w, d) onto as few plates as it takes.
+
+    Each piece lies long side along x when it fits that way (lower shelves); pieces go tallest first into
+    the first shelf with room on any plate, else onto a new shelf, else onto a new plate. Every footprint
+    must fit the bed one way or the other (:func:`pkgcad.mockup.options.fits`)."""
+    oriented = []
+    for w, d in sizes:
         flat, turn = w <= bed.width and d <= bed.depth, d <= bed.width and w <= bed.depth
-        turned = turn and (not flat or d > w)  # the lower shelf, if both fit
-        if turned:
-            w, d = d, w
-        if x > 0 and x + w > bed.width:  # next shelf
-            x, y, shelf = 0.0, y + shelf + gap, 0.0
-        if y > 0 and y + d > bed.depth:  # next plate
-            plate, x, y, shelf = plate + 1, 0.0, 0.0, 0.0
-        spots[i] = Spot(plate, x + w / 2, y + d / 2, turned)
-        x += w + gap
-        shelf = max(shelf, d)
+        turned = turn and (not flat or d > w)
+        oriented.append((d, w, turned) if turned else (w, d, turned))
+    order = sorted(range(len(sizes)), key=lambda i: -oriented[i][1])
+    plates: list[list[_Shelf]] = []
+    spots: dict[int, Spot] = {}
+    for i in order:
+        w, d, turned = oriented[i]
+        placed = None
+        for k, shelves in enumerate(plates):
+            for shelf in shelves:
+                if shelf.x + w <= bed.width + 1e-9 and d <= shelf.height + 1e-9:
+                    placed = (k, shelf)
+                    break
+            if placed is None:
+                top = shelves[-1].y + shelves[-1].height + gap
+                if top + d <= bed.depth + 1e-9:
+                    shelves.append(_Shelf(top, d, 0.0))
+                    placed = (k, shelves[-1])
+            if placed is not None:
+                break
+        if placed is None:
+            plates.append([_Shelf(0.0, d, 0.0)])
+            placed = (len(plates) - 1, plates[-1][0])
+        k, shelf = placed
+        spots[i] = Spot(k + 1, shelf.x + w / 2, shelf.y + d / 2, turned)
+        shelf.x += w + gap
     return [spots[i] for i in range(len(sizes))]
