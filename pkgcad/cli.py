@@ -199,7 +199,8 @@ def mockup(
         20.0),
     min_feature: Annotated[float, typer.Option("--min-feature", help="Least printable feature, mm on the print "
                                                "(0.1 to 5); thinner features are thickened.")] = 0.4,
-    bed: Annotated[str, typer.Option("--bed", help="Printer bed WIDTHxDEPTH[xHEIGHT] in mm.")] = "256x256",
+    bed: Annotated[str, typer.Option("--bed", help="Printer bed in mm: WIDTHxDEPTH, or WIDTHxDEPTHxHEIGHT to "
+                                       "check heights too.")] = "256x256",
     cutaway: Annotated[bool, typer.Option("--cutaway", help="One piece with a quarter cut away to show the "
                                           "stack.")] = False,
     section: Annotated[bool, typer.Option("--section", help="With --cutaway: cut away the front half.")] = False,

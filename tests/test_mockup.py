@@ -22,6 +22,7 @@ from scipy.sparse.csgraph import connected_components
 from test_cli import assert_refused, run
 
 from pkgcad import layout
+from pkgcad.load import templates_dir
 from pkgcad.materials import material
 from pkgcad.meshutil import load_mesh
 from pkgcad.mockup.bed import pack
@@ -274,11 +275,13 @@ def test_thickened_wire_measures_at_least_min_feature(thick_kit: Kit) -> None:
 
 
 @pytest.mark.parametrize("template,args", [
-    ("qfn", ("--scale", "30", "--cutaway", "--bed", "250x210")),
+    ("templates/qfn.toml", ("--scale", "30", "--cutaway", "--bed", "250x210")),
     ("wirebond-bga", ("--cutaway", "--section", "--exploded")),
 ])
 def test_cutaway_is_one_piece_with_the_stack_inside(template: str, args: tuple[str, ...], tmp_path: Path) -> None:
-    kit = make_kit(tmp_path / "k", template, *args)
+    path = str(templates_dir() / f"{Path(template).stem}.toml") if template.endswith(".toml") else template
+    kit = make_kit(tmp_path / "k", path, *args)
+    template = Path(template).stem
     assert list(kit.pieces) == ["cutaway"]
     mesh = kit.mesh("cutaway")
     assert mesh.is_watertight and mesh.is_winding_consistent and mesh.body_count == 1

@@ -159,6 +159,7 @@ def kit_json(kit: Kit, files: dict[str, int]) -> dict[str, Any]:
                  "round_allowance": round(ROUND_ALLOWANCE, 6)},
         "assembled_bbox_mm": _assembled_bbox(kit),
         "thickened": [c.row(s) for c in kit.changes],
+        "parameters": spec.model_dump(mode="json"),  # the thickened parameters the pieces were built from
         "pieces": [{
             "index": kp.index,
             "name": kp.piece.name,
