@@ -298,6 +298,24 @@ def test_cutaway_is_one_piece_with_the_stack_inside(template: str, args: tuple[s
     assert sum(o.mesh.volume for o in objects) == pytest.approx(mesh.volume, rel=1e-3)
     for o in objects:
         assert o.mesh.is_watertight and o.color == hex_color(material(o.name).color)
+    # the chip reaches the cut faces; the mold stops 2 x --min-feature short of them (single-colour relief)
+    sy = 1.0 if kit.pieces["cutaway"]["print_orientation"] == "upside down" else -1.0  # flipping turns y over
+    setback = 2 * MIN_FEATURE
+    by_name = {o.name: o.mesh.vertices for o in objects}
+    # the cut faces: a quarter's meet at the footprint's centre, a half's is the footprint's edge at y
+    centre = (mesh.bounds[0] + mesh.bounds[1]) / 2
+    if "--section" in args:
+        centre[1] = mesh.bounds[1, 1] if sy > 0 else mesh.bounds[0, 1]
+
+        def near(v: np.ndarray, d: float) -> np.ndarray:
+            return sy * v[:, 1] > -d
+    else:
+        def near(v: np.ndarray, d: float) -> np.ndarray:
+            return (v[:, 0] > -d) & (sy * v[:, 1] > -d)
+    chip = by_name["silicon"] - centre
+    mold = by_name["mold-compound"] - centre
+    assert near(chip, 1e-4).any()
+    assert not near(mold, setback - 1e-4).any()
 
 
 def test_exploded_lays_pieces_apart_on_the_bed(tmp_path: Path) -> None:
