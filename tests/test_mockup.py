@@ -302,11 +302,9 @@ def test_cutaway_is_one_piece_with_the_stack_inside(template: str, args: tuple[s
     sy = 1.0 if kit.pieces["cutaway"]["print_orientation"] == "upside down" else -1.0  # flipping turns y over
     setback = 2 * MIN_FEATURE
     by_name = {o.name: o.mesh.vertices for o in objects}
-    # the cut faces: a quarter's meet at the footprint's centre, a half's is the footprint's edge at y
-    centre = (mesh.bounds[0] + mesh.bounds[1]) / 2
+    centre = np.array([*kit.data["cut_planes"]["print_xy_mm"], 0.0])  # where the cut planes meet
+    assert "wires" in kit.data["cut_planes"]["through"]
     if "--section" in args:
-        centre[1] = mesh.bounds[1, 1] if sy > 0 else mesh.bounds[0, 1]
-
         def near(v: np.ndarray, d: float) -> np.ndarray:
             return sy * v[:, 1] > -d
     else:
@@ -315,6 +313,7 @@ def test_cutaway_is_one_piece_with_the_stack_inside(template: str, args: tuple[s
     chip = by_name["silicon"] - centre
     mold = by_name["mold-compound"] - centre
     assert near(chip, 1e-4).any()
+    assert near(by_name["gold"] - centre, 1e-4).any()  # the cut goes through wires, not between two of them
     assert not near(mold, setback - 1e-4).any()
 
 

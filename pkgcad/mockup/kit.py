@@ -55,6 +55,7 @@ class Kit:
     objects: list[ColourObject]  # the 3MF
     arrangement: str  # "assembled" | "bed"
     timings: dict[str, float]
+    cut_at_print: tuple[float, float] | None = None  # the cut planes' x0, y0 in the cutaway STL's frame
 
 
 def make_kit(spec: PackageSpec, options: MockupOptions, progress: Callable[[str], None] | None = None) -> Kit:
@@ -91,9 +92,16 @@ def make_kit(spec: PackageSpec, options: MockupOptions, progress: Callable[[str]
         pieces.append(KitPiece(i + 1, piece, flipped, spot, mesh,
                                mesh_report(mesh, piece.name, one_shell=True)))
     objects, arrangement = _objects(asm, posed, spots, options)
+    cut_at = None
+    if asm.cut != "none":
+        _p, pose, _f, _m = posed[0]
+        if spots[0] is not None:
+            pose = spots[0].matrix(options.bed) @ pose
+        x, y, _z = trimesh.transform_points(np.array([[*asm.cut_at, 0.0]]), pose)[0]
+        cut_at = (float(x), float(y))
     t3 = time.perf_counter()
     timings = {"build_s": t1 - t0, **asm.timings, "layout_s": t3 - t2}
-    return Kit(thick, options, changes, asm, pieces, objects, arrangement, timings)
+    return Kit(thick, options, changes, asm, pieces, objects, arrangement, timings, cut_at)
 
 
 def _objects(asm: Assembly, posed: list[tuple[Piece, np.ndarray, bool, trimesh.Trimesh]], spots: list[Spot | None],
@@ -153,6 +161,12 @@ def kit_json(kit: Kit, files: dict[str, int]) -> dict[str, Any]:
         "model_min_feature_mm": round(o.model_min, 6),
         "bed_mm": {"width": o.bed.width, "depth": o.bed.depth, "height": o.bed.height},
         "cut": o.cut,
+        "cut_planes": None if kit.cut_at_print is None else {
+            "through": kit.assembly.cut_through,
+            "package_xy_mm": [round(v, 4) for v in kit.assembly.cut_at],
+            "print_xy_mm": [round(v, 4) for v in kit.cut_at_print],
+            "setback_mm": 2 * o.min_feature,
+        },
         "exploded": o.exploded,
         "arrangement_3mf": kit.arrangement,
         "mesh": {"chordal_deviation_mm": PRINT_LINEAR, "angle_rad": PRINT_ANGULAR,

@@ -66,6 +66,9 @@ class Assembly:
     bodies: list[Body]
     cut: str
     timings: dict[str, float] = field(default_factory=dict)
+    #: where the cut planes x = x0 and y = y0 lie (printed mm, package frame); (0, 0) without a cut
+    cut_at: tuple[float, float] = (0.0, 0.0)
+    cut_through: str = ""
 
 
 # part name -> (piece name, title); repeated parts are handled by the tie functions below
@@ -227,7 +230,12 @@ def assemble(pkg: Package, opts: MockupOptions, say: Callable[[str], None] | Non
         pieces.sort(key=lambda p: order[p.name])
         bodies = _bodies_by_material(pieces)
     else:
-        pieces, bodies = _cutaway(pkg, meshes, env, opts, mold_material)
+        x0, y0, through = cut_position(pkg)
+        cut_at = (x0 * opts.scale, y0 * opts.scale)
+        pieces, bodies = _cutaway(pkg, meshes, env, opts, mold_material, cut_at)
+        t2 = time.perf_counter()
+        return Assembly(pieces, bodies, opts.cut, {"tessellate_s": t1 - t0, "booleans_s": t2 - t1}, cut_at,
+                        through)
     t2 = time.perf_counter()
     return Assembly(pieces, bodies, opts.cut, {"tessellate_s": t1 - t0, "booleans_s": t2 - t1})
 
@@ -244,21 +252,54 @@ def _bodies_by_material(pieces: list[Piece]) -> list[Body]:
     return [Body(m, concatenate(ms)) for m, ms in by.items()]
 
 
-def keep_region(bounds: np.ndarray, cut: str, setback: float = 0.0) -> mf.Manifold:
-    """All of ``bounds`` (2, 3) but the removed quarter (x > 0, y < 0) or half (y < 0), facing the viewer;
+def _nearest(values: list[float], others: list[np.ndarray]) -> float:
+    """The value nearest 0 that is also a row of another array, if one is; else the value nearest 0."""
+    vals = sorted(set(round(v, 9) for v in values), key=abs)
+    for v in vals:
+        if others and all(len(o) and np.abs(o - v).min() < 1e-6 for o in others):
+            return v
+    return vals[0]
+
+
+def cut_position(pkg: Package) -> tuple[float, float, str]:
+    """Where to cut (model mm): through the middle of the row of wires (or bumps) nearest the centre, so the
+    cut shows them halved lengthwise instead of missing them between two rows; through a row of balls too
+    where one lines up. Returns x0, y0 and what the cut goes through."""
+    spec = pkg.spec
+    balls = [p for p in pkg.parts if p.role == "ball"]
+    ball_rows = ([np.unique(np.round([pl.x for pl in balls[0].placements], 9)),
+                  np.unique(np.round([pl.y for pl in balls[0].placements], 9))] if balls else [])
+    if spec.wirebond:
+        wires = layout.wires(spec)
+        # the +x side's wires run along x at their pad's y; the -y side's along y at their pad's x
+        ys = [w.start[1] for w in wires if abs(w.angle_deg) < 45]
+        xs = [w.start[0] for w in wires if abs(w.angle_deg + 90) < 45]
+        if xs and ys:
+            return _nearest(xs, ball_rows[:1]), _nearest(ys, ball_rows[1:]), "the wires nearest the centre"
+    bumps = [p for p in pkg.parts if p.role == "bump"]
+    if bumps:
+        xs = [pl.x for pl in bumps[0].placements]
+        ys = [pl.y for pl in bumps[0].placements]
+        return _nearest(xs, ball_rows[:1]), _nearest(ys, ball_rows[1:]), "the bumps nearest the centre"
+    return 0.0, 0.0, "the centre"
+
+
+def keep_region(bounds: np.ndarray, cut: str, at: tuple[float, float] = (0.0, 0.0),
+                setback: float = 0.0) -> mf.Manifold:
+    """All of ``bounds`` (2, 3) but the removed quarter (x > x0, y < y0) or half (y < y0), facing the viewer;
     ``setback`` [mm] moves the cut faces that much further into what is kept."""
     lo, hi = bounds[0] - 1.0, bounds[1] + 1.0
     whole = box(lo, hi)
-    x0 = lo[0] if cut == "half" else -setback
-    return whole - box((x0, lo[1], lo[2]), (hi[0], setback, hi[2]))
+    x0 = lo[0] if cut == "half" else at[0] - setback
+    return whole - box((x0, lo[1], lo[2]), (hi[0], at[1] + setback, hi[2]))
 
 
 def _cutaway(pkg: Package, meshes: dict[str, trimesh.Trimesh], env: mf.Manifold, opts: MockupOptions,
-             mold_material: str) -> tuple[list[Piece], list[Body]]:
+             mold_material: str, at: tuple[float, float]) -> tuple[list[Piece], list[Body]]:
     everything = concatenate(list(meshes.values()))
     bounds = np.vstack([everything.bounds, np.array(env.bounding_box()).reshape(2, 3)])
     bounds_all = np.array([bounds.min(axis=0), bounds.max(axis=0)])
-    keep = keep_region(bounds_all, opts.cut)
+    keep = keep_region(bounds_all, opts.cut, at)
     by_material: dict[str, list[mf.Manifold]] = {}
     for part in pkg.parts:
         if part.role != "encapsulant":
@@ -267,7 +308,7 @@ def _cutaway(pkg: Package, meshes: dict[str, trimesh.Trimesh], env: mf.Manifold,
     everything_else = union(list(solids.values()))
     # the mold is set back from the cut, so the layers, the chip and the wires stand out of the cut faces
     # even in a single-colour print
-    mold_kept = env ^ keep_region(bounds_all, opts.cut, setback=2 * opts.min_feature)
+    mold_kept = env ^ keep_region(bounds_all, opts.cut, at, setback=2 * opts.min_feature)
     enc = mold_kept - everything_else
     whole = union([mold_kept, everything_else])
     bodies = [Body(m, to_trimesh(s)) for m, s in solids.items() if not s.is_empty()]

@@ -12,7 +12,7 @@ NOTES = {
     "cutaway": "one piece; print the 3MF on a multi-colour printer to see the layers in the cut",
 }
 
-CUTS = {"none": "none", "quarter": "a quarter removed (x > 0, y < 0)", "half": "the front half removed (y < 0)"}
+CUTS = {"none": "none", "quarter": "a quarter removed (x > x0, y < y0)", "half": "the front half removed (y < y0)"}
 ARRANGEMENTS = {
     "assembled": "in the assembled position (a colour view of the stack; print the STLs)",
     "bed": "laid out on the bed as the STLs are",
@@ -37,7 +37,9 @@ def kit_markdown(d: dict[str, Any]) -> str:
         f"- Least printable feature {d['min_feature_mm']:g} mm ({d['model_min_feature_mm']:.4g} mm on the package).",
         f"- Bed {bed_txt} mm; {len(d['pieces'])} piece(s)"
         + (f" laid out on {d['plates']} plate(s)" if d["plates"] else ", each centred on x = y = 0") + ".",
-        f"- Cut: {CUTS[d['cut']]}.",
+        f"- Cut: {CUTS[d['cut']]}" + (f", through {d['cut_planes']['through']} (x0, y0 = "
+                                      f"{', '.join(_f(v) for v in d['cut_planes']['package_xy_mm'])} mm from "
+                                      "the package centre)" if d["cut_planes"] else "") + ".",
         f"- `kit.3mf` holds one object per material colour {ARRANGEMENTS[d['arrangement_3mf']]}.",
         "",
         "## Pieces",
