@@ -410,3 +410,16 @@ def test_thickening_error_suggests_a_scale_that_works() -> None:
     assert thick.wires.diameter * 15.1 >= 0.4
     with pytest.raises(SpecError):
         thicken(spec, make_options(15.0, 0.4, "256x256", False, False, False))
+
+
+@pytest.mark.parametrize("args,words", [
+    (("--scale", "8"), ("--scale = 8", "bumps.height", "web", "use --scale 8.9 or more")),
+    (("--scale", "3"), ("--scale = 3", "interface_layer.thickness", "use --scale 8.9 or more")),
+])
+def test_flip_chip_too_small_to_tie_its_bumps(args: tuple[str, ...], words: tuple[str, ...], tmp_path: Path) -> None:
+    """The scale a refusal suggests accounts for every requirement, the bump array's web included."""
+    assert_refused(run("mockup", "flipchip-bga", "-o", str(tmp_path / "out"), *args), *words)
+    assert list(tmp_path.iterdir()) == []
+    spec = spec_of("flipchip-bga")
+    thick, _changes = thicken(spec, make_options(8.9, 0.4, "256x256", False, False, False))
+    assert thick.bumps.height * 8.9 >= 0.8

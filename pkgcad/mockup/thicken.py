@@ -150,7 +150,17 @@ def thickened_data(spec: PackageSpec, model_min: float) -> tuple[dict[str, Any],
 
 def _try(spec: PackageSpec, scale: float, min_feature: float) -> tuple[PackageSpec, list[Change]]:
     data, changes = thickened_data(spec, min_feature / scale)
-    return make_spec(data), changes
+    thick = make_spec(data)
+    # balls and bumps print as one piece standing on a web at least min_feature thick and at most half
+    # their height (see pieces.repeated_pieces)
+    arrays = [("bumps", thick.bumps.height)] if not thick.wirebond else []
+    if not thick.qfn and thick.balls.count:
+        arrays.append(("balls", thick.balls.height))
+    for key, height in arrays:
+        if height * scale < 2 * min_feature - 1e-9:
+            raise SpecError(f"{key}.height", height, f"prints {height * scale:.3g} mm high; the web that ties the "
+                            f"{key} into one piece needs twice --min-feature ({2 * min_feature:g} mm)")
+    return thick, changes
 
 
 def smallest_scale(spec: PackageSpec, min_feature: float, start: float) -> float | None:
