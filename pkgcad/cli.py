@@ -255,6 +255,53 @@ def _view(job: Callable[[], str]) -> None:
 
 
 @app.command()
+def mockup(
+    template: Annotated[str, typer.Argument(help="Template name (see `pkgcad list`) or path to a .toml file.")],
+    output: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder. Default: "
+                                                 "outputs/<name>-mockup.")] = None,
+    sets: SetOpt = None,
+    scale: Annotated[float, typer.Option("--scale", help="Enlargement: printed mm per package mm (1 to 200).")] = (
+        20.0),
+    min_feature: Annotated[float, typer.Option("--min-feature", help="Least printable feature, mm on the print "
+                                               "(0.1 to 5); thinner features are thickened.")] = 0.4,
+    bed: Annotated[str, typer.Option("--bed", help="Printer bed in mm: WIDTHxDEPTH, or WIDTHxDEPTHxHEIGHT to "
+                                       "check heights too.")] = "256x256",
+    cutaway: Annotated[bool, typer.Option("--cutaway", help="One piece with a quarter cut away to show the "
+                                          "stack.")] = False,
+    section: Annotated[bool, typer.Option("--section", help="With --cutaway: cut away the front half.")] = False,
+    exploded: Annotated[bool, typer.Option("--exploded", help="Lay the pieces out side by side on the bed "
+                                           "(as many plates as it takes).")] = False,
+) -> None:
+    """A print kit for an enlarged mockup: one STL per piece, kit.3mf (one object per material colour),
+    kit.json and kit.md (mm). Exit 2 on bad input, 1 if the geometry fails."""
+    from .mockup.options import make_options
+
+    try:
+        options = make_options(scale, min_feature, bed, cutaway, section, exploded)
+    except SpecError as exc:
+        raise _fail(str(exc), 2) from None
+    spec = _load(template, sets)
+    dest = output or Path("outputs") / f"{spec.meta.name}-mockup"
+    from .build import BuildError
+    from .mockup.kit import make_kit, write_kit
+    from .mockup.solids import MeshError
+
+    try:
+        with err.status(f"{spec.meta.name}: starting", spinner="dots") as status:
+            say = lambda stage: status.update(f"{spec.meta.name} mockup: {stage}")  # noqa: E731
+            kit = make_kit(spec, options, progress=say)
+            data = write_kit(kit, dest, progress=say)
+    except SpecError as exc:
+        raise _fail(str(exc), 2) from None
+    except (BuildError, MeshError) as exc:
+        raise _fail(f"{spec.meta.name}: {exc}", 1) from None
+    size = sum(f["bytes"] for f in data["files"])
+    thick = f", {len(data['thickened'])} features thickened" if data["thickened"] else ""
+    out.print(f"{spec.meta.name}: {len(data['pieces'])} pieces at {scale:g}x{thick} -> {dest} "
+              f"({size / 1e6:.1f} MB, {sum(data['timings_s'].values()):.1f} s)", markup=False)
+
+
+@app.command()
 def version() -> None:
     """Print the version."""
     out.print(f"pkgcad {__version__}")

@@ -150,6 +150,11 @@ def write_stl(pieces: list[np.ndarray], path: Path, label: str) -> None:
             fh.write(rec.tobytes())
 
 
+def write_mesh_stl(mesh: trimesh.Trimesh, path: Path, label: str) -> None:
+    """:func:`write_stl` of one mesh."""
+    write_stl([mesh.vertices.astype("<f4")[mesh.faces]], path, label)
+
+
 def join_stl(sources: list[Path], path: Path, label: str) -> None:
     """One binary STL holding the triangles of the binary STLs ``sources`` (their records copied as bytes)."""
     with path.open("wb") as fh:

@@ -32,12 +32,12 @@ def template_paths() -> list[Path]:
 def resolve_template(name_or_path: str) -> Path:
     """A bundled template's name (``qfn``) or a path to a TOML file."""
     p = Path(name_or_path)
-    if p.suffix == ".toml" or p.exists():
-        if not p.is_file():
-            raise SpecError("template", name_or_path, "no such file")
+    if p.is_file():
         return p
+    if p.suffix == ".toml":
+        raise SpecError("template", name_or_path, "no such file")
     bundled = templates_dir() / f"{name_or_path}.toml"
-    if bundled.is_file():
+    if bundled.is_file():  # a bundled name wins over a folder of that name (e.g. an earlier output)
         return bundled
     names = ", ".join(t.stem for t in template_paths())
     raise SpecError("template", name_or_path, f"not a bundled template ({names}) nor a .toml file")

@@ -67,6 +67,14 @@ def part_mesh(part: Part, quality: MeshQuality) -> trimesh.Trimesh:
     return shape_mesh(part.shape, quality)
 
 
+def placed_mesh(part: Part, mesh: trimesh.Trimesh) -> trimesh.Trimesh:
+    """All instances of ``part`` as one mesh (not welded across instances): numpy transforms of ``mesh``."""
+    mats = np.stack([p.matrix() for p in part.placements])  # (n, 4, 4)
+    verts = np.einsum("nij,vj->nvi", mats[:, :3, :3], mesh.vertices) + mats[:, None, :3, 3]
+    faces = mesh.faces[None, :, :] + (np.arange(part.count) * len(mesh.vertices))[:, None, None]
+    return trimesh.Trimesh(verts.reshape(-1, 3), faces.reshape(-1, 3), process=False)
+
+
 def tiled_mesh(tiling: Tiling, quality: MeshQuality) -> trimesh.Trimesh | None:
     """The mesh of the glued tiles, made from one mesh per DISTINCT tile: each is shifted into every place it is
     used, the triangles on the faces where two tiles meet are dropped and the vertices on those faces welded.

@@ -272,6 +272,16 @@ def test_unknown_template_lists_templates() -> None:
         assert t in str(err)
 
 
+def test_bundled_name_wins_over_a_folder_of_that_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`pkgcad build qfn` run where an earlier `qfn/` output folder lies still means the bundled template."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "qfn").mkdir()
+    assert resolve_template("qfn").parent.name == "templates"
+    assert load_spec("qfn").meta.name == "qfn"
+    (tmp_path / "not-a-template").mkdir()
+    assert refused("not-a-template").key == "template"
+
+
 def test_bad_key_in_toml_file(tmp_path: Path) -> None:
     path = tmp_path / "typo.toml"
     path.write_text("[heat_sink]\nthicknes = 0.3\n")

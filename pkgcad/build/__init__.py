@@ -15,9 +15,11 @@ from .shapes import BuildError
 __all__ = ["BuildError", "build_package"]
 
 
-def build_package(spec: PackageSpec, progress: Callable[[str], None] | None = None) -> Package:
+def build_package(spec: PackageSpec, progress: Callable[[str], None] | None = None, *,
+                  mold: bool = True) -> Package:
     """Every part of the package, bottom to top, with the encapsulant last. ``spec`` must have passed
-    :func:`pkgcad.rules.check` (``load.make_spec`` does both). ``progress`` hears the stage names."""
+    :func:`pkgcad.rules.check` (``load.make_spec`` does both). ``progress`` hears the stage names.
+    ``mold=False`` leaves the encapsulant out (``pkgcad mockup`` derives its own from the pieces)."""
     say = progress or (lambda _stage: None)
     say("building parts")
     t0 = time.perf_counter()
@@ -42,7 +44,8 @@ def build_package(spec: PackageSpec, progress: Callable[[str], None] | None = No
     # features below its first surface are cut by encapsulant() itself
     outside = {"ball", "interface_layer", "heat_sink"}
     held = [p for p in parts if p.role not in outside and (spec.qfn or p.name != "carrier")]
-    parts.append(encapsulant(spec, st, held))
+    if mold:
+        parts.append(encapsulant(spec, st, held))
     t2 = time.perf_counter()
     realized = {
         "wires": sum(p.count for p in parts if p.role == "wire"),

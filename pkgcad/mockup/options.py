@@ -1,0 +1,113 @@
+"""What a print kit is asked for: scale, least printable feature, printer bed, cutaway and layout.
+
+Kept free of the geometry kernel so the CLI can validate its options before anything heavy is imported.
+Every length is in millimetres; ``scale`` multiplies the model, and ``min_feature`` and ``bed`` are sizes
+ON THE PRINT (after scaling).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from ..rules import SpecError
+from ..spec import PackageSpec
+
+SCALE_RANGE = (1.0, 200.0)
+MIN_FEATURE_RANGE = (0.1, 5.0)
+BED_RANGE = (20.0, 2000.0)
+#: Bambu X1/P1 class; holds the 12 mm BGA templates at 20x (240 mm).
+DEFAULT_BED = "256x256"
+DEFAULT_SCALE = 20.0
+DEFAULT_MIN_FEATURE = 0.4
+#: Space between pieces laid out on the bed, and between plates of an exploded layout [mm, printed].
+PIECE_GAP = 5.0
+Cut = Literal["none", "quarter", "half"]
+
+
+@dataclass(frozen=True)
+class Bed:
+    """Printable area [mm]: width (x) and depth (y); ``height`` (z) only when the user gave one."""
+
+    width: float
+    depth: float
+    height: float | None = None
+
+    def text(self) -> str:
+        dims = [self.width, self.depth] + ([self.height] if self.height is not None else [])
+        return "x".join(f"{d:g}" for d in dims)
+
+
+@dataclass(frozen=True)
+class MockupOptions:
+    scale: float = DEFAULT_SCALE
+    min_feature: float = DEFAULT_MIN_FEATURE  # mm on the print
+    bed: Bed = Bed(256.0, 256.0)
+    cut: Cut = "none"
+    exploded: bool = False
+
+    @property
+    def model_min(self) -> float:
+        """The least feature size in MODEL millimetres."""
+        return self.min_feature / self.scale
+
+
+def _in(key: str, value: float, lo: float, hi: float, unit: str = "") -> float:
+    if not (math.isfinite(value) and lo <= value <= hi):
+        raise SpecError(key, value, f"allowed {lo:g} to {hi:g}{unit}")
+    return value
+
+
+def parse_bed(text: str) -> Bed:
+    """``WxD`` or ``WxDxH`` in mm, e.g. ``250x210`` or ``256x256x256``."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d*)?)\s*[xX*]\s*(\d+(?:\.\d*)?)(?:\s*[xX*]\s*(\d+(?:\.\d*)?))?\s*", text)
+    if not m:
+        raise SpecError("--bed", text, "expected WIDTHxDEPTH[xHEIGHT] in mm, e.g. 250x210")
+    dims = [float(g) for g in m.groups() if g is not None]
+    lo, hi = BED_RANGE
+    for d in dims:
+        if not lo <= d <= hi:
+            raise SpecError("--bed", text, f"each side allowed {lo:g} to {hi:g} mm")
+    return Bed(dims[0], dims[1], dims[2] if len(dims) == 3 else None)
+
+
+def make_options(scale: float, min_feature: float, bed: str, cutaway: bool, section: bool,
+                 exploded: bool) -> MockupOptions:
+    """Validated options; raises :class:`SpecError` naming the option, the value and the allowed range."""
+    _in("--scale", scale, *SCALE_RANGE, "x")
+    _in("--min-feature", min_feature, *MIN_FEATURE_RANGE, " mm")
+    if section and not cutaway:
+        raise SpecError("--section", True, "needs --cutaway (it cuts away a half instead of a quarter)")
+    cut: Cut = ("half" if section else "quarter") if cutaway else "none"
+    return MockupOptions(scale, min_feature, parse_bed(bed), cut, exploded)
+
+
+def largest_fitting_scale(footprints: list[tuple[float, float, float]], scale: float, bed: Bed) -> float:
+    """The largest scale at which every piece of ``footprints`` (x, y, z extents printed at ``scale``) fits
+    the bed, turned by 90 degrees where that helps; rounded down to 0.1."""
+    best = math.inf
+    for w, d, h in footprints:
+        k = max(min(bed.width / w, bed.depth / d), min(bed.width / d, bed.depth / w))
+        if bed.height is not None:
+            k = min(k, bed.height / h)
+        best = min(best, k)
+    return math.floor(scale * best * 10 + 1e-9) / 10
+
+
+def fits(w: float, d: float, h: float, bed: Bed, tol: float = 1e-6) -> bool:
+    flat = (w <= bed.width + tol and d <= bed.depth + tol) or (d <= bed.width + tol and w <= bed.depth + tol)
+    return flat and (bed.height is None or h <= bed.height + tol)
+
+
+def check_bed(spec: PackageSpec, options: MockupOptions) -> None:
+    """Before any geometry: the biggest piece is the carrier's footprint (heat sink, encapsulant, substrate
+    share it), so it must fit the bed at this scale. Raises :class:`SpecError` with the largest scale that fits."""
+    s = options.scale
+    w, d = (v * s for v in spec.carrier.size)
+    if not fits(w, d, 0.0, options.bed):
+        best = largest_fitting_scale([(w, d, 1.0)], s, options.bed)
+        raise SpecError("--scale", s, f"the {spec.carrier.size[0]:g} x {spec.carrier.size[1]:g} mm package "
+                        f"prints {w:g} x {d:g} mm, larger than the {options.bed.text()} mm bed; the largest "
+                        f"scale that fits is {best:g}")
