@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -68,12 +68,18 @@ def list_templates() -> None:
 def show(
     template: Annotated[str, typer.Argument(help="Template name (see `pkgcad list`) or path to a .toml file.")],
     sets: SetOpt = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the resolved parameters as JSON.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the resolved parameters as JSON (with --sizes: "
+                                          "{parameters, mesh_qualities}).")] = False,
+    sizes: Annotated[bool, typer.Option("--sizes", help="Build the model and measure, per --quality, the "
+                                        "triangles, STL and GLB sizes and export seconds (takes a few s).")] = False,
 ) -> None:
     """Every parameter of a template: name, value, unit (mm), allowed range and meaning."""
     spec = _load(template, sets)
+    qualities = _measure_qualities(spec) if sizes else None
     if as_json:
-        out.print(json.dumps(spec.model_dump(mode="json"), indent=2), markup=False)
+        params = spec.model_dump(mode="json")
+        data = params if qualities is None else {"parameters": params, "mesh_qualities": qualities}
+        out.print(json.dumps(data, indent=2), markup=False)
         return
     unused = spec.unused_sections()
     out.print(f"{spec.meta.name}: {spec.meta.title}  (lengths in mm; dimmed rows are not used here)")
@@ -85,6 +91,30 @@ def show(
                   markup=False)
     out.print(f"hard limits: bumps <= {MAX_BUMPS}, balls <= {MAX_BALLS}, wires <= {MAX_WIRES}, "
               f"leads <= {MAX_LEADS}, texture features <= {MAX_TEXTURE_FEATURES}", markup=False)
+    if qualities is None:
+        out.print("--quality (STL/GLB): " + ", ".join(f"{q.name} {q.linear:g} mm / {q.angular:g} rad"
+                                                       for q in QUALITIES.values())
+                  + "; add --sizes to measure triangles, file sizes and times for this model", markup=False)
+        return
+    out.print(f"{'--quality':<10} {'deviation':>10} {'angle':>7} {'triangles':>11} {'STL MB':>8} {'GLB MB':>8} "
+              f"{'seconds':>8}", style="bold")
+    for q in qualities:
+        out.print(f"{q['quality']:<10} {q['linear_mm']:>7g} mm {q['angular_rad']:>3g} rad {q['triangles']:>11,} "
+                  f"{q['stl_bytes'] / 1e6:>8.2f} {q['glb_bytes'] / 1e6:>8.2f} {q['seconds']:>8.2f}", markup=False)
+    out.print("STL MB: the per-part files plus the whole-package file; seconds: tessellate + write STL + GLB "
+              "(the STEP does not depend on --quality)", markup=False)
+
+
+def _measure_qualities(spec: PackageSpec) -> list[dict[str, Any]]:
+    from .build import BuildError, build_package
+    from .quality import measure_qualities
+
+    try:
+        with err.status(f"{spec.meta.name}: building", spinner="dots") as status:
+            say = lambda stage: status.update(f"{spec.meta.name}: {stage}")  # noqa: E731
+            return measure_qualities(build_package(spec, progress=say), progress=say)
+    except BuildError as exc:
+        raise _fail(f"{spec.meta.name}: {exc}", 1) from None
 
 
 @app.command()

@@ -92,6 +92,32 @@ def test_show_json_parses_and_applies_sets() -> None:
     assert data == json.loads(json.dumps(load_spec("qfn", ["heat_sink.thickness=0.3"]).model_dump(mode="json")))
 
 
+def test_show_names_the_qualities_without_building() -> None:
+    r = run("show", "qfn")
+    assert r.exit_code == 0
+    assert "draft 0.02 mm / 0.8 rad, normal 0.005 mm / 0.5 rad, fine 0.001 mm / 0.2 rad" in r.stdout
+    assert "--sizes" in r.stdout
+
+
+def test_show_sizes_measures_each_quality(tmp_path: Path) -> None:
+    """`show --sizes` measures what each --quality writes; at normal it is exactly what `build` writes."""
+    r = run("show", "qfn", "--sizes", "--json")
+    assert r.exit_code == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert data["parameters"]["meta"]["name"] == "qfn"
+    rows = {q["quality"]: q for q in data["mesh_qualities"]}
+    assert list(rows) == ["draft", "normal", "fine"]
+    assert rows["draft"]["triangles"] < rows["normal"]["triangles"] < rows["fine"]["triangles"]
+    assert rows["draft"]["stl_bytes"] < rows["normal"]["stl_bytes"] < rows["fine"]["stl_bytes"]
+    assert all(q["seconds"] > 0 for q in rows.values())
+    assert run("build", "qfn", "-o", str(tmp_path / "q")).exit_code == 0
+    files = {f["path"]: f["bytes"] for f in json.loads((tmp_path / "q" / "manifest.json").read_text())["files"]}
+    assert rows["normal"]["stl_bytes"] == sum(n for p, n in files.items() if p.endswith(".stl"))
+    assert rows["normal"]["triangles"] == (files["qfn.stl"] - 84) // 50
+    table = run("show", "qfn", "--sizes").stdout
+    assert f"{rows['fine']['triangles']:,}" in table and "STL MB" in table
+
+
 def test_show_refuses_bad_set() -> None:
     assert_refused(run("show", "qfn", "--set", "chip.colour=red"), "chip.colour", "unknown key")
 
