@@ -1,5 +1,5 @@
 # Two commands on a fresh machine with Python 3.11 and Node.js/npm:
-#   make run    set up .venv and the report's 3D viewer, build every bundled template into outputs/
+#   make run    set up .venv and the report viewer, build every bundled template (+ report.html) into outputs/
 #   make test   set up .venv and the viewer, run ruff, mypy and the whole test suite (slow tests included)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
@@ -29,7 +29,7 @@ $(VIEWER): web/node_modules/.installed web/viewer.js
 viewer: $(VIEWER)
 
 run: $(STAMP) $(VIEWER)
-	$(BIN)/pkgcad build --all -o outputs
+	$(BIN)/pkgcad build --all -o outputs --report
 
 test: $(STAMP) $(VIEWER) lint
 	$(BIN)/pytest -n $(JOBS)
