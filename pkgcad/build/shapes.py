@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import cadquery as cq
-from OCP.BRepAlgoAPI import BRepAlgoAPI_BooleanOperation, BRepAlgoAPI_Cut, BRepAlgoAPI_Fuse
+from OCP.BRepAlgoAPI import BRepAlgoAPI_BooleanOperation, BRepAlgoAPI_Cut, BRepAlgoAPI_Fuse, BRepAlgoAPI_Splitter
 from OCP.TopTools import TopTools_ListOfShape
 
 from ..layout import Rect, WirePath
@@ -62,16 +62,24 @@ def single_solid(shape: cq.Shape, what: str) -> cq.Solid:
     return solid
 
 
-def _nary(op: BRepAlgoAPI_BooleanOperation, arg: cq.Shape, tools: Sequence[cq.Shape]) -> cq.Shape:
+def run_boolean(op: BRepAlgoAPI_BooleanOperation | BRepAlgoAPI_Splitter, arg: Sequence[cq.Shape],
+                tools: Sequence[cq.Shape], *, parallel: bool = True, keep_args: bool = True,
+                obb: bool = False) -> cq.Shape:
+    """ONE OCCT boolean of all ``tools`` against ``arg``, without history (nobody asks for it).
+    ``keep_args=False`` lets OCCT modify the inputs; ``obb`` lets it test oriented boxes (helps scattered,
+    turned tools)."""
     args, tls = TopTools_ListOfShape(), TopTools_ListOfShape()
-    args.Append(arg.wrapped)
-    for t in tools:
-        tls.Append(t.wrapped)
+    for s in arg:
+        args.Append(s.wrapped)
+    for s in tools:
+        tls.Append(s.wrapped)
     op.SetArguments(args)
     op.SetTools(tls)
-    op.SetRunParallel(True)
-    op.SetUseOBB(True)
-    op.SetNonDestructive(True)
+    op.SetRunParallel(parallel)
+    op.SetNonDestructive(keep_args)
+    op.SetUseOBB(obb)
+    op.SetCheckInverted(False)  # our tools are closed solids, never inverted
+    op.SetToFillHistory(False)
     op.Build()
     if not op.IsDone():
         raise RuntimeError("boolean operation failed")
@@ -80,9 +88,9 @@ def _nary(op: BRepAlgoAPI_BooleanOperation, arg: cq.Shape, tools: Sequence[cq.Sh
 
 def cut_all(arg: cq.Shape, tools: Sequence[cq.Shape]) -> cq.Shape:
     """``arg`` minus every tool, in one boolean."""
-    return _nary(BRepAlgoAPI_Cut(), arg, tools) if tools else arg
+    return run_boolean(BRepAlgoAPI_Cut(), [arg], tools, obb=True) if tools else arg
 
 
 def fuse_all(arg: cq.Shape, tools: Sequence[cq.Shape]) -> cq.Shape:
     """``arg`` united with every tool, in one boolean."""
-    return _nary(BRepAlgoAPI_Fuse(), arg, tools) if tools else arg
+    return run_boolean(BRepAlgoAPI_Fuse(), [arg], tools, obb=True) if tools else arg

@@ -41,16 +41,15 @@ import numpy as np
 from OCP.BinTools import BinTools
 from OCP.Bnd import Bnd_Box
 from OCP.BOPAlgo import BOPAlgo_GlueEnum, BOPAlgo_GlueShift
-from OCP.BRepAlgoAPI import BRepAlgoAPI_BooleanOperation, BRepAlgoAPI_Cut, BRepAlgoAPI_Fuse, BRepAlgoAPI_Splitter
+from OCP.BRepAlgoAPI import BRepAlgoAPI_Cut, BRepAlgoAPI_Fuse, BRepAlgoAPI_Splitter
 from OCP.BRepBndLib import BRepBndLib
 from OCP.BRepBuilderAPI import BRepBuilderAPI_Copy, BRepBuilderAPI_MakeFace
 from OCP.BRepCheck import BRepCheck_Analyzer
 from OCP.gp import gp_Dir, gp_Pln, gp_Pnt
 from OCP.TopLoc import TopLoc_Location
 from OCP.TopoDS import TopoDS_Shape
-from OCP.TopTools import TopTools_ListOfShape
 
-from .shapes import BuildError, cut_all, single_solid
+from .shapes import BuildError, cut_all, run_boolean, single_solid
 
 log = logging.getLogger(__name__)
 
@@ -263,7 +262,7 @@ def split(arg: cq.Shape, plan: TilePlan) -> list[cq.Solid]:
     BRepBndLib.Add_s(arg.wrapped, b, False)
     planes = [_plane_face(gp_Pnt(x, 0, 0), gp_Dir(1, 0, 0), b) for x in plan.xs[1:-1]]
     planes += [_plane_face(gp_Pnt(0, y, 0), gp_Dir(0, 1, 0), b) for y in plan.ys[1:-1]]
-    return _run(BRepAlgoAPI_Splitter(), [arg], planes, parallel=True).Solids()
+    return run_boolean(BRepAlgoAPI_Splitter(), [arg], planes, parallel=True).Solids()
 
 
 def _plane_face(p: gp_Pnt, n: gp_Dir, b: Bnd_Box) -> cq.Face:
@@ -273,32 +272,12 @@ def _plane_face(p: gp_Pnt, n: gp_Dir, b: Bnd_Box) -> cq.Face:
 
 
 # ------------------------------------------------------------------------------------------------- booleans
-def _run(op: BRepAlgoAPI_BooleanOperation | BRepAlgoAPI_Splitter, arg: Sequence[cq.Shape],
-         tools: Sequence[cq.Shape], *, parallel: bool, keep_args: bool = True) -> cq.Shape:
-    """One boolean without history (nobody asks for it); ``keep_args=False`` lets OCCT modify the inputs."""
-    args, tls = TopTools_ListOfShape(), TopTools_ListOfShape()
-    for s in arg:
-        args.Append(s.wrapped)
-    for s in tools:
-        tls.Append(s.wrapped)
-    op.SetArguments(args)
-    op.SetTools(tls)
-    op.SetRunParallel(parallel)
-    op.SetNonDestructive(keep_args)
-    op.SetCheckInverted(False)  # our tools are closed solids, never inverted
-    op.SetToFillHistory(False)
-    op.Build()
-    if not op.IsDone():
-        raise RuntimeError("boolean operation failed")
-    return cq.Shape.cast(op.Shape())
-
-
 def cut_tile(piece: cq.Shape, tools: Sequence[cq.Shape], parallel: bool = True) -> cq.Shape:
     """``piece`` minus ``tools`` in one cut, done on private copies of all of them (see the module notes)."""
     if not tools:
         return piece
     own = [cq.Shape.cast(BRepBuilderAPI_Copy(s.wrapped).Shape()) for s in (piece, *tools)]
-    return _run(BRepAlgoAPI_Cut(), own[:1], own[1:], parallel=parallel, keep_args=False)
+    return run_boolean(BRepAlgoAPI_Cut(), own[:1], own[1:], parallel=parallel, keep_args=False)
 
 
 def glue(pieces: Sequence[cq.Shape], mode: BOPAlgo_GlueEnum = GLUE) -> cq.Shape:
@@ -307,7 +286,7 @@ def glue(pieces: Sequence[cq.Shape], mode: BOPAlgo_GlueEnum = GLUE) -> cq.Shape:
         return pieces[0]
     op = BRepAlgoAPI_Fuse()
     op.SetGlue(mode)
-    return _run(op, pieces[:1], pieces[1:], parallel=True)
+    return run_boolean(op, pieces[:1], pieces[1:], parallel=True)
 
 
 def valid_solid(shape: cq.Shape, what: str) -> cq.Solid:
