@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from pkgcad.build import build_package
 from pkgcad.check.elements import Row
+from pkgcad.check.geom import closed_and_oriented
 from pkgcad.check.loader import CheckInputError, load
 from pkgcad.check.report import check_folder
 from pkgcad.cli import app
@@ -254,6 +255,36 @@ def test_axis_rays_agree_with_trimesh_exact_rays() -> None:
     want[iray] = loc[:, 2]
     assert np.array_equal(hit >= 0, ~np.isnan(want))
     assert np.allclose(at[hit >= 0], want[hit >= 0], atol=1e-9)
+
+
+@pytest.mark.parametrize("damage", ["hole", "flipped"])
+def test_broken_part_mesh_fails_hygiene(built: dict[str, Path], tmp_path: Path, damage: str) -> None:
+    """A chip mesh with one triangle missing is not watertight; with one triangle turned inside out its
+    winding is inconsistent. Both fail the chip's mesh row, and only that row among the meshes."""
+    folder = _copy(built["qfn"], tmp_path)
+
+    def harm(mesh: trimesh.Trimesh) -> None:
+        if damage == "hole":
+            mesh.update_faces(np.arange(1, len(mesh.faces)))
+        else:
+            mesh.faces[0] = mesh.faces[0, ::-1]
+
+    _edit(folder, "chip", harm)
+    rows = [r for r in check_folder(folder) if r.element.startswith("mesh ")]
+    bad = [r for r in rows if not r.passed]
+    assert [r.element for r in bad] == ["mesh chip"]
+    assert ("not watertight" if damage == "hole" else "inconsistent winding") in bad[0].detail
+
+
+def test_closed_and_oriented_matches_trimesh() -> None:
+    sphere = trimesh.creation.icosphere(3)
+    assert closed_and_oriented(sphere.faces) and sphere.is_watertight and sphere.is_winding_consistent
+    flipped = sphere.faces.copy()
+    flipped[5] = flipped[5, ::-1]
+    assert not closed_and_oriented(flipped)
+    assert not closed_and_oriented(sphere.faces[1:])
+    doubled = np.concatenate([sphere.faces, sphere.faces[:1], sphere.faces[:1, ::-1]])  # a 4-face edge
+    assert not closed_and_oriented(doubled)
 
 
 def test_overlap_area_of_two_squares() -> None:

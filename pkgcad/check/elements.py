@@ -11,7 +11,17 @@ import numpy as np
 import trimesh
 
 from ..materials import INTERFACE_MATERIALS, MATERIALS
-from .geom import AXES, first_axis_hit, horizontal_faces, overlap_area, side_faces, tri_area, vertex_components, xy_box
+from .geom import (
+    AXES,
+    closed_and_oriented,
+    first_axis_hit,
+    horizontal_faces,
+    overlap_area,
+    side_faces,
+    tri_area,
+    vertex_components,
+    xy_box,
+)
 from .loader import Model
 
 #: Parts the encapsulant must hide (claims 1 / 12: "encapsulating the chip" and what hangs on it).
@@ -400,10 +410,12 @@ def hygiene(m: Model, tol: float, vol_tol: float = 0.01) -> list[Row]:
         want = sum(r["volume_total_mm3"] for r in m.part_rows(group))
         vol = float(mesh.volume)
         problems = []
-        if not mesh.is_watertight:
-            problems.append("not watertight")
-        if not mesh.is_winding_consistent:
-            problems.append("inconsistent winding")
+        if not closed_and_oriented(mesh.faces):  # the slower trimesh checks only to say what is wrong
+            if not mesh.is_watertight:
+                problems.append("not watertight")
+            if not mesh.is_winding_consistent:
+                problems.append("inconsistent winding")
+            problems = problems or ["an edge is shared by more than two faces"]
         if vol <= 0:
             problems.append("volume not positive")
         rel = abs(vol - want) / want if want else float("inf")
