@@ -26,7 +26,7 @@ from .export_options import QUALITIES, STEP_MODES, MeshQuality
 from .materials import material
 from .meshutil import STL_RECORD
 from .package import Package, Part
-from .tessellate import part_mesh
+from .tessellate import Shifts, part_meshes
 
 
 # ------------------------------------------------------------------------------------------- staging
@@ -170,23 +170,43 @@ def _stl_head(label: str, triangles: int) -> bytes:
 
 
 # ----------------------------------------------------------------------------------------------- GLB
-def build_scene(pkg: Package, meshes: dict[str, trimesh.Trimesh]) -> trimesh.Scene:
+def build_scene(pkg: Package, meshes: dict[str, trimesh.Trimesh],
+                tiles: dict[str, list[tuple[trimesh.Trimesh, Shifts]]] | None = None) -> trimesh.Scene:
     """A glTF scene: one mesh per part definition, one named node per instance; millimetre coordinates
-    under a root node scaled by 0.001, as glTF counts in metres."""
+    under a root node scaled by 0.001, as glTF counts in metres. A part in ``tiles`` (a tiled encapsulant) is
+    an instance node holding one child node per tile (``<part>_tile_NNNN``), each distinct tile one mesh."""
     scene = trimesh.Scene()
     root = pkg.name
     scene.graph.update(frame_from=scene.graph.base_frame, frame_to=root, matrix=np.diag([1e-3, 1e-3, 1e-3, 1.0]))
     for part in pkg.parts:
-        m = meshes[part.name].copy()
         mat = material(part.material)
         metallic = 0.0 if part.material in {"mold-compound", "bt-laminate", "silicon", "ptfe"} else 0.8
-        m.visual = trimesh.visual.TextureVisuals(material=trimesh.visual.material.PBRMaterial(
-            name=part.material, baseColorFactor=[*mat.color, 1.0], metallicFactor=metallic, roughnessFactor=0.5))
-        first, *rest = part.placements
-        scene.add_geometry(m, geom_name=part.name, node_name=first.name, parent_node_name=root,
-                           transform=first.matrix())
-        for pl in rest:
-            scene.graph.update(frame_from=root, frame_to=pl.name, matrix=pl.matrix(), geometry=part.name)
+        look = trimesh.visual.material.PBRMaterial(name=part.material, baseColorFactor=[*mat.color, 1.0],
+                                                   metallicFactor=metallic, roughnessFactor=0.5)
+        pieces = (tiles or {}).get(part.name)
+        if pieces is None or part.tiling is None:
+            m = meshes[part.name].copy()
+            m.visual = trimesh.visual.TextureVisuals(material=look)
+            first, *rest = part.placements
+            scene.add_geometry(m, geom_name=part.name, node_name=first.name, parent_node_name=root,
+                               transform=first.matrix())
+            for pl in rest:
+                scene.graph.update(frame_from=root, frame_to=pl.name, matrix=pl.matrix(), geometry=part.name)
+            continue
+        for k, (piece, _shifts) in enumerate(pieces):
+            m = piece.copy()
+            m.visual = trimesh.visual.TextureVisuals(material=look)
+            scene.geometry[f"{part.name}_{k}"] = m
+        for pl in part.placements:
+            scene.graph.update(frame_from=root, frame_to=pl.name, matrix=pl.matrix())
+            i = 0
+            for k, (_piece, shifts) in enumerate(pieces):
+                for dx, dy in shifts:
+                    shift = np.eye(4)
+                    shift[:2, 3] = dx, dy
+                    scene.graph.update(frame_from=pl.name, frame_to=f"{pl.name}_tile_{i:04d}", matrix=shift,
+                                       geometry=f"{part.name}_{k}")
+                    i += 1
     scene.metadata["extras"] = {"generator": f"pkgcad {__version__}", "units": "millimetre (root node scale 0.001)"}
     return scene
 
@@ -256,10 +276,13 @@ def write_package(pkg: Package, out: Path, quality: MeshQuality = QUALITIES["nor
                     shutil.copyfileobj(src, dst, 1 << 20)
                 timings["stpz_s"] = time.perf_counter() - t
         meshes: dict[str, trimesh.Trimesh] = {}
+        tiles: dict[str, list[tuple[trimesh.Trimesh, Shifts]]] = {}
         if "stl" in formats or "glb" in formats:
             say("tessellating")
             t = time.perf_counter()
-            meshes = {p.name: part_mesh(p, quality) for p in pkg.parts}
+            both = {p.name: part_meshes(p, quality) for p in pkg.parts}
+            meshes = {name: mesh for name, (mesh, _pieces) in both.items()}
+            tiles = {name: pieces for name, (_mesh, pieces) in both.items()}
             timings["tessellate_s"] = time.perf_counter() - t
         if "stl" in formats:
             say("writing STL")
@@ -274,7 +297,7 @@ def write_package(pkg: Package, out: Path, quality: MeshQuality = QUALITIES["nor
         if "glb" in formats:
             say("writing GLB")
             t = time.perf_counter()
-            (tmp / f"{name}.glb").write_bytes(build_scene(pkg, meshes).export(file_type="glb"))
+            (tmp / f"{name}.glb").write_bytes(build_scene(pkg, meshes, tiles).export(file_type="glb"))
             timings["glb_s"] = time.perf_counter() - t
         files = {str(p.relative_to(tmp)): p.stat().st_size for p in sorted(tmp.rglob("*")) if p.is_file()}
         data = manifest(pkg, files, timings, quality, meshes)

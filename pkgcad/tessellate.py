@@ -7,6 +7,8 @@ exporters write and what ``pkgcad check`` reads back.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import cadquery as cq
 import numpy as np
@@ -55,16 +57,37 @@ def shape_mesh(shape: cq.Shape, quality: MeshQuality) -> trimesh.Trimesh:
     return _finish(np.concatenate(verts), np.concatenate(faces))
 
 
+Shifts = list[tuple[float, float]]
+
+
+@dataclass
+class TiledMesh:
+    """A tiled part's meshes: ``mesh`` the whole part, welded and closed (for STL and the checks); ``pieces``
+    for instancing viewers (GLB): each distinct tile without the faces it shares with its neighbours, and the
+    shifts that place it (tiles at the package's edge keep their outer faces, so they are pieces of their own)."""
+
+    mesh: trimesh.Trimesh
+    pieces: list[tuple[trimesh.Trimesh, Shifts]]
+
+
 def part_mesh(part: Part, quality: MeshQuality) -> trimesh.Trimesh:
-    """One instance of ``part`` as a mesh; a tiled part from its tiles (:func:`tiled_mesh`), else, or if the
-    tiles do not weld into a closed mesh, from its one solid."""
+    """One instance of ``part`` as a mesh; see :func:`part_meshes`."""
+    return part_meshes(part, quality)[0]
+
+
+def part_meshes(part: Part, quality: MeshQuality) -> tuple[trimesh.Trimesh, list[tuple[trimesh.Trimesh, Shifts]]]:
+    """One instance of ``part`` as a mesh, and the pieces an instancing viewer may draw instead (just the mesh,
+    unshifted, unless the part is tiled). A tiled part is meshed from its tiles (:func:`tiled_mesh`), else, or
+    if the tiles do not weld into a closed mesh, from its one solid."""
     if part.tiling is not None:
-        mesh = tiled_mesh(part.tiling, quality)
-        if mesh is not None:
-            return mesh
+        tiled = tiled_mesh(part.tiling, quality)
+        if tiled is not None:
+            return tiled.mesh, tiled.pieces
         log.warning("%s: the tile meshes do not close up; meshing the glued solid", part.name)
-        return shape_mesh(part.solid(), quality)
-    return shape_mesh(part.shape, quality)
+        mesh = shape_mesh(part.solid(), quality)
+    else:
+        mesh = shape_mesh(part.shape, quality)
+    return mesh, [(mesh, [(0.0, 0.0)])]
 
 
 def placed_mesh(part: Part, mesh: trimesh.Trimesh) -> trimesh.Trimesh:
@@ -75,7 +98,7 @@ def placed_mesh(part: Part, mesh: trimesh.Trimesh) -> trimesh.Trimesh:
     return trimesh.Trimesh(verts.reshape(-1, 3), faces.reshape(-1, 3), process=False)
 
 
-def tiled_mesh(tiling: Tiling, quality: MeshQuality) -> trimesh.Trimesh | None:
+def tiled_mesh(tiling: Tiling, quality: MeshQuality) -> TiledMesh | None:
     """The mesh of the glued tiles, made from one mesh per DISTINCT tile: each is shifted into every place it is
     used, the triangles on the faces where two tiles meet are dropped and the vertices on those faces welded.
     None if that does not give a closed, consistently wound mesh (then mesh the glued solid).
@@ -103,6 +126,7 @@ def tiled_mesh(tiling: Tiling, quality: MeshQuality) -> trimesh.Trimesh | None:
         corner = line[faces]
         inner |= (corner[:, 0] >= 0) & (corner[:, 0] == corner[:, 1]) & (corner[:, 1] == corner[:, 2])
         lines.append(line)
+    pieces = _pieces(own, tiling.uses, inner)
     faces = faces[~inner]
     # weld the vertices on tile faces: neighbours' copies of one point differ by float noise only
     seam = np.flatnonzero((lines[0] >= 0) | (lines[1] >= 0))
@@ -126,7 +150,26 @@ def tiled_mesh(tiling: Tiling, quality: MeshQuality) -> trimesh.Trimesh | None:
         return None
     mesh = trimesh.Trimesh(verts, faces, process=False)
     mesh.remove_unreferenced_vertices()
-    return mesh
+    return TiledMesh(mesh, pieces)
+
+
+def _pieces(own: list[trimesh.Trimesh], uses: Sequence[tuple[int, float, float]],
+            inner: np.ndarray) -> list[tuple[trimesh.Trimesh, Shifts]]:
+    """Distinct tile meshes without the faces ``inner`` drops (per use, in use order), grouped: tiles with the
+    same shape and the same faces dropped are one piece placed at each of their shifts."""
+    found: dict[tuple[int, bytes], tuple[trimesh.Trimesh, Shifts]] = {}
+    start = 0
+    for k, dx, dy in uses:
+        n = len(own[k].faces)
+        drop = inner[start:start + n]
+        start += n
+        key = (k, np.packbits(drop).tobytes())
+        if key not in found:
+            piece = trimesh.Trimesh(own[k].vertices, own[k].faces[~drop], process=False)
+            piece.remove_unreferenced_vertices()
+            found[key] = (piece, [])
+        found[key][1].append((dx, dy))
+    return list(found.values())
 
 
 def _finish(verts: np.ndarray, faces: np.ndarray) -> trimesh.Trimesh:

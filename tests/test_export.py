@@ -243,8 +243,9 @@ def test_tiled_mesh_is_the_glued_solid_mesh(written: Callable[[str], Written]) -
     pkg, _out, _ = written("flipchip-bga")
     part = pkg.part("encapsulant")
     assert part.tiling is not None
-    tiled = tiled_mesh(part.tiling, QUALITIES["normal"])
-    assert tiled is not None
+    made = tiled_mesh(part.tiling, QUALITIES["normal"])
+    assert made is not None
+    tiled = made.mesh
     assert tiled.is_watertight and tiled.is_winding_consistent and tiled.body_count == 1
     whole = shape_mesh(part.solid(), QUALITIES["normal"])
     assert tiled.volume == pytest.approx(whole.volume, rel=1e-9)
@@ -268,9 +269,11 @@ def test_glb_nodes_and_scale(template: str, written: Callable[[str], Written]) -
     for part in pkg.parts:
         for pl in part.placements:
             assert pl.name in nodes, pl.name
+    # one node with geometry per instance; a tiled part's instance holds one node per tile instead
     instanced = [n for n in scene.graph.nodes_geometry]
-    assert len(instanced) == sum(p.count for p in pkg.parts)
-    assert len(scene.geometry) == len(pkg.parts)
+    assert len(instanced) == sum(p.count * len(p.tiling.uses if p.tiling else [0]) for p in pkg.parts)
+    plain = [p for p in pkg.parts if p.tiling is None]
+    assert set(scene.geometry) >= {p.name for p in plain}
     # millimetres under a root scaled to metres
     sx, sy = pkg.spec.carrier.size
     lo, hi = scene.bounds
@@ -279,8 +282,32 @@ def test_glb_nodes_and_scale(template: str, written: Callable[[str], Written]) -
     for part in pkg.parts:
         pl = part.placements[-1]
         matrix, geom = scene.graph[pl.name]
-        assert geom == part.name
+        assert geom == (part.name if part.tiling is None else None)
         assert np.allclose(matrix[:3, 3], np.array([pl.x, pl.y, pl.z]) * 1e-3, atol=1e-9)
+
+
+def test_glb_tiled_encapsulant_is_instanced_and_closed(written: Callable[[str], Written]) -> None:
+    """flipchip-bga's encapsulant in the GLB: fewer meshes than tiles, and the tiles' triangles together are the
+    welded STL mesh's (the faces between tiles dropped): same triangle count, same volume, closed once welded."""
+    pkg, out, _ = written("flipchip-bga")
+    tiling = pkg.part("encapsulant").tiling
+    assert tiling is not None
+    scene = trimesh.load(out / "flipchip-bga.glb")
+    assert isinstance(scene, trimesh.Scene)
+    tile_nodes = [n for n in scene.graph.nodes_geometry if n.startswith("encapsulant_tile_")]
+    assert len(tile_nodes) == len(tiling.uses)
+    used = {scene.graph[n][1] for n in tile_nodes}
+    assert len(used) < len(tile_nodes)
+    parts = []
+    for n in tile_nodes:
+        matrix, geom = scene.graph[n]
+        parts.append(scene.geometry[geom].copy().apply_transform(np.diag([1e3, 1e3, 1e3, 1.0]) @ matrix))
+    whole = trimesh.util.concatenate(parts)
+    whole.merge_vertices(digits_vertex=6)
+    stl = trimesh.load(out / "parts" / "encapsulant.stl")
+    assert len(whole.faces) == len(stl.faces)
+    assert whole.is_watertight
+    assert whole.volume == pytest.approx(stl.volume, rel=1e-6)
 
 
 # ------------------------------------------------------------------------------------------- atomicity
