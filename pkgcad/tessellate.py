@@ -1,7 +1,8 @@
 """Triangle meshes of OCCT shapes, in float64 millimetres; a tiled part meshes each distinct tile once.
 
-A mesh here is closed, wound outwards, welded and free of zero-area triangles: what the STL and GLB
-exporters write and what ``pkgcad check`` reads back.
+A part's mesh here is closed, wound outwards, welded and free of zero-area triangles: what the STL exporter
+writes and what ``pkgcad check`` reads back. Only the display pieces of a tiled part (:class:`TiledMesh`,
+placed many times in the GLB) are open where they meet their neighbours.
 """
 
 from __future__ import annotations
