@@ -26,7 +26,7 @@ from .export_options import QUALITIES, STEP_MODES, MeshQuality
 from .materials import material
 from .meshutil import STL_RECORD
 from .package import Package, Part
-from .tessellate import Shifts, part_meshes
+from .tessellate import Shifts, part_meshes, placed_vertices
 
 
 # ------------------------------------------------------------------------------------------- staging
@@ -60,23 +60,24 @@ def write_step(pkg: Package, path: Path, mode: str = "assembly") -> None:
     how: Literal["default", "fused"] = "fused" if mode == "fused" else "default"
     pkg.assembly(tiles=mode == "assembly").export(str(path), "STEP", mode=how, unit="MM", write_pcurves=False,
                                                   glue=True)
+    text = path.read_text(encoding="latin-1")
     if mode == "assembly" and any(p.tiling for p in pkg.parts):
-        name_sub_assemblies(path)
-    _stamp_step_header(path, pkg)
+        text = name_sub_assemblies(text, path.name)
+    path.write_text(stamp_step_header(text, pkg), encoding="latin-1")
 
 
 _UNNAMED = re.compile(r"NEXT_ASSEMBLY_USAGE_OCCURRENCE\('([^']*)','','',\s*#(\d+),\s*#(\d+)")
 
 
-def name_sub_assemblies(path: Path) -> None:
-    """Name each unnamed assembly occurrence after the product it places. CadQuery names the occurrences of
-    parts but not of sub-assemblies (here: a tiled encapsulant), and CAD trees show those as blank."""
-    text = path.read_text(encoding="latin-1")
+def name_sub_assemblies(text: str, file: str) -> str:
+    """The STEP ``text`` with each unnamed assembly occurrence named after the product it places. CadQuery
+    names the occurrences of parts but not of sub-assemblies (here: a tiled encapsulant), and CAD trees show
+    those as blank."""
 
     def ref(entity: str, ident: str) -> str:
         m = re.search(rf"^#{ident} = {entity}\('[^']*',\s*'[^']*',\s*#(\d+)", text, re.M)
         if m is None:
-            raise ValueError(f"{path.name}: #{ident} is no {entity}")
+            raise ValueError(f"{file}: #{ident} is no {entity}")
         return m.group(1)
 
     def named(m: re.Match[str]) -> str:
@@ -84,10 +85,10 @@ def name_sub_assemblies(path: Path) -> None:
         product = ref("PRODUCT_DEFINITION_FORMATION", formation)
         name = re.search(rf"^#{product} = PRODUCT\('([^']*)'", text, re.M)
         if name is None:
-            raise ValueError(f"{path.name}: #{product} is no PRODUCT")
+            raise ValueError(f"{file}: #{product} is no PRODUCT")
         return f"NEXT_ASSEMBLY_USAGE_OCCURRENCE('{m.group(1)}','{name.group(1)}','',#{m.group(2)},#{m.group(3)}"
 
-    path.write_text(_UNNAMED.sub(named, text), encoding="latin-1")
+    return _UNNAMED.sub(named, text)
 
 
 def step_string(text: str) -> str:
@@ -117,23 +118,20 @@ def step_string(text: str) -> str:
     return "".join(out)
 
 
-def _stamp_step_header(path: Path, pkg: Package) -> None:
-    """Our FILE_DESCRIPTION and author in the header; the title is encoded as ISO 10303-21 asks (ASCII only),
-    so what we write stays ASCII whatever the title holds."""
-    text = path.read_text(encoding="latin-1")
+def stamp_step_header(text: str, pkg: Package) -> str:
+    """The STEP ``text`` with our FILE_DESCRIPTION and author in the header; the title is encoded as
+    ISO 10303-21 asks (ASCII only), so what we write stays ASCII whatever the title holds."""
     head, sep, body = text.partition("ENDSEC;")
     desc = step_string(f"pkgcad {__version__}: {pkg.name}; {pkg.spec.meta.title}; units: millimetre")
     head = head.replace("FILE_DESCRIPTION(('Open CASCADE Model')", f"FILE_DESCRIPTION(('{desc}')", 1)
     head = head.replace("('Author')", "('pkgcad')", 1)
-    path.write_text(head + sep + body, encoding="latin-1")
+    return head + sep + body
 
 
 # --------------------------------------------------------------------------------------------- meshes
 def placed_triangles(part: Part, mesh: trimesh.Trimesh) -> np.ndarray:
     """Every instance of ``part`` as (n, 3, 3) float32 triangle corners: numpy transforms of the one mesh."""
-    mats = np.stack([p.matrix() for p in part.placements])  # (n, 4, 4)
-    verts = np.einsum("nij,vj->nvi", mats[:, :3, :3], mesh.vertices) + mats[:, None, :3, 3]
-    return verts.astype("<f4")[:, mesh.faces].reshape(-1, 3, 3)
+    return placed_vertices(part, mesh).astype("<f4")[:, mesh.faces].reshape(-1, 3, 3)
 
 
 def write_stl(pieces: list[np.ndarray], path: Path, label: str) -> None:

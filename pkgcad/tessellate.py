@@ -91,10 +91,15 @@ def part_meshes(part: Part, quality: MeshQuality) -> tuple[trimesh.Trimesh, list
     return mesh, [(mesh, [(0.0, 0.0)])]
 
 
+def placed_vertices(part: Part, mesh: trimesh.Trimesh) -> np.ndarray:
+    """``mesh``'s vertices at every placement of ``part``: (instances, vertices, 3), by numpy transforms."""
+    mats = np.stack([p.matrix() for p in part.placements])  # (n, 4, 4)
+    return np.einsum("nij,vj->nvi", mats[:, :3, :3], mesh.vertices) + mats[:, None, :3, 3]
+
+
 def placed_mesh(part: Part, mesh: trimesh.Trimesh) -> trimesh.Trimesh:
     """All instances of ``part`` as one mesh (not welded across instances): numpy transforms of ``mesh``."""
-    mats = np.stack([p.matrix() for p in part.placements])  # (n, 4, 4)
-    verts = np.einsum("nij,vj->nvi", mats[:, :3, :3], mesh.vertices) + mats[:, None, :3, 3]
+    verts = placed_vertices(part, mesh)
     faces = mesh.faces[None, :, :] + (np.arange(part.count) * len(mesh.vertices))[:, None, None]
     return trimesh.Trimesh(verts.reshape(-1, 3), faces.reshape(-1, 3), process=False)
 

@@ -120,36 +120,9 @@ class Scene:
         return inside
 
 
-_MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9], dtype=np.uint64)
-
-
-def weld(corners: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For float32 (n, 3) points: the index of each distinct point's first copy, and which distinct point each
-    point is; equal means bit-equal. Sorts one 64-bit hash per point (the bytes as one key sort ~5x slower),
-    then proves no two different points share a hash, else sorts the bytes."""
-    bits = corners.view(np.uint32).astype(np.uint64)
-    with np.errstate(over="ignore"):
-        keys = (bits * _MIX).sum(axis=1, dtype=np.uint64) ^ (bits[:, 0] >> np.uint64(7))
-    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-    if not np.array_equal(corners[first][inverse], corners):  # a hash collision: weld by the exact bytes
-        _, first, inverse = np.unique(corners.view(np.dtype((np.void, 12))).ravel(), return_index=True,
-                                      return_inverse=True)
-    return first, inverse.ravel()
-
-
 def read_stl(path: Path) -> trimesh.Trimesh:
-    """A binary STL as a welded mesh (vertices with identical coordinates merged, zero-area triangles
-    dropped); ASCII STL goes through trimesh."""
-    raw = path.read_bytes()
-    n = int(np.frombuffer(raw, dtype="<u4", count=1, offset=80)[0]) if len(raw) >= 84 else -1
-    if n < 0 or len(raw) != 84 + 50 * n:
-        mesh = load_mesh(path)
-    else:
-        rec = np.frombuffer(raw, offset=84, count=n,
-                            dtype=np.dtype([("n", "<f4", 3), ("v", "<f4", (3, 3)), ("a", "<u2")]))
-        corners = np.ascontiguousarray(rec["v"].reshape(-1, 3))
-        first, inverse = weld(corners)
-        mesh = trimesh.Trimesh(corners[first].astype(np.float64), inverse.reshape(-1, 3), process=False)
+    """A part file as a welded mesh (:func:`~pkgcad.meshutil.load_mesh`) without zero-area triangles."""
+    mesh = load_mesh(path)
     if len(mesh.faces):
         mesh.update_faces(mesh.nondegenerate_faces(height=1e-9))
         mesh.remove_unreferenced_vertices()
