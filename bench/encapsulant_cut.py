@@ -23,7 +23,7 @@ from OCP.TopTools import TopTools_ListOfShape
 
 from pkgcad import layout
 from pkgcad.build import build_package
-from pkgcad.build.encapsulant import mold
+from pkgcad.build.encapsulant import held_parts, mold
 from pkgcad.build.shapes import cut_all
 from pkgcad.build.tiles import congruent, cores, make_plan
 from pkgcad.load import make_spec
@@ -42,10 +42,7 @@ OLD = ("400 bumps", "900 bumps")  # the old single cut takes ~2 min at 2,500 bum
 
 def envelope_and_tools(pkg: Package) -> tuple[cq.Shape, list[cq.Shape]]:
     """What ``encapsulant()`` cuts: the same parts ``build_package`` hands it."""
-    spec = pkg.spec
-    held = [p for p in pkg.parts if p.role not in {"ball", "interface_layer", "heat_sink", "encapsulant"}
-            and (spec.qfn or p.name != "carrier")]
-    return mold(spec, layout.stack(spec), held)
+    return mold(pkg.spec, layout.stack(pkg.spec), held_parts(pkg.spec, pkg.parts))
 
 
 def overlap(shape: cq.Shape, tools: list[cq.Shape]) -> float:

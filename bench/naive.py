@@ -15,15 +15,15 @@ import cadquery as cq
 from OCP.BRepBuilderAPI import BRepBuilderAPI_Copy
 
 from pkgcad import layout
-from pkgcad.build.encapsulant import mold
+from pkgcad.build.encapsulant import held_parts, mold
 from pkgcad.export_options import MeshQuality
 from pkgcad.package import Package
 
 
-def copies(pkg: Package, roles: set[str] | None = None) -> list[cq.Shape]:
+def copies(pkg: Package) -> list[cq.Shape]:
     """Every instance as its own solid (a deep copy, so nothing is shared)."""
     return [cq.Shape.cast(BRepBuilderAPI_Copy(s.wrapped).Shape())
-            for p in pkg.parts if p.role != "encapsulant" and (roles is None or p.role in roles)
+            for p in pkg.parts if p.role != "encapsulant"
             for s in p.placed()]
 
 
@@ -31,9 +31,7 @@ def naive(pkg: Package, out: Path, quality: MeshQuality) -> dict[str, Any]:
     """Build ``pkg``'s parts the naive way into ``out`` (STEP + STL). Returns seconds per stage and sizes."""
     spec = pkg.spec
     t0 = time.perf_counter()
-    held = [p for p in pkg.parts if p.role not in {"ball", "interface_layer", "heat_sink", "encapsulant"}
-            and (spec.qfn or p.name != "carrier")]
-    envelope, tools = mold(spec, layout.stack(spec), held)
+    envelope, tools = mold(spec, layout.stack(spec), held_parts(spec, pkg.parts))
     enc = envelope
     for tool in tools:  # one cut per tool
         enc = enc.cut(cq.Shape.cast(BRepBuilderAPI_Copy(tool.wrapped).Shape()))

@@ -9,7 +9,7 @@ from .. import layout
 from ..package import Package, Part
 from ..spec import PackageSpec
 from . import carrier, interconnect, thermal
-from .encapsulant import encapsulant
+from .encapsulant import encapsulant, held_parts
 from .shapes import BuildError
 
 __all__ = ["BuildError", "build_package"]
@@ -40,12 +40,8 @@ def build_package(spec: PackageSpec, progress: Callable[[str], None] | None = No
     parts.append(thermal.interface_layer(spec, st))
     t1 = time.perf_counter()
     say("molding the encapsulant")
-    # the mold holds everything between carrier and heat sink (QFN: the lead frame too); the heat sink's
-    # features below its first surface are cut by encapsulant() itself
-    outside = {"ball", "interface_layer", "heat_sink"}
-    held = [p for p in parts if p.role not in outside and (spec.qfn or p.name != "carrier")]
     if mold:
-        parts.append(encapsulant(spec, st, held))
+        parts.append(encapsulant(spec, st, held_parts(spec, parts)))
     t2 = time.perf_counter()
     realized = {
         "wires": sum(p.count for p in parts if p.role == "wire"),

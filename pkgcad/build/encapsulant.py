@@ -23,6 +23,16 @@ def encapsulant(spec: PackageSpec, st: Stack, inside: list[Part]) -> Part:
                 tiling=cut if cut.tiles > 1 else None, info={"tiles": cut.tiles, "distinct_tiles": cut.cuts})
 
 
+OUTSIDE = {"ball", "interface_layer", "heat_sink", "encapsulant"}
+"""Roles the mold does not hold: below the carrier, on or above the first surface, or the mold itself."""
+
+
+def held_parts(spec: PackageSpec, parts: list[Part]) -> list[Part]:
+    """The parts the mold holds: everything between carrier and heat sink (QFN: the lead frame too). The heat
+    sink's features below its first surface are cut by :func:`encapsulant` itself."""
+    return [p for p in parts if p.role not in OUTSIDE and (spec.qfn or p.name != "carrier")]
+
+
 def mold(spec: PackageSpec, st: Stack, inside: list[Part]) -> tuple[cq.Shape, list[cq.Shape]]:
     """The envelope the mold fills (with the first surface's recesses) and every placed shape it must leave
     out: each instance of the ``inside`` parts and what the heat sink adds below its first surface."""
