@@ -1,4 +1,4 @@
-"""Benchmark: the encapsulant of flip chips with 400 to 10,000 bumps, tiled (``pkgcad.build.tiles``) against
+"""Benchmark: the encapsulant of flip chips with 400 to 10,000 bumps, tiled (``pkgcad.geometry.tiles``) against
 the old single cut.
 
     cd /work/main && PYTHONPATH=. .venv/bin/python bench/encapsulant_cut.py [--quick] [--no-old] [--overlap]
@@ -21,13 +21,12 @@ import cadquery as cq
 from OCP.BRepAlgoAPI import BRepAlgoAPI_Common
 from OCP.TopTools import TopTools_ListOfShape
 
-from pkgcad import layout
-from pkgcad.build import build_package
-from pkgcad.build.encapsulant import held_parts, mold
-from pkgcad.build.shapes import cut_all
-from pkgcad.build.tiles import congruent, cores, make_plan
-from pkgcad.load import make_spec
+from pkgcad.geometry import build_package
+from pkgcad.geometry.encapsulant import held_parts, mold
+from pkgcad.geometry.shapes import cut_all
+from pkgcad.geometry.tiles import congruent, cores, make_plan
 from pkgcad.package import Package
+from pkgcad.templates import make_layout
 
 BUMPS = {"connection": "flipchip"}
 MODELS: dict[str, dict[str, Any]] = {
@@ -42,7 +41,7 @@ OLD = ("400 bumps", "900 bumps")  # the old single cut takes ~2 min at 2,500 bum
 
 def envelope_and_tools(pkg: Package) -> tuple[cq.Shape, list[cq.Shape]]:
     """What ``encapsulant()`` cuts: the same parts ``build_package`` hands it."""
-    return mold(pkg.spec, layout.stack(pkg.spec), held_parts(pkg.spec, pkg.parts))
+    return mold(pkg.layout, held_parts(pkg.layout, pkg.parts))
 
 
 def overlap(shape: cq.Shape, tools: list[cq.Shape]) -> float:
@@ -72,7 +71,7 @@ def main(argv: list[str]) -> None:
     models = dict(list(MODELS.items())[:2]) if "--quick" in argv else MODELS
     print(f"{cores()} cores; load average {os.getloadavg()[0]:.2f}")
     for name, overrides in models.items():
-        pkg = build_package(make_spec(overrides))
+        pkg = build_package(make_layout(overrides))
         t0 = time.perf_counter()
         enc = pkg.part("encapsulant").solid()  # the tiles glued and checked: only `--step-mode solid|fused` needs it
         glue_s = time.perf_counter() - t0

@@ -17,9 +17,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from pkgcad.load import load_spec, template_paths
 from pkgcad.mockup.kit import make_kit, write_kit
 from pkgcad.mockup.options import make_options
+from pkgcad.templates import load_layout, template_paths
 
 
 def main() -> None:
@@ -37,7 +37,7 @@ def main() -> None:
     print(f"{'template':<24} {'pieces':>6} {'triangles':>10} {'STL MB':>7} {'3MF MB':>7} {'wall s':>7}  stages (s)")
     with tempfile.TemporaryDirectory() as tmp:
         for path in template_paths():
-            spec = load_spec(str(path))
+            spec = load_layout(str(path)).spec
             best, data = float("inf"), {}
             for _ in range(args.repeat):
                 t = time.perf_counter()

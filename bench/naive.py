@@ -14,9 +14,8 @@ from typing import Any
 import cadquery as cq
 from OCP.BRepBuilderAPI import BRepBuilderAPI_Copy
 
-from pkgcad import layout
-from pkgcad.build.encapsulant import held_parts, mold
-from pkgcad.export_options import MeshQuality
+from pkgcad.export.options import MeshQuality
+from pkgcad.geometry.encapsulant import held_parts, mold
 from pkgcad.package import Package
 
 
@@ -29,9 +28,8 @@ def copies(pkg: Package) -> list[cq.Shape]:
 
 def naive(pkg: Package, out: Path, quality: MeshQuality) -> dict[str, Any]:
     """Build ``pkg``'s parts the naive way into ``out`` (STEP + STL). Returns seconds per stage and sizes."""
-    spec = pkg.spec
     t0 = time.perf_counter()
-    envelope, tools = mold(spec, layout.stack(spec), held_parts(spec, pkg.parts))
+    envelope, tools = mold(pkg.layout, held_parts(pkg.layout, pkg.parts))
     enc = envelope
     for tool in tools:  # one cut per tool
         enc = enc.cut(cq.Shape.cast(BRepBuilderAPI_Copy(tool.wrapped).Shape()))

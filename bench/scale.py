@@ -95,16 +95,16 @@ class Row:
 
 def run_case(case: Case, with_naive: bool) -> Row:
     """Worker: build and export one case (then, if asked, the naive way) and measure it."""
-    from pkgcad.build import build_package
-    from pkgcad.export import write_package
-    from pkgcad.export_options import QUALITIES
-    from pkgcad.load import make_spec
+    from pkgcad.export.options import QUALITIES
+    from pkgcad.export.writer import write_package
+    from pkgcad.geometry import build_package
+    from pkgcad.templates import make_layout
 
-    spec = make_spec({**case.data, "meta": {"name": case.name}})
+    lay = make_layout({**case.data, "meta": {"name": case.name}})
     row = Row(case)
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
-        pkg = build_package(spec)
+        pkg = build_package(lay)
         manifest = write_package(pkg, Path(tmp) / case.name)
         row.total_s = time.perf_counter() - t0
         row.build = manifest["timings_s"]

@@ -14,12 +14,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from pkgcad.build import build_package
-from pkgcad.check.loader import load
-from pkgcad.export import write_package
-from pkgcad.load import load_spec
-from pkgcad.view.render import render
 from pkgcad.view.report import write_report
+
+from pkgcad.export.writer import write_package
+from pkgcad.geometry import build_package
+from pkgcad.reader.folder import load_output as load
+from pkgcad.templates import load_layout
+from pkgcad.view.render import render
 from pkgcad.view.section import cut, write_section
 
 
@@ -35,7 +36,7 @@ def main(names: list[str]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for name in names:
             folder = Path(tmp) / name
-            write_package(build_package(load_spec(name, ())), folder, formats=("stl", "glb"))
+            write_package(build_package(load_layout(name, ())), folder, formats=("stl", "glb"))
             model = load(folder)
             tris = sum(len(m.faces) for m in model.meshes.values())
             sec, t_cut = timed(lambda m=model: cut(m, "xz", 0.0))

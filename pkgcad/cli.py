@@ -1,39 +1,59 @@
-"""The ``pkgcad`` command line: parse, call the library, print. All lengths are millimetres."""
+"""The ``pkgcad`` command line: parse, call the library, print. All lengths are millimetres.
+
+Errors are turned into exit codes in one place (:func:`main`): :class:`~pkgcad.errors.InputError` -> one line,
+exit 2; :class:`~pkgcad.errors.GeometryError` -> one line, exit 1.
+"""
 
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import sys
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from typer.core import TyperGroup
 
-from . import __version__, view
-from .check.loader import CheckInputError
-from .check.report import DEFAULT_TOL, check_folder, print_table
-from .check.report import as_json as rows_json
-from .export_options import QUALITIES, STEP_MODES
-from .load import describe, load_spec, resolve_template, template_paths
-from .rules import SpecError
-from .runner import Options, Result, build_job, build_to
-from .spec import MAX_BALLS, MAX_BUMPS, MAX_LEADS, MAX_TEXTURE_FEATURES, MAX_WIRES, PackageSpec
+from . import __version__, claims
+from .errors import EXIT_GEOMETRY, EXIT_INPUT, GeometryError, InputError
+from .export.options import QUALITIES, STEP_MODES
+from .layout import Layout
+from .params import describe
+from .runner import Options, Result, build_many, build_to, check_jobs, make_options
+from .spec import MAX_BALLS, MAX_BUMPS, MAX_LEADS, MAX_TEXTURE_FEATURES, MAX_WIRES
+from .templates import load_layout, template_paths
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class _Commands(TyperGroup):
+    """Every command's errors become exit codes here, one line each: input 2, geometry 1."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except InputError as exc:
+            err.print(f"error: {exc}", markup=False)
+            raise typer.Exit(EXIT_INPUT) from None
+        except GeometryError as exc:
+            err.print(f"error: {exc}", markup=False)
+            raise typer.Exit(EXIT_GEOMETRY) from None
+
 
 app = typer.Typer(
+    cls=_Commands,
     help="Parametric CAD models (STEP, STL, GLB) of the exposed-heat-sink package of US 6,844,622 B2. "
     "All lengths are millimetres.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+DEFAULT_TOL = 0.001  # mm, pkgcad.check.run.DEFAULT_TOL (not imported: the checker pulls in trimesh)
 
 SetOpt = Annotated[
     list[str] | None,
@@ -43,25 +63,33 @@ SetOpt = Annotated[
 ]
 
 
-def _fail(message: str, code: int) -> typer.Exit:
-    err.print(f"error: {message}", markup=False)
-    return typer.Exit(code)
-
-
-def _load(template: str, sets: list[str] | None) -> PackageSpec:
-    try:
-        return load_spec(template, sets or ())
-    except SpecError as exc:
-        raise _fail(str(exc), 2) from None
+def _load(template: str, sets: list[str] | None) -> Layout:
+    return load_layout(template, sets or ())
 
 
 @app.command("list")
 def list_templates() -> None:
-    """The bundled templates, one line each: name, embodiment, claims it shows."""
+    """The bundled templates, one line each: name, the claims it embodies (derived), title."""
     for path in template_paths():
-        spec = _load(str(path), None)
-        claims = ",".join(str(c) for c in spec.meta.claims)
-        out.print(f"{spec.meta.name:<24} claims {claims:<20} {spec.meta.title}", markup=False)
+        lay = _load(str(path), None)
+        nums = ",".join(str(c) for c in claims.claims_of_spec(lay.spec))
+        out.print(f"{lay.spec.meta.name:<24} claims {nums:<24} {lay.spec.meta.title}", markup=False)
+
+
+@app.command("claims")
+def list_claims() -> None:
+    """The 20 claims of US 6,844,622 B2 (short text), the bundled templates embodying each, and the check
+    elements that prove each."""
+    embodying: dict[int, list[str]] = {n: [] for n in claims.CLAIMS}
+    for path in template_paths():
+        lay = _load(str(path), None)
+        for n in claims.claims_of_spec(lay.spec):
+            embodying[n].append(lay.spec.meta.name)
+    for n, c in claims.CLAIMS.items():
+        dep = f"(on {c.parent}) " if c.parent else ""
+        out.print(f"claim {n:>2} {dep}{c.text}", style="bold", markup=False)
+        out.print(f"  templates: {', '.join(embodying[n]) or 'none'}", markup=False)
+        out.print(f"  proved by: {', '.join(c.elements)}", markup=False)
 
 
 @app.command()
@@ -74,23 +102,24 @@ def show(
                                         "triangles, STL and GLB sizes and export seconds (takes a few s).")] = False,
 ) -> None:
     """Every parameter of a template: name, value, unit (mm), allowed range and meaning."""
-    spec = _load(template, sets)
-    qualities = _measure_qualities(spec) if sizes else None
+    lay = _load(template, sets)
+    spec = lay.spec
+    qualities = _measure_qualities(lay) if sizes else None
     if as_json:
         params = spec.model_dump(mode="json")
         data = params if qualities is None else {"parameters": params, "mesh_qualities": qualities}
         out.print(json.dumps(data, indent=2), markup=False)
         return
-    unused = spec.unused_sections()
     out.print(f"{spec.meta.name}: {spec.meta.title}  (lengths in mm; dimmed rows are not used here)")
+    out.print(f"claims embodied: {', '.join(str(c) for c in claims.claims_of_spec(spec))}", markup=False)
     out.print(f"{'parameter':<38} {'value':<20} {'unit':<4} {'allowed':<34} meaning", style="bold")
     for row in describe(spec):
-        value = json.dumps(list(row.value) if isinstance(row.value, tuple) else row.value)
-        style = "dim" if row.section in unused else None
-        out.print(f"{row.key:<38} {value:<20} {row.unit:<4} {row.allowed:<34} {row.meaning}", style=style,
-                  markup=False)
+        out.print(f"{row.key:<38} {row.value_text:<20} {row.unit:<4} {row.allowed:<34} {row.meaning}",
+                  style=None if row.used else "dim", markup=False)
     out.print(f"hard limits: bumps <= {MAX_BUMPS}, balls <= {MAX_BALLS}, wires <= {MAX_WIRES}, "
               f"leads <= {MAX_LEADS}, texture features <= {MAX_TEXTURE_FEATURES}", markup=False)
+    for note in lay.notes():
+        out.print(note, markup=False)
     if qualities is None:
         out.print("--quality (STL/GLB): " + ", ".join(f"{q.name} {q.linear:g} mm / {q.angular:g} rad"
                                                        for q in QUALITIES.values())
@@ -105,16 +134,14 @@ def show(
               "(the STEP does not depend on --quality)", markup=False)
 
 
-def _measure_qualities(spec: PackageSpec) -> list[dict[str, Any]]:
-    from .build import BuildError, build_package
-    from .quality import measure_qualities
+def _measure_qualities(lay: Layout) -> list[dict[str, Any]]:
+    from .export.sizes import measure_qualities
+    from .geometry import build_package
 
-    try:
-        with err.status(f"{spec.meta.name}: building", spinner="dots") as status:
-            say = lambda stage: status.update(f"{spec.meta.name}: {stage}")  # noqa: E731
-            return measure_qualities(build_package(spec, progress=say), progress=say)
-    except BuildError as exc:
-        raise _fail(f"{spec.meta.name}: {exc}", 1) from None
+    name = lay.spec.meta.name
+    with err.status(f"{name}: building", spinner="dots") as status:
+        say = lambda stage: status.update(f"{name}: {stage}")  # noqa: E731
+        return measure_qualities(build_package(lay, progress=say), progress=say)
 
 
 @app.command()
@@ -137,28 +164,21 @@ def build(
     report_: Annotated[bool, typer.Option("--report", help="Also write OUT/report.html (`pkgcad report`).")] = False,
 ) -> None:
     """Build STEP, GLB, per-part STL and manifest.json for a template (mm). Exit 2 on bad input."""
-    if quality not in QUALITIES:
-        raise _fail(f"--quality = {quality!r}: choose one of {' | '.join(QUALITIES)}", 2)
-    if step_mode not in STEP_MODES:
-        raise _fail(f"--step-mode = {step_mode!r}: choose one of {' | '.join(STEP_MODES)}", 2)
-    if jobs_n is not None and not 1 <= jobs_n <= 64:
-        raise _fail(f"--jobs = {jobs_n}: allowed 1 to 64", 2)
+    options = make_options(quality, compress, step_mode)
+    check_jobs(jobs_n)
     if all_ == (template is not None):
-        raise _fail("give a template name or path, or --all (not both)", 2)
+        raise InputError("pkgcad build", template or "", "give a template name or path, or --all (not both)")
     if report_:
-        try:
-            view.require_viewer()  # no bundle: say so before building
-        except view.ViewInputError as exc:
-            raise _fail(str(exc), 2) from None
+        from . import view
+
+        view.require_viewer()  # no bundle: say so before building
     root = output or Path("outputs")
-    targets: list[tuple[str, Path | None]] = (
-        [(str(p), None) for p in template_paths()] if all_ else [(str(template), output)]
-    )
-    options = Options(quality=quality, compress=compress, step_mode=step_mode)
-    work = []
-    for name, dest in targets:
-        spec = _load(name, sets)
-        work.append((spec, dest or root / spec.meta.name, options))
+    targets = [str(p) for p in template_paths()] if all_ else [str(template)]
+    work: list[tuple[Layout, Path, Options]] = []
+    for name in targets:
+        lay = _load(name, sets)
+        dest = root / lay.spec.meta.name if (all_ or output is None) else root
+        work.append((lay, dest, options))
     results = _run_parallel(work, jobs_n or os.cpu_count() or 1) if len(work) > 1 else [_run_one(*work[0])]
     failed = 0
     for res in results:
@@ -174,39 +194,31 @@ def build(
         if report_:
             _report_one(res.dest)
     if failed:
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_GEOMETRY)
 
 
-def _run_one(spec: PackageSpec, dest: Path, options: Options) -> Result:
+def _run_one(lay: Layout, dest: Path, options: Options) -> Result:
     """One build with a spinner naming the stage it is in."""
-    with err.status(f"{spec.meta.name}: starting", spinner="dots") as status:
-        return build_to(spec, dest, options, progress=lambda stage: status.update(f"{spec.meta.name}: {stage}"))
+    name = lay.spec.meta.name
+    with err.status(f"{name}: starting", spinner="dots") as status:
+        return build_to(lay, dest, options, progress=lambda stage: status.update(f"{name}: {stage}"))
 
 
-def _run_parallel(work: list[tuple[PackageSpec, Path, Options]], n: int) -> list[Result]:
+def _run_parallel(work: list[tuple[Layout, Path, Options]], n: int) -> list[Result]:
     """Builds in ``n`` processes with a progress bar; results in the order of ``work``."""
-    results: dict[int, Result] = {}
     columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn())
     with Progress(*columns, console=err, transient=False) as bar:
         task = bar.add_task(f"building {len(work)} models in {min(n, len(work))} processes", total=len(work))
-        # spawn, not fork: OCCT's thread pool does not survive a fork once this process has used it
-        ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=min(n, len(work)), mp_context=ctx) as pool:
-            futures = {pool.submit(build_job, w): i for i, w in enumerate(work)}
-            for fut in as_completed(futures):
-                i = futures[fut]
-                results[i] = fut.result()
-                bar.update(task, advance=1, description=f"built {results[i].name}")
-    return [results[i] for i in range(len(work))]
+        return build_many(work, n, lambda res: bar.update(task, advance=1, description=f"built {res.name}"))
 
 
 def _check_one(folder: Path, tol: float, as_json: bool) -> int:
     """Check one output folder and print the rows; returns the number of failing elements."""
-    try:
-        rows = check_folder(folder, tol)
-    except CheckInputError as exc:
-        raise _fail(str(exc), 2) from None
+    from .check.run import as_json as rows_json
+    from .check.run import check_folder, print_table
+
+    rows = check_folder(folder, tol)
     if as_json:
         out.print(rows_json(rows), markup=False)
     else:
@@ -214,18 +226,24 @@ def _check_one(folder: Path, tol: float, as_json: bool) -> int:
     return sum(not r.passed for r in rows)
 
 
+def _check_tol(tol: float) -> None:
+    from .check.run import MAX_TOL
+
+    if not 0 < tol <= MAX_TOL:
+        raise InputError("--tol", tol, f"a length in mm, greater than 0 and at most {MAX_TOL:g}")
+
+
 @app.command()
 def check(
     folder: Annotated[Path, typer.Argument(help="A pkgcad output folder (manifest.json + parts/*.stl).")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the rows as a JSON list.")] = False,
-    tol: Annotated[float, typer.Option("--tol", help="Geometric tolerance for planes and contacts, mm.")] = (
-        DEFAULT_TOL),
+    tol: Annotated[float, typer.Option("--tol", help="Geometric tolerance for planes and contacts, mm "
+                                       "(at most 0.05).")] = DEFAULT_TOL,
 ) -> None:
     """Judge every claim element on the EXPORTED files: exit 0 all pass, 1 any fails, 2 unusable input."""
-    if not tol > 0:
-        raise _fail(f"--tol = {tol}: must be a positive length in mm", 2)
+    _check_tol(tol)
     if _check_one(folder, tol, as_json):
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_GEOMETRY)
 
 
 @app.command()
@@ -243,7 +261,9 @@ def section(
     width: Annotated[int, typer.Option(help="Picture width in px (200-8000); the height follows.")] = 1200,
 ) -> None:
     """A cross-section of the exported model: each part filled with its material colour, legend, mm scale."""
-    _view(lambda: view.section_folder(folder, plane, at, output, width, zoom_z, labels))
+    from . import view
+
+    out.print(view.section_folder(folder, plane, at, output, width, zoom_z, labels), markup=False)
 
 
 @app.command()
@@ -257,7 +277,9 @@ def render(
     zoom_z: Annotated[float, typer.Option("--zoom-z", help="Vertical exaggeration (1-100).")] = 1.0,
 ) -> None:
     """An isometric PNG preview, drawn offscreen (no screen, no GPU needed)."""
-    _view(lambda: view.render_folder(folder, output, size, cut_away, zoom_z))
+    from . import view
+
+    out.print(view.render_folder(folder, output, size, cut_away, zoom_z), markup=False)
 
 
 @app.command()
@@ -265,23 +287,20 @@ def report(
     folder: Annotated[Path, typer.Argument(help="A pkgcad output folder (manifest.json + parts/*.stl + GLB).")],
     output: Annotated[Path | None, typer.Option("--out", "-o", help="The .html to write. Default: "
                                                 "FOLDER/report.html.")] = None,
-    tol: Annotated[float, typer.Option("--tol", help="Tolerance of the claim check, mm.")] = DEFAULT_TOL,
+    tol: Annotated[float, typer.Option("--tol", help="Tolerance of the claim check, mm (at most 0.05).")] = (
+        DEFAULT_TOL),
 ) -> None:
     """One self-contained HTML page: 3D view, sections, parameters, parts (volume, mass), claim check."""
-    if not tol > 0:
-        raise _fail(f"--tol = {tol}: must be a positive length in mm", 2)
-    _view(lambda: view.report_folder(folder, output, tol)[0])
+    _check_tol(tol)
+    from . import view
+
+    out.print(view.report_folder(folder, output, tol)[0], markup=False)
 
 
 def _report_one(folder: Path) -> None:
-    _view(lambda: view.report_folder(folder)[0])
+    from . import view
 
-
-def _view(job: Callable[[], str]) -> None:
-    try:
-        out.print(job(), markup=False)
-    except (CheckInputError, view.ViewInputError) as exc:
-        raise _fail(str(exc), 2) from None
+    out.print(view.report_folder(folder)[0], markup=False)
 
 
 @app.command()
@@ -304,27 +323,17 @@ def mockup(
 ) -> None:
     """A print kit for an enlarged mockup: one STL per piece, kit.3mf (one object per material colour),
     kit.json and kit.md (mm). Exit 2 on bad input, 1 if the geometry fails."""
-    from .mockup.options import make_options
+    from .mockup.options import make_options as mockup_options
 
-    try:
-        options = make_options(scale, min_feature, bed, cutaway, section, exploded)
-    except SpecError as exc:
-        raise _fail(str(exc), 2) from None
-    spec = _load(template, sets)
+    options = mockup_options(scale, min_feature, bed, cutaway, section, exploded)
+    spec = _load(template, sets).spec
     dest = output or Path("outputs") / f"{spec.meta.name}-mockup"
-    from .build import BuildError
     from .mockup.kit import make_kit, write_kit
-    from .mockup.solids import MeshError
 
-    try:
-        with err.status(f"{spec.meta.name}: starting", spinner="dots") as status:
-            say = lambda stage: status.update(f"{spec.meta.name} mockup: {stage}")  # noqa: E731
-            kit = make_kit(spec, options, progress=say)
-            data = write_kit(kit, dest, progress=say)
-    except SpecError as exc:
-        raise _fail(str(exc), 2) from None
-    except (BuildError, MeshError) as exc:
-        raise _fail(f"{spec.meta.name}: {exc}", 1) from None
+    with err.status(f"{spec.meta.name}: starting", spinner="dots") as status:
+        say = lambda stage: status.update(f"{spec.meta.name} mockup: {stage}")  # noqa: E731
+        kit = make_kit(spec, options, progress=say)
+        data = write_kit(kit, dest, progress=say)
     size = sum(f["bytes"] for f in data["files"])
     thick = f", {len(data['thickened'])} features thickened" if data["thickened"] else ""
     out.print(f"{spec.meta.name}: {len(data['pieces'])} pieces at {scale:g}x{thick} -> {dest} "
@@ -345,4 +354,4 @@ def main() -> None:
         sys.exit(130)
 
 
-__all__ = ["app", "main", "resolve_template"]
+__all__ = ["app", "main"]

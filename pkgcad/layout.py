@@ -1,4 +1,11 @@
-"""Pure layout maths: z levels, pad, lead, bump, ball, wire and texture coordinates. No OCCT here.
+"""The resolved layout of a package: pure maths, no OCCT, computed ONCE per spec by :func:`resolve`.
+
+:class:`Layout` holds everything derived from the parameters that more than one feature needs: the z stack,
+the footprint (the ONE rectangle that makes the heat-sink sides coplanar with the encapsulant's and the
+carrier's), the fitted ball and bump arrays (requested vs realised), chip pads, wires, bond fingers, QFN
+leads, the attach areas and the first-surface texture sites. The cross-field rules (:mod:`pkgcad.rules`)
+judge a Layout before any geometry is made; builders, the manifest, the mockup, thermal, KiCad and the strip
+read it; nothing else calls the maths below.
 
 Frame: millimetres, z up, carrier bottom at z = 0, package centred on x = y = 0.
 Rectangles are ``(cx, cy, sx, sy)``; points are tuples or ``(n, 2|3)`` numpy arrays.
@@ -7,7 +14,7 @@ Rectangles are ``(cx, cy, sx, sy)``; points are tuples or ``(n, 2|3)`` numpy arr
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -17,6 +24,7 @@ Rect = tuple[float, float, float, float]
 
 # the four sides of a square die or body, as outward unit normals, in the order +x, +y, -x, -y
 SIDES: tuple[tuple[int, int], ...] = ((1, 0), (0, 1), (-1, 0), (0, -1))
+SIDE_NAMES = ("+x", "+y", "-x", "-y")
 
 
 @dataclass(frozen=True)
@@ -33,39 +41,6 @@ class Stack:
     first_surface: float  # flat level of the heat sink's first surface (pedestal bottom excluded)
     second_surface: float
     interface_top: float
-
-
-def stack(spec: PackageSpec) -> Stack:
-    carrier_top = spec.carrier.thickness
-    if spec.wirebond:
-        chip_bottom = carrier_top + spec.die_attach.thickness
-    else:
-        chip_bottom = carrier_top + spec.bumps.height
-    chip_top = chip_bottom + spec.chip.thickness
-    z = chip_top
-    buffer_bottom = buffer_top = None
-    if spec.buffer_pad.enabled:
-        buffer_bottom = z + spec.buffer_pad.attach_thickness
-        buffer_top = buffer_bottom + spec.buffer_pad.thickness
-        z = buffer_top
-    adhesive_bottom = z
-    adhesive_top = z + spec.adhesive.thickness
-    first = adhesive_top
-    if spec.heat_sink.connecting_portion.enabled:
-        first += spec.heat_sink.connecting_portion.height
-    second = first + spec.heat_sink.thickness
-    return Stack(
-        carrier_top=carrier_top,
-        chip_bottom=chip_bottom,
-        chip_top=chip_top,
-        buffer_bottom=buffer_bottom,
-        buffer_top=buffer_top,
-        adhesive_bottom=adhesive_bottom,
-        adhesive_top=adhesive_top,
-        first_surface=first,
-        second_surface=second,
-        interface_top=second + spec.interface_layer.thickness,
-    )
 
 
 # --------------------------------------------------------------------------------------------- arrays
@@ -147,6 +122,42 @@ def fit_array(count: int, pitch: float, diameter: float, region: tuple[float, fl
     return best
 
 
+@dataclass(frozen=True, eq=False)
+class Sites:
+    """A ball or bump array fitted to its region: the count asked for and what is realised. ``error`` says why
+    no array fits (``grid`` is then None and there are no points); :mod:`pkgcad.rules` turns it into the
+    one-line refusal."""
+
+    key: str  # the spec section: "bumps" or "balls"
+    requested: int
+    region: tuple[float, float]
+    pattern: str
+    grid: GridArray | None
+    error: str = ""
+    points: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
+
+    @property
+    def realised(self) -> int:
+        return len(self.points)
+
+    def note(self) -> str:
+        """A line for the user when the array realised differs from the count asked for, else ``""``."""
+        if self.grid is None or self.realised == self.requested:
+            return ""
+        peripheral = ", peripheral" if self.grid.rows else ""
+        return (f"note: {self.key}.count = {self.requested} met by the nearest array that fits: {self.realised} "
+                f"({self.grid.nx} x {self.grid.ny}{peripheral})")
+
+
+def _sites(key: str, count: int, pitch: float, diameter: float, region: tuple[float, float],
+           pattern: str) -> Sites:
+    try:
+        grid = fit_array(count, pitch, diameter, region, pattern)
+    except ValueError as exc:
+        return Sites(key, count, region, pattern, None, str(exc))
+    return Sites(key, count, region, pattern, grid, points=grid.points())
+
+
 # ---------------------------------------------------------------------------------------------- wires
 @dataclass(frozen=True)
 class WirePath:
@@ -186,8 +197,32 @@ class Wire:
     path: WirePath
 
     @property
+    def name(self) -> str:
+        return f"wire_{self.index:03d}"
+
+    @property
     def angle_deg(self) -> float:
         return math.degrees(math.atan2(self.end[1] - self.start[1], self.end[0] - self.start[0]))
+
+
+@dataclass(frozen=True)
+class Finger:
+    """A substrate bond finger under a wire end, long side radial: ``rect`` in plan, ``angle_deg`` the turn of
+    the one finger shape (long side along x) that puts it there."""
+
+    index: int
+    rect: Rect
+    angle_deg: float
+
+
+@dataclass(frozen=True)
+class Lead:
+    """A QFN lead flush with the body side: ``rect`` in plan, ``bond`` where a wire lands on it."""
+
+    index: int
+    side: int
+    rect: Rect
+    bond: tuple[float, float]
 
 
 def split_sides(count: int) -> list[int]:
@@ -207,7 +242,7 @@ def _side_point(side: int, normal_offset: float, along: float) -> tuple[float, f
     return (nx * normal_offset + tx * along, ny * normal_offset + ty * along)
 
 
-def chip_pads(spec: PackageSpec) -> list[tuple[int, float, float]]:
+def _chip_pads(spec: PackageSpec) -> list[tuple[int, float, float]]:
     """(side, x, y) of every chip pad, wire order."""
     w = spec.wires
     pads = []
@@ -218,42 +253,31 @@ def chip_pads(spec: PackageSpec) -> list[tuple[int, float, float]]:
     return pads
 
 
-def leads(spec: PackageSpec) -> list[tuple[int, Rect]]:
-    """(side, rect) of every QFN lead, flush with the body side, in lead order."""
+def _leads(spec: PackageSpec) -> list[Lead]:
+    """Every QFN lead, flush with the body side, in lead order, with the point a third of the lead length in
+    from its inner end where a wire lands."""
     ld = spec.leads
-    out = []
+    out: list[Lead] = []
     for side, n in enumerate(split_sides(ld.count)):
         half = (spec.carrier.size[0] if side % 2 == 0 else spec.carrier.size[1]) / 2
         for a in along_side(n, ld.pitch):
             cx, cy = _side_point(side, half - ld.length / 2, float(a))
             sx, sy = (ld.length, ld.width) if side % 2 == 0 else (ld.width, ld.length)
-            out.append((side, (cx, cy, sx, sy)))
+            bond = _side_point(side, half - ld.length + ld.length / 3, float(a))
+            out.append(Lead(len(out), side, (cx, cy, sx, sy), bond))
     return out
 
 
-def lead_bond_points(spec: PackageSpec) -> list[tuple[int, float, float]]:
-    """(side, x, y) where a wire lands on each lead: a third of the lead length in from its inner end."""
-    ld = spec.leads
-    pts = []
-    for side, n in enumerate(split_sides(ld.count)):
-        half = (spec.carrier.size[0] if side % 2 == 0 else spec.carrier.size[1]) / 2
-        for a in along_side(n, ld.pitch):
-            pts.append((side, *_side_point(side, half - ld.length + ld.length / 3, float(a))))
-    return pts
-
-
-def wires(spec: PackageSpec) -> list[Wire]:
+def _wires(spec: PackageSpec, st: Stack, leads: list[Lead]) -> list[Wire]:
     """Every bonding wire, from chip pad to bond finger (substrate) or lead (QFN)."""
     w = spec.wires
-    st = stack(spec)
-    pads = chip_pads(spec)
+    pads = _chip_pads(spec)
+    ends_by_side: list[list[tuple[float, float]]] = [[] for _ in range(4)]
     if spec.qfn:
-        ends_by_side: list[list[tuple[float, float]]] = [[] for _ in range(4)]
-        for side, x, y in lead_bond_points(spec):
-            ends_by_side[side].append((x, y))
+        for lead in leads:
+            ends_by_side[lead.side].append(lead.bond)
         land_z = spec.carrier.thickness
     else:
-        ends_by_side = [[] for _ in range(4)]
         for side, x, y in pads:
             nx, ny = SIDES[side]
             ends_by_side[side].append((x + nx * w.span, y + ny * w.span))
@@ -274,45 +298,60 @@ def wires(spec: PackageSpec) -> list[Wire]:
 
 
 def _centred_subset(n_total: int, n_used: int) -> list[int]:
-    """Indices of ``n_used`` consecutive items centred in ``n_total``."""
+    """Indices of ``n_used`` consecutive items centred in ``n_total``. With more used than there are (a spec
+    the rules refuse) the indices wrap around, so the layout stays total."""
     first = (n_total - n_used) // 2
-    return list(range(first, first + n_used))
+    return [(first + i) % max(n_total, 1) for i in range(n_used)]
 
 
-def bond_fingers(spec: PackageSpec) -> list[Rect]:
+def _fingers(spec: PackageSpec, wires: list[Wire]) -> list[Finger]:
     """Substrate bond fingers under each wire end, long side radial."""
     w = spec.wires
     out = []
-    for wire in wires(spec):
+    for wire in wires:
         ang = math.radians(wire.angle_deg)
         radial_x = abs(math.cos(ang)) > 0.5
         sx, sy = (w.finger_length, w.finger_width) if radial_x else (w.finger_width, w.finger_length)
-        out.append((wire.end[0], wire.end[1], sx, sy))
+        out.append(Finger(wire.index, (wire.end[0], wire.end[1], sx, sy), 0.0 if sx == w.finger_length else 90.0))
     return out
 
 
-# --------------------------------------------------------------------------------------- attach areas
-def attach_size(spec: PackageSpec) -> tuple[float, float]:
-    """Footprint of whatever the heat sink's first surface (or pedestal) bonds to."""
-    cp = spec.heat_sink.connecting_portion
-    if cp.enabled:
-        return cp.size
+# --------------------------------------------------------------------------------------------- stack
+def _stack(spec: PackageSpec) -> Stack:
+    carrier_top = spec.carrier.thickness
+    if spec.wirebond:
+        chip_bottom = carrier_top + spec.die_attach.thickness
+    else:
+        chip_bottom = carrier_top + spec.bumps.height
+    chip_top = chip_bottom + spec.chip.thickness
+    z = chip_top
+    buffer_bottom = buffer_top = None
     if spec.buffer_pad.enabled:
-        return spec.buffer_pad.size
-    return adhesive_size(spec)
-
-
-def adhesive_size(spec: PackageSpec) -> tuple[float, float]:
-    if spec.adhesive.size is not None:
-        return spec.adhesive.size
+        buffer_bottom = z + spec.buffer_pad.attach_thickness
+        buffer_top = buffer_bottom + spec.buffer_pad.thickness
+        z = buffer_top
+    adhesive_bottom = z
+    adhesive_top = z + spec.adhesive.thickness
+    first = adhesive_top
     if spec.heat_sink.connecting_portion.enabled:
-        return spec.heat_sink.connecting_portion.size
-    if spec.buffer_pad.enabled:
-        return spec.buffer_pad.size
-    return chip_bond_area(spec)
+        first += spec.heat_sink.connecting_portion.height
+    second = first + spec.heat_sink.thickness
+    return Stack(
+        carrier_top=carrier_top,
+        chip_bottom=chip_bottom,
+        chip_top=chip_top,
+        buffer_bottom=buffer_bottom,
+        buffer_top=buffer_top,
+        adhesive_bottom=adhesive_bottom,
+        adhesive_top=adhesive_top,
+        first_surface=first,
+        second_surface=second,
+        interface_top=second + spec.interface_layer.thickness,
+    )
 
 
-def chip_bond_area(spec: PackageSpec) -> tuple[float, float]:
+# --------------------------------------------------------------------------------------- attach areas
+def _chip_bond_area(spec: PackageSpec) -> tuple[float, float]:
     """The part of the die top free for bonding the heat sink: inside the pad ring (wire bond)."""
     sx, sy = spec.chip.size
     if not spec.wirebond:
@@ -322,18 +361,58 @@ def chip_bond_area(spec: PackageSpec) -> tuple[float, float]:
     return (sx - ring, sy - ring)
 
 
+def _adhesive_size(spec: PackageSpec, bond_area: tuple[float, float]) -> tuple[float, float]:
+    if spec.adhesive.size is not None:
+        return spec.adhesive.size
+    if spec.heat_sink.connecting_portion.enabled:
+        return spec.heat_sink.connecting_portion.size
+    if spec.buffer_pad.enabled:
+        return spec.buffer_pad.size
+    return bond_area
+
+
+def _attach_size(spec: PackageSpec, adhesive: tuple[float, float]) -> tuple[float, float]:
+    """Footprint of whatever the heat sink's first surface (or pedestal) bonds to."""
+    cp = spec.heat_sink.connecting_portion
+    if cp.enabled:
+        return cp.size
+    if spec.buffer_pad.enabled:
+        return spec.buffer_pad.size
+    return adhesive
+
+
 # -------------------------------------------------------------------------------------------- texture
-def texture_zone_ok(spec: PackageSpec, x: np.ndarray, y: np.ndarray, half_feature: float) -> np.ndarray:
+@dataclass(frozen=True, eq=False)
+class Texture:
+    """The first surface's texture: asperities (roughened: x, y, protrusion depth), grooves (corrugated:
+    rectangles in plan) or pockets (uneven: centres); ``protrusion`` is how far it reaches below the flat first
+    surface, ``recess`` how deep into the heat sink above it."""
+
+    kind: str
+    asperities: np.ndarray
+    grooves: tuple[Rect, ...]
+    pockets: np.ndarray
+    protrusion: float
+    recess: float
+
+    @property
+    def count(self) -> int:
+        return {"roughened": len(self.asperities), "corrugated": len(self.grooves),
+                "uneven": len(self.pockets)}.get(self.kind, 0)
+
+
+def _zone_ok(spec: PackageSpec, attach: tuple[float, float], x: np.ndarray, y: np.ndarray,
+             half_feature: float) -> np.ndarray:
     """Mask of feature centres that keep off the sides and the attach area."""
     hs = spec.heat_sink
     bx, by = spec.carrier.size[0] / 2 - hs.edge_margin, spec.carrier.size[1] / 2 - hs.edge_margin
-    ax, ay = (s / 2 + hs.keepout for s in attach_size(spec))
+    ax, ay = (s / 2 + hs.keepout for s in attach)
     inside = (np.abs(x) + half_feature <= bx) & (np.abs(y) + half_feature <= by)
     clear = (np.abs(x) - half_feature >= ax) | (np.abs(y) - half_feature >= ay)
     return inside & clear
 
 
-def roughness_sites(spec: PackageSpec) -> np.ndarray:
+def _roughness_sites(spec: PackageSpec, attach: tuple[float, float]) -> np.ndarray:
     """(n, 3): x, y and the protrusion depth below the first surface of each asperity (jittered grid)."""
     r = spec.heat_sink.roughened
     cell = 1.0 / math.sqrt(r.density)
@@ -346,11 +425,11 @@ def roughness_sites(spec: PackageSpec) -> np.ndarray:
     x = (ix.ravel() - (nx - 1) / 2) * cell + rng.uniform(-room, room, ix.size)
     y = (iy.ravel() - (ny - 1) / 2) * cell + rng.uniform(-room, room, ix.size)
     depth = rng.uniform(0.5 * r.height, r.height, ix.size)
-    keep = texture_zone_ok(spec, x, y, r.diameter / 2)
+    keep = _zone_ok(spec, attach, x, y, r.diameter / 2)
     return np.column_stack([x[keep], y[keep], depth[keep]])
 
 
-def grooves(spec: PackageSpec) -> list[Rect]:
+def _grooves(spec: PackageSpec, attach: tuple[float, float]) -> list[Rect]:
     """Corrugation grooves as rectangles in plan, interrupted over the attach area."""
     hs = spec.heat_sink
     c = hs.corrugated
@@ -359,7 +438,7 @@ def grooves(spec: PackageSpec) -> list[Rect]:
     span_along = spec.carrier.size[1] if along_y else spec.carrier.size[0]
     n = int((span_across - 2 * hs.edge_margin - c.width) // c.pitch) + 1
     centres = along_side(max(n, 0), c.pitch)
-    a_across, a_along = attach_size(spec) if along_y else attach_size(spec)[::-1]
+    a_across, a_along = attach if along_y else attach[::-1]
     lo, hi = -span_along / 2 + hs.edge_margin, span_along / 2 - hs.edge_margin
     gap = a_along / 2 + hs.keepout
     out: list[Rect] = []
@@ -377,37 +456,110 @@ def grooves(spec: PackageSpec) -> list[Rect]:
     return out
 
 
-def pockets(spec: PackageSpec) -> np.ndarray:
+def _pockets(spec: PackageSpec, attach: tuple[float, float]) -> np.ndarray:
     """(n, 2) centres of the dimples or square pockets of an uneven first surface."""
     u = spec.heat_sink.uneven
     nx = int(spec.carrier.size[0] // u.pitch) + 1
     ny = int(spec.carrier.size[1] // u.pitch) + 1
     pts = GridArray(nx, ny, u.pitch, None).points()
-    keep = texture_zone_ok(spec, pts[:, 0], pts[:, 1], u.size / 2)
+    keep = _zone_ok(spec, attach, pts[:, 0], pts[:, 1], u.size / 2)
     return pts[keep]
 
 
-def texture_count(spec: PackageSpec) -> int:
-    kind = spec.heat_sink.first_surface
-    if kind == "roughened":
-        return len(roughness_sites(spec))
-    if kind == "corrugated":
-        return len(grooves(spec))
-    if kind == "uneven":
-        return len(pockets(spec))
-    return 0
-
-
-def texture_protrusion(spec: PackageSpec) -> float:
-    """How far the textured first surface reaches below its flat level."""
-    return spec.heat_sink.roughened.height if spec.heat_sink.first_surface == "roughened" else 0.0
-
-
-def texture_recess(spec: PackageSpec) -> float:
-    """How deep the texture reaches into the heat sink above its flat level."""
+def _texture(spec: PackageSpec, attach: tuple[float, float]) -> Texture:
     hs = spec.heat_sink
-    if hs.first_surface == "corrugated":
-        return hs.corrugated.depth
-    if hs.first_surface == "uneven":
-        return hs.uneven.depth
-    return 0.0
+    kind = hs.first_surface
+    none2, none3 = np.zeros((0, 2)), np.zeros((0, 3))
+    if kind == "roughened":
+        return Texture(kind, _roughness_sites(spec, attach), (), none2, hs.roughened.height, 0.0)
+    if kind == "corrugated":
+        return Texture(kind, none3, tuple(_grooves(spec, attach)), none2, 0.0, hs.corrugated.depth)
+    if kind == "uneven":
+        return Texture(kind, none3, (), _pockets(spec, attach), 0.0, hs.uneven.depth)
+    return Texture(kind, none3, (), none2, 0.0, 0.0)
+
+
+# --------------------------------------------------------------------------------------------- layout
+@dataclass(frozen=True, eq=False)
+class Layout:
+    """Everything derived from a spec that the rules, builders and readers need, in mm (see module doc).
+
+    ``footprint`` is THE rectangle of the carrier, the heat sink, the interface layer and the mold envelope:
+    one rectangle, so their sides are coplanar (claims 1, 12) and the heat sink's area equals the carrier's
+    (claims 2, 13)."""
+
+    spec: PackageSpec
+    stack: Stack
+    footprint: Rect
+    chip: Rect
+    bond_area: tuple[float, float]  # die top free for the heat sink's bond (inside the pad ring)
+    adhesive: Rect
+    attach: Rect  # what the first surface (or the connecting portion) bonds to
+    connecting_portion: Rect | None
+    buffer_pad: Rect | None
+    die_pad: Rect | None  # QFN
+    leads: tuple[Lead, ...]  # QFN
+    chip_pads: tuple[tuple[int, float, float], ...]  # wire bond: (side, x, y)
+    wires: tuple[Wire, ...]
+    fingers: tuple[Finger, ...]  # substrate + wire bond
+    bumps: Sites | None  # flip chip
+    balls: Sites | None  # substrate with balls
+    texture: Texture
+
+    @property
+    def wirebond(self) -> bool:
+        return self.spec.wirebond
+
+    @property
+    def qfn(self) -> bool:
+        return self.spec.qfn
+
+    @property
+    def mold_bottom(self) -> float:
+        """Where the encapsulant starts: the carrier top, or the package bottom for a QFN (the lead frame is
+        held in the mold, its bottom exposed)."""
+        return 0.0 if self.qfn else self.stack.carrier_top
+
+    def notes(self) -> list[str]:
+        """Lines for the user about what was realised differently from what was asked."""
+        return [n for s in (self.bumps, self.balls) if s is not None and (n := s.note())]
+
+
+def resolve(spec: PackageSpec) -> Layout:
+    """The layout of a field-valid ``spec``. Total: it never raises for a spec the field limits accept; what
+    cannot be laid out (an array that does not fit) is recorded for :func:`pkgcad.rules.check` to refuse."""
+    st = _stack(spec)
+    sx, sy = spec.carrier.size
+    bond = _chip_bond_area(spec)
+    adhesive = _adhesive_size(spec, bond)
+    attach = _attach_size(spec, adhesive)
+    cp, bp = spec.heat_sink.connecting_portion, spec.buffer_pad
+    leads = _leads(spec) if spec.qfn else []
+    wires = _wires(spec, st, leads) if spec.wirebond else []
+    bumps = balls = None
+    if not spec.wirebond:
+        bu = spec.bumps
+        bumps = _sites("bumps", bu.count, bu.pitch, bu.diameter, spec.chip.size, bu.pattern)
+    if not spec.qfn and spec.balls.count:
+        ba = spec.balls
+        region = (sx - 2 * spec.rules.saw_margin, sy - 2 * spec.rules.saw_margin)
+        balls = _sites("balls", ba.count, ba.pitch, ba.diameter, region, ba.pattern)
+    return Layout(
+        spec=spec,
+        stack=st,
+        footprint=(0.0, 0.0, sx, sy),
+        chip=(0.0, 0.0, *spec.chip.size),
+        bond_area=bond,
+        adhesive=(0.0, 0.0, *adhesive),
+        attach=(0.0, 0.0, *attach),
+        connecting_portion=(0.0, 0.0, *cp.size) if cp.enabled else None,
+        buffer_pad=(0.0, 0.0, *bp.size) if bp.enabled else None,
+        die_pad=(0.0, 0.0, *spec.die_pad.size) if spec.qfn else None,
+        leads=tuple(leads),
+        chip_pads=tuple(_chip_pads(spec)) if spec.wirebond else (),
+        wires=tuple(wires),
+        fingers=tuple(_fingers(spec, wires)) if spec.wirebond and not spec.qfn else (),
+        bumps=bumps,
+        balls=balls,
+        texture=_texture(spec, attach),
+    )

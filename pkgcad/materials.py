@@ -19,26 +19,28 @@ class Material:
     conductivity_w_mk: float
     cte_ppm_k: float
     mold_adhesion: float
+    metallic: bool = True  # how viewers shade it (glTF metallicFactor)
 
 
 _TABLE = (
     Material("copper", "copper (C194 / OFC)", (0.85, 0.50, 0.30), 8.96, 390.0, 17.0, 1.00),
     Material("aluminium", "aluminium alloy", (0.78, 0.80, 0.82), 2.70, 205.0, 23.0, 0.90),
-    Material("silicon", "single-crystal silicon", (0.30, 0.32, 0.42), 2.33, 150.0, 2.6, 0.60),
+    Material("silicon", "single-crystal silicon", (0.30, 0.32, 0.42), 2.33, 150.0, 2.6, 0.60, False),
     Material("alloy42", "Fe-42Ni (Alloy 42)", (0.55, 0.56, 0.58), 8.11, 12.0, 4.5, 0.80),
     Material("molybdenum", "molybdenum", (0.62, 0.63, 0.66), 10.2, 138.0, 4.8, 0.70),
-    Material("bt-laminate", "BT resin / glass laminate substrate", (0.20, 0.45, 0.25), 1.90, 0.2, 15.0, 0.90),
+    Material("bt-laminate", "BT resin / glass laminate substrate", (0.20, 0.45, 0.25), 1.90, 0.2, 15.0, 0.90,
+             False),
     Material("gold", "gold plating / bonding wire", (1.00, 0.80, 0.20), 19.3, 317.0, 14.2, 0.10),
     Material("chromium", "chromium plating", (0.75, 0.78, 0.82), 7.19, 94.0, 4.9, 0.20),
     Material("nickel", "nickel plating", (0.70, 0.70, 0.66), 8.90, 91.0, 13.4, 0.30),
     Material("nickel-gold", "nickel / gold stack (ENIG-like)", (0.95, 0.78, 0.30), 8.90, 91.0, 13.4, 0.10),
-    Material("ptfe", "PTFE (Teflon) coating", (0.95, 0.95, 0.92), 2.20, 0.25, 120.0, 0.02),
+    Material("ptfe", "PTFE (Teflon) coating", (0.95, 0.95, 0.92), 2.20, 0.25, 120.0, 0.02, False),
     Material("solder", "SAC305 solder", (0.66, 0.68, 0.70), 7.40, 57.0, 21.0, 0.50),
     Material("silver-epoxy", "silver-filled epoxy die attach", (0.80, 0.80, 0.85), 3.50, 2.0, 40.0, 0.80),
     Material(
         "thermal-adhesive", "thermally conductive adhesive (Ag-epoxy)", (0.90, 0.90, 0.95), 3.20, 2.3, 45.0, 0.80
     ),
-    Material("mold-compound", "epoxy molding compound", (0.12, 0.12, 0.13), 1.95, 0.9, 10.0, 1.00),
+    Material("mold-compound", "epoxy molding compound", (0.12, 0.12, 0.13), 1.95, 0.9, 10.0, 1.00, False),
 )
 
 MATERIALS: dict[str, Material] = {m.name: m for m in _TABLE}

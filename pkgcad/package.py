@@ -1,18 +1,20 @@
-"""The Package: named parts in stacking order, each one shape placed one or many times."""
+"""The Package: named parts in stacking order, each one shape placed one or many times. No file format lives
+here: the exporters (:mod:`pkgcad.export`) turn a Package into STEP, STL, GLB and the manifest."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
 import cadquery as cq
 import numpy as np
 from OCP.Bnd import Bnd_Box
 from OCP.BRepBndLib import BRepBndLib
 
-from .materials import mass_g
+from .layout import Layout
+from .roles import Role
 from .spec import PackageSpec
 
 
@@ -41,7 +43,7 @@ ORIGIN = (Placement("",),)
 
 class Tiling(Protocol):
     """A part made of tiles that touch face to face on the tile lines ``xs`` x ``ys`` (see
-    :class:`pkgcad.build.tiles.TiledCut`): ``(k, dx, dy)`` in ``uses`` is ``shapes[k]`` shifted by ``(dx, dy)``."""
+    :class:`pkgcad.geometry.tiles.TiledCut`): ``(k, dx, dy)`` in ``uses`` is ``shapes[k]`` shifted by ``(dx, dy)``."""
 
     @property
     def shapes(self) -> tuple[cq.Shape, ...]: ...
@@ -58,18 +60,17 @@ class Tiling(Protocol):
 class Part:
     """One shape definition (in its own frame) with the placements of its instances.
 
-    ``role`` says what it is in the claims (``heat_sink``, ``bump`` ...); ``group`` names the STL file its
+    ``role`` says what it is in the claims (:class:`~pkgcad.roles.Role`); ``group`` names the STL file its
     instances are written to (``parts/<group>.stl``). A part cut in tiles (the encapsulant of a large model)
     has its ``tiling``, and ``shape`` is the compound of its tiles; :meth:`solid` glues them into one solid.
     """
 
     name: str
-    role: str
+    role: Role
     material: str
     shape: cq.Shape
     placements: tuple[Placement, ...] = ORIGIN
     group: str = ""
-    info: dict[str, Any] = field(default_factory=dict)
     tiling: Tiling | None = None
 
     def __post_init__(self) -> None:
@@ -114,10 +115,15 @@ class Part:
 
 @dataclass
 class Package:
-    spec: PackageSpec
+    """The built parts of one :class:`~pkgcad.layout.Layout`, bottom to top, the encapsulant last."""
+
+    layout: Layout
     parts: list[Part]
-    realized: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def spec(self) -> PackageSpec:
+        return self.layout.spec
 
     @property
     def name(self) -> str:
@@ -138,48 +144,6 @@ class Package:
     def instance_count(self) -> int:
         return sum(p.count for p in self.parts)
 
-    def assembly(self, tiles: bool = True) -> cq.Assembly:
-        """A CadQuery assembly: every instance a named child with its material colour; a repeated part adds
-        the SAME shape object at each location, so STEP writes one definition and N references. A tiled part
-        is a sub-assembly of its tiles, each distinct tile one definition (``tiles=False``: one glued solid)."""
-        from .materials import material
-
-        assy = cq.Assembly(name=self.name)
-        for part in self.parts:
-            color = cq.Color(*material(part.material).color)
-            for pl in part.placements:
-                if part.tiling is not None and tiles:
-                    assy.add(tile_assembly(part, part.tiling, color), name=pl.name, loc=pl.location())
-                else:
-                    assy.add(part.solid(), name=pl.name, loc=pl.location(), color=color)
-        return assy
-
-    def part_rows(self, local_bounds: dict[str, np.ndarray] | None = None) -> list[dict[str, Any]]:
-        """One summary row per part definition; ``local_bounds`` maps part names to (2, 3) bounds."""
-        rows = []
-        for p in self.parts:
-            v = p.volume()
-            lo, hi = p.bbox((local_bounds or {}).get(p.name))
-            rows.append({
-                "name": p.name,
-                "role": p.role,
-                "material": p.material,
-                "group": p.group,
-                "count": p.count,
-                "instances": [pl.name for pl in p.placements],
-                "volume_mm3": round(v, 9),
-                "volume_total_mm3": round(v * p.count, 9),
-                "mass_g": round(mass_g(p.material, v * p.count), 9),
-                "bbox_mm": [lo, hi],
-                **({"info": p.info} if p.info else {}),
-            })
-        return rows
-
-
-def tile_assembly(part: Part, tiling: Tiling, color: cq.Color) -> cq.Assembly:
-    """``part``'s tiles as named children (``<part>_tile_0000``...), congruent tiles sharing one shape."""
-    sub = cq.Assembly(name=f"{part.name}_tiles")
-    for i, (k, dx, dy) in enumerate(tiling.uses):
-        sub.add(tiling.shapes[k], name=f"{part.name}_tile_{i:04d}", loc=cq.Location(cq.Vector(dx, dy, 0)),
-                color=color)
-    return sub
+    def count(self, role: Role) -> int:
+        """Instances of parts with ``role``."""
+        return sum(p.count for p in self.parts if p.role == role)

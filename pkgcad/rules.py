@@ -1,37 +1,18 @@
-"""Rules that tie several fields together, checked before any geometry is made.
+"""Rules that tie several fields together, judged on the resolved :class:`~pkgcad.layout.Layout` before any
+geometry is made.
 
-Each rule raises :class:`SpecError` naming the key, the value and what is allowed.
+Each rule raises :class:`~pkgcad.errors.InputError` naming the key, the value and what is allowed.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
 
-from . import layout
+from .errors import InputError
+from .layout import SIDE_NAMES, Layout, split_sides
 from .materials import BUFFER_CTE_TOLERANCE_PPM_K, material
 from .spec import MAX_TEXTURE_FEATURES, PackageSpec
-
-
-class SpecError(ValueError):
-    """A parameter that cannot be used; ``str()`` is the one-line message users see."""
-
-    def __init__(self, key: str, value: Any, rule: str) -> None:
-        self.key, self.value, self.rule = key, value, rule
-        super().__init__(f"{key} = {_fmt(value)}: {rule}")
-
-
-def _fmt(value: Any) -> str:
-    if isinstance(value, bool):  # as TOML spells it
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return f"{value:g}"
-    if isinstance(value, tuple | list):
-        return "[" + ", ".join(_fmt(v) for v in value) + "]"
-    if isinstance(value, str):
-        return repr(value)
-    return str(value)
 
 
 def _mm(x: float) -> str:
@@ -56,17 +37,18 @@ def _round4(x: float, how: Callable[[float], int]) -> float:
     return how(x * scale + nudge) / scale
 
 
-def check(spec: PackageSpec) -> None:
-    """Raise :class:`SpecError` for the first rule ``spec`` breaks."""
+def check(lay: Layout) -> None:
+    """Raise :class:`InputError` for the first rule the layout ``lay`` (and its spec) breaks."""
+    spec = lay.spec
     _carrier(spec)
     if spec.wirebond:
-        _wires(spec)
+        _wires(lay)
     else:
-        _bumps(spec)
+        _bumps(lay)
     if not spec.qfn:
-        _balls(spec)
-    _attach(spec)
-    _texture(spec)
+        _balls(lay)
+    _attach(lay)
+    _texture(lay)
     _materials(spec)
 
 
@@ -75,93 +57,92 @@ def _carrier(spec: PackageSpec) -> None:
     for i, axis in enumerate("xy"):
         room = cs[i] - 2 * m
         if spec.chip.size[i] > room:
-            raise SpecError("chip.size", spec.chip.size, f"die {axis} must fit the carrier less the saw margin "
-                            f"(<= {_mm(room)})")
+            raise InputError("chip.size", spec.chip.size, f"die {axis} must fit the carrier less the saw margin "
+                             f"(<= {_mm(room)})")
     if spec.qfn:
         if spec.chip.connection != "wirebond":
-            raise SpecError("chip.connection", spec.chip.connection, "a QFN lead frame takes wire bonding "
-                            "(claims 7, 8); use carrier.kind = 'substrate' for flip chip")
+            raise InputError("chip.connection", spec.chip.connection, "a QFN lead frame takes wire bonding "
+                             "(claims 7, 8); use carrier.kind = 'substrate' for flip chip")
         ld = spec.leads
         if ld.count % 4:
-            raise SpecError("leads.count", ld.count, "must be a multiple of 4 (leads on four sides)")
+            raise InputError("leads.count", ld.count, "must be a multiple of 4 (leads on four sides)")
         if ld.width >= ld.pitch:
-            raise SpecError("leads.width", ld.width, f"must be less than leads.pitch ({_mm(ld.pitch)})")
+            raise InputError("leads.width", ld.width, f"must be less than leads.pitch ({_mm(ld.pitch)})")
         per_side = ld.count // 4
         for i, axis in enumerate("xy"):
             row = (per_side - 1) * ld.pitch + ld.width
             room = cs[1 - i] - 2 * (ld.length + m)
             if row > room:
-                raise SpecError("leads.count", ld.count, f"{per_side} leads a side at pitch {ld.pitch:g} span "
-                                f"{_mm(row)}; the {axis} side holds {_mm(room)} between the corner leads")
+                raise InputError("leads.count", ld.count, f"{per_side} leads a side at pitch {ld.pitch:g} span "
+                                 f"{_mm(row)}; the {axis} side holds {_mm(room)} between the corner leads")
         for i, axis in enumerate("xy"):
             room = cs[i] - 2 * (ld.length + m)
             if spec.die_pad.size[i] > room:
-                raise SpecError("die_pad.size", spec.die_pad.size, f"die pad {axis} must clear the leads by "
-                                f"the saw margin (<= {_mm(room)})")
+                raise InputError("die_pad.size", spec.die_pad.size, f"die pad {axis} must clear the leads by "
+                                 f"the saw margin (<= {_mm(room)})")
             if spec.chip.size[i] > spec.die_pad.size[i] + 2 * m:
-                raise SpecError("chip.size", spec.chip.size, f"die {axis} may overhang the die pad by at "
-                                f"most rules.saw_margin (<= {_mm(spec.die_pad.size[i] + 2 * m)})")
+                raise InputError("chip.size", spec.chip.size, f"die {axis} may overhang the die pad by at "
+                                 f"most rules.saw_margin (<= {_mm(spec.die_pad.size[i] + 2 * m)})")
 
 
-def _wires(spec: PackageSpec) -> None:
+def _wires(lay: Layout) -> None:
+    spec = lay.spec
     w = spec.wires
-    per_side = max(layout.split_sides(w.count))
+    per_side = max(split_sides(w.count))
     for i, axis in enumerate("xy"):
         along = spec.chip.size[1 - i]
         corner = w.pad_inset + w.diameter + spec.rules.min_gap
         row = (per_side - 1) * w.pitch
         if row > along - 2 * corner:
-            raise SpecError("wires.count", w.count, f"{per_side} pads a side at wires.pitch {w.pitch:g} need "
-                            f"{_mm(row + 2 * corner)} of die side {axis}; it has {_mm(along)}")
+            raise InputError("wires.count", w.count, f"{per_side} pads a side at wires.pitch {w.pitch:g} need "
+                             f"{_mm(row + 2 * corner)} of die side {axis}; it has {_mm(along)}")
     if w.pitch < w.diameter + spec.rules.min_gap / 2:
         least = w.diameter + spec.rules.min_gap / 2
-        raise SpecError("wires.pitch", w.pitch, f"must leave a gap between wires (>= {_mm(least)})")
+        raise InputError("wires.pitch", w.pitch, f"must leave a gap between wires (>= {_mm(least)})")
     if w.pad_inset < w.diameter / 2 + 0.005:
         least = w.diameter / 2 + 0.005
-        raise SpecError("wires.pad_inset", w.pad_inset, f"the ball must sit on the die (>= {_mm(least)})")
+        raise InputError("wires.pad_inset", w.pad_inset, f"the ball must sit on the die (>= {_mm(least)})")
     if w.bend_radius > w.loop_height:
-        raise SpecError("wires.bend_radius", w.bend_radius, f"must not exceed wires.loop_height ({_mm(w.loop_height)})")
+        raise InputError("wires.bend_radius", w.bend_radius,
+                         f"must not exceed wires.loop_height ({_mm(w.loop_height)})")
     if w.bend_radius < w.diameter:
-        raise SpecError("wires.bend_radius", w.bend_radius, f"must be at least the wire diameter ({_mm(w.diameter)})")
+        raise InputError("wires.bend_radius", w.bend_radius, f"must be at least the wire diameter ({_mm(w.diameter)})")
     if spec.qfn:
         if w.count > spec.leads.count:
-            raise SpecError("wires.count", w.count, f"a QFN wires each pad to a lead: at most leads.count "
-                            f"({spec.leads.count})")
-        # the wire drops vertically onto its lead (layout.lead_bond_points: leads.length / 3 in from the lead's
+            raise InputError("wires.count", w.count, f"a QFN wires each pad to a lead: at most leads.count "
+                             f"({spec.leads.count})")
+        # the wire drops vertically onto its lead (layout.Lead.bond: leads.length / 3 in from the lead's
         # inner end); a die overhanging its pad must stop short of that drop by the wire's radius + min_gap
         ld = spec.leads
         for i, axis in enumerate("xy"):
             drop = spec.carrier.size[i] / 2 - ld.length + ld.length / 3
             room = 2 * (drop - w.diameter / 2 - spec.rules.min_gap)
             if spec.chip.size[i] > room + 1e-9:
-                raise SpecError("chip.size", spec.chip.size, f"die {axis} must clear the wires' drop onto the "
-                                f"leads ({_mm(drop)} from the centre) by wires.diameter / 2 + rules.min_gap "
-                                f"(<= {_mm_down(room)})")
-        pads_per_side, leads_per_side = layout.split_sides(w.count), layout.split_sides(spec.leads.count)
+                raise InputError("chip.size", spec.chip.size, f"die {axis} must clear the wires' drop onto the "
+                                 f"leads ({_mm(drop)} from the centre) by wires.diameter / 2 + rules.min_gap "
+                                 f"(<= {_mm_down(room)})")
+        pads_per_side, leads_per_side = split_sides(w.count), split_sides(spec.leads.count)
         for side, (p, q) in enumerate(zip(pads_per_side, leads_per_side, strict=True)):
             if p > q:
-                raise SpecError("wires.count", w.count, f"side {side} has {p} wires but {q} leads")
+                raise InputError("wires.count", w.count, f"side {side} has {p} wires but {q} leads")
     else:
         reach = spec.chip.size[0] / 2 - w.pad_inset + w.span + w.finger_length / 2
         reach_y = spec.chip.size[1] / 2 - w.pad_inset + w.span + w.finger_length / 2
         edge = min(spec.carrier.size[0] / 2 - reach, spec.carrier.size[1] / 2 - reach_y)
         if edge < spec.rules.saw_margin:
-            raise SpecError("wires.span", w.span, f"bond fingers must stay rules.saw_margin inside the carrier: "
-                            f"span <= {_mm(w.span + edge - spec.rules.saw_margin)}")
+            raise InputError("wires.span", w.span, f"bond fingers must stay rules.saw_margin inside the carrier: "
+                             f"span <= {_mm(w.span + edge - spec.rules.saw_margin)}")
         if w.span - w.pad_inset - w.finger_length / 2 < 2 * w.bend_radius:
-            raise SpecError("wires.span", w.span, "bond fingers must lie outside the die, past the wire's bends "
-                            f"(>= {_mm(w.pad_inset + w.finger_length / 2 + 2 * w.bend_radius)})")
+            raise InputError("wires.span", w.span, "bond fingers must lie outside the die, past the wire's bends "
+                             f"(>= {_mm(w.pad_inset + w.finger_length / 2 + 2 * w.bend_radius)})")
         if w.finger_width > w.pitch - spec.rules.min_gap / 2:
-            raise SpecError("wires.finger_width", w.finger_width, f"fingers at wires.pitch {w.pitch:g} "
-                            f"would touch (<= {_mm(w.pitch - spec.rules.min_gap / 2)})")
+            raise InputError("wires.finger_width", w.finger_width, f"fingers at wires.pitch {w.pitch:g} "
+                             f"would touch (<= {_mm(w.pitch - spec.rules.min_gap / 2)})")
         _corner_fingers(spec)
-    for wire in layout.wires(spec):
+    for wire in lay.wires:
         if wire.path.length < 2 * w.bend_radius + w.diameter:
-            raise SpecError("wires.bend_radius", w.bend_radius, f"wire {wire.index} is only "
-                            f"{_mm(wire.path.length)} long: needs two bends")
-
-
-_SIDE_NAMES = ("+x", "+y", "-x", "-y")
+            raise InputError("wires.bend_radius", w.bend_radius, f"wire {wire.index} is only "
+                             f"{_mm(wire.path.length)} long: needs two bends")
 
 
 def _corner_fingers(spec: PackageSpec) -> None:
@@ -174,7 +155,7 @@ def _corner_fingers(spec: PackageSpec) -> None:
     ``a_s + W/2 + gap <= R_t - L/2``.
     """
     w, gap = spec.wires, spec.rules.min_gap / 2
-    counts = layout.split_sides(w.count)
+    counts = split_sides(w.count)
     half = [spec.chip.size[s % 2] / 2 for s in range(4)]
     reach = [(n - 1) / 2 * w.pitch + w.finger_width / 2 for n in counts]  # outermost finger's far side, along
     inner = [h - w.pad_inset + w.span - w.finger_length / 2 for h in half]  # fingers' inner end, outward
@@ -186,66 +167,66 @@ def _corner_fingers(spec: PackageSpec) -> None:
         width = w.finger_width - 2 * short
         fix = (f"wires.finger_width <= {_mm_down(width)} or " if width >= 0.01 else "") + \
             f"wires.span >= {_mm_up(w.span + short)}"
-        raise SpecError("wires.finger_width", w.finger_width, f"the corner fingers of sides {_SIDE_NAMES[a]} "
-                        f"and {_SIDE_NAMES[b]} would come closer than rules.min_gap / 2: the outermost of "
-                        f"{counts[a]} at wires.pitch {w.pitch:g} reaches {_mm(reach[a])} along the side, the "
-                        f"other side's fingers start {_mm(inner[b])} out; needs {fix}")
+        raise InputError("wires.finger_width", w.finger_width, f"the corner fingers of sides {SIDE_NAMES[a]} "
+                         f"and {SIDE_NAMES[b]} would come closer than rules.min_gap / 2: the outermost of "
+                         f"{counts[a]} at wires.pitch {w.pitch:g} reaches {_mm(reach[a])} along the side, the "
+                         f"other side's fingers start {_mm(inner[b])} out; needs {fix}")
 
 
-def _bumps(spec: PackageSpec) -> None:
+def _bumps(lay: Layout) -> None:
+    spec = lay.spec
     b = spec.bumps
     if b.height >= b.diameter:
-        raise SpecError("bumps.height", b.height, f"a collapsed bump is lower than its diameter (< {_mm(b.diameter)})")
+        raise InputError("bumps.height", b.height, f"a collapsed bump is lower than its diameter (< {_mm(b.diameter)})")
     if b.height < 0.3 * b.diameter:
-        raise SpecError("bumps.height", b.height, f"too flat for a bump of this diameter (>= {_mm(0.3 * b.diameter)})")
+        raise InputError("bumps.height", b.height, f"too flat for a bump of this diameter (>= {_mm(0.3 * b.diameter)})")
     if b.pitch < b.diameter + spec.rules.min_gap / 2:
-        raise SpecError("bumps.pitch", b.pitch, f"bumps would touch (>= {_mm(b.diameter + spec.rules.min_gap / 2)})")
-    try:
-        layout.fit_array(b.count, b.pitch, b.diameter, spec.chip.size, b.pattern)
-    except ValueError as exc:
-        raise SpecError("bumps.count", b.count, f"{b.pattern} array under a {spec.chip.size[0]:g} x "
-                        f"{spec.chip.size[1]:g} die: {exc}") from None
+        raise InputError("bumps.pitch", b.pitch, f"bumps would touch (>= {_mm(b.diameter + spec.rules.min_gap / 2)})")
+    if lay.bumps is None or lay.bumps.grid is None:
+        why = lay.bumps.error if lay.bumps else "no array"
+        raise InputError("bumps.count", b.count, f"{b.pattern} array under a {spec.chip.size[0]:g} x "
+                          f"{spec.chip.size[1]:g} die: {why}")
 
 
-def _balls(spec: PackageSpec) -> None:
+def _balls(lay: Layout) -> None:
+    spec = lay.spec
     b = spec.balls
     if b.count == 0:
         return
     if b.height >= b.diameter:
-        raise SpecError("balls.height", b.height, f"a ball is lower than its diameter (< {_mm(b.diameter)})")
+        raise InputError("balls.height", b.height, f"a ball is lower than its diameter (< {_mm(b.diameter)})")
     if b.height < 0.5 * b.diameter:
-        raise SpecError("balls.height", b.height, f"at least half the diameter (>= {_mm(0.5 * b.diameter)})")
+        raise InputError("balls.height", b.height, f"at least half the diameter (>= {_mm(0.5 * b.diameter)})")
     if b.pitch < b.diameter + 0.05:
-        raise SpecError("balls.pitch", b.pitch, f"balls would bridge (>= {_mm(b.diameter + 0.05)})")
-    region = tuple(s - 2 * spec.rules.saw_margin for s in spec.carrier.size)
-    try:
-        layout.fit_array(b.count, b.pitch, b.diameter, (region[0], region[1]), b.pattern)
-    except ValueError as exc:
-        raise SpecError("balls.count", b.count, f"{b.pattern} array under the carrier: {exc}") from None
+        raise InputError("balls.pitch", b.pitch, f"balls would bridge (>= {_mm(b.diameter + 0.05)})")
+    if lay.balls is None or lay.balls.grid is None:
+        why = lay.balls.error if lay.balls else "no array"
+        raise InputError("balls.count", b.count, f"{b.pattern} array under the carrier: {why}")
 
 
-def _attach(spec: PackageSpec) -> None:
-    bond = layout.chip_bond_area(spec)
+def _attach(lay: Layout) -> None:
+    spec = lay.spec
+    bond = lay.bond_area
     if min(bond) <= 0:
-        raise SpecError("wires.pad_inset", spec.wires.pad_inset, "the pad ring leaves no die area to bond the "
-                        "heat sink to")
+        raise InputError("wires.pad_inset", spec.wires.pad_inset, "the pad ring leaves no die area to bond the "
+                         "heat sink to")
     cp, bp = spec.heat_sink.connecting_portion, spec.buffer_pad
     if cp.enabled and bp.enabled:
-        raise SpecError("heat_sink.connecting_portion.enabled", True, "claims 10 and 12 are alternatives: "
-                        "disable buffer_pad or the connecting portion")
+        raise InputError("heat_sink.connecting_portion.enabled", True, "claims 10 and 12 are alternatives: "
+                         "disable buffer_pad or the connecting portion")
     for key, size, room in (
         ("heat_sink.connecting_portion.size", cp.size if cp.enabled else None, bond),
         ("buffer_pad.size", bp.size if bp.enabled else None, bond),
-        ("adhesive.size", spec.adhesive.size, layout.attach_size(spec) if (cp.enabled or bp.enabled) else bond),
+        ("adhesive.size", spec.adhesive.size, lay.attach[2:] if (cp.enabled or bp.enabled) else bond),
     ):
         if size is None:
             continue
         for i, axis in enumerate("xy"):
             if size[i] > room[i] + 1e-9:
                 what = "the die area inside the pad ring" if spec.wirebond else "the die"
-                raise SpecError(key, size, f"{axis} must lie over {what} (<= {_mm(room[i])})")
-    st = layout.stack(spec)
-    lowest = st.first_surface - layout.texture_protrusion(spec)
+                raise InputError(key, size, f"{axis} must lie over {what} (<= {_mm(room[i])})")
+    st = lay.stack
+    lowest = st.first_surface - lay.texture.protrusion
     floor, what = st.chip_top, "die top"
     if spec.wirebond:
         floor, what = st.chip_top + spec.wires.loop_height + spec.wires.diameter / 2, "wire loop top"
@@ -253,7 +234,7 @@ def _attach(spec: PackageSpec) -> None:
         floor, what = st.buffer_top, "buffer pad top"
     gap = lowest - floor
     # a plain adhesive bond on a flip chip's back needs no gap; anything spaced from the die does
-    spaced = cp.enabled or bp.enabled or spec.wirebond or layout.texture_protrusion(spec) > 0
+    spaced = cp.enabled or bp.enabled or spec.wirebond or lay.texture.protrusion > 0
     if spaced and gap < spec.rules.min_gap - 1e-9:
         key, value = ("adhesive.thickness", spec.adhesive.thickness)
         if cp.enabled:
@@ -261,54 +242,55 @@ def _attach(spec: PackageSpec) -> None:
         elif bp.enabled:
             key, value = "buffer_pad.thickness", bp.thickness
         short = spec.rules.min_gap - gap
-        raise SpecError(key, value, f"the heat sink's first surface is {_mm(gap)} above the {what}; "
-                        f"rules.min_gap needs {_mm(spec.rules.min_gap)} (raise it by {_mm(short)})")
+        raise InputError(key, value, f"the heat sink's first surface is {_mm(gap)} above the {what}; "
+                         f"rules.min_gap needs {_mm(spec.rules.min_gap)} (raise it by {_mm(short)})")
 
 
-def _texture(spec: PackageSpec) -> None:
+def _texture(lay: Layout) -> None:
+    spec = lay.spec
     hs = spec.heat_sink
     kind = hs.first_surface
     if kind == "roughened":
         r = hs.roughened
         if r.height > r.diameter / 2:
-            raise SpecError("heat_sink.roughened.height", r.height, f"at most half the asperity diameter "
-                            f"(<= {_mm(r.diameter / 2)})")
+            raise InputError("heat_sink.roughened.height", r.height, f"at most half the asperity diameter "
+                             f"(<= {_mm(r.diameter / 2)})")
         if r.diameter >= hs.thickness:
-            raise SpecError("heat_sink.roughened.diameter", r.diameter, f"must be less than heat_sink.thickness "
-                            f"({_mm(hs.thickness)})")
+            raise InputError("heat_sink.roughened.diameter", r.diameter, f"must be less than heat_sink.thickness "
+                             f"({_mm(hs.thickness)})")
         if r.diameter > 1 / r.density**0.5:
-            raise SpecError("heat_sink.roughened.density", r.density, "asperities would overlap: at most "
-                            f"{1 / r.diameter**2:.4g} per mm^2 at this diameter")
+            raise InputError("heat_sink.roughened.density", r.density, "asperities would overlap: at most "
+                             f"{1 / r.diameter**2:.4g} per mm^2 at this diameter")
     elif kind == "corrugated":
         c = hs.corrugated
         if c.width >= c.pitch:
-            raise SpecError("heat_sink.corrugated.width", c.width, f"must be less than the pitch ({_mm(c.pitch)})")
+            raise InputError("heat_sink.corrugated.width", c.width, f"must be less than the pitch ({_mm(c.pitch)})")
         if c.depth > hs.thickness / 2:
-            raise SpecError("heat_sink.corrugated.depth", c.depth, f"at most half heat_sink.thickness "
-                            f"(<= {_mm(hs.thickness / 2)})")
+            raise InputError("heat_sink.corrugated.depth", c.depth, f"at most half heat_sink.thickness "
+                             f"(<= {_mm(hs.thickness / 2)})")
     elif kind == "uneven":
         u = hs.uneven
         if u.size >= u.pitch:
-            raise SpecError("heat_sink.uneven.size", u.size, f"must be less than the pitch ({_mm(u.pitch)})")
+            raise InputError("heat_sink.uneven.size", u.size, f"must be less than the pitch ({_mm(u.pitch)})")
         limit = min(hs.thickness / 2, u.size / 2) if u.style == "dimples" else hs.thickness / 2
         if u.depth > limit:
-            raise SpecError("heat_sink.uneven.depth", u.depth, f"at most {_mm(limit)} for {u.style}")
+            raise InputError("heat_sink.uneven.depth", u.depth, f"at most {_mm(limit)} for {u.style}")
     if kind != "flat":
-        n = layout.texture_count(spec)
+        n = lay.texture.count
         if n > MAX_TEXTURE_FEATURES:
-            raise SpecError(f"heat_sink.{kind}", kind, f"{n} texture features; at most {MAX_TEXTURE_FEATURES}")
+            raise InputError(f"heat_sink.{kind}", kind, f"{n} texture features; at most {MAX_TEXTURE_FEATURES}")
         if n == 0:
-            raise SpecError("heat_sink.first_surface", kind, "no texture feature fits outside the attach area "
-                            "and heat_sink.edge_margin")
+            raise InputError("heat_sink.first_surface", kind, "no texture feature fits outside the attach area "
+                             "and heat_sink.edge_margin")
 
 
 def _materials(spec: PackageSpec) -> None:
     il, hs = material(spec.interface_layer.material), material(spec.heat_sink.material)
     if il.mold_adhesion >= hs.mold_adhesion:
-        raise SpecError("interface_layer.material", il.name, f"must adhere to mold compound less than the "
-                        f"{hs.name} first surface ({il.mold_adhesion:g} >= {hs.mold_adhesion:g})")
+        raise InputError("interface_layer.material", il.name, f"must adhere to mold compound less than the "
+                         f"{hs.name} first surface ({il.mold_adhesion:g} >= {hs.mold_adhesion:g})")
     if spec.buffer_pad.enabled:
         bp, chip = material(spec.buffer_pad.material), material("silicon")
         if abs(bp.cte_ppm_k - chip.cte_ppm_k) > BUFFER_CTE_TOLERANCE_PPM_K:
-            raise SpecError("buffer_pad.material", bp.name, f"CTE {bp.cte_ppm_k:g} ppm/K is not close to the "
-                            f"chip's {chip.cte_ppm_k:g} (within {BUFFER_CTE_TOLERANCE_PPM_K:g})")
+            raise InputError("buffer_pad.material", bp.name, f"CTE {bp.cte_ppm_k:g} ppm/K is not close to the "
+                             f"chip's {chip.cte_ppm_k:g} (within {BUFFER_CTE_TOLERANCE_PPM_K:g})")

@@ -37,7 +37,9 @@ class _Model(BaseModel):
 class Meta(_Model):
     name: str = Field("package", pattern=r"^[a-z0-9][a-z0-9_-]*$", description="output base name")
     title: str = Field("", description="one-line description of the embodiment")
-    claims: tuple[Annotated[StrictInt, Field(ge=1, le=20)], ...] = Field((), description="claims it embodies")
+    claims: tuple[Annotated[StrictInt, Field(ge=1, le=20)], ...] = Field(
+        (), description="optional: the claims this template must embody (derived from the parameters; a "
+        "difference is refused)")
 
     @field_validator("title")
     @classmethod

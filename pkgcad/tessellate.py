@@ -23,7 +23,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from .export_options import MeshQuality
+from .export.options import MeshQuality
 from .package import Part, Tiling
 
 log = logging.getLogger(__name__)

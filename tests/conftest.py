@@ -25,10 +25,11 @@ import cadquery as cq
 import numpy as np
 import pytest
 
-from pkgcad.build import build_package
-from pkgcad.load import load_spec, template_paths
+from pkgcad.geometry import build_package
+from pkgcad.layout import Layout
 from pkgcad.package import Package, Part
 from pkgcad.spec import PackageSpec
+from pkgcad.templates import load_layout, template_paths
 
 TEMPLATES: tuple[str, ...] = tuple(p.stem for p in template_paths())
 
@@ -43,18 +44,23 @@ VALIDATION_EXAMPLES = int(os.environ.get("PKGCAD_HYPOTHESIS_VALIDATION_EXAMPLES"
 
 # ------------------------------------------------------------------------------------------ building
 @cache
-def _spec(template: str, sets: tuple[str, ...]) -> PackageSpec:
-    return load_spec(template, sets)
+def _layout(template: str, sets: tuple[str, ...]) -> Layout:
+    return load_layout(template, sets)
 
 
 @cache
 def _built(template: str, sets: tuple[str, ...]) -> Package:
-    return build_package(_spec(template, sets))
+    return build_package(_layout(template, sets))
+
+
+def layout_of(template: str, *sets: str) -> Layout:
+    """The judged layout of a bundled template with ``--set`` overrides (cached)."""
+    return _layout(template, tuple(sets))
 
 
 def spec_of(template: str, *sets: str) -> PackageSpec:
     """The validated spec of a bundled template with ``--set`` overrides (cached)."""
-    return _spec(template, tuple(sets))
+    return _layout(template, tuple(sets)).spec
 
 
 def built(template: str, *sets: str) -> Package:
@@ -266,3 +272,64 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # ty
     tr.write_line(f"total: {sum(_COUNTER.counts.values())} examples "
                   f"(PKGCAD_HYPOTHESIS_EXAMPLES={BUILD_EXAMPLES}, "
                   f"PKGCAD_HYPOTHESIS_VALIDATION_EXAMPLES={VALIDATION_EXAMPLES})")
+
+
+# ------------------------------------------------------------------------------- independent arithmetic
+@dataclass(frozen=True)
+class ZLevels:
+    """Z levels [mm] summed here from the spec's thicknesses, bottom to top: the tests' own arithmetic, so
+    geometry is judged against something other than ``pkgcad.layout``."""
+
+    carrier_top: float
+    chip_bottom: float
+    chip_top: float
+    buffer_bottom: float | None
+    buffer_top: float | None
+    adhesive_bottom: float
+    adhesive_top: float
+    first_surface: float
+    second_surface: float
+    interface_top: float
+
+
+def z_levels(spec: PackageSpec) -> ZLevels:
+    z = spec.carrier.thickness
+    carrier_top = z
+    z += spec.die_attach.thickness if spec.chip.connection == "wirebond" else spec.bumps.height
+    chip_bottom = z
+    z += spec.chip.thickness
+    chip_top = z
+    buffer_bottom = buffer_top = None
+    if spec.buffer_pad.enabled:
+        buffer_bottom = z + spec.buffer_pad.attach_thickness
+        buffer_top = z = buffer_bottom + spec.buffer_pad.thickness
+    adhesive_bottom = z
+    z += spec.adhesive.thickness
+    adhesive_top = z
+    if spec.heat_sink.connecting_portion.enabled:
+        z += spec.heat_sink.connecting_portion.height
+    first = z
+    second = first + spec.heat_sink.thickness
+    return ZLevels(carrier_top, chip_bottom, chip_top, buffer_bottom, buffer_top, adhesive_bottom, adhesive_top,
+                   first, second, second + spec.interface_layer.thickness)
+
+
+def adhesive_footprint(spec: PackageSpec) -> tuple[float, float]:
+    """What the adhesive covers: its own size, else the pedestal, else the buffer pad, else the die (inside the
+    pad ring when wire bonded)."""
+    if spec.adhesive.size is not None:
+        return spec.adhesive.size
+    if spec.heat_sink.connecting_portion.enabled:
+        return spec.heat_sink.connecting_portion.size
+    if spec.buffer_pad.enabled:
+        return spec.buffer_pad.size
+    sx, sy = spec.chip.size
+    if spec.chip.connection == "wirebond":
+        ring = 2 * (spec.wires.pad_inset + spec.wires.diameter + spec.rules.min_gap)
+        return (sx - ring, sy - ring)
+    return (sx, sy)
+
+
+def texture_recess(spec: PackageSpec) -> float:
+    hs = spec.heat_sink
+    return {"corrugated": hs.corrugated.depth, "uneven": hs.uneven.depth}.get(hs.first_surface, 0.0)

@@ -15,14 +15,15 @@ import pytest
 import trimesh
 from typer.testing import CliRunner
 
-from pkgcad.build import build_package
-from pkgcad.check.elements import Row
 from pkgcad.check.geom import closed_and_oriented
-from pkgcad.check.loader import CheckInputError, load
-from pkgcad.check.report import check_folder
+from pkgcad.check.rows import Row
+from pkgcad.check.run import check_folder
 from pkgcad.cli import app
-from pkgcad.export import write_package
-from pkgcad.load import load_spec
+from pkgcad.errors import InputError
+from pkgcad.export.writer import write_package
+from pkgcad.geometry import build_package
+from pkgcad.reader.folder import load_output as load
+from pkgcad.templates import load_layout
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +31,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("check")
     out = {}
     for name in ("qfn", "connecting-portion"):
-        write_package(build_package(load_spec(name, ())), root / name, formats=("stl",))
+        write_package(build_package(load_layout(name, ())), root / name, formats=("stl",))
         out[name] = root / name
     return out
 
@@ -70,8 +71,8 @@ def test_template_passes_every_element(built: dict[str, Path], name: str) -> Non
         assert elements["rest of first surface spaced from chip"].claims == "10"
         assert elements["connecting portion over the chip"].measured == "100.00 %"
     else:
-        assert elements["adhesive → heat sink attached"].claims == "11"
-        assert elements["wire ends on finger/lead"].claims == "8"
+        assert elements["adhesive → heat sink attached"].claims == "1, 11"
+        assert elements["wire ends on finger/lead"].claims == "1, 8"
 
 
 # ---------------------------------------------------------------------------------------- broken models
@@ -174,7 +175,7 @@ def test_heat_sink_floating_10um(built: dict[str, Path], tmp_path: Path) -> None
 def test_missing_part_file_is_unusable_input(built: dict[str, Path], tmp_path: Path) -> None:
     folder = _copy(built["qfn"], tmp_path)
     (folder / "parts" / "chip.stl").unlink()
-    with pytest.raises(CheckInputError, match=r"chip\.stl"):
+    with pytest.raises(InputError, match=r"chip\.stl"):
         load(folder)
 
 
@@ -241,7 +242,7 @@ def test_wires_ending_off_the_leads(built: dict[str, Path], tmp_path: Path) -> N
 def test_axis_rays_agree_with_trimesh_exact_rays() -> None:
     from trimesh.ray.ray_triangle import RayMeshIntersector
 
-    from pkgcad.check.geom import first_axis_hit
+    from pkgcad.reader.scene import first_axis_hit
 
     mesh = trimesh.util.concatenate([trimesh.creation.icosphere(3, radius=1.0),
                                      trimesh.creation.box(extents=(1, 1, 1)).apply_translation((0.2, 0.3, 1.2))])

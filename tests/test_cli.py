@@ -15,8 +15,10 @@ import pytest
 from conftest import TEMPLATES
 from typer.testing import CliRunner
 
+from pkgcad.claims import claims_of_spec
 from pkgcad.cli import app
-from pkgcad.load import describe, load_spec
+from pkgcad.params import describe
+from pkgcad.templates import load_layout
 
 runner = CliRunner()
 
@@ -42,11 +44,11 @@ def test_list_shows_every_template_with_claims() -> None:
     result = run("list")
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.strip().splitlines()
-    assert len(lines) == len(TEMPLATES) == 6
+    assert len(lines) == len(TEMPLATES) == 8
     for t, line in zip(sorted(TEMPLATES), lines, strict=True):
-        spec = load_spec(t)
+        spec = load_layout(t).spec
         assert line.split()[0] == t
-        assert "claims " + ",".join(map(str, spec.meta.claims)) in line
+        assert "claims " + ",".join(map(str, claims_of_spec(spec))) in line  # derived, not declared
         assert spec.meta.title in line
 
 
@@ -76,7 +78,7 @@ def test_show_lists_keys_units_ranges() -> None:
 def test_show_gives_every_length_a_range() -> None:
     result = run("show", "qfn")
     lines = {line.split()[0]: line for line in result.stdout.splitlines() if line.strip()}
-    lengths = [row.key for row in describe(load_spec("qfn")) if row.unit == "mm"]
+    lengths = [row.key for row in describe(load_layout("qfn").spec) if row.unit == "mm"]
     assert len(lengths) > 40 and "chip.size" in lengths and "adhesive.size" in lengths
     for key in lengths:
         after_unit = lines[key].split(" mm ", 1)[1]
@@ -89,7 +91,7 @@ def test_show_json_parses_and_applies_sets() -> None:
     data = json.loads(result.stdout)
     assert data["carrier"]["kind"] == "qfn"
     assert data["heat_sink"]["thickness"] == 0.3
-    assert data == json.loads(json.dumps(load_spec("qfn", ["heat_sink.thickness=0.3"]).model_dump(mode="json")))
+    assert data == json.loads(json.dumps(load_layout("qfn", ["heat_sink.thickness=0.3"]).spec.model_dump(mode="json")))
 
 
 def test_show_names_the_qualities_without_building() -> None:
@@ -265,10 +267,11 @@ def test_build_all_entry_point(tmp_path: Path) -> None:
 WARM_THEN_ALL = """
 import sys
 from typer.testing import CliRunner
-from pkgcad.build import build_package
+from pkgcad.geometry import build_package
 from pkgcad.cli import app
-from pkgcad.load import describe, load_spec
-build_package(load_spec("qfn"))  # any model built earlier in this process
+from pkgcad.params import describe
+from pkgcad.templates import load_layout
+build_package(load_layout("qfn"))  # any model built earlier in this process
 result = CliRunner().invoke(app, ["build", "--all", "-o", sys.argv[1], "--quality", "draft"])
 sys.exit(result.exit_code)
 """

@@ -20,12 +20,16 @@ from conftest import built, rel_close
 from OCP.BRep import BRep_Tool
 from OCP.TopLoc import TopLoc_Location
 
-from pkgcad import export
-from pkgcad.build import build_package
-from pkgcad.export import QUALITIES, write_package
-from pkgcad.load import load_spec
+from pkgcad import __version__
+from pkgcad.claims import claims_of_spec
+from pkgcad.export import step as export_step
+from pkgcad.export import writer as export_writer
+from pkgcad.export.options import QUALITIES
+from pkgcad.export.writer import FORMATS, write_package
+from pkgcad.geometry import build_package
 from pkgcad.materials import material
 from pkgcad.package import Package
+from pkgcad.templates import load_layout
 from pkgcad.tessellate import shape_mesh, tiled_mesh
 
 WRITTEN = ("qfn", "flipchip-bga")
@@ -78,7 +82,7 @@ def test_manifest_content(template: str, written: Callable[[str], Written]) -> N
     data = _manifest(out)
     spec = pkg.spec
     assert data["units"]["length"] == "mm"
-    assert data["name"] == template and data["claims"] == list(spec.meta.claims)
+    assert data["name"] == template and data["claims"] == list(claims_of_spec(spec))
     assert data["parameters"]["carrier"]["size"] == list(spec.carrier.size)
     assert data["totals"]["instances"] == sum(p.count for p in pkg.parts)
     rows = {r["name"]: r for r in data["parts"]}
@@ -319,7 +323,7 @@ def test_failed_write_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyP
     def boom(*_a: object, **_k: object) -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(export, "write_step", boom)
+    monkeypatch.setattr(export_writer, "write_step", boom)
     with pytest.raises(RuntimeError, match="disk on fire"):
         write_package(built("qfn"), tmp_path / "out")
     assert not (tmp_path / "out").exists()
@@ -334,7 +338,7 @@ def test_failed_write_keeps_the_old_folder(tmp_path: Path, monkeypatch: pytest.M
     def boom(*_a: object, **_k: object) -> None:
         raise RuntimeError("late failure")
 
-    monkeypatch.setattr(export, "write_stl", boom)  # fails after the STEP is already written
+    monkeypatch.setattr(export_writer, "write_stl", boom)  # fails after the STEP is already written
     with pytest.raises(RuntimeError):
         write_package(built("qfn"), out)
     assert sorted(p.name for p in out.iterdir()) == ["old.txt"]
@@ -368,7 +372,7 @@ def test_rebuild_replaces_the_folder(tmp_path: Path) -> None:
 ])
 def test_step_string_encoding(text: str, encoded: str) -> None:
     """ISO 10303-21 §6.4.3: strings are printable ASCII, ' and \\ doubled, the rest in \\X2\\ / \\X4\\ runs."""
-    assert export.step_string(text) == encoded
+    assert export_step.step_string(text) == encoded
     assert encoded.isascii()
 
 
@@ -388,17 +392,17 @@ def test_non_latin1_title_exports(tmp_path: Path) -> None:
     reader = STEPControl_Reader()
     assert reader.ReadFile(str(path)) == IFSelect_ReturnStatus.IFSelect_RetDone
     desc = APIHeaderSection_MakeHeader(reader.StepModel()).DescriptionValue(1).ToCString()
-    assert desc == f"pkgcad {export.__version__}: qfn; {title}; units: millimetre"
+    assert desc == f"pkgcad {__version__}: qfn; {title}; units: millimetre"
     model = cq.importers.importStep(str(path))
     assert model.solids().size() == sum(p.count for p in pkg.parts)
 
 
-@pytest.mark.parametrize("formats, step_mode", [(("step",), "assembly"), (export.FORMATS, "fused")])
+@pytest.mark.parametrize("formats, step_mode", [(("step",), "assembly"), (FORMATS, "fused")])
 def test_writing_leaves_the_package_untouched(tmp_path: Path, formats: tuple[str, ...], step_mode: str) -> None:
     """write_package used to mesh every part (the manifest's fallback box was cq's non-optimal BoundBox, which
     meshes the shape and leaves the triangulation on it), after which OCCT boxes followed the mesh (qfn wire
     zmin -0.22509 instead of -0.225 mm)."""
-    pkg = build_package(load_spec("qfn"))  # a private package: the shared cached one is already written
+    pkg = build_package(load_layout("qfn"))  # a private package: the shared cached one is already written
     wire = pkg.part("wire_a").shape
     before = wire.BoundingBox()
     data = write_package(pkg, tmp_path / "out", formats=formats, step_mode=step_mode)

@@ -10,7 +10,7 @@ import pytest
 from conftest import TEMPLATES, spec_of
 
 from pkgcad import layout
-from pkgcad.layout import GridArray, WirePath, fit_array, max_sites, split_sides
+from pkgcad.layout import GridArray, WirePath, fit_array, max_sites, resolve, split_sides
 
 EPS = 1e-9
 
@@ -133,7 +133,7 @@ def test_split_sides(count: int) -> None:
 def test_chip_pads_inset_at_pitch_centred(template: str, sets: tuple[str, ...]) -> None:
     spec = spec_of(template, *sets)
     w, (cx, cy) = spec.wires, spec.chip.size
-    pads = layout.chip_pads(spec)
+    pads = resolve(spec).chip_pads
     assert len(pads) == w.count
     per_side = split_sides(w.count)
     for side in range(4):
@@ -157,7 +157,7 @@ def test_chip_pads_inset_at_pitch_centred(template: str, sets: tuple[str, ...]) 
 def test_leads_flush_at_pitch(sets: tuple[str, ...]) -> None:
     spec = spec_of("qfn", *sets)
     ld, (bx, by) = spec.leads, spec.carrier.size
-    leads = layout.leads(spec)
+    leads = [(ld.side, ld.rect) for ld in resolve(spec).leads]
     assert len(leads) == ld.count
     per_side = split_sides(ld.count)
     for side in range(4):
@@ -193,9 +193,9 @@ def test_leads_flush_at_pitch(sets: tuple[str, ...]) -> None:
 ])
 def test_wires_start_on_pads_end_on_landing(template: str, sets: tuple[str, ...]) -> None:
     spec = spec_of(template, *sets)
-    st = layout.stack(spec)
-    wires = layout.wires(spec)
-    pads = layout.chip_pads(spec)
+    st = resolve(spec).stack
+    wires = resolve(spec).wires
+    pads = resolve(spec).chip_pads
     assert len(wires) == spec.wires.count
     assert [w.index for w in wires] == list(range(len(wires)))
     land_z = spec.carrier.thickness if spec.qfn else st.carrier_top + spec.wires.finger_thickness
@@ -212,7 +212,7 @@ def test_wires_start_on_pads_end_on_landing(template: str, sets: tuple[str, ...]
         # outward: the end lies farther from the package centre than the start
         assert math.hypot(*w.end[:2]) > math.hypot(*w.start[:2])
     if spec.qfn:
-        rects = [r for _s, r in layout.leads(spec)]
+        rects = [r for _s, r in [(ld.side, ld.rect) for ld in resolve(spec).leads]]
         for w in wires:
             on = [r for r in rects if abs(w.end[0] - r[0]) <= r[2] / 2 and abs(w.end[1] - r[1]) <= r[3] / 2]
             assert len(on) == 1, f"wire {w.index} does not land on exactly one lead"
@@ -220,7 +220,7 @@ def test_wires_start_on_pads_end_on_landing(template: str, sets: tuple[str, ...]
         ends = {(round(w.end[0], 9), round(w.end[1], 9)) for w in wires}
         assert len(ends) == len(wires)
     else:
-        fingers = layout.bond_fingers(spec)
+        fingers = [f.rect for f in resolve(spec).fingers]
         assert len(fingers) == len(wires)
         for w, f in zip(wires, fingers, strict=True):
             assert w.path.length == pytest.approx(spec.wires.span)
@@ -273,7 +273,7 @@ STACK_CASES = [
 @pytest.mark.parametrize("template, sets", STACK_CASES)
 def test_stack_levels(template: str, sets: tuple[str, ...]) -> None:
     spec = spec_of(template, *sets)
-    st = layout.stack(spec)
+    st = resolve(spec).stack
     assert st.carrier_top == pytest.approx(spec.carrier.thickness)
     under = spec.die_attach.thickness if spec.wirebond else spec.bumps.height
     assert st.chip_bottom - st.carrier_top == pytest.approx(under)
@@ -302,16 +302,16 @@ def test_stack_levels(template: str, sets: tuple[str, ...]) -> None:
 @pytest.mark.parametrize("template", [t for t in TEMPLATES if spec_of(t).wirebond])
 def test_wire_loops_clear_the_first_surface(template: str) -> None:
     spec = spec_of(template)
-    st = layout.stack(spec)
-    top = max(w.start[2] + w.path.polyline()[:, 2].max() for w in layout.wires(spec))
-    lowest = st.first_surface - layout.texture_protrusion(spec)
+    st = resolve(spec).stack
+    top = max(w.start[2] + w.path.polyline()[:, 2].max() for w in resolve(spec).wires)
+    lowest = st.first_surface - resolve(spec).texture.protrusion
     assert lowest - (top + spec.wires.diameter / 2) >= spec.rules.min_gap - EPS
 
 
 # --------------------------------------------------------------------------------------------- texture
 def _attach_rect(spec) -> tuple[float, float]:  # type: ignore[no-untyped-def]
     hs = spec.heat_sink
-    ax, ay = layout.attach_size(spec)
+    ax, ay = resolve(spec).attach[2:]
     return ax / 2 + hs.keepout, ay / 2 + hs.keepout
 
 
@@ -339,7 +339,7 @@ TEXTURE_BASES = [
 def test_grooves_stay_out(template: str, sets: tuple[str, ...], direction: str) -> None:
     spec = spec_of(template, *sets, "heat_sink.first_surface=corrugated",
                    f"heat_sink.corrugated.direction={direction}")
-    g = np.array(layout.grooves(spec))
+    g = np.array(resolve(spec).texture.grooves)
     assert len(g) > 0
     _assert_features_clear(spec, g[:, 0], g[:, 1], g[:, 2] / 2, g[:, 3] / 2)
     c = spec.heat_sink.corrugated
@@ -348,14 +348,14 @@ def test_grooves_stay_out(template: str, sets: tuple[str, ...], direction: str) 
     # groove lines at the pitch, centred
     across = np.unique(np.round(g[:, 0] if direction == "y" else g[:, 1], 9))
     assert np.allclose(np.diff(across), c.pitch) and across.mean() == pytest.approx(0.0, abs=EPS)
-    assert layout.texture_count(spec) == len(g)
+    assert resolve(spec).texture.count == len(g)
 
 
 @pytest.mark.parametrize("template, sets", TEXTURE_BASES)
 @pytest.mark.parametrize("style", ["dimples", "steps"])
 def test_pockets_stay_out(template: str, sets: tuple[str, ...], style: str) -> None:
     spec = spec_of(template, *sets, "heat_sink.first_surface=uneven", f"heat_sink.uneven.style={style}")
-    p = layout.pockets(spec)
+    p = resolve(spec).texture.pockets
     assert len(p) > 0
     half = spec.heat_sink.uneven.size / 2
     _assert_features_clear(spec, p[:, 0], p[:, 1], half, half)
@@ -368,7 +368,7 @@ def test_roughness_sites_stay_out_and_apart(template: str, sets: tuple[str, ...]
     extra = ("adhesive.thickness=0.2",) if template == "wirebond-bga" else ()
     spec = spec_of(template, *sets, *extra, "heat_sink.first_surface=roughened")
     r = spec.heat_sink.roughened
-    s = layout.roughness_sites(spec)
+    s = resolve(spec).texture.asperities
     assert s.shape[1] == 3 and len(s) > 0
     _assert_features_clear(spec, s[:, 0], s[:, 1], r.diameter / 2, r.diameter / 2)
     assert np.all((s[:, 2] >= 0.5 * r.height - EPS) & (s[:, 2] <= r.height + EPS))
@@ -377,22 +377,22 @@ def test_roughness_sites_stay_out_and_apart(template: str, sets: tuple[str, ...]
     # about the asked density over the textured area
     area = np.prod(spec.carrier.size)
     assert len(s) <= r.density * area + EPS
-    assert layout.texture_protrusion(spec) == pytest.approx(r.height)
+    assert resolve(spec).texture.protrusion == pytest.approx(r.height)
 
 
 def test_roughness_is_seeded() -> None:
-    a = layout.roughness_sites(spec_of("textured-first-surface", "heat_sink.first_surface=roughened"))
-    b = layout.roughness_sites(spec_of("textured-first-surface", "heat_sink.first_surface=roughened"))
-    c = layout.roughness_sites(spec_of("textured-first-surface", "heat_sink.first_surface=roughened",
-                                       "heat_sink.roughened.seed=8"))
+    a = resolve(spec_of("textured-first-surface", "heat_sink.first_surface=roughened")).texture.asperities
+    b = resolve(spec_of("textured-first-surface", "heat_sink.first_surface=roughened")).texture.asperities
+    c = resolve(spec_of("textured-first-surface", "heat_sink.first_surface=roughened",
+                                       "heat_sink.roughened.seed=8")).texture.asperities
     assert np.array_equal(a, b)
     assert a.shape[1] == c.shape[1] and not (a.shape == c.shape and np.allclose(a, c))
 
 
 def test_flat_surface_has_no_texture() -> None:
     spec = spec_of("flipchip-bga")
-    assert layout.texture_count(spec) == 0
-    assert layout.texture_protrusion(spec) == 0 and layout.texture_recess(spec) == 0
+    assert resolve(spec).texture.count == 0
+    assert resolve(spec).texture.protrusion == 0 and resolve(spec).texture.recess == 0
 
 
 # ---------------------------------------------------------------------------------------- attach areas
@@ -400,13 +400,13 @@ def test_attach_areas() -> None:
     wb = spec_of("wirebond-bga")
     w = wb.wires
     ring = 2 * (w.pad_inset + w.diameter + wb.rules.min_gap)
-    assert layout.chip_bond_area(wb) == pytest.approx((6.0 - ring, 6.0 - ring))
-    assert layout.adhesive_size(wb) == pytest.approx(layout.chip_bond_area(wb))
+    assert resolve(wb).bond_area == pytest.approx((6.0 - ring, 6.0 - ring))
+    assert resolve(wb).adhesive[2:] == pytest.approx(resolve(wb).bond_area)
     fc = spec_of("flipchip-bga")
-    assert layout.chip_bond_area(fc) == pytest.approx(fc.chip.size)
+    assert resolve(fc).bond_area == pytest.approx(fc.chip.size)
     cp = spec_of("connecting-portion")
-    assert layout.attach_size(cp) == pytest.approx(cp.heat_sink.connecting_portion.size)
+    assert resolve(cp).attach[2:] == pytest.approx(cp.heat_sink.connecting_portion.size)
     bp = spec_of("buffer-pad")
-    assert layout.attach_size(bp) == pytest.approx(bp.buffer_pad.size)
+    assert resolve(bp).attach[2:] == pytest.approx(bp.buffer_pad.size)
     sized = spec_of("connecting-portion", "adhesive.size=[3.0, 2.0]")
-    assert layout.adhesive_size(sized) == pytest.approx((3.0, 2.0))
+    assert resolve(sized).adhesive[2:] == pytest.approx((3.0, 2.0))

@@ -21,8 +21,8 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from test_cli import assert_refused, run
 
-from pkgcad import layout
-from pkgcad.load import templates_dir
+from pkgcad.errors import InputError
+from pkgcad.layout import resolve
 from pkgcad.materials import material
 from pkgcad.meshutil import load_mesh
 from pkgcad.mockup.bed import pack
@@ -30,7 +30,7 @@ from pkgcad.mockup.options import Bed, largest_fitting_scale, make_options, pars
 from pkgcad.mockup.solids import to_manifold
 from pkgcad.mockup.thicken import thicken
 from pkgcad.mockup.threemf import ReadObject, hex_color, read_3mf
-from pkgcad.rules import SpecError
+from pkgcad.templates import templates_dir
 
 SCALE = 20.0
 MIN_FEATURE = 0.4
@@ -48,6 +48,10 @@ EXPECTED_PIECES = {
                                "interface_layer"],
     "qfn": ["die_pad", "lead_frame", "die_attach", "chip", "wire_fan", "adhesive", "encapsulant", "heat_sink",
             "interface_layer"],
+    "qfn-buffer-pad": ["die_pad", "lead_frame", "die_attach", "chip", "wire_fan", "buffer_pad_attach",
+                       "buffer_pad", "adhesive", "encapsulant", "heat_sink", "interface_layer"],
+    "buffer-pad-uneven": ["balls", "substrate", "bumps", "chip", "buffer_pad_attach", "buffer_pad", "adhesive",
+                          "encapsulant", "heat_sink", "interface_layer"],
 }
 
 
@@ -201,7 +205,7 @@ def wire_sections(kit: Kit, template: str, scale: float) -> list[float]:
     """Least widths of the wire fan's sections by a plane x = const through the straight tops of the +x-side
     wires (the fan is symmetric, so its centred STL keeps the model's x), near the top of the fan."""
     spec = spec_of(template)
-    plus_x = [w for w in layout.wires(spec) if abs(w.angle_deg) < 45]
+    plus_x = [w for w in resolve(spec).wires if abs(w.angle_deg) < 45]
     x = (max(w.start[0] for w in plus_x) + min(w.end[0] for w in plus_x)) / 2 * scale
     mesh = kit.mesh("wire_fan")
     loops = section_widths(mesh, 0, x)
@@ -368,7 +372,7 @@ def test_parse_bed() -> None:
     assert parse_bed("250x210") == Bed(250.0, 210.0)
     assert parse_bed(" 256 X 256 x 300 ") == Bed(256.0, 256.0, 300.0)
     for bad in ("250", "250x", "x210", "250x210x", "-5x5", "250x210x10x4"):
-        with pytest.raises(SpecError):
+        with pytest.raises(InputError):
             parse_bed(bad)
 
 
@@ -402,12 +406,12 @@ def test_largest_fitting_scale() -> None:
 
 def test_thickening_error_suggests_a_scale_that_works() -> None:
     spec = spec_of("wirebond-bga")
-    with pytest.raises(SpecError, match=r"use --scale 15\.1 or more"):
+    with pytest.raises(InputError, match=r"use --scale 15\.1 or more"):
         thicken(spec, make_options(10.0, 0.4, "256x256", False, False, False))
     thick, changes = thicken(spec, make_options(15.1, 0.4, "256x256", False, False, False))
     assert {c.key for c in changes} >= {"wires.diameter", "rules.min_gap", "interface_layer.thickness"}
     assert thick.wires.diameter * 15.1 >= 0.4
-    with pytest.raises(SpecError):
+    with pytest.raises(InputError):
         thicken(spec, make_options(15.0, 0.4, "256x256", False, False, False))
 
 

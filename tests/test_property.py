@@ -25,6 +25,7 @@ from conftest import (
     instances,
     rel_close,
     total_volume,
+    z_levels,
 )
 from hypothesis import HealthCheck, assume, given, note, settings
 from hypothesis import strategies as st
@@ -32,10 +33,10 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from pkgcad import layout
-from pkgcad.build import build_package
-from pkgcad.load import load_spec
-from pkgcad.rules import SpecError
+from pkgcad.errors import InputError
+from pkgcad.geometry import build_package
 from pkgcad.spec import PackageSpec
+from pkgcad.templates import load_layout
 
 BUILD = settings(max_examples=BUILD_EXAMPLES, deadline=None, derandomize=True, database=None,
                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
@@ -184,14 +185,15 @@ def test_valid_specs_build_sound_geometry(case: tuple[str, list[str]], example_c
     note(f"{template} --set " + " --set ".join(sets))
     TALLY.drawn += 1
     try:
-        spec = load_spec(template, sets)
-    except SpecError as exc:
+        lay = load_layout(template, sets)
+    except InputError as exc:
         note(str(exc))
         assume(False)
         raise
+    spec = lay.spec
     TALLY.valid += 1
     example_counter.hit("test_valid_specs_build_sound_geometry")
-    pkg = build_package(spec)
+    pkg = build_package(lay)
     for part in pkg.parts:
         assert part.solid().isValid(), part.name
         assert len(part.solid().Solids()) == 1, part.name
@@ -206,7 +208,7 @@ def test_valid_specs_build_sound_geometry(case: tuple[str, list[str]], example_c
                 assert v < OVERLAP_TOL, f"{a.label} overlaps {b.label} by {v:.3g} mm^3"
     # every part but the balls fills the package box exactly: no void, no overlap
     sx, sy = spec.carrier.size
-    box = sx * sy * layout.stack(spec).interface_top
+    box = sx * sy * z_levels(spec).interface_top
     got = total_volume(p for p in pkg.parts if p.role != "ball")
     assert rel_close(got, box, 1e-6), f"parts {got} mm^3, box {box} mm^3"
     # heat sink, interface layer and encapsulant share the carrier's footprint
@@ -316,8 +318,8 @@ def test_invalid_single_field_is_refused_naming_it(case: tuple[Field, str], temp
                                                     example_counter: ExampleCounter) -> None:
     example_counter.hit("test_invalid_single_field_is_refused_naming_it")
     f, raw = case
-    with pytest.raises(SpecError) as info:
-        load_spec(template, [f"{f.key}={raw}"])
+    with pytest.raises(InputError) as info:
+        load_layout(template, [f"{f.key}={raw}"])
     err = info.value
     msg = str(err)
     assert err.key == f.key or err.key.startswith(f.key + "["), (f.key, msg)
@@ -332,7 +334,7 @@ def test_invalid_single_field_is_refused_naming_it(case: tuple[Field, str], temp
 def test_valid_single_field_in_range_is_accepted_or_refused_by_a_rule(template: str, data: st.DataObject,
                                                                       example_counter: ExampleCounter) -> None:
     """Any in-range value of one field either loads, or is refused by a cross-field rule with a one-line
-    SpecError, never by an exception of another kind."""
+    InputError, never by an exception of another kind."""
     example_counter.hit("test_valid_single_field_in_range_is_accepted_or_refused_by_a_rule")
     f = data.draw(st.sampled_from([f for f in FIELDS if f.kind in ("float", "int") and f.hi is not None]))
     lo = (f.lo or 0.0) + (1e-6 if f.lo_open else 0.0)
@@ -341,8 +343,8 @@ def test_valid_single_field_in_range_is_accepted_or_refused_by_a_rule(template: 
     if f.kind == "int" and f.key in ("bumps.count", "balls.count", "wires.count", "leads.count"):
         value = min(value, 2000)  # keep the layout maths quick
     try:
-        spec = load_spec(template, [f"{f.key}={value!r}"])
-    except SpecError as exc:
+        spec = load_layout(template, [f"{f.key}={value!r}"]).spec
+    except InputError as exc:
         assert "\n" not in str(exc)
         return
     assert spec is not None

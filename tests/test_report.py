@@ -22,10 +22,10 @@ from conftest import built
 from PIL import Image
 from typer.testing import CliRunner
 
-from pkgcad.check.report import check_folder
+from pkgcad.check.run import check_folder
 from pkgcad.cli import app
-from pkgcad.export import write_package
-from pkgcad.view import report as report_mod
+from pkgcad.export.writer import write_package
+from pkgcad.view import html as report_mod
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 runner = CliRunner()

@@ -13,13 +13,14 @@ from conftest import built
 from PIL import Image
 from typer.testing import CliRunner
 
-from pkgcad.check.loader import load
 from pkgcad.cli import app
-from pkgcad.export import write_package
+from pkgcad.errors import InputError
+from pkgcad.export.writer import write_package
 from pkgcad.materials import material
+from pkgcad.reader.folder import load_output as load
 from pkgcad.view.figure import hex_color
 from pkgcad.view.render import render
-from pkgcad.view.section import PLANES, ViewInputError, busiest_plane, cut, layout, write_section
+from pkgcad.view.section import PLANES, arrange, busiest_plane, cut, write_section
 
 SVG = "{http://www.w3.org/2000/svg}"
 runner = CliRunner()
@@ -138,7 +139,7 @@ def test_png_section_size_and_colours(models: dict[str, Path], tmp_path: Path) -
     fig = write_section(sec, tmp_path / "s.png", width=900, zoom_z=4, labels=True)
     img = Image.open(tmp_path / "s.png")
     assert img.format == "PNG"
-    assert img.size == (900, fig.height) == (900, layout(sec, 900, 4, True).height)
+    assert img.size == (900, fig.height) == (900, arrange(sec, 900, 4, True).height)
     px = np.asarray(img.convert("RGB")).reshape(-1, 3)
     copper = np.array([round(c * 255) for c in material("copper").color])
     assert (np.abs(px - copper).sum(axis=1) < 6).sum() > 2000  # heat sink and die pad, filled
@@ -187,7 +188,7 @@ def test_cli_section_render_and_refusals(models: dict[str, Path], tmp_path: Path
 
 def test_bad_arguments_from_python(models: dict[str, Path]) -> None:
     model = load(models["qfn"])
-    with pytest.raises(ViewInputError, match="--at = 1 mm"):
+    with pytest.raises(InputError, match=r"--at = 1: .* mm"):
         cut(model, "xy", 1.0)  # above the interface layer (0.801 mm)
-    with pytest.raises(ViewInputError, match="--width"):
-        layout(cut(model, "xz", 0.0), width=10)
+    with pytest.raises(InputError, match="--width"):
+        arrange(cut(model, "xz", 0.0), width=10)

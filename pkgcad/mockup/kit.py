@@ -14,11 +14,12 @@ import numpy as np
 import trimesh
 
 from .. import __version__
-from ..build import build_package
-from ..export import staged_dir, write_mesh_stl
+from ..errors import InputError
+from ..export.staging import staged_dir
+from ..export.stl import write_mesh_stl
+from ..geometry import build_package
 from ..materials import material
 from ..meshutil import concatenate
-from ..rules import SpecError
 from ..spec import PackageSpec
 from .bed import Spot, pack, print_pose
 from .options import MockupOptions, check_bed, fits, largest_fitting_scale
@@ -59,8 +60,8 @@ class Kit:
 
 
 def make_kit(spec: PackageSpec, options: MockupOptions, progress: Callable[[str], None] | None = None) -> Kit:
-    """Thicken, build, group into pieces, orient and lay out. Raises :class:`SpecError` for input that
-    cannot make a kit (exit 2), :class:`~pkgcad.mockup.solids.MeshError` or a BuildError if geometry fails."""
+    """Thicken, build, group into pieces, orient and lay out. Raises :class:`~pkgcad.errors.InputError` for input that
+    cannot make a kit (exit 2), :class:`~pkgcad.errors.GeometryError` if geometry fails."""
     say = progress or (lambda _s: None)
     t0 = time.perf_counter()
     check_bed(spec, options)
@@ -80,7 +81,7 @@ def make_kit(spec: PackageSpec, options: MockupOptions, progress: Callable[[str]
         if not fits(*ext, options.bed):
             best = largest_fitting_scale([(e[0], e[1], e[2]) for e in extents], options.scale, options.bed)
             size = " x ".join(f"{v:.1f}" for v in ext)
-            raise SpecError("--scale", options.scale, f"piece {piece.name} prints {size} mm, larger than the "
+            raise InputError("--scale", options.scale, f"piece {piece.name} prints {size} mm, larger than the "
                             f"{options.bed.text()} mm bed; the largest scale that fits is {best:g}")
     spots: list[Spot | None] = (list(pack([(e[0], e[1]) for e in extents], options.bed)) if options.exploded
                                 else [None] * len(posed))
@@ -101,7 +102,7 @@ def make_kit(spec: PackageSpec, options: MockupOptions, progress: Callable[[str]
         cut_at = (float(x), float(y))
     t3 = time.perf_counter()
     timings = {"build_s": t1 - t0, **asm.timings, "layout_s": t3 - t2}
-    return Kit(thick, options, changes, asm, pieces, objects, arrangement, timings, cut_at)
+    return Kit(thick.spec, options, changes, asm, pieces, objects, arrangement, timings, cut_at)
 
 
 def _objects(asm: Assembly, posed: list[tuple[Piece, np.ndarray, bool, trimesh.Trimesh]], spots: list[Spot | None],

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from ..rules import SpecError
+from ..errors import InputError
 from ..spec import PackageSpec
 
 SCALE_RANGE = (1.0, 200.0)
@@ -56,7 +56,7 @@ class MockupOptions:
 
 def _in(key: str, value: float, lo: float, hi: float, unit: str = "") -> float:
     if not (math.isfinite(value) and lo <= value <= hi):
-        raise SpecError(key, value, f"allowed {lo:g} to {hi:g}{unit}")
+        raise InputError(key, value, f"allowed {lo:g} to {hi:g}{unit}")
     return value
 
 
@@ -64,22 +64,22 @@ def parse_bed(text: str) -> Bed:
     """``WxD`` or ``WxDxH`` in mm, e.g. ``250x210`` or ``256x256x256``."""
     m = re.fullmatch(r"\s*(\d+(?:\.\d*)?)\s*[xX*]\s*(\d+(?:\.\d*)?)(?:\s*[xX*]\s*(\d+(?:\.\d*)?))?\s*", text)
     if not m:
-        raise SpecError("--bed", text, "expected WIDTHxDEPTH[xHEIGHT] in mm, e.g. 250x210")
+        raise InputError("--bed", text, "expected WIDTHxDEPTH[xHEIGHT] in mm, e.g. 250x210")
     dims = [float(g) for g in m.groups() if g is not None]
     lo, hi = BED_RANGE
     for d in dims:
         if not lo <= d <= hi:
-            raise SpecError("--bed", text, f"each side allowed {lo:g} to {hi:g} mm")
+            raise InputError("--bed", text, f"each side allowed {lo:g} to {hi:g} mm")
     return Bed(dims[0], dims[1], dims[2] if len(dims) == 3 else None)
 
 
 def make_options(scale: float, min_feature: float, bed: str, cutaway: bool, section: bool,
                  exploded: bool) -> MockupOptions:
-    """Validated options; raises :class:`SpecError` naming the option, the value and the allowed range."""
+    """Validated options; raises :class:`InputError` naming the option, the value and the allowed range."""
     _in("--scale", scale, *SCALE_RANGE, "x")
     _in("--min-feature", min_feature, *MIN_FEATURE_RANGE, " mm")
     if section and not cutaway:
-        raise SpecError("--section", True, "needs --cutaway (it cuts away a half instead of a quarter)")
+        raise InputError("--section", True, "needs --cutaway (it cuts away a half instead of a quarter)")
     cut: Cut = ("half" if section else "quarter") if cutaway else "none"
     return MockupOptions(scale, min_feature, parse_bed(bed), cut, exploded)
 
@@ -103,11 +103,11 @@ def fits(w: float, d: float, h: float, bed: Bed, tol: float = 1e-6) -> bool:
 
 def check_bed(spec: PackageSpec, options: MockupOptions) -> None:
     """Before any geometry: the biggest piece is the carrier's footprint (heat sink, encapsulant, substrate
-    share it), so it must fit the bed at this scale. Raises :class:`SpecError` with the largest scale that fits."""
+    share it), so it must fit the bed at this scale. Raises :class:`InputError` with the largest scale that fits."""
     s = options.scale
     w, d = (v * s for v in spec.carrier.size)
     if not fits(w, d, 0.0, options.bed):
         best = largest_fitting_scale([(w, d, 1.0)], s, options.bed)
-        raise SpecError("--scale", s, f"the {spec.carrier.size[0]:g} x {spec.carrier.size[1]:g} mm package "
+        raise InputError("--scale", s, f"the {spec.carrier.size[0]:g} x {spec.carrier.size[1]:g} mm package "
                         f"prints {w:g} x {d:g} mm, larger than the {options.bed.text()} mm bed; the largest "
                         f"scale that fits is {best:g}")

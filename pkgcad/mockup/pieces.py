@@ -23,15 +23,14 @@ import manifold3d as mf
 import numpy as np
 import trimesh
 
-from .. import layout
-from ..build.encapsulant import mold
-from ..export_options import MeshQuality
+from ..errors import GeometryError, InputError
+from ..export.options import MeshQuality
+from ..geometry.encapsulant import envelope as mold_envelope
 from ..meshutil import concatenate
 from ..package import Package, Part
-from ..rules import SpecError
 from ..tessellate import part_mesh, placed_mesh, shape_mesh
 from .options import MockupOptions
-from .solids import MeshError, box, difference, frame, to_manifold, to_trimesh, union
+from .solids import box, difference, frame, to_manifold, to_trimesh, union
 from .thicken import PRINT_ANGULAR, PRINT_LINEAR
 
 
@@ -104,7 +103,7 @@ def tessellate(pkg: Package, scale: float) -> dict[str, trimesh.Trimesh]:
 
 def envelope(pkg: Package, scale: float) -> trimesh.Trimesh:
     """The space the mold fills, with the first surface's recesses (printed mm)."""
-    env, _tools = mold(pkg.spec, layout.stack(pkg.spec), [])
+    env = mold_envelope(pkg.layout)
     quality = MeshQuality("print", PRINT_LINEAR / scale, PRINT_ANGULAR)
     mesh = shape_mesh(env, quality)
     mesh.apply_scale(scale)
@@ -135,7 +134,7 @@ def _placements_xy(part: Part, scale: float) -> np.ndarray:
 def repeated_pieces(pkg: Package, meshes: dict[str, trimesh.Trimesh], opts: MockupOptions) -> list[Piece]:
     spec, s, f = pkg.spec, opts.scale, opts.min_feature
     tie = 2 * f  # width and thickness of ties [printed mm]
-    st = layout.stack(spec)
+    st = pkg.layout.stack
     out: list[Piece] = []
     by_name = {p.name: p for p in pkg.parts}
     if "ball" in by_name:
@@ -171,7 +170,7 @@ def repeated_pieces(pkg: Package, meshes: dict[str, trimesh.Trimesh], opts: Mock
                          "before the saw"))
     wires = [p for p in pkg.parts if p.role == "wire"]
     if wires:
-        ends = np.array([w.end for w in layout.wires(spec)]) * s
+        ends = np.array([w.end for w in pkg.layout.wires]) * s
         d = spec.wires.diameter * s
         width = max(tie, d)
         z0 = float(ends[:, 2].min())
@@ -188,7 +187,7 @@ def _web(tie: float, height: float, opts: MockupOptions, what: str) -> float:
     t = min(tie, height * opts.scale / 2)
     if t < opts.min_feature - 1e-9:
         least = math.ceil(2 * opts.min_feature / height * 10) / 10
-        raise SpecError("--scale", opts.scale, f"the {what} print {height * opts.scale:.3g} mm high; the web that "
+        raise InputError("--scale", opts.scale, f"the {what} print {height * opts.scale:.3g} mm high; the web that "
                         f"ties them into one piece needs twice --min-feature: use --scale {least:g} or more")
     return t
 
@@ -266,7 +265,7 @@ def cut_position(pkg: Package) -> tuple[float, float, str]:
     ball_rows = ([np.unique(np.round([pl.x for pl in balls[0].placements], 9)),
                   np.unique(np.round([pl.y for pl in balls[0].placements], 9))] if balls else [])
     if spec.wirebond:
-        wires = layout.wires(spec)
+        wires = pkg.layout.wires
         # the +x side's wires run along x at their pad's y; the -y side's along y at their pad's x
         ys = [w.start[1] for w in wires if abs(w.angle_deg) < 45]
         xs = [w.start[0] for w in wires if abs(w.angle_deg + 90) < 45]
@@ -315,5 +314,5 @@ def _cutaway(pkg: Package, meshes: dict[str, trimesh.Trimesh], env: mf.Manifold,
                   f"one piece; the encapsulant is set back {2 * opts.min_feature:g} mm from the cut faces so "
                   "the layers, chip and wires stand out; the 3MF holds one body per material to print it in colour")
     if whole.is_empty():
-        raise MeshError("cutaway: nothing left")
+        raise GeometryError("cutaway", "nothing left")
     return [piece], bodies

@@ -11,14 +11,12 @@ import trimesh
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from ..errors import GeometryError
+
 #: Triangles lower than this [mm] count as degenerate.
 MIN_HEIGHT = 1e-6
 #: Vertices closer than this [mm] after a boolean are one vertex.
 WELD = 1e-5
-
-
-class MeshError(RuntimeError):
-    """A mesh that manifold3d will not take or a boolean that came out broken; ``what`` names the piece."""
 
 
 def to_manifold(mesh: trimesh.Trimesh, what: str) -> mf.Manifold:
@@ -26,7 +24,7 @@ def to_manifold(mesh: trimesh.Trimesh, what: str) -> mf.Manifold:
     faces = np.array(mesh.faces, dtype=np.uint64, order="C").view(np.ndarray)
     m = mf.Manifold(mf.Mesh64(vert_properties=verts, tri_verts=faces))
     if m.status() != mf.Error.NoError:
-        raise MeshError(f"{what}: not a closed manifold mesh ({m.status().name})")
+        raise GeometryError(what, f"not a closed manifold mesh ({m.status().name})")
     return m
 
 

@@ -12,9 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..load import make_spec
-from ..rules import SpecError
+from ..errors import InputError
+from ..layout import Layout
 from ..spec import PackageSpec
+from ..templates import make_layout
 from .options import SCALE_RANGE, MockupOptions
 
 #: Tessellation of the kit, in PRINTED millimetres and radians: chordal deviation and angle between facets.
@@ -148,9 +149,10 @@ def thickened_data(spec: PackageSpec, model_min: float) -> tuple[dict[str, Any],
     return data, changes
 
 
-def _try(spec: PackageSpec, scale: float, min_feature: float) -> tuple[PackageSpec, list[Change]]:
+def _try(spec: PackageSpec, scale: float, min_feature: float) -> tuple[Layout, list[Change]]:
     data, changes = thickened_data(spec, min_feature / scale)
-    thick = make_spec(data)
+    lay = make_layout(data)
+    thick = lay.spec
     # balls and bumps print as one piece standing on a web at least min_feature thick and at most half
     # their height (see pieces.repeated_pieces)
     arrays = [("bumps", thick.bumps.height)] if not thick.wirebond else []
@@ -158,9 +160,9 @@ def _try(spec: PackageSpec, scale: float, min_feature: float) -> tuple[PackageSp
         arrays.append(("balls", thick.balls.height))
     for key, height in arrays:
         if height * scale < 2 * min_feature - 1e-9:
-            raise SpecError(f"{key}.height", height, f"prints {height * scale:.3g} mm high; the web that ties the "
+            raise InputError(f"{key}.height", height, f"prints {height * scale:.3g} mm high; the web that ties the "
                             f"{key} into one piece needs twice --min-feature ({2 * min_feature:g} mm)")
-    return thick, changes
+    return lay, changes
 
 
 def smallest_scale(spec: PackageSpec, min_feature: float, start: float) -> float | None:
@@ -171,7 +173,7 @@ def smallest_scale(spec: PackageSpec, min_feature: float, start: float) -> float
     def ok(s: float) -> bool:
         try:
             _try(spec, s, min_feature)
-        except SpecError:
+        except InputError:
             return False
         return True
 
@@ -189,14 +191,14 @@ def smallest_scale(spec: PackageSpec, min_feature: float, start: float) -> float
     return best
 
 
-def thicken(spec: PackageSpec, options: MockupOptions) -> tuple[PackageSpec, list[Change]]:
-    """The thickened, validated spec and its changes. Raises :class:`SpecError` (key ``--scale``) when the
+def thicken(spec: PackageSpec, options: MockupOptions) -> tuple[Layout, list[Change]]:
+    """The thickened, validated layout and its changes. Raises :class:`InputError` (key ``--scale``) when the
     thickened spec breaks a rule, naming the rule and the least scale that works."""
     try:
         return _try(spec, options.scale, options.min_feature)
-    except SpecError as exc:
+    except InputError as exc:
         best = smallest_scale(spec, options.min_feature, options.scale)
         hint = (f"use --scale {best:g} or more" if best is not None
                 else "no scale up to the largest allowed works; lower --min-feature")
-        raise SpecError("--scale", options.scale, f"thickening to --min-feature {options.min_feature:g} mm "
+        raise InputError("--scale", options.scale, f"thickening to --min-feature {options.min_feature:g} mm "
                         f"({options.model_min:.4g} mm on the model) breaks {exc.key}: {exc.rule}; {hint}") from None

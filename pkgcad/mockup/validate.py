@@ -7,20 +7,21 @@ from typing import Any
 import manifold3d as mf
 import trimesh
 
-from .solids import MIN_HEIGHT, MeshError, _heights, to_manifold
+from ..errors import GeometryError
+from .solids import MIN_HEIGHT, _heights, to_manifold
 
 #: How far above z = 0 the lowest point may lie [mm].
 Z_TOL = 1e-6
 
 
 def mesh_report(mesh: trimesh.Trimesh, what: str, one_shell: bool = True) -> dict[str, Any]:
-    """The checks as a dict for kit.json; raises :class:`MeshError` naming the first that fails."""
+    """The checks as a dict for kit.json; raises :class:`~pkgcad.errors.GeometryError` naming the first that fails."""
     heights, _lengths = _heights(mesh.vertices, mesh.faces)
     degenerate = int((heights < MIN_HEIGHT).sum())
     shells = int(mesh.body_count)
     try:
         status = to_manifold(mesh, what).status()
-    except MeshError:
+    except GeometryError:
         status = mf.Error.NotManifold
     report = {
         "watertight": bool(mesh.is_watertight),
@@ -49,5 +50,5 @@ def mesh_report(mesh: trimesh.Trimesh, what: str, one_shell: bool = True) -> dic
     if status != mf.Error.NoError:
         problems.append(f"manifold3d: {status.name}")
     if problems:
-        raise MeshError(f"{what}: {', '.join(problems)}")
+        raise GeometryError(what, ", ".join(problems))
     return report

@@ -1,7 +1,7 @@
 """Pictures of an exported model, without a CAD program: sections (SVG/PNG), an isometric preview (PNG) and
 a self-contained HTML report. Each function reads the output folder (manifest.json + parts/*.stl, mm), writes
-one file atomically and returns a one-line summary; bad input raises ``ViewInputError`` or
-``CheckInputError`` with a one-line message naming the field, the value and what is allowed.
+one file atomically and returns a one-line summary; bad input raises :class:`~pkgcad.errors.InputError` with a
+one-line message naming the option, the value and what is allowed.
 """
 
 from __future__ import annotations
@@ -10,15 +10,16 @@ import re
 import time
 from pathlib import Path
 
-from ..check.loader import load
-from .section import PLANES, ViewInputError, cut, plane_range, write_section
+from ..errors import InputError
+from ..reader.folder import load_output as load
+from .section import PLANES, cut, plane_range, write_section
 
-__all__ = ["ViewInputError", "parse_size", "render_folder", "report_folder", "require_viewer", "section_folder"]
+__all__ = ["parse_size", "render_folder", "report_folder", "require_viewer", "section_folder"]
 
 
 def require_viewer() -> None:
     """Raise (one line saying how to build it) when the report's 3D viewer bundle is missing."""
-    from .report import viewer_bundle
+    from .html import viewer_bundle
 
     viewer_bundle()
 
@@ -26,7 +27,7 @@ def require_viewer() -> None:
 def parse_size(text: str) -> tuple[int, int]:
     m = re.fullmatch(r"\s*(\d+)\s*[xX×]\s*(\d+)\s*", text)
     if not m:
-        raise ViewInputError(f"--size = {text!r}: give WIDTHxHEIGHT in pixels, e.g. 1024x768")
+        raise InputError("--size", text, "give WIDTHxHEIGHT in pixels, e.g. 1024x768")
     return int(m[1]), int(m[2])
 
 
@@ -35,7 +36,7 @@ def section_folder(folder: Path, plane: str = "xz", at: float | None = None, out
     """Cut the model in ``folder`` with ``plane`` at ``at`` mm (default: through the middle) into ``out``
     (.svg or .png; default ``folder/section_<plane>.svg``)."""
     if plane not in PLANES:
-        raise ViewInputError(f"--plane = {plane!r}: choose one of {' | '.join(PLANES)}")
+        raise InputError("--plane", plane, f"choose one of {' | '.join(PLANES)}")
     t0 = time.perf_counter()
     model = load(folder)
     if at is None:
@@ -57,7 +58,7 @@ def render_folder(folder: Path, out: Path | None = None, size: str = "1024x768",
     w, h = parse_size(size)
     dest = Path(out) if out else Path(folder) / "render.png"
     if dest.suffix.lower() != ".png":
-        raise ViewInputError(f"-o {dest}: the preview is a PNG; the file must end in .png")
+        raise InputError("-o", str(dest), "the preview is a PNG; the file must end in .png")
     t0 = time.perf_counter()
     res = render(load(folder), dest, w, h, cut=cut_away, zoom_z=zoom_z)
     return (f"{dest}: {w}x{h} px, {dest.stat().st_size / 1e3:.1f} kB, {res.triangles} triangles, "
@@ -67,7 +68,7 @@ def render_folder(folder: Path, out: Path | None = None, size: str = "1024x768",
 def report_folder(folder: Path, out: Path | None = None, tol: float | None = None) -> tuple[str, int]:
     """Write the HTML report of ``folder`` (default ``folder/report.html``). Returns the summary line and the
     number of failing claim elements."""
-    from .report import DEFAULT_TOL, write_report
+    from .html import DEFAULT_TOL, write_report
 
     require_viewer()  # fail early, before any work, when the bundle is missing
     t0 = time.perf_counter()

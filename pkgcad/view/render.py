@@ -15,9 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..check.loader import Model
+from ..errors import InputError
+from ..reader.folder import OutputFolder as Model
 from .figure import write_atomic
-from .section import ViewInputError, busiest_plane, color_of
+from .section import busiest_plane, color_of
 
 #: where the viewer is: +x, -y, +z (true isometric); the cut removes the x > cx, y < cy quadrant
 EYE = np.array([1.0, -1.0, 1.0]) / np.sqrt(3.0)
@@ -98,9 +99,9 @@ def render(model: Model, path: Path, width: int = 1200, height: int = 900, cut: 
     from PIL import Image, ImageDraw, ImageFont
 
     if not (64 <= width <= 6000 and 64 <= height <= 6000):
-        raise ViewInputError(f"--size = {width}x{height}: each side allowed 64 to 6000 px")
+        raise InputError("--size", f"{width}x{height}", "each side allowed 64 to 6000 px")
     if not 1 <= zoom_z <= 100:
-        raise ViewInputError(f"--zoom-z = {zoom_z:g}: allowed 1 to 100 (vertical exaggeration)")
+        raise InputError("--zoom-z", zoom_z, "allowed 1 to 100 (vertical exaggeration)")
     t0 = time.perf_counter()
     ss = max(1, supersample)
     W, H = width * ss, height * ss

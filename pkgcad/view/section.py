@@ -11,8 +11,9 @@ from pathlib import Path
 import numpy as np
 import trimesh
 
-from ..check.loader import Model
+from ..errors import InputError
 from ..materials import MATERIALS
+from ..reader.folder import OutputFolder as Model
 from .figure import RGB, Figure, Line, Paths, Rect, Text, shade, text_width, to_png, to_svg, write_atomic
 
 #: plane name -> (axis normal to the plane, horizontal drawing axis, vertical drawing axis, looking from)
@@ -23,10 +24,6 @@ PLANES: dict[str, tuple[int, int, int, str]] = {
 }
 AXIS_NAMES = "xyz"
 UNKNOWN_COLOR: RGB = (0.6, 0.6, 0.6)
-
-
-class ViewInputError(ValueError):
-    """A view cannot be made from these arguments (one line naming the field, value and allowed range)."""
 
 
 @dataclass
@@ -190,12 +187,12 @@ def slice_loops(mesh: trimesh.Trimesh, axis: int, at: float, h: int, v: int) -> 
 def cut(model: Model, plane: str, at: float) -> Section:
     """Cut every part of ``model`` with ``plane`` (xz | yz | xy) at ``at`` mm along its normal axis."""
     if plane not in PLANES:
-        raise ViewInputError(f"--plane = {plane!r}: choose one of {' | '.join(PLANES)}")
+        raise InputError("--plane", plane, f"choose one of {' | '.join(PLANES)}")
     axis, h, v, _ = PLANES[plane]
     lo, hi = plane_range(model, plane)
     if not lo < at < hi:
-        raise ViewInputError(f"--at = {at:g} mm: the {plane} plane must cross the model, "
-                             f"{AXIS_NAMES[axis]} strictly between {lo:.4f} and {hi:.4f} mm")
+        raise InputError("--at", at, f"the {plane} plane must cross the model: {AXIS_NAMES[axis]} strictly "
+                         f"between {lo:.4f} and {hi:.4f} mm")
     meshes = list(model.meshes.values())
     used = _nudged(meshes, axis, at)
     regions = []
@@ -224,13 +221,13 @@ def _fmt_mm(x: float) -> str:
     return f"{x:g} mm" if x >= 0.01 else f"{x * 1000:g} µm"
 
 
-def layout(sec: Section, width: int = 1200, zoom_z: float = 1.0, labels: bool = False) -> Figure:
+def arrange(sec: Section, width: int = 1200, zoom_z: float = 1.0, labels: bool = False) -> Figure:
     """The figure of ``sec``: ``width`` px wide, height following from the model's aspect; the vertical axis
     stretched ``zoom_z`` times (a vertical scale bar then shows it)."""
     if not 1 <= zoom_z <= 100:
-        raise ViewInputError(f"--zoom-z = {zoom_z:g}: allowed 1 to 100 (vertical exaggeration)")
+        raise InputError("--zoom-z", zoom_z, "allowed 1 to 100 (vertical exaggeration)")
     if not 200 <= width <= 8000:
-        raise ViewInputError(f"--width = {width}: allowed 200 to 8000 px")
+        raise InputError("--width", width, "allowed 200 to 8000 px")
     vert = sec.plane != "xy"
     zoom = zoom_z if vert else 1.0
     hmin, vmin, hmax, vmax = sec.bounds
@@ -320,8 +317,8 @@ def write_section(sec: Section, path: Path, width: int = 1200, zoom_z: float = 1
     """Write the figure of ``sec`` to ``path`` (.svg or .png, chosen by the suffix), atomically."""
     suffix = Path(path).suffix.lower()
     if suffix not in FORMATS:
-        raise ViewInputError(f"-o {path}: the file must end in {' or '.join(FORMATS)}")
-    fig = layout(sec, width, zoom_z, labels)
+        raise InputError("-o", str(path), f"the file must end in {' or '.join(FORMATS)}")
+    fig = arrange(sec, width, zoom_z, labels)
     if suffix == ".svg":
         write_atomic(Path(path), to_svg(fig))
     else:

@@ -49,7 +49,8 @@ from OCP.gp import gp_Dir, gp_Pln, gp_Pnt
 from OCP.TopLoc import TopLoc_Location
 from OCP.TopoDS import TopoDS_Shape
 
-from .shapes import BuildError, cut_all, run_boolean, single_solid
+from ..errors import GeometryError
+from .shapes import cut_all, run_boolean, single_solid
 
 log = logging.getLogger(__name__)
 
@@ -294,19 +295,19 @@ def valid_solid(shape: cq.Shape, what: str) -> cq.Solid:
     takes seconds to check."""
     solids = shape.Solids()
     if len(solids) != 1:
-        raise BuildError(what, f"expected one solid, got {len(solids)}")
+        raise GeometryError(what, f"expected one solid, got {len(solids)}")
     if not BRepCheck_Analyzer(solids[0].wrapped, True, True).IsValid():
-        raise BuildError(what, "OCCT reports the solid invalid")
+        raise GeometryError(what, "OCCT reports the solid invalid")
     return solids[0]
 
 
 def valid_solids(shape: cq.Shape, what: str) -> cq.Shape | None:
-    """The solids of a cut tile, each checked valid (else :class:`BuildError`): one solid as it is, several as a
+    """The solids of a cut tile, each checked valid (else :class:`GeometryError`): one solid as it is, several as a
     compound, none as None."""
     solids = shape.Solids()
     for s in solids:
         if not BRepCheck_Analyzer(s.wrapped, True, True).IsValid():
-            raise BuildError(what, "OCCT reports a solid invalid")
+            raise GeometryError(what, "OCCT reports a solid invalid")
     if not solids:
         return None
     return solids[0] if len(solids) == 1 else cq.Compound.makeCompound(solids)
@@ -425,14 +426,14 @@ class TiledCut:
         return solid
 
     def solid(self) -> cq.Solid:
-        """The tiles glued into ONE valid solid (else :class:`BuildError`); made once, on first use."""
+        """The tiles glued into ONE valid solid (else :class:`GeometryError`); made once, on first use."""
         return self._glued
 
 
 def tiled_cut(arg: cq.Shape, tools: Sequence[cq.Shape], what: str, workers: int | None = None) -> TiledCut:
     """``arg`` minus every tool: the result of ``single_solid(cut_all(arg, tools))``, made tile by tile (see the
     module notes) and returned as tiles; :meth:`TiledCut.solid` glues them into that one solid (a
-    :class:`BuildError` naming ``what`` if they do not make one valid solid).
+    :class:`GeometryError` naming ``what`` if they do not make one valid solid).
 
     ``workers``: processes for the tile cuts; default one a core, or none for few tools."""
     try:

@@ -15,20 +15,19 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..check.loader import Model
-from ..check.report import DEFAULT_TOL, run_checks
+from ..check.run import DEFAULT_TOL, run_checks
+from ..errors import NO_VALUE, InputError
+from ..params import describe
+from ..reader.folder import OutputFolder as Model
+from ..spec import PackageSpec
 from .figure import hex_color, to_svg, write_atomic
 from .render import render
-from .section import ViewInputError, busiest_plane, color_of, cut, layout, plane_range
+from .section import arrange, busiest_plane, color_of, cut, plane_range
 
 ASSETS = Path(__file__).parent / "assets"
 VIEWER_JS = ASSETS / "viewer.js"
 CSP = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data: blob:; "
        "connect-src 'none'; worker-src 'none'; base-uri 'none'; form-action 'none'")
-
-
-class ReportError(ViewInputError):
-    """The report cannot be made (missing viewer bundle, unreadable GLB)."""
 
 
 @dataclass
@@ -44,7 +43,7 @@ class ReportResult:
 def viewer_bundle() -> str:
     """The bundled three.js viewer (built by ``make viewer``: npm ci + esbuild in web/)."""
     if not VIEWER_JS.is_file():
-        raise ReportError(f"{VIEWER_JS}: the 3D viewer bundle is missing; build it with `make viewer` "
+        raise InputError(str(VIEWER_JS), NO_VALUE, "the 3D viewer bundle is missing", "build it with `make viewer` "
                           "(npm ci and esbuild in web/; `make run` and `make test` do it too)")
     return VIEWER_JS.read_text(encoding="utf-8")
 
@@ -56,7 +55,7 @@ def _glb_path(model: Model) -> Path:
         return p
     found = sorted(model.root.glob("*.glb"))
     if not found:
-        raise ReportError(f"{model.root}: no .glb in the folder (build with the glb format)")
+        raise InputError(str(model.root), NO_VALUE, "no .glb in the folder", "build it with `pkgcad build`")
     return found[0]
 
 
@@ -79,33 +78,9 @@ def _num(x: float, digits: int = 4) -> str:
 
 
 # ---------------------------------------------------------------------------------------------- parts
-def _parameter_rows(manifest: dict[str, Any]) -> list[list[str]]:
-    params = manifest.get("parameters", {})
-    try:
-        from ..load import describe
-        from ..spec import PackageSpec
-
-        spec = PackageSpec.model_validate(params)
-        unused = spec.unused_sections()
-        rows = []
-        for r in describe(spec):
-            value = json.dumps(list(r.value) if isinstance(r.value, tuple) else r.value)
-            dim = " (not used here)" if r.section in unused else ""
-            rows.append([f"<code>{escape(r.key)}</code>", escape(value), escape(r.unit), escape(r.allowed),
-                         escape(r.meaning + dim)])
-        return rows
-    except Exception:  # an older manifest: show the raw values
-        flat: list[list[str]] = []
-
-        def walk(obj: Any, prefix: str) -> None:
-            if isinstance(obj, dict):
-                for k, v in obj.items():
-                    walk(v, f"{prefix}{k}.")
-            else:
-                flat.append([f"<code>{escape(prefix[:-1])}</code>", escape(json.dumps(obj)), "", "", ""])
-
-        walk(params, "")
-        return flat
+def _parameter_rows(spec: PackageSpec) -> list[list[str]]:
+    return [[f"<code>{escape(r.key)}</code>", escape(r.value_text), escape(r.unit), escape(r.allowed),
+             escape(r.meaning + ("" if r.used else " (not used here)"))] for r in describe(spec)]
 
 
 def _part_rows(manifest: dict[str, Any]) -> list[list[str]]:
@@ -145,7 +120,7 @@ def section_views(model: Model) -> list[tuple[str, str]]:
     views = []
     for plane, at, z, width, caption in specs:
         sec = cut(model, plane, at)
-        views.append((caption, to_svg(layout(sec, width, z, labels=True))))
+        views.append((caption, to_svg(arrange(sec, width, z, labels=True))))
     return views
 
 
@@ -272,7 +247,8 @@ code {{ font-size: 12.5px; }}
         _part_rows(m), 'id="part-table"', "part-row")}
 
 <h2 id="params-title">Parameters</h2>
-{_table(["parameter", "value", "unit", "allowed", "meaning"], _parameter_rows(m), 'id="params"', "param-row")}
+{_table(["parameter", "value", "unit", "allowed", "meaning"], _parameter_rows(model.schema.parameters), 'id="params"',
+        "param-row")}
 
 <h2>Files</h2>
 <ul>{files}</ul>

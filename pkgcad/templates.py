@@ -1,20 +1,24 @@
-"""Templates: find them, read them, apply ``--set`` overrides, and turn any mistake into one clear line."""
+"""Templates: find them, read them, apply ``--set`` overrides, validate, and turn any mistake into one clear
+line (:class:`~pkgcad.errors.InputError`).
+
+:func:`load_layout` is the one way in: template + overrides -> field-valid spec -> :func:`layout.resolve` ->
+:func:`rules.check` -> the declared claims checked against the derived ones -> the :class:`Layout`.
+"""
 
 from __future__ import annotations
 
 import tomllib
-import typing
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import annotated_types as at
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
-from . import rules
-from .rules import SpecError
+from . import claims, rules
+from .errors import InputError
+from .layout import Layout, resolve
+from .params import limits_text
 from .spec import PackageSpec
 
 _PKG_TEMPLATES = Path(__file__).parent / "templates"  # in an installed wheel
@@ -35,12 +39,12 @@ def resolve_template(name_or_path: str) -> Path:
     if p.is_file():
         return p
     if p.suffix == ".toml":
-        raise SpecError("template", name_or_path, "no such file")
+        raise InputError("template", name_or_path, "no such file")
     bundled = templates_dir() / f"{name_or_path}.toml"
     if bundled.is_file():  # a bundled name wins over a folder of that name (e.g. an earlier output)
         return bundled
     names = ", ".join(t.stem for t in template_paths())
-    raise SpecError("template", name_or_path, f"not a bundled template ({names}) nor a .toml file")
+    raise InputError("template", name_or_path, f"not a bundled template ({names}) nor a .toml file")
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -48,11 +52,11 @@ def read_toml(path: Path) -> dict[str, Any]:
         with path.open("rb") as fh:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
-        raise SpecError("template", str(path), f"malformed TOML: {exc}") from None
+        raise InputError("template", str(path), f"malformed TOML: {exc}") from None
     except UnicodeDecodeError as exc:
-        raise SpecError("template", str(path), _not_utf8(exc)) from None
+        raise InputError("template", str(path), _not_utf8(exc)) from None
     except OSError as exc:
-        raise SpecError("template", str(path), f"cannot be read: {exc.strerror}") from None
+        raise InputError("template", str(path), f"cannot be read: {exc.strerror}") from None
 
 
 def _not_utf8(exc: UnicodeDecodeError) -> str:
@@ -70,7 +74,7 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     key, sep, raw = text.partition("=")
     key = key.strip()
     if not sep or not key:
-        raise SpecError("--set", text, "expected dotted.key=value, e.g. heat_sink.thickness=0.25")
+        raise InputError("--set", text, "expected dotted.key=value, e.g. heat_sink.thickness=0.25")
     raw = raw.strip()
     try:
         value = tomllib.loads(f"v = {raw}")["v"]
@@ -87,7 +91,7 @@ def apply_overrides(data: dict[str, Any], overrides: Sequence[str]) -> dict[str,
         for i, k in enumerate(keys[:-1]):
             child = node.setdefault(k, {})
             if not isinstance(child, dict):
-                raise SpecError(".".join(keys[: i + 1]), child, "is a value, not a table")
+                raise InputError(".".join(keys[: i + 1]), child, "is a value, not a table")
             node = child
         node[keys[-1]] = value
     return out
@@ -98,33 +102,45 @@ def _deep_copy(d: dict[str, Any]) -> dict[str, Any]:
 
 
 def make_spec(data: dict[str, Any]) -> PackageSpec:
-    """Validate ``data`` field by field, then every cross-field rule. Raises :class:`SpecError`."""
+    """Validate ``data`` field by field (no cross-field rule). Raises :class:`InputError`."""
     try:
-        spec = PackageSpec.model_validate(data)
+        return PackageSpec.model_validate(data)
     except ValidationError as exc:
         raise _first_error(exc) from None
-    rules.check(spec)
-    return spec
 
 
-def load_spec(name_or_path: str, overrides: Sequence[str] = (), name: str | None = None) -> PackageSpec:
+def layout_of(spec: PackageSpec) -> Layout:
+    """The layout of a field-valid ``spec``, judged by every cross-field rule and the declared claims."""
+    lay = resolve(spec)
+    rules.check(lay)
+    claims.check_declared(spec)
+    return lay
+
+
+def make_layout(data: dict[str, Any]) -> Layout:
+    """:func:`make_spec` then :func:`layout_of`: parameters as read from TOML to a judged layout."""
+    return layout_of(make_spec(data))
+
+
+def load_layout(name_or_path: str, overrides: Sequence[str] = (), name: str | None = None) -> Layout:
+    """A bundled template's name or a TOML path, with ``--set`` overrides, as a judged :class:`Layout`."""
     path = resolve_template(name_or_path)
     data = apply_overrides(read_toml(path), overrides)
     data.setdefault("meta", {})
     if isinstance(data["meta"], dict):
         data["meta"].setdefault("name", name or path.stem)
-    return make_spec(data)
+    return make_layout(data)
 
 
 # ------------------------------------------------------------------------------------ error messages
-def _first_error(exc: ValidationError) -> SpecError:
+def _first_error(exc: ValidationError) -> InputError:
     err = exc.errors()[0]
     loc = [str(p) for p in err["loc"]]
     key = _dotted(loc)
     if err["type"] == "extra_forbidden":
         parent = _model_at(loc[:-1])
         known = ", ".join(parent.model_fields) if parent else ""
-        return SpecError(key, err["input"], f"unknown key; {'.'.join(loc[:-1]) or 'top level'} has: {known}")
+        return InputError(key, err["input"], f"unknown key; {'.'.join(loc[:-1]) or 'top level'} has: {known}")
     msg = err["msg"]
     if err["type"] == "value_error":  # our own validators: their text, without pydantic's "Value error, "
         msg = str(err.get("ctx", {}).get("error", msg))
@@ -135,7 +151,7 @@ def _first_error(exc: ValidationError) -> SpecError:
         rng = limits_text(info)
         if rng and rng not in msg:
             msg += f" (allowed {rng})"
-    return SpecError(key, err["input"], msg)
+    return InputError(key, err["input"], msg)
 
 
 def _dotted(loc: list[str]) -> str:
@@ -159,66 +175,3 @@ def _field_at(loc: list[str]) -> FieldInfo | None:
     names = [p for p in loc if not p.isdigit()]
     parent = _model_at(names[:-1])
     return parent.model_fields.get(names[-1]) if parent and names else None
-
-
-# --------------------------------------------------------------------------------- field descriptions
-def _bounds(metadata: Sequence[Any]) -> tuple[str, str]:
-    lo = hi = ""
-    for m in metadata:
-        if isinstance(m, FieldInfo):
-            lo2, hi2 = _bounds(m.metadata)
-            lo, hi = lo2 or lo, hi2 or hi
-        elif isinstance(m, at.Gt):
-            lo = f"({m.gt}"
-        elif isinstance(m, at.Ge):
-            lo = f"[{m.ge}"
-        elif isinstance(m, at.Lt):
-            hi = f"{m.lt})"
-        elif isinstance(m, at.Le):
-            hi = f"{m.le}]"
-    return lo, hi
-
-
-def limits_text(info: FieldInfo) -> str:
-    """Allowed values of a field, e.g. ``(0, 5]``, ``[1, ...)`` or ``gold | nickel``."""
-    ann = info.annotation
-    if typing.get_origin(ann) is typing.Literal:
-        return " | ".join(str(a) for a in typing.get_args(ann))
-    lo, hi = _bounds(info.metadata)
-    if not (lo or hi):
-        # tuples of constrained floats (sizes), maybe optional: read the first item's constraints
-        tuples = [ann] if typing.get_origin(ann) is tuple else [a for a in typing.get_args(ann)
-                                                               if typing.get_origin(a) is tuple]
-        for tup in tuples:
-            lo, hi = _bounds(getattr(typing.get_args(tup)[0], "__metadata__", ()))
-            if lo or hi:
-                return f"each {lo or '(-inf'}, {hi or 'inf)'}"
-        return ""
-    return f"{lo or '(-inf'}, {hi or 'inf)'}"
-
-
-@dataclass(frozen=True)
-class FieldRow:
-    key: str
-    value: Any
-    unit: str
-    allowed: str
-    meaning: str
-    section: str
-
-
-def describe(spec: PackageSpec) -> Iterator[FieldRow]:
-    """Every parameter of ``spec``: dotted key, value, unit, allowed range and meaning."""
-    yield from _describe(spec, "")
-
-
-def _describe(model: BaseModel, prefix: str) -> Iterator[FieldRow]:
-    for name, info in type(model).model_fields.items():
-        value = getattr(model, name)
-        key = f"{prefix}{name}"
-        if isinstance(value, BaseModel):
-            yield from _describe(value, key + ".")
-            continue
-        meaning = info.description or ""
-        unit = "mm" if "[mm]" in meaning else ""
-        yield FieldRow(key, value, unit, limits_text(info), meaning.replace(" [mm]", ""), key.split(".")[0])

@@ -8,15 +8,8 @@ import cadquery as cq
 from OCP.BRepAlgoAPI import BRepAlgoAPI_BooleanOperation, BRepAlgoAPI_Cut, BRepAlgoAPI_Fuse, BRepAlgoAPI_Splitter
 from OCP.TopTools import TopTools_ListOfShape
 
+from ..errors import GeometryError
 from ..layout import Rect, WirePath
-
-
-class BuildError(RuntimeError):
-    """OCCT could not make a part; ``part`` names it."""
-
-    def __init__(self, part: str, why: str) -> None:
-        self.part = part
-        super().__init__(f"could not build {part}: {why}")
 
 
 def box(rect: Rect, z0: float, z1: float) -> cq.Solid:
@@ -55,10 +48,10 @@ def wire_solid(path: WirePath, diameter: float) -> cq.Solid:
 def single_solid(shape: cq.Shape, what: str) -> cq.Solid:
     solids = shape.Solids()
     if len(solids) != 1:
-        raise BuildError(what, f"expected one solid, got {len(solids)}")
+        raise GeometryError(what, f"expected one solid, got {len(solids)}")
     solid = solids[0]
     if not solid.isValid():
-        raise BuildError(what, "OCCT reports the solid invalid")
+        raise GeometryError(what, "OCCT reports the solid invalid")
     return solid
 
 

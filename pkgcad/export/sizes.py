@@ -8,9 +8,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .export import write_package
-from .export_options import QUALITIES
-from .package import Package
+from ..package import Package
+from .options import QUALITIES
+from .writer import write_package
 
 
 def measure_qualities(pkg: Package, progress: Callable[[str], None] | None = None) -> list[dict[str, Any]]:

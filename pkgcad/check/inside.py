@@ -1,0 +1,256 @@
+"""Claim elements inside the package: the carrier, the chip between carrier and heat sink, the electrical
+connection (wires, bumps), how the heat sink is attached (adhesive, connecting portion, buffer pad), the chip
+enclosed and the gap filled."""
+
+from __future__ import annotations
+
+from itertools import pairwise
+
+import numpy as np
+import trimesh
+
+from ..materials import BUFFER_CTE_TOLERANCE_PPM_K, MATERIALS
+from ..reader.folder import OutputFolder as Model
+from ..roles import HIDDEN
+from .geom import horizontal_faces, overlap_area, tri_area, vertex_components, xy_box
+from .rows import Row, grid, um
+
+
+# ------------------------------------------------------------------------------------------- carrier
+def carrier(m: Model, tol: float) -> list[Row]:
+    """Claims 4 / 15: the chip carrier is a substrate (one body under the whole footprint, below the chip);
+    claims 7 / 17: a QFN lead frame (a die pad under the chip and leads, each flush with a package side, every
+    piece's underside exposed at the package bottom)."""
+    car, hs, chip = m.mesh("carrier"), m.mesh("heat_sink"), m.mesh("chip")
+    n, label = vertex_components(car)
+    lo = np.full((n, 3), np.inf)
+    hi = np.full((n, 3), -np.inf)
+    np.minimum.at(lo, label, car.vertices)
+    np.maximum.at(hi, label, car.vertices)
+    foot = xy_box(hs)
+    if m.embodiment.get("carrier") != "qfn":
+        edge = float(np.abs(xy_box(car) - foot).max())
+        below = bool(car.bounds[1, 2] <= chip.bounds[0, 2] + tol)
+        ok = n == 1 and edge <= tol and below
+        size = car.bounds[1] - car.bounds[0]
+        detail = "one body under the whole footprint, below the chip"
+        if not ok:
+            detail = (f"{n} bodies" if n != 1 else "") + (f"; footprint edges off by {um(edge)}" if edge > tol else
+                                                         "") + ("" if below else "; reaches above the chip bottom")
+        return [Row("carrier_substrate", "chip carrier is a substrate",
+                    f"{n} body, {size[0]:.4f} x {size[1]:.4f} x {size[2]:.4f} mm", f"edges {um(tol)}", ok,
+                    detail.strip("; "))]
+    cx, cy = chip.bounds[:, :2].mean(axis=0)
+    pad = (lo[:, 0] <= cx) & (hi[:, 0] >= cx) & (lo[:, 1] <= cy) & (hi[:, 1] >= cy)
+    flush = ((hi[:, 0] >= foot[1, 0] - tol) | (lo[:, 0] <= foot[0, 0] + tol)
+             | (hi[:, 1] >= foot[1, 1] - tol) | (lo[:, 1] <= foot[0, 1] + tol))
+    centres = (lo[:, :2] + hi[:, :2]) / 2
+    seen = m.scene.first_hit(2, -1.0, centres)  # looking up from below the package
+    exposed = np.isin(seen, m.scene.index(m.groups("carrier")))
+    leads = int((~pad).sum())
+    ok = int(pad.sum()) == 1 and leads >= 4 and bool(flush[~pad].all()) and bool(exposed.all())
+    detail = f"die pad under the chip and {leads} leads flush with the sides, all exposed underneath"
+    if not ok:
+        detail = (f"{int(pad.sum())} pieces under the chip centre, {leads} leads, "
+                  f"{int((~flush[~pad]).sum())} not flush with a side, {int((~exposed).sum())} not exposed below")
+    return [Row("carrier_qfn", "chip carrier is a QFN lead frame", f"die pad + {leads} leads", f"{um(tol)}", ok,
+                detail)]
+
+
+# --------------------------------------------------------------------------------------- stack order
+def contact(lower: trimesh.Trimesh, upper: trimesh.Trimesh, tol: float) -> tuple[float, float, float]:
+    """(gap, contact area, area of the smaller of the two facing faces) between the top of ``lower`` and
+    the bottom of ``upper``."""
+    zt, zb = lower.bounds[1, 2], upper.bounds[0, 2]
+    top = horizontal_faces(lower, zt, True, tol)
+    bot = horizontal_faces(upper, zb, False, tol)
+    smaller = min(tri_area(top), tri_area(bot))
+    gap = float(zb - zt)
+    area = overlap_area(top, bot) if abs(gap) <= tol else 0.0
+    return gap, area, smaller
+
+
+def _contact_row(element: str, name: str, lower: trimesh.Trimesh, upper: trimesh.Trimesh, tol: float,
+                 full: bool = False) -> Row:
+    gap, area, smaller = contact(lower, upper, tol)
+    ok = abs(gap) <= tol and area > 0 and (not full or area >= 0.99 * smaller)
+    detail = f"gap {um(gap)}, contact {area:.4f} of {smaller:.4f} mm²"
+    if abs(gap) > tol:
+        detail = f"{'gap' if gap > 0 else 'overlap'} of {um(abs(gap))} between them: not touching"
+    elif not ok:
+        detail = f"contact only {area:.4f} mm² of {smaller:.4f} mm² facing area"
+    return Row(element, name, f"{area:.4f} mm², gap {um(gap)}", f"gap {um(tol)}", ok, detail)
+
+
+def stack_order(m: Model, tol: float) -> list[Row]:
+    """Chip between carrier and heat sink; chip mounted on the carrier."""
+    car, chip, hs = m.mesh("carrier"), m.mesh("chip"), m.mesh("heat_sink")
+    ct, (zc0, zc1), hb = car.bounds[1, 2], chip.bounds[:, 2], hs.bounds[0, 2]
+    cb, chb = xy_box(car), xy_box(chip)
+    inside = bool(np.all(chb[0] >= cb[0] - tol) and np.all(chb[1] <= cb[1] + tol))
+    ok = ct <= zc0 + tol and zc1 <= hb + tol and inside
+    rows = [Row("chip_between", "chip between carrier and heat sink",
+                f"carrier top {ct:.4f} ≤ chip {zc0:.4f}–{zc1:.4f} ≤ heat sink {hb:.4f}", um(tol), ok,
+                "" if inside else "chip reaches outside the carrier footprint")]
+    if m.has("die_attach"):
+        rows.append(_contact_row("chip_mounted", "carrier → die attach", car, m.mesh("die_attach"), tol))
+        rows.append(_contact_row("chip_mounted", "die attach → chip", m.mesh("die_attach"), chip, tol, full=True))
+    return rows
+
+
+def wire_connection(m: Model, tol: float) -> list[Row]:
+    """Bonding wires end on the chip top and on a bond finger / lead top (claims 5, 8, 16, 18)."""
+    wires = m.manifest.get("layout", {}).get("wires", [])
+    if m.embodiment.get("connection") != "wirebond" or not wires:
+        return []
+    starts = np.array([w["start"] for w in wires], dtype=float)
+    ends = np.array([w["end"] for w in wires], dtype=float)
+    land = m.mesh("bond_finger", "carrier") if m.has("bond_finger") else m.mesh("carrier")
+    d_chip = trimesh.proximity.closest_point(m.mesh("chip"), starts)[1]
+    d_land = trimesh.proximity.closest_point(land, ends)[1]
+    wmesh = m.mesh("wire")
+    d_wire = trimesh.proximity.closest_point(wmesh, np.vstack([starts, ends]))[1] if m.has("wire") else None
+    rows = []
+    for name, d, what in (("wire ends on chip", d_chip, "chip"), ("wire ends on finger/lead", d_land, "land")):
+        bad = np.flatnonzero(d > tol)
+        detail = f"{len(d)} wires"
+        if len(bad):
+            detail = f"{len(bad)} wire ends off the {what}, e.g. {wires[bad[0]]['name']} by {um(d[bad[0]])}"
+        rows.append(Row("wire_connection", name, f"max {um(float(d.max()))}", um(tol), not len(bad), detail))
+    if d_wire is not None:
+        bad = np.flatnonzero(d_wire > tol)
+        rows.append(Row("wire_connection", "wire meshes reach their ends", f"max {um(float(d_wire.max()))}", um(tol),
+                        not len(bad), f"{len(bad)} of {len(d_wire)} wire end points not on a wire mesh"
+                        if len(bad) else f"{len(d_wire)} end points"))
+    return rows
+
+
+def bump_connection(m: Model, tol: float) -> list[Row]:
+    """Solder bumps touch the chip bottom and the carrier top (claim 6)."""
+    if m.embodiment.get("connection") != "flipchip" or not m.has("bump"):
+        return []
+    bumps = m.mesh("bump")
+    ct, cb = m.mesh("carrier").bounds[1, 2], m.mesh("chip").bounds[0, 2]
+    n, label = vertex_components(bumps)
+    z = bumps.vertices[:, 2]
+    lo = np.full(n, np.inf)
+    hi = np.full(n, -np.inf)
+    np.minimum.at(lo, label, z)
+    np.maximum.at(hi, label, z)
+    d_bot, d_top = np.abs(lo - ct), np.abs(hi - cb)
+    worst = float(max(d_bot.max(), d_top.max()))
+    bad = int(((d_bot > tol) | (d_top > tol)).sum())
+    detail = f"{n} bumps from carrier top {ct:.4f} to chip bottom {cb:.4f}"
+    if bad:
+        detail = f"{bad} of {n} bumps do not touch both carrier top and chip bottom"
+    return [Row("bump_connection", "bumps touch chip and carrier", f"max offset {um(worst)}", um(tol), not bad, detail)]
+
+
+# ---------------------------------------------------------------------------------------- attachment
+def attachment(m: Model, tol: float) -> list[Row]:
+    """The first surface meets the chip through adhesive (11/20), the connecting portion (10) or the buffer
+    pad (12), and where the claims say so the rest of the first surface is spaced from the chip."""
+    attach = m.embodiment.get("attach", "adhesive")
+    chip, hs = m.mesh("chip"), m.mesh("heat_sink")
+    chain = [("chip", chip)]
+    if attach == "buffer_pad":
+        chain += [(r, m.mesh(r)) for r in ("buffer_pad_attach", "buffer_pad") if m.has(r)]
+    if m.has("adhesive"):
+        chain.append(("adhesive", m.mesh("adhesive")))
+    chain.append(("heat sink", hs))
+    rows = []
+    for (ln, lo), (un, up) in pairwise(chain):
+        element = "adhesive_bond" if "adhesive" in (ln, un) else "buffer_pad_bond"
+        rows.append(_contact_row(element, f"{ln} → {un} attached", lo, up, tol, full=True))
+    chip_top = chip.bounds[1, 2]
+    zmin = hs.bounds[0, 2]
+    if attach == "connecting_portion":
+        down = hs.face_normals[:, 2] < -0.999
+        rest = hs.triangles[down & np.all(hs.triangles[:, :, 2] > zmin + tol, axis=1)]
+        gap = float(rest[:, :, 2].min() - chip_top) if len(rest) else float("nan")
+        ok = len(rest) > 0 and gap > tol
+        rows.append(Row("rest_spaced", "rest of first surface spaced from chip", f"spacing {um(gap)}", f"> {um(tol)}",
+                        bool(ok), "first surface outside the connecting portion clears the chip top"
+                        if ok else "first surface outside the connecting portion does not clear the chip"))
+        portion = horizontal_faces(hs, zmin, False, tol)
+        chip_top_faces = horizontal_faces(chip, chip_top, True, tol)
+        pa = tri_area(portion)
+        over = overlap_area(portion, chip_top_faces) / pa if pa else 0.0
+        rows.append(Row("connecting_portion_over_chip", "connecting portion over the chip", f"{over * 100:.2f} %",
+                        "100 %",
+                        over >= 0.99, "connecting portion lies at the position of the chip" if over >= 0.99 else
+                        f"only {over * 100:.1f} % of the connecting portion's face lies over the chip"))
+    elif attach == "buffer_pad":
+        gap = float(zmin - chip_top)
+        rows.append(Row("first_surface_spaced", "first surface spaced from chip", f"spacing {um(gap)}", f"> {um(tol)}",
+                        gap > tol, "buffer pad holds the first surface off the chip" if gap > tol else
+                        "first surface is not spaced from the chip"))
+    return rows
+
+
+def buffer_pad_cte(m: Model, tol: float) -> list[Row]:
+    """Claim 12: the buffer pad is "made of a material having a similar thermal expansion coefficient to the
+    chip" (within ``BUFFER_CTE_TOLERANCE_PPM_K``)."""
+    if m.embodiment.get("attach") != "buffer_pad":
+        return []
+    bp, chip = m.material_of("buffer_pad"), m.material_of("chip")
+    if bp not in MATERIALS or chip not in MATERIALS:
+        return [Row("buffer_pad_cte", "buffer pad CTE similar to the chip's", "unknown material", "", False,
+                    f"buffer pad {bp!r}, chip {chip!r}: not in the materials table")]
+    a, b = MATERIALS[bp].cte_ppm_k, MATERIALS[chip].cte_ppm_k
+    ok = abs(a - b) <= BUFFER_CTE_TOLERANCE_PPM_K
+    return [Row("buffer_pad_cte", "buffer pad CTE similar to the chip's", f"{bp} {a:g} vs {chip} {b:g} ppm/K",
+                f"± {BUFFER_CTE_TOLERANCE_PPM_K:g} ppm/K", ok, f"difference {abs(a - b):.2g} ppm/K")]
+
+
+# ------------------------------------------------------------------------------ encapsulation, fill
+def encapsulation(m: Model, tol: float, n: int = 32) -> list[Row]:
+    """The chip (and wires, bumps, buffer pad, attach layers) are not visible from any of six directions."""
+    hidden = m.scene.index(m.groups(*HIDDEN))
+    lo, hi = m.scene.bounds
+    seen: dict[str, int] = {}
+    total = 0
+    for axis in range(3):
+        u, v = [a for a in range(3) if a != axis]
+        us, vs = grid(lo[u], hi[u], n, 1e-4), grid(lo[v], hi[v], n, 1e-4)
+        pts = np.stack(np.meshgrid(us, vs), axis=-1).reshape(-1, 2)
+        for sign in (1.0, -1.0):
+            hit = m.scene.first_hit(axis, sign, pts, prefer=hidden)  # flush with the surface counts as seen
+            total += len(hit)
+            for i in hit[np.isin(hit, hidden)]:
+                key = f"{m.scene.names[i]} from {'+' if sign > 0 else '-'}{'xyz'[axis]}"
+                seen[key] = seen.get(key, 0) + 1
+    bad = sum(seen.values())
+    detail = f"{total} rays from ±x, ±y, ±z" if not bad else "visible: " + ", ".join(
+        f"{k} ({c} rays)" for k, c in sorted(seen.items()))
+    return [Row("encapsulated", "chip and interconnects enclosed", f"{bad} of {total} rays see them", "0", not bad,
+                detail)]
+
+
+def fill(m: Model, tol: float, n: int = 4000, seed: int = 0) -> list[Row]:
+    """Random points between the carrier top (QFN: the lead-frame bottom) and the heat sink's top, within the
+    heat-sink footprint: every point must lie inside exactly one part (no void, no overlap)."""
+    hs = m.mesh("heat_sink")
+    if m.embodiment.get("carrier") == "qfn":
+        z0 = float(m.mesh("carrier").bounds[0, 2])
+    else:
+        z0 = float(m.mesh("carrier").bounds[1, 2])
+    (x0, y0), (x1, y1) = xy_box(hs)
+    z1 = float(hs.bounds[1, 2])
+    rng = np.random.default_rng(seed)
+    pts = rng.uniform([x0, y0, z0], [x1, y1, z1], size=(n, 3))
+    count = m.scene.inside_counts(pts).sum(axis=1)
+    flagged = np.flatnonzero(count != 1)
+    if len(flagged):  # tolerate points within tol of a surface
+        dist = trimesh.proximity.closest_point(m.scene.mesh, pts[flagged])[1]
+        flagged = flagged[dist > tol]
+    void, over = int((count[flagged] == 0).sum()), int((count[flagged] > 1).sum())
+    vol = (x1 - x0) * (y1 - y0) * (z1 - z0)
+    detail = f"{n} points (seed {seed}) in {vol:.3f} mm³ from z={z0:.3f} to {z1:.3f}"
+    if flagged.size:
+        p = pts[flagged[0]]
+        detail = (f"{void} points in no part, {over} in two or more, e.g. ({p[0]:.3f}, {p[1]:.3f}, {p[2]:.3f}) "
+                  f"in {count[flagged[0]]} parts")
+    return [Row("gap_filled", "gap filled: no void, no overlap",
+                f"void {void / n * 100:.2f} % ({void / n * vol:.4f} mm³), overlap {over / n * 100:.2f} %",
+                f"0 points beyond {um(tol)}", not flagged.size, detail)]

@@ -1,0 +1,71 @@
+"""Run every claim element on an exported model and present the rows (rich table or JSON).
+
+Each row carries the id of the element it proves; its ``claims`` are the claims the model embodies that list
+that element in :data:`pkgcad.claims.CLAIMS`. An element that proves nothing the model embodies is not shown
+(a flat first surface has no texture row); file hygiene rows prove no claim and show "-".
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from ..claims import claims_of
+from ..reader.folder import OutputFolder, load_output
+from . import inside, outside
+from .hygiene import hygiene
+from .rows import Row
+
+DEFAULT_TOL = 0.001  # mm
+MAX_TOL = 0.05  # mm: a coarser tolerance would pass a detached interface layer or a step in the sides
+
+ELEMENTS: tuple[Callable[[OutputFolder, float], list[Row]], ...] = (
+    hygiene, inside.carrier, outside.interface_contact, outside.interface_exposure, outside.side_exposure,
+    outside.coplanarity, outside.footprint, inside.stack_order, inside.wire_connection, inside.bump_connection,
+    inside.attachment, inside.buffer_pad_cte, inside.encapsulation, inside.fill, outside.interface_material,
+    outside.texture,
+)
+
+
+def run_checks(model: OutputFolder, tol: float = DEFAULT_TOL) -> list[Row]:
+    """Every element's rows, each with the embodied claims it proves; rows that prove none are dropped."""
+    rows: list[Row] = []
+    for element in ELEMENTS:
+        for row in element(model, tol):
+            if not row.id:
+                row.claims = "-"
+            else:
+                row.claims = ", ".join(str(c) for c in claims_of(row.id, model.claims))
+                if not row.claims:
+                    continue
+            rows.append(row)
+    return rows
+
+
+def check_folder(path: str | Path, tol: float = DEFAULT_TOL) -> list[Row]:
+    """Load ``path`` (raises :class:`~pkgcad.errors.InputError`) and run every applicable element."""
+    return run_checks(load_output(path), tol)
+
+
+def as_json(rows: list[Row]) -> str:
+    return json.dumps([r.as_dict() for r in rows], indent=2, ensure_ascii=False)
+
+
+def print_table(rows: list[Row], console: Console, title: str = "") -> None:
+    table = Table(title=title or None, show_lines=False)
+    for col in ("claims", "element", "measured", "tolerance", "result", "detail"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        table.add_row(r.claims, r.element, r.measured, r.tolerance,
+                      "[green]PASS[/]" if r.passed else "[bold red]FAIL[/]", r.detail)
+    # a pipe or a narrow terminal would wrap every cell; let the table take the width it needs
+    if not console.is_terminal:
+        table.width = max(console.width, 160)
+    console.print(table, crop=False)
+    failed = sum(not r.passed for r in rows)
+    console.print(f"{len(rows) - failed} of {len(rows)} elements pass" + (f", {failed} FAIL" if failed else ""),
+                  markup=False)

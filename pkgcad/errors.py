@@ -1,0 +1,90 @@
+"""The error vocabulary of pkgcad: what went wrong, and the exit status it means.
+
+- :class:`InputError` (exit 2): a parameter, option, path or input file that cannot be used. ``str()`` is the
+  one line users see: the key (or option, or path), the value, the rule it breaks and, where there is one,
+  the fix. Raised before anything is written.
+- :class:`GeometryError` (exit 1): the geometry kernel (or a mesh boolean) failed on a part; names the part.
+
+Values are echoed capped (:data:`ECHO_LIMIT` characters): a 50 MB string typed by mistake must not become a
+50 MB error message.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+ECHO_LIMIT = 80
+"""Most characters of a user's value repeated in a message."""
+
+EXIT_OK, EXIT_GEOMETRY, EXIT_INPUT, EXIT_SIGINT, EXIT_SIGTERM = 0, 1, 2, 130, 143
+
+
+class PkgcadError(Exception):
+    """Base of pkgcad's own errors; ``exit_code`` is the process exit status it stands for."""
+
+    exit_code = EXIT_GEOMETRY
+
+
+class InputError(PkgcadError, ValueError):
+    """Unusable input: ``key`` (a dotted parameter, an ``--option``, a path), its ``value``, the ``rule`` it
+    breaks and an optional ``fix``. ``value=NO_VALUE`` leaves the value out of the message."""
+
+    exit_code = EXIT_INPUT
+
+    def __init__(self, key: str, value: Any, rule: str, fix: str = "") -> None:
+        self.key, self.value, self.rule, self.fix = key, value, rule, fix
+        head = key if value is NO_VALUE else f"{key} = {echo(value)}"
+        super().__init__(f"{head}: {rule}" + (f"; {fix}" if fix else ""))
+
+
+class GeometryError(PkgcadError, RuntimeError):
+    """The geometry kernel could not make ``part``."""
+
+    exit_code = EXIT_GEOMETRY
+
+    def __init__(self, part: str, why: str) -> None:
+        self.part = part
+        super().__init__(f"could not build {part}: {why}")
+
+
+class _NoValue:
+    def __repr__(self) -> str:
+        return "NO_VALUE"
+
+
+NO_VALUE: Any = _NoValue()
+
+
+def echo(value: Any, limit: int = ECHO_LIMIT) -> str:
+    """``value`` as TOML spells it, at most about ``limit`` characters: a longer one keeps its start and its end
+    (where a path keeps its file name) around an ellipsis, and says how long it was."""
+    text = _toml(value)
+    if len(text) > limit:
+        head = limit // 2
+        text = f"{text[:head]}…{text[-(limit - head - 1):]} ({len(text):,} characters)"
+    return text
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:g}" if math.isfinite(value) else str(value)
+    if isinstance(value, tuple | list):
+        inner: list[str] = []
+        size = 0
+        for v in value:  # never format a huge list whole
+            inner.append(_toml(v))
+            size += len(inner[-1]) + 2
+            if size > 4 * ECHO_LIMIT:
+                inner.append("...")
+                break
+        return "[" + ", ".join(inner) + "]"
+    if isinstance(value, str):
+        if len(value) > 4 * ECHO_LIMIT:  # never repr a 50 MB string whole
+            value = value[: 2 * ECHO_LIMIT] + "…" + value[-2 * ECHO_LIMIT:]
+        return repr(value)
+    if isinstance(value, dict):
+        return "{table of " + f"{len(value)} keys" + "}"
+    return str(value)[: 4 * ECHO_LIMIT]

@@ -1,0 +1,78 @@
+"""Write a package folder: every requested format into a staged folder, then the manifest, then rename it into
+place (:mod:`.staging`)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import trimesh
+
+from ..package import Package
+from ..reader.schema import Manifest
+from ..tessellate import Shifts, part_meshes
+from .glb import build_scene
+from .manifest import manifest
+from .options import QUALITIES, MeshQuality
+from .staging import staged_dir
+from .step import write_step
+from .stl import join_stl, placed_triangles, write_stl
+
+FORMATS = ("step", "stl", "glb")
+
+
+def write_package(pkg: Package, out: Path, quality: MeshQuality = QUALITIES["normal"],
+                  formats: tuple[str, ...] = FORMATS, *, compress: bool = False, step_mode: str = "assembly",
+                  progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Write every requested format of ``pkg`` into ``out`` (replaced atomically). Returns the manifest.
+
+    ``compress`` also writes ``<name>.stpZ`` (gzip); ``step_mode`` is one of :data:`STEP_MODES`; ``progress``
+    hears the stage names."""
+    say = progress or (lambda _stage: None)
+    timings = dict(pkg.timings)
+    with staged_dir(out) as tmp:
+        name = pkg.name
+        if "step" in formats:
+            say("writing STEP")
+            t = time.perf_counter()
+            write_step(pkg, tmp / f"{name}.step", step_mode)
+            timings["step_s"] = time.perf_counter() - t
+            if compress:
+                t = time.perf_counter()
+                with (tmp / f"{name}.step").open("rb") as src, gzip.open(tmp / f"{name}.stpZ", "wb", 6) as dst:
+                    shutil.copyfileobj(src, dst, 1 << 20)
+                timings["stpz_s"] = time.perf_counter() - t
+        meshes: dict[str, trimesh.Trimesh] = {}
+        tiles: dict[str, list[tuple[trimesh.Trimesh, Shifts]]] = {}
+        if "stl" in formats or "glb" in formats:
+            say("tessellating")
+            t = time.perf_counter()
+            both = {p.name: part_meshes(p, quality) for p in pkg.parts}
+            meshes = {name: mesh for name, (mesh, _pieces) in both.items()}
+            tiles = {name: pieces for name, (_mesh, pieces) in both.items()}
+            timings["tessellate_s"] = time.perf_counter() - t
+        if "stl" in formats:
+            say("writing STL")
+            t = time.perf_counter()
+            (tmp / "parts").mkdir()
+            groups = []
+            for group, parts in pkg.groups().items():
+                groups.append(tmp / "parts" / f"{group}.stl")
+                write_stl([placed_triangles(p, meshes[p.name]) for p in parts], groups[-1], f"{name} {group}")
+            join_stl(groups, tmp / f"{name}.stl", f"{name} (all parts)")
+            timings["stl_s"] = time.perf_counter() - t
+        if "glb" in formats:
+            say("writing GLB")
+            t = time.perf_counter()
+            (tmp / f"{name}.glb").write_bytes(build_scene(pkg, meshes, tiles).export(file_type="glb"))
+            timings["glb_s"] = time.perf_counter() - t
+        files = {str(p.relative_to(tmp)): p.stat().st_size for p in sorted(tmp.rglob("*")) if p.is_file()}
+        data = manifest(pkg, files, timings, quality, meshes, step_mode)
+        Manifest.model_validate(data)  # what we write, every reader can read
+        (tmp / "manifest.json").write_text(json.dumps(data, indent=2) + "\n")
+    return data

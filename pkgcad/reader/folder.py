@@ -1,0 +1,162 @@
+"""Read an output folder that ``pkgcad build`` wrote (manifest.json + parts/<group>.stl, millimetres): the one
+reader every feature that judges or draws a model uses (check, section, render, report, ...). Only the exported
+files are read, never the builder: what is judged is what a user receives.
+
+Everything read is validated before it is used: the manifest against its schema, each STL's header against
+its size (a truncated, padded or sparse file is refused before it is read), the triangle count against
+:data:`MAX_TRIANGLES`, and the vertices for NaN or infinity. Any of these is an :class:`InputError` (exit 2).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import trimesh
+
+from ..claims import Embodiment, embodied
+from ..errors import NO_VALUE, InputError
+from ..meshutil import STL_RECORD, concatenate, load_mesh
+from ..roles import REQUIRED, Role
+from .scene import Scene
+from .schema import Manifest, validate_manifest
+
+MAX_TRIANGLES = 60_000_000
+"""Most triangles one part file may hold (a 3 GB STL; reading it takes ~10 GB of memory)."""
+MAX_MANIFEST_BYTES = 64 << 20
+
+
+@dataclass
+class OutputFolder:
+    """An exported model: the manifest (validated, as a dict and as :attr:`schema`), one welded mesh per STL
+    group, and the role of each group."""
+
+    root: Path
+    manifest: dict[str, Any]
+    schema: Manifest
+    meshes: dict[str, trimesh.Trimesh]
+    roles: dict[str, Role]
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def name(self) -> str:
+        return self.schema.name
+
+    @property
+    def embodiment(self) -> dict[str, Any]:
+        return self.schema.embodiment.model_dump()
+
+    @property
+    def claims(self) -> set[int]:
+        """The claims the model embodies, derived from the embodiment its manifest states (the manifest's own
+        ``claims`` list is for people; what is checked follows from the features)."""
+        e = self.schema.embodiment
+        return set(embodied(Embodiment(e.carrier, e.connection, e.attach, e.first_surface, e.interface_layer)))
+
+    def part_rows(self, group: str) -> list[dict[str, Any]]:
+        return [r for r in self.manifest["parts"] if r.get("group", r["name"]) == group]
+
+    def material_of(self, role: str) -> str | None:
+        for r in self.schema.parts:
+            if r.role == role:
+                return r.material
+        return None
+
+    def groups(self, *roles: str) -> list[str]:
+        return [g for g, r in self.roles.items() if r in roles]
+
+    def has(self, role: str) -> bool:
+        return bool(self.groups(role))
+
+    def mesh(self, *roles: str) -> trimesh.Trimesh:
+        """All groups with one of ``roles`` as one mesh (:class:`InputError` when there is none)."""
+        groups = self.groups(*roles)
+        if not groups:
+            raise InputError(str(self.root / "manifest.json"), NO_VALUE,
+                             f"no part with role {' / '.join(roles)}")
+        if len(groups) == 1:
+            return self.meshes[groups[0]]
+        return concatenate([self.meshes[g] for g in groups])
+
+    @cached_property
+    def scene(self) -> Scene:
+        return Scene(self.meshes)
+
+
+def stl_triangles(path: Path) -> int:
+    """The triangle count of the binary STL ``path``, proven by its size before anything else is read."""
+    size = path.stat().st_size
+    if size < 84:
+        raise InputError(str(path), NO_VALUE, f"{size} bytes: too short for a binary STL (84-byte header)",
+                         "rebuild the folder with `pkgcad build`")
+    with path.open("rb") as fh:
+        head = fh.read(84)
+    n = int(np.frombuffer(head, "<u4", 1, 80)[0])
+    if size != 84 + n * STL_RECORD.itemsize:
+        raise InputError(str(path), NO_VALUE, f"{size:,} bytes, but its header says {n:,} triangles "
+                         f"({84 + n * STL_RECORD.itemsize:,} bytes): truncated, padded or not a binary STL",
+                         "rebuild the folder with `pkgcad build`")
+    if n > MAX_TRIANGLES:
+        raise InputError(str(path), NO_VALUE, f"{n:,} triangles: more than {MAX_TRIANGLES:,} in one part file",
+                         "rebuild with --quality draft")
+    return n
+
+
+def read_stl(path: Path) -> trimesh.Trimesh:
+    """A binary part file as a welded mesh without zero-area triangles; refuses what :func:`stl_triangles`
+    refuses, an empty file and non-finite coordinates."""
+    if stl_triangles(path) == 0:
+        raise InputError(str(path), NO_VALUE, "no triangles")
+    mesh = load_mesh(path)
+    if not np.isfinite(mesh.vertices).all():
+        bad = int((~np.isfinite(mesh.vertices)).any(axis=1).sum())
+        raise InputError(str(path), NO_VALUE, f"{bad} vertices are NaN or infinite",
+                         "rebuild the folder with `pkgcad build`")
+    mesh.update_faces(mesh.nondegenerate_faces(height=1e-9))
+    mesh.remove_unreferenced_vertices()
+    if not len(mesh.faces):
+        raise InputError(str(path), NO_VALUE, "only zero-area triangles")
+    return mesh
+
+
+def read_manifest(root: Path) -> tuple[dict[str, Any], Manifest]:
+    """``root/manifest.json``, parsed and validated (:class:`InputError` naming what is wrong)."""
+    if not root.exists():
+        raise InputError(str(root), NO_VALUE, "no such folder")
+    if not root.is_dir():
+        raise InputError(str(root), NO_VALUE, "not a folder", "give the output folder holding manifest.json")
+    path = root / "manifest.json"
+    if not path.is_file():
+        raise InputError(str(path), NO_VALUE, "missing (is this a pkgcad output folder?)")
+    if path.stat().st_size > MAX_MANIFEST_BYTES:
+        raise InputError(str(path), NO_VALUE, f"larger than {MAX_MANIFEST_BYTES >> 20} MB: not a pkgcad manifest")
+    try:
+        data = json.loads(path.read_bytes())
+    except (ValueError, RecursionError) as exc:
+        raise InputError(str(path), NO_VALUE, f"not JSON ({str(exc)[:80]})") from None
+    return data, validate_manifest(data, str(path))
+
+
+def load_output(path: str | Path) -> OutputFolder:
+    """Read ``path/manifest.json`` and every ``parts/<group>.stl`` it names."""
+    root = Path(path)
+    data, schema = read_manifest(root)
+    roles: dict[str, Role] = {}
+    for r in schema.parts:
+        roles.setdefault(r.group or r.name, r.role)
+    for role in REQUIRED:
+        if role not in roles.values():
+            raise InputError(str(root / "manifest.json"), NO_VALUE, f"no part with role {role.value!r}")
+    meshes: dict[str, trimesh.Trimesh] = {}
+    for group in roles:
+        spath = root / "parts" / f"{group}.stl"
+        if "/" in group or "\\" in group or group.startswith("."):
+            raise InputError(str(root / "manifest.json"), group, "a part group must be a plain file name")
+        if not spath.is_file():
+            raise InputError(str(spath), NO_VALUE, "part file missing")
+        meshes[group] = read_stl(spath)
+    return OutputFolder(root, data, schema, meshes, roles)
