@@ -1,0 +1,103 @@
+"""Write a KiCad library folder: ``LIB.pretty`` (footprints), ``LIB.3dshapes`` (STEP + WRL), README.md.
+
+All land patterns are computed (and any impossible one refused, :class:`SpecError`) before anything is
+written; the folder is written in a staged temporary folder that replaces ``out`` only when complete, and only
+if ``out`` is absent, empty or an earlier ``pkgcad kicad`` library (it holds our marker file).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from ..rules import SpecError
+from ..spec import PackageSpec
+from . import footprint, readme, source
+from .land import Land, land
+from .vrml import write_wrl
+
+MARKER = ".pkgcad-kicad.json"
+
+
+@dataclass(frozen=True)
+class Options:
+    lib: str = "pkgcad"
+    density: str = "N"
+    wrl: bool = True
+    thermal_vias: bool = False
+    model_dir: str = "${KIPRJMOD}"  # what the model lines start with
+    quality: str = "draft"  # WRL tessellation (pkgcad's --quality; 0.02 mm is plenty on screen)
+
+
+def check_lib_name(name: str) -> None:
+    if not name or any(c in name for c in '/\\:"*?<>| ') or name.startswith("."):
+        raise SpecError("--lib", name, "a KiCad library nickname: letters, digits, '-', '_', '.'; no spaces or "
+                        "path characters")
+
+
+def plan(specs: list[PackageSpec], options: Options) -> list[tuple[PackageSpec, Land]]:
+    """Every footprint of the library, named; raises :class:`SpecError` for the first impossible one. Two
+    packages that would get one name (same outside, different inside) each get their template name appended."""
+    check_lib_name(options.lib)
+    lands = [(s, land(s, options.density, options.thermal_vias)) for s in specs]
+    seen = Counter(ld.name for _s, ld in lands)
+    for spec, ld in lands:
+        if seen[ld.name] > 1:
+            ld.name += f"_{spec.meta.name}"
+            ld.model_name += f"_{spec.meta.name}"
+    return lands
+
+
+def guard(out: Path) -> None:
+    """Refuse to replace a folder pkgcad kicad did not write (non-empty and without our marker)."""
+    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).is_file())):
+        raise SpecError("--out", str(out), "exists and is not a library pkgcad kicad wrote; choose another "
+                        "folder or remove it")
+
+
+def write_library(specs: list[PackageSpec], out: Path, options: Options,
+                  progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Write the library of ``specs`` into ``out``; returns what went in (also written as the marker file)."""
+    say = progress or (lambda _stage: None)
+    lands = plan(specs, options)
+    guard(out)
+    lib = options.lib
+    entries = []
+    with source.staged_dir(out) as tmp:
+        pretty, shapes = tmp / f"{lib}.pretty", tmp / f"{lib}.3dshapes"
+        pretty.mkdir()
+        shapes.mkdir()
+        for spec, ld in lands:
+            t0 = time.perf_counter()
+            ext = "wrl" if options.wrl else "step"
+            model = f"{options.model_dir}/{lib}.3dshapes/{ld.model_name}.{ext}"
+            (pretty / f"{ld.name}.kicad_mod").write_text(footprint.kicad_mod(ld, model), encoding="utf-8")
+            entry: dict[str, Any] = {"template": spec.meta.name, "footprint": ld.name, "model": ld.model_name,
+                                     "kind": ld.kind, "pins": ld.pin_count, "copper_pads": len(ld.copper()),
+                                     "lift_mm": source.board_lift(spec)}
+            step = shapes / f"{ld.model_name}.step"
+            if not step.exists():  # two footprints (thermal vias or not) may share one model
+                say(f"{spec.meta.name}: building the model")
+                pkg = source.lifted(source.build(spec), source.board_lift(spec))
+                t1 = time.perf_counter()
+                say(f"{spec.meta.name}: writing STEP")
+                source.write_step(pkg, step)
+                t2 = time.perf_counter()
+                entry["seconds"] = {"build": round(t1 - t0, 3), "step": round(t2 - t1, 3)}
+                if options.wrl:
+                    say(f"{spec.meta.name}: writing WRL")
+                    entry["wrl"] = write_wrl(pkg, shapes / f"{ld.model_name}.wrl", options.quality)
+                    entry["seconds"]["wrl"] = round(time.perf_counter() - t2, 3)
+            entries.append(entry)
+        (tmp / "README.md").write_text(readme.text(lib, options, [ld for _s, ld in lands]), encoding="utf-8")
+        summary = {"tool": "pkgcad kicad", "version": __version__, "units": "mm", "library": lib,
+                   "density": options.density, "thermal_vias": options.thermal_vias, "wrl": options.wrl,
+                   "model_dir": options.model_dir, "footprints": entries}
+        (tmp / MARKER).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    return summary
