@@ -349,6 +349,8 @@ def kicad(
                                            "variable or a folder.")] = "${KIPRJMOD}",
     quality: Annotated[str, typer.Option(help="WRL tessellation: draft | normal | fine (chordal deviation "
                                          "0.02 / 0.005 / 0.001 mm).")] = "draft",
+    jobs_n: Annotated[int | None, typer.Option("--jobs", "-j", help="Processes writing the models (default: all "
+                                               "cores).")] = None,
 ) -> None:
     """A KiCad library: footprints (IPC-7351B lands) + STEP and WRL models, from the same spec (mm).
     Exit 2 on bad input or a land pattern that cannot exist (nothing written), 1 if the geometry fails."""
@@ -359,10 +361,12 @@ def kicad(
         raise _fail("give a template name or path, or --all (not both)", 2)
     if quality not in QUALITIES:
         raise _fail(f"--quality = {quality!r}: choose one of {' | '.join(QUALITIES)}", 2)
+    if jobs_n is not None and not 1 <= jobs_n <= 64:
+        raise _fail(f"--jobs = {jobs_n}: allowed 1 to 64", 2)
     names = [str(p) for p in template_paths()] if all_ else [str(template)]
     specs = [_load(name, sets) for name in names]
     options = Options(lib=lib, density=density, wrl=wrl, thermal_vias=thermal_vias, model_dir=model_dir,
-                      quality=quality)
+                      quality=quality, jobs=jobs_n or 0)
     try:
         with err.status("kicad: starting", spinner="dots") as status:
             summary = write_library(specs, output, options, progress=lambda stage: status.update(f"kicad: {stage}"))

@@ -48,7 +48,7 @@ def probe(*args: str) -> Any:
     return json.loads(res.stdout)
 
 
-def kicad2step(board: Path, out: Path, env: dict[str, str], timeout: float = 120.0) -> float:
+def kicad2step(board: Path, out: Path, env: dict[str, str], timeout: float = 300.0) -> float:
     """Export ``board`` with kicad2step under a virtual X display; returns the seconds it took.
 
     kicad2step 6.0 is a wx application: it converts, writes the STEP, then shows its message window and waits

@@ -8,9 +8,12 @@ if ``out`` is absent, empty or an earlier ``pkgcad kicad`` library (it holds our
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 import time
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,6 +36,7 @@ class Options:
     thermal_vias: bool = False
     model_dir: str = "${KIPRJMOD}"  # what the model lines start with
     quality: str = "draft"  # WRL tessellation (pkgcad's --quality; 0.02 mm is plenty on screen)
+    jobs: int = 0  # processes for the models (0: one per core, at most one per model)
 
 
 def check_lib_name(name: str) -> None:
@@ -61,6 +65,41 @@ def guard(out: Path) -> None:
                         "folder or remove it")
 
 
+def model_job(job: tuple[PackageSpec, Path, bool, str]) -> dict[str, Any]:
+    """Build one package and write ``<base>.step`` (and ``.wrl``) with z = 0 on the board top; seconds taken.
+    A top-level function, so a process pool can run it."""
+    spec, base, wrl, quality = job
+    t0 = time.perf_counter()
+    pkg = source.lifted(source.build(spec), source.board_lift(spec))
+    t1 = time.perf_counter()
+    source.write_step(pkg, base.with_name(base.name + ".step"))
+    t2 = time.perf_counter()
+    out: dict[str, Any] = {"seconds": {"build": round(t1 - t0, 3), "step": round(t2 - t1, 3)}}
+    if wrl:
+        out["wrl"] = write_wrl(pkg, base.with_name(base.name + ".wrl"), quality)
+        out["seconds"]["wrl"] = round(time.perf_counter() - t2, 3)
+    return out
+
+
+def _run_models(jobs: list[tuple[PackageSpec, Path, bool, str]], n: int,
+                say: Callable[[str], None]) -> dict[str, dict[str, Any]]:
+    """:func:`model_job` for every job, in up to ``n`` processes (spawned: OCCT's thread pool does not survive a
+    fork); keyed by model name."""
+    n = min(n or os.cpu_count() or 1, len(jobs))
+    results: dict[str, dict[str, Any]] = {}
+    if n <= 1:
+        for job in jobs:
+            say(f"{job[0].meta.name}: building, writing STEP{' and WRL' if job[2] else ''}")
+            results[job[1].name] = model_job(job)
+        return results
+    with ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = {pool.submit(model_job, job): job[1].name for job in jobs}
+        for k, fut in enumerate(as_completed(futures), 1):
+            results[futures[fut]] = fut.result()
+            say(f"{k}/{len(jobs)} models written ({n} processes)")
+    return results
+
+
 def write_library(specs: list[PackageSpec], out: Path, options: Options,
                   progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Write the library of ``specs`` into ``out``; returns what went in (also written as the marker file)."""
@@ -68,33 +107,23 @@ def write_library(specs: list[PackageSpec], out: Path, options: Options,
     lands = plan(specs, options)
     guard(out)
     lib = options.lib
-    entries = []
+    entries: list[dict[str, Any]] = []
     with source.staged_dir(out) as tmp:
         pretty, shapes = tmp / f"{lib}.pretty", tmp / f"{lib}.3dshapes"
         pretty.mkdir()
         shapes.mkdir()
+        jobs: dict[str, tuple[PackageSpec, Path, bool, str]] = {}
         for spec, ld in lands:
-            t0 = time.perf_counter()
             ext = "wrl" if options.wrl else "step"
             model = f"{options.model_dir}/{lib}.3dshapes/{ld.model_name}.{ext}"
             (pretty / f"{ld.name}.kicad_mod").write_text(footprint.kicad_mod(ld, model), encoding="utf-8")
-            entry: dict[str, Any] = {"template": spec.meta.name, "footprint": ld.name, "model": ld.model_name,
-                                     "kind": ld.kind, "pins": ld.pin_count, "copper_pads": len(ld.copper()),
-                                     "lift_mm": source.board_lift(spec)}
-            step = shapes / f"{ld.model_name}.step"
-            if not step.exists():  # two footprints (thermal vias or not) may share one model
-                say(f"{spec.meta.name}: building the model")
-                pkg = source.lifted(source.build(spec), source.board_lift(spec))
-                t1 = time.perf_counter()
-                say(f"{spec.meta.name}: writing STEP")
-                source.write_step(pkg, step)
-                t2 = time.perf_counter()
-                entry["seconds"] = {"build": round(t1 - t0, 3), "step": round(t2 - t1, 3)}
-                if options.wrl:
-                    say(f"{spec.meta.name}: writing WRL")
-                    entry["wrl"] = write_wrl(pkg, shapes / f"{ld.model_name}.wrl", options.quality)
-                    entry["seconds"]["wrl"] = round(time.perf_counter() - t2, 3)
-            entries.append(entry)
+            entries.append({"template": spec.meta.name, "footprint": ld.name, "model": ld.model_name,
+                            "kind": ld.kind, "pins": ld.pin_count, "copper_pads": len(ld.copper()),
+                            "lift_mm": source.board_lift(spec)})
+            jobs.setdefault(ld.model_name, (spec, shapes / ld.model_name, options.wrl, options.quality))
+        done = _run_models(list(jobs.values()), options.jobs, say)
+        for entry in entries:
+            entry.update(done[entry["model"]])
         (tmp / "README.md").write_text(readme.text(lib, options, [ld for _s, ld in lands]), encoding="utf-8")
         summary = {"tool": "pkgcad kicad", "version": __version__, "units": "mm", "library": lib,
                    "density": options.density, "thermal_vias": options.thermal_vias, "wrl": options.wrl,
