@@ -341,6 +341,47 @@ def mockup(
 
 
 @app.command()
+def kicad(
+    template: Annotated[str | None, typer.Argument(help="Template name or .toml path (omit with --all).")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="One library with every bundled template.")] = False,
+    sets: SetOpt = None,
+    output: Annotated[Path, typer.Option("--out", "-o", help="Library folder to write (holds LIB.pretty, "
+                                         "LIB.3dshapes, README.md).")] = Path("outputs/kicad"),
+    lib: Annotated[str, typer.Option("--lib", help="Library nickname: LIB.pretty, LIB.3dshapes.")] = "pkgcad",
+    density: Annotated[str, typer.Option("--density", help="IPC-7351B land density: L (least), N (nominal), "
+                                         "M (most).")] = "N",
+    wrl: Annotated[bool, typer.Option("--wrl/--no-wrl", help="Also write the VRML model (1/2.54 scale) and point "
+                                      "the model lines at it, as KiCad's library does.")] = True,
+    thermal_vias: Annotated[bool, typer.Option("--thermal-vias", help="QFN: plated vias (0.3 mm drill) in the "
+                                               "exposed pad.")] = False,
+    model_dir: Annotated[str, typer.Option("--3d-dir", help="What the model lines start with: a KiCad path "
+                                           "variable or a folder.")] = "${KIPRJMOD}",
+    quality: Annotated[str, typer.Option(help="WRL tessellation: draft | normal | fine (chordal deviation "
+                                         "0.02 / 0.005 / 0.001 mm).")] = "draft",
+    jobs_n: Annotated[int | None, typer.Option("--jobs", "-j", help="Processes writing the models (default: all "
+                                               "cores).")] = None,
+) -> None:
+    """A KiCad library: footprints (IPC-7351B lands) + STEP and WRL models, from the same spec (mm).
+    Exit 2 on bad input or a land pattern that cannot exist (nothing written), 1 if the geometry fails."""
+    from .kicad import Options, write_library
+
+    if all_ == (template is not None):
+        raise InputError("pkgcad kicad", template or "", "give a template name or path, or --all (not both)")
+    make_options(quality)
+    check_jobs(jobs_n)
+    names = [str(p) for p in template_paths()] if all_ else [str(template)]
+    lays = [_load(name, sets) for name in names]
+    options = Options(lib=lib, density=density, wrl=wrl, thermal_vias=thermal_vias, model_dir=model_dir,
+                      quality=quality, jobs=jobs_n or 0)
+    with err.status("kicad: starting", spinner="dots") as status:
+        summary = write_library(lays, output, options, progress=lambda stage: status.update(f"kicad: {stage}"))
+    for fp in summary["footprints"]:
+        out.print(f"{fp['template']}: {lib}.pretty/{fp['footprint']}.kicad_mod ({fp['copper_pads']} pads)",
+                  markup=False)
+    out.print(f"-> {output} (see {output / 'README.md'} to add it to KiCad)", markup=False)
+
+
+@app.command()
 def version() -> None:
     """Print the version."""
     out.print(f"pkgcad {__version__}")
