@@ -38,6 +38,7 @@ def generate(
     far_size_mm: float | None = None,
     refine: tuple[tuple[float, float, float, float, float, float, float], ...] = (),
     threads: int = 2,
+    algorithm3d: int = 1,
     model: Any = None,
 ) -> float:
     """Mesh the current gmsh model with tetrahedra; returns the element size used near the package (mm).
@@ -55,6 +56,7 @@ def generate(
     h = mesh_size_mm(size, max(xmax - xmin, ymax - ymin, zmax - zmin))
     gmsh.option.setNumber("General.NumThreads", threads)
     gmsh.option.setNumber("Mesh.ElementOrder", 1)
+    gmsh.option.setNumber("Mesh.Algorithm3D", algorithm3d)
     gmsh.option.setNumber("Mesh.MeshSizeFromCurvature", 12)
     gmsh.option.setNumber("Mesh.MeshSizeMin", h / 20)
     outer = h if far_size_mm is None else far_size_mm
