@@ -44,7 +44,11 @@ def generate(
     """Mesh the current gmsh model with tetrahedra; returns the element size used near the package (mm).
 
     ``near`` = (xmin, ymin, zmin, xmax, ymax, zmax) of the package: the reference length for presets and the
-    box inside which the fine size holds when ``far_size_mm`` is given.
+    box inside which the fine size holds when ``far_size_mm`` is given. ``refine`` = boxes (xmin, ymin, zmin,
+    xmax, ymax, zmax, factor) where the size is multiplied by factor < 1 (around a heat source: the P1 error
+    of the disk-spreading test at `normal` falls from -8.5 % to -1.9 % with factor 0.3). ``algorithm3d``: gmsh's
+    3-D algorithm, 1 = Delaunay (default, deterministic); 10 = HXT, ~3x faster on large meshes here, but with
+    2 threads its meshes vary from run to run.
     """
     import gmsh
 
