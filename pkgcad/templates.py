@@ -26,7 +26,8 @@ _REPO_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"  # in a s
 
 
 def templates_dir() -> Path:
-    return _REPO_TEMPLATES if _REPO_TEMPLATES.is_dir() else _PKG_TEMPLATES
+    # the wheel's own copy first: in site-packages, ../templates may be another distribution's folder
+    return _PKG_TEMPLATES if _PKG_TEMPLATES.is_dir() else _REPO_TEMPLATES
 
 
 def template_paths() -> list[Path]:

@@ -230,6 +230,17 @@ def rel_close(got: float, want: float, rel: float = 1e-6) -> bool:
     return abs(got - want) <= rel * max(abs(want), 1e-12)
 
 
+# ------------------------------------------------------------------------------------------ system tools
+def require_tool(found: object, missing: str) -> None:
+    """Skip the test when a system tool (chromium, npm) is ``missing`` on a developer's machine; FAIL in CI
+    (CI=true), where .ci/run installs every tool the tests need."""
+    if found:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(missing)
+    pytest.skip(missing)
+
+
 # ------------------------------------------------------------------------------------------ hypothesis
 class ExampleCounter:
     """Counts hypothesis examples per test; totals are reported at the end of the session."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
 from html import escape
 from pathlib import Path
@@ -18,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from cdp import Browser, chromium_path
-from conftest import built
+from conftest import built, require_tool
 from PIL import Image
 from typer.testing import CliRunner
 
@@ -101,12 +100,7 @@ def test_build_with_report(tmp_path: Path) -> None:
 
 # ------------------------------------------------------------------------------------------ the browser
 def _require_chromium() -> None:
-    if chromium_path():
-        return
-    msg = "chromium is not installed (apt-get install chromium; .ci/run does it)"
-    if os.environ.get("CI"):
-        pytest.fail(msg)
-    pytest.skip(msg)
+    require_tool(chromium_path(), "chromium is not installed (apt-get install chromium; .ci/run does it)")
 
 
 def _pixels(png: bytes) -> np.ndarray:

@@ -1,7 +1,7 @@
 """One self-contained HTML report of an exported model: an interactive 3D view of the GLB (three.js, bundled
-from npm by the install step and inlined), the isometric preview, the sections, the parameter, part and
-check tables. Everything is inside the file: nothing is fetched when it opens (a Content-Security-Policy
-in the page forbids it too).
+from npm by ``make viewer`` into assets/viewer.js, committed and shipped in every wheel, inlined here), the
+isometric preview, the sections, the parameter, part and check tables. Everything is inside the file:
+nothing is fetched when it opens (a Content-Security-Policy in the page forbids it too).
 """
 
 from __future__ import annotations
@@ -41,10 +41,11 @@ class ReportResult:
 
 
 def viewer_bundle() -> str:
-    """The bundled three.js viewer (built by ``make viewer``: npm ci + esbuild in web/)."""
+    """The bundled three.js viewer (committed; rebuilt by ``make viewer``: npm ci + esbuild in web/)."""
     if not VIEWER_JS.is_file():
-        raise InputError(str(VIEWER_JS), NO_VALUE, "the 3D viewer bundle is missing", "build it with `make viewer` "
-                          "(npm ci and esbuild in web/; `make run` and `make test` do it too)")
+        raise InputError(str(VIEWER_JS), NO_VALUE, "the 3D viewer bundle is missing",
+                         "restore it (`git checkout -- pkgcad/view/assets/viewer.js`, or reinstall pkgcad) or "
+                         "rebuild it with `make viewer` (npm ci and esbuild in web/)")
     return VIEWER_JS.read_text(encoding="utf-8")
 
 
