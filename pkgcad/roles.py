@@ -34,17 +34,12 @@ OUTSIDE_MOLD = frozenset({Role.BALL, Role.INTERFACE_LAYER, Role.HEAT_SINK, Role.
 HIDDEN = frozenset({Role.CHIP, Role.WIRE, Role.BUMP, Role.BUFFER_PAD, Role.BUFFER_PAD_ATTACH, Role.DIE_ATTACH,
                     Role.ADHESIVE})
 
-#: Roles repeated many times (one shape, many placements), written one STL file per kind.
-REPEATED = frozenset({Role.BOND_FINGER, Role.BALL, Role.BUMP, Role.WIRE})
-
 #: Parts every exported model has; a reader refuses a manifest without them.
 REQUIRED = (Role.HEAT_SINK, Role.INTERFACE_LAYER, Role.ENCAPSULANT, Role.CHIP, Role.CARRIER)
 
-#: Thin bond lines between two parts: resistance matters, the mesh must not lose them.
-BOND_LINES = frozenset({Role.DIE_ATTACH, Role.BUFFER_PAD_ATTACH, Role.ADHESIVE})
-
-#: Stacking order bottom to top, the order parts are built, listed and printed.
-STACK_ORDER: tuple[Role, ...] = (
-    Role.CARRIER, Role.BOND_FINGER, Role.BALL, Role.DIE_ATTACH, Role.BUMP, Role.CHIP, Role.WIRE,
-    Role.BUFFER_PAD_ATTACH, Role.BUFFER_PAD, Role.ADHESIVE, Role.HEAT_SINK, Role.INTERFACE_LAYER, Role.ENCAPSULANT,
+#: The order a person puts a package's pieces together (print kits): bottom up, the mold after what it holds,
+#: then the heat sink and its interface layer.
+ASSEMBLY_ORDER: tuple[Role, ...] = (
+    Role.BALL, Role.CARRIER, Role.BOND_FINGER, Role.BUMP, Role.DIE_ATTACH, Role.CHIP, Role.WIRE,
+    Role.BUFFER_PAD_ATTACH, Role.BUFFER_PAD, Role.ADHESIVE, Role.ENCAPSULANT, Role.HEAT_SINK, Role.INTERFACE_LAYER,
 )

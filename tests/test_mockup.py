@@ -410,7 +410,7 @@ def test_thickening_error_suggests_a_scale_that_works() -> None:
         thicken(spec, make_options(10.0, 0.4, "256x256", False, False, False))
     thick, changes = thicken(spec, make_options(15.1, 0.4, "256x256", False, False, False))
     assert {c.key for c in changes} >= {"wires.diameter", "rules.min_gap", "interface_layer.thickness"}
-    assert thick.wires.diameter * 15.1 >= 0.4
+    assert thick.spec.wires.diameter * 15.1 >= 0.4
     with pytest.raises(InputError):
         thicken(spec, make_options(15.0, 0.4, "256x256", False, False, False))
 
@@ -425,4 +425,4 @@ def test_flip_chip_too_small_to_tie_its_bumps(args: tuple[str, ...], words: tupl
     assert list(tmp_path.iterdir()) == []
     spec = spec_of("flipchip-bga")
     thick, _changes = thicken(spec, make_options(8.9, 0.4, "256x256", False, False, False))
-    assert thick.bumps.height * 8.9 >= 0.8
+    assert thick.spec.bumps.height * 8.9 >= 0.8

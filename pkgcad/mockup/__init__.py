@@ -7,7 +7,7 @@
     bed.py      print orientation (flat side down), bed fit, exploded layout
     validate.py the checks every piece passes before it is written
     threemf.py  3MF with one object per material colour
-    kit.py      make and write the kit; report.py writes kit.md
+    kit.py      make and write the kit; kit_md.py writes kit.md
 """
 
 from __future__ import annotations

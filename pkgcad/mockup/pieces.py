@@ -28,6 +28,7 @@ from ..export.options import MeshQuality
 from ..geometry.encapsulant import envelope as mold_envelope
 from ..meshutil import concatenate
 from ..package import Package, Part
+from ..roles import ASSEMBLY_ORDER, Role
 from ..tessellate import part_mesh, placed_mesh, shape_mesh
 from .options import MockupOptions
 from .solids import box, difference, frame, to_manifold, to_trimesh, union
@@ -93,7 +94,7 @@ def tessellate(pkg: Package, scale: float) -> dict[str, trimesh.Trimesh]:
     quality = MeshQuality("print", PRINT_LINEAR / scale, PRINT_ANGULAR)
     out: dict[str, trimesh.Trimesh] = {}
     for part in pkg.parts:
-        if part.role == "encapsulant":
+        if part.role == Role.ENCAPSULANT:
             continue
         placed = placed_mesh(part, part_mesh(part, quality))
         placed.apply_scale(scale)
@@ -168,7 +169,7 @@ def repeated_pieces(pkg: Package, meshes: dict[str, trimesh.Trimesh], opts: Mock
         out.append(_tied("lead_frame", f"{part.count} QFN leads in a frame", "copper", [part], meshes, ring,
                          f"a {min(tie, ld.length * s):.3g} mm frame through the leads' centres, as in the strip "
                          "before the saw"))
-    wires = [p for p in pkg.parts if p.role == "wire"]
+    wires = [p for p in pkg.parts if p.role == Role.WIRE]
     if wires:
         ends = np.array([w.end for w in pkg.layout.wires]) * s
         d = spec.wires.diameter * s
@@ -221,8 +222,7 @@ def assemble(pkg: Package, opts: MockupOptions, say: Callable[[str], None] | Non
         enc = difference(env, [union([to_manifold(p.mesh, p.name) for p in inside])])
         pieces.append(Piece("encapsulant", "encapsulant (molding compound) with the hollows of what it holds",
                             mold_material, ["encapsulant"], 1, to_trimesh(enc)))
-        order = {name: i for i, name in enumerate(ASSEMBLY_ORDER)}
-        pieces.sort(key=lambda p: order[p.name])
+        pieces.sort(key=lambda p: assembly_key(pkg, p))
         bodies = _bodies_by_material(pieces)
     else:
         x0, y0, through = cut_position(pkg)
@@ -235,9 +235,13 @@ def assemble(pkg: Package, opts: MockupOptions, say: Callable[[str], None] | Non
     return Assembly(pieces, bodies, opts.cut, {"tessellate_s": t1 - t0, "booleans_s": t2 - t1})
 
 
-#: The order a person puts the pieces together: bottom up, the mold after what it holds, then the heat sink.
-ASSEMBLY_ORDER = ("balls", "substrate", "die_pad", "lead_frame", "bond_fingers", "bumps", "die_attach", "chip",
-          "wire_fan", "buffer_pad_attach", "buffer_pad", "adhesive", "encapsulant", "heat_sink", "interface_layer")
+def assembly_key(pkg: Package, piece: Piece) -> tuple[int, int]:
+    """Where ``piece`` goes in the order a person puts the pieces together (:data:`pkgcad.roles.ASSEMBLY_ORDER`:
+    bottom up, the mold after what it holds, then the heat sink); pieces of one role in build order."""
+    index = {p.name: i for i, p in enumerate(pkg.parts)}
+    roles = {p.name: p.role for p in pkg.parts} | {"encapsulant": Role.ENCAPSULANT}
+    first = piece.parts[0]
+    return ASSEMBLY_ORDER.index(roles[first]), index.get(first, len(index))
 
 
 def _bodies_by_material(pieces: list[Piece]) -> list[Body]:
@@ -261,7 +265,7 @@ def cut_position(pkg: Package) -> tuple[float, float, str]:
     cut shows them halved lengthwise instead of missing them between two rows; through a row of balls too
     where one lines up. Returns x0, y0 and what the cut goes through."""
     spec = pkg.spec
-    balls = [p for p in pkg.parts if p.role == "ball"]
+    balls = [p for p in pkg.parts if p.role == Role.BALL]
     ball_rows = ([np.unique(np.round([pl.x for pl in balls[0].placements], 9)),
                   np.unique(np.round([pl.y for pl in balls[0].placements], 9))] if balls else [])
     if spec.wirebond:
@@ -271,7 +275,7 @@ def cut_position(pkg: Package) -> tuple[float, float, str]:
         xs = [w.start[0] for w in wires if abs(w.angle_deg + 90) < 45]
         if xs and ys:
             return _nearest(xs, ball_rows[:1]), _nearest(ys, ball_rows[1:]), "the wires nearest the centre"
-    bumps = [p for p in pkg.parts if p.role == "bump"]
+    bumps = [p for p in pkg.parts if p.role == Role.BUMP]
     if bumps:
         xs = [pl.x for pl in bumps[0].placements]
         ys = [pl.y for pl in bumps[0].placements]
@@ -297,7 +301,7 @@ def _cutaway(pkg: Package, meshes: dict[str, trimesh.Trimesh], env: mf.Manifold,
     keep = keep_region(bounds_all, opts.cut, at)
     by_material: dict[str, list[mf.Manifold]] = {}
     for part in pkg.parts:
-        if part.role != "encapsulant":
+        if part.role != Role.ENCAPSULANT:
             by_material.setdefault(part.material, []).append(to_manifold(meshes[part.name], part.name))
     solids = {m: union(ms) ^ keep for m, ms in by_material.items()}
     everything_else = union(list(solids.values()))
