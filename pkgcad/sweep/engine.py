@@ -79,13 +79,15 @@ def connect(workers: int, scheduler: str | None = None, dashboard: str | None = 
     else:
         with warnings.catch_warnings():  # "port 8787 is in use, using another": the link printed says which
             warnings.simplefilter("ignore")
+            # no dashboard: the scheduler still serves /health over HTTP, on any free port rather than 8787
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                   dashboard_address=dashboard, silence_logs=logging.ERROR)
+                                   dashboard_address=dashboard or ":0", silence_logs=logging.ERROR,
+                                   scheduler_kwargs={"dashboard": dashboard is not None})
         client = Client(cluster)
     try:
         from .warmup import KernelSetup
 
-        client.register_plugin(KernelSetup())
+        client.register_plugin(KernelSetup(local=cluster is not None))
         yield client
     finally:
         client.close()
@@ -97,11 +99,12 @@ def worker_count(client: Client) -> int:
     return len(client.scheduler_info().get("workers", {}))
 
 
-def dashboard_link(client: Client) -> str:
-    """The dashboard's address, or "" when the scheduler serves none."""
+def dashboard_link(client: Client, local_dashboard: str | None) -> str:
+    """The dashboard's address: our local cluster's when it serves one; a running scheduler's as dask reports
+    it (``dask scheduler --no-dashboard`` still answers there, without the pages)."""
+    if client.cluster is not None and local_dashboard is None:
+        return ""
     try:
-        if "dashboard" not in client.scheduler_info().get("services", {}):
-            return ""
         return str(client.dashboard_link or "")
     except Exception:
         return ""

@@ -143,7 +143,7 @@ def run_sweep(req: SweepRequest, progress: Progress | None = None) -> SweepResul
         if jobs or req.scheduler:  # nothing to run on a local cluster: start none
             client = stack.enter_context(engine.connect(req.workers or os.cpu_count() or 1, req.scheduler,
                                                         req.dashboard))
-            res.dashboard, res.workers = engine.dashboard_link(client), engine.worker_count(client)
+            res.dashboard, res.workers = engine.dashboard_link(client, req.dashboard), engine.worker_count(client)
         folder.claim(out, _definition(req, plan, steps))
         res.folder = out
         for v in plan.invalid:
@@ -151,12 +151,14 @@ def run_sweep(req: SweepRequest, progress: Progress | None = None) -> SweepResul
         for row in adopted.values():  # finished by a worker after the last run's client stopped listening
             folder.write_row(out, row)
         bar.start(len(jobs), res.skipped, res.workers, res.dashboard)
+        stopped = True
         try:
             if client is not None and jobs:
                 engine.run_tasks(client, run_variant, jobs, lambda j: f"variant-{j.id}", landed)
+            stopped = False
         finally:
             bar.stop()
-            res.files = compile_results(out, plan)
+            res.files = compile_results(out, plan, plots=not stopped)  # interrupted: be quick, no plots
     return res
 
 def _row(v: Variant, out: Path, steps: Sequence[str], settings: dict[str, Any], got: dict[str, Any]) -> dict[str, Any]:
@@ -176,13 +178,14 @@ def _definition(req: SweepRequest, plan: Plan, steps: tuple[str, ...]) -> dict[s
             "variants": len(plan.variants)}
 
 
-def compile_results(out: Path, plan: Plan) -> dict[str, Path]:
+def compile_results(out: Path, plan: Plan, plots: bool = True) -> dict[str, Path]:
     """results.parquet + results.csv, plots/*.png and index.html from the row files of ``plan``'s variants."""
     rows = collect(out, plan)
     parquet, csv = write_table(out, to_table(rows, plan.keys))
-    with staged_dir(out / "plots") as tmp:
-        pngs = write_plots(tmp, rows, plan.keys)
-    pngs = [out / "plots" / p.name for p in pngs]
+    pngs: list[Path] = []
+    if plots:
+        with staged_dir(out / "plots") as tmp:
+            pngs = [out / "plots" / p.name for p in write_plots(tmp, rows, plan.keys)]
     title = f"pkgcad sweep of {Path(plan.template).stem}: {len(plan.variants)} variants ({plan.kind} over " \
             f"{', '.join(plan.keys)})"
     index = write_summary(out, title, rows, plan.keys, refusals(plan), pngs)

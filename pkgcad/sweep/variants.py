@@ -188,7 +188,11 @@ def make_plan(template: str, sets: tuple[str, ...] = (), grids: tuple[str, ...] 
               ranges: tuple[str, ...] = (), seed: int = 1) -> Plan:
     """Expand and validate every variant (no geometry). Raises :class:`SpecError` for bad options."""
     path = str(resolve_template(template))
-    load_spec(path, sets)  # the template and --set must be usable on their own (else every variant says so)
+    try:  # a template that cannot be read, or a malformed --set, is bad input (the values may be swept right)
+        load_spec(path, sets)
+    except SpecError as exc:
+        if exc.key in ("template", "--set"):
+            raise
     if random_n is None:
         if ranges:
             raise SpecError("--range", ranges[0], "needs --random N (how many variants to draw)")
