@@ -34,7 +34,7 @@ BIN = Path(sys.executable).parent
 PKGCAD, DASK = str(BIN / "pkgcad"), str(BIN / "dask")
 BODY_AREA = 5.0 * 5.0  # qfn carrier.size [mm]: heat sink and interface layer cover it whole
 #: columns that differ between two runs of the same variant (timing, place)
-RUN_COLUMNS = {"seconds", "build_s", "check_s", "worker", "path"}
+RUN_COLUMNS = {"seconds", "cpu_s", "build_s", "check_s", "worker", "path"}
 
 
 # --------------------------------------------------------------------------------------------- helpers

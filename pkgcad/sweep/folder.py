@@ -19,6 +19,7 @@ import re
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -67,17 +68,21 @@ def is_ours(folder: Path) -> bool:
     return isinstance(data, dict) and data.get("tool") == "pkgcad" and data.get("kind") == "sweep"
 
 
-def write_json(path: Path, data: Any) -> None:
-    """Write ``data`` to ``path`` atomically (a temporary file beside it, renamed over it)."""
+def atomic(path: Path, write: Callable[[str], object]) -> None:
+    """``write(tmp)`` a temporary file beside ``path``, then rename it over ``path``: readers (and an
+    interrupt) see the old file or the new one, never half of one."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
     try:
-        with os.fdopen(fd, "w") as fh:
-            json.dump(data, fh, indent=1, default=str)
-            fh.write("\n")
+        write(tmp)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_json(path: Path, data: Any) -> None:
+    atomic(path, lambda tmp: Path(tmp).write_text(json.dumps(data, indent=1, default=str) + "\n"))
 
 
 def row_path(folder: Path, vid: str) -> Path:

@@ -11,7 +11,7 @@ from typing import Any
 
 #: Result columns never plotted (identifiers, text, the per-step seconds)
 _SKIP = re.compile(r"^(id|status|claims|check_pass|check_failed|steps|quality|worker|path|error|parts|instances|"
-                   r"check_elements|.*_s)$")
+                   r"check_elements|cpu_s|.*_s)$")
 
 
 def numeric_results(rows: list[dict[str, Any]], keys: list[str]) -> list[str]:

@@ -4,9 +4,6 @@ results.csv (written atomically). Lengths mm, volumes mm^3, masses g, times s, t
 from __future__ import annotations
 
 import json
-import os
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,13 +11,13 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from .folder import read_row
+from .folder import atomic, read_row
 from .variants import Plan, Variant
 
 #: Columns that lead the table, in this order, after the id, status and swept parameters.
 FIRST = ("claims", "check_pass", "check_failures", "check_failed", "volume_mm3", "mass_g")
 #: Columns that close it (after the seconds of each step, ``<step>_s``).
-LAST = ("steps", "quality", "step_mode", "seconds", "worker", "path", "error")
+LAST = ("steps", "quality", "step_mode", "seconds", "cpu_s", "worker", "path", "error")
 
 
 def pending_row(plan: Plan, v: Variant) -> dict[str, Any]:
@@ -62,21 +59,10 @@ def to_table(rows: list[dict[str, Any]], keys: list[str]) -> pa.Table:
     return pa.table({c: _column([r.get(c) for r in rows]) for c in cols})
 
 
-def _atomic(path: Path, write: Callable[[str], None]) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_table(folder: Path, table: pa.Table) -> tuple[Path, Path]:
     parquet, csv = Path(folder) / "results.parquet", Path(folder) / "results.csv"
-    _atomic(parquet, lambda p: pq.write_table(table, p))
-    _atomic(csv, lambda p: pacsv.write_csv(table, p))
+    atomic(parquet, lambda p: pq.write_table(table, p))
+    atomic(csv, lambda p: pacsv.write_csv(table, p))
     return parquet, csv
 
 

@@ -118,13 +118,16 @@ def run_sweep(req: SweepRequest, progress: Progress | None = None) -> SweepResul
     settings = {"quality": req.quality, "step_mode": req.step_mode}
     files = tuple(f for s in steps for f in STEPS[s].files)
     bar = progress or _Silent()
-    adopted = {}
+    todo: list[Variant] = []
+    adopted: list[dict[str, Any]] = []  # finished by a worker after the last run's client stopped listening
     for v in plan.valid:
-        if not folder.done(out, v.id, steps, files, settings):
-            got = folder.adoptable(out, v.id, steps, files, settings, RECORD)
-            if got is not None:
-                adopted[v.id] = _row(v, out, steps, settings, got)
-    todo = [v for v in plan.valid if v.id not in adopted and not folder.done(out, v.id, steps, files, settings)]
+        if folder.done(out, v.id, steps, files, settings):
+            continue
+        got = folder.adoptable(out, v.id, steps, files, settings, RECORD)
+        if got is None:
+            todo.append(v)
+        else:
+            adopted.append(_row(v, out, steps, settings, got))
     res.skipped = len(plan.valid) - len(todo)
     jobs = [Job(v.id, v.spec, str((out / v.id).resolve()), steps, options) for v in todo if v.spec]
     by_id = {v.id: v for v in todo}
@@ -148,7 +151,7 @@ def run_sweep(req: SweepRequest, progress: Progress | None = None) -> SweepResul
         res.folder = out
         for v in plan.invalid:
             folder.write_row(out, _row(v, out, steps, settings, {"status": "invalid", "error": str(v.error)}))
-        for row in adopted.values():  # finished by a worker after the last run's client stopped listening
+        for row in adopted:
             folder.write_row(out, row)
         bar.start(len(jobs), res.skipped, res.workers, res.dashboard)
         stopped = True
@@ -160,6 +163,7 @@ def run_sweep(req: SweepRequest, progress: Progress | None = None) -> SweepResul
             bar.stop()
             res.files = compile_results(out, plan, plots=not stopped)  # interrupted: be quick, no plots
     return res
+
 
 def _row(v: Variant, out: Path, steps: Sequence[str], settings: dict[str, Any], got: dict[str, Any]) -> dict[str, Any]:
     row: dict[str, Any] = {"id": v.id, **v.params}

@@ -8,6 +8,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from .folder import atomic
+
 _STYLE = """body{font:14px system-ui,sans-serif;margin:1.5em;color:#222}table{border-collapse:collapse;font-size:12px}
 td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}th{background:#eee;position:sticky;top:0}
 td.t{text-align:left}.ok{color:#070}.fail{color:#b00}.dim{color:#888}img{max-width:100%;border:1px solid #ddd}"""
@@ -66,7 +68,5 @@ def write_summary(folder: Path, title: str, rows: list[dict[str, Any]], keys: li
                    + f"<td class=t>{' '.join(links)}</td><td class=t>{e(str(r.get('error') or ''))}</td></tr>")
     out.append("</table>")
     path = folder / "index.html"
-    tmp = folder / ".index.html.tmp"
-    tmp.write_text("\n".join(out) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    atomic(path, lambda tmp: Path(tmp).write_text("\n".join(out) + "\n", encoding="utf-8"))
     return path

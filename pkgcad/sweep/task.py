@@ -38,13 +38,14 @@ def one_line(text: str, limit: int = 400) -> str:
 
 def run_variant(job: Job) -> dict[str, Any]:
     """Run ``job.steps`` in order; never raises for a failing variant (``status`` "error" and ``error``)."""
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     limit_kernel_threads()
     row: dict[str, Any] = {"status": "ok", "error": ""}
     current = ""
 
     def finish() -> None:
         row["seconds"] = round(time.perf_counter() - t0, 3)
+        row["cpu_s"] = round(time.process_time() - c0, 3)  # of the worker process: its one task, mostly
         row["worker"] = f"{socket.gethostname()}:{os.getpid()}"
 
     try:
