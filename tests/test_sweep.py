@@ -381,3 +381,18 @@ def test_an_unreadable_template_is_exit_2(tmp_path: Path) -> None:
     bad.write_text("[carrier\n")
     res = CliRunner().invoke(app, ["sweep", str(bad), "--grid", "heat_sink.thickness=0.2", "--dry-run"])
     assert_one_line_exit_2(res, "template", "malformed TOML")
+
+
+def test_sigterm_is_exit_143(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SIGTERM unwinds a sweep like Ctrl-C (the same finally blocks compile the table) and exits 143."""
+    def terminated_mid_sweep(*args: Any, **kwargs: Any) -> None:
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(5)  # the handler raises before this ends
+        raise AssertionError("SIGTERM did not interrupt the sweep")
+
+    monkeypatch.setattr("pkgcad.sweep.run_sweep", terminated_mid_sweep)
+    previous = signal.getsignal(signal.SIGTERM)
+    res = CliRunner().invoke(app, ["sweep", "qfn", "--grid", "heat_sink.thickness=0.2"])
+    assert res.exit_code == 143, (res.stdout, res.stderr, res.exception)
+    assert "terminated: the finished variants are kept" in res.stderr
+    assert signal.getsignal(signal.SIGTERM) == previous  # the CLI's handler is gone again

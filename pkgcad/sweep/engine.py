@@ -87,7 +87,12 @@ def connect(workers: int, scheduler: str | None = None, dashboard: str | None = 
     try:
         from .warmup import KernelSetup
 
-        client.register_plugin(KernelSetup(local=cluster is not None))
+        try:
+            client.register_plugin(KernelSetup(local=cluster is not None))
+        except Exception as exc:  # e.g. a worker without pkgcad (or another version) cannot unpickle it
+            text = " ".join(str(exc).split()) or type(exc).__name__
+            raise SpecError("--scheduler", scheduler, f"the workers cannot run pkgcad ({type(exc).__name__}: "
+                            f"{text}); install this pkgcad on every worker") from None
         yield client
     finally:
         client.close()
