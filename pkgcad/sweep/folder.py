@@ -23,8 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
-from .steps import SpecError
+from .steps import SpecError, __version__
 
 MARKER = "sweep.json"
 ROWS = "rows"

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .. import __version__
 from ..export_options import QUALITIES, STEP_MODES
 from ..load import load_spec, parse_override, resolve_template
 from ..rules import SpecError
@@ -27,7 +28,8 @@ from ..spec import PackageSpec
 
 __all__ = [
     "QUALITIES", "STEPS", "STEP_MODES", "PackageSpec", "SpecError", "Step", "StepFailed", "StepOptions",
-    "claims_of", "limit_kernel_threads", "load_spec", "parse_override", "resolve_template", "staged_dir", "warm_up",
+    "__version__", "claims_of", "limit_kernel_threads", "load_spec", "parse_override", "resolve_template",
+    "staged_dir", "warm_up",
 ]
 
 
