@@ -382,6 +382,79 @@ def kicad(
 
 
 @app.command()
+def sweep(
+    template: Annotated[str, typer.Argument(help="Template name (see `pkgcad list`) or path to a .toml file.")],
+    grid: Annotated[list[str] | None, typer.Option("--grid", metavar="KEY=V1,V2,...", help="Sweep a parameter "
+                    "over these values (mm for lengths), e.g. --grid heat_sink.thickness=0.2,0.3 or "
+                    "--grid chip.size=[2,2],[3,3]. Repeatable: every combination is a variant.")] = None,
+    random_n: Annotated[int | None, typer.Option("--random", metavar="N", help="Instead of a grid: N variants "
+                        "drawn uniformly from the --range values.")] = None,
+    ranges: Annotated[list[str] | None, typer.Option("--range", metavar="KEY=LO:HI", help="With --random: the "
+                      "interval of a number parameter (a size such as chip.size is drawn square). Repeatable.")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed of --random (the same seed draws the same variants, so "
+                                      "a rerun resumes).")] = 1,
+    sets: SetOpt = None,
+    do: Annotated[str, typer.Option("--do", help="Steps per variant, comma-separated: build (always), check, "
+                                    "report, thermal, kicad.")] = "build,check",
+    workers: Annotated[int | None, typer.Option("--workers", help="Local cluster: worker processes, one thread "
+                                                "each (default: one per core).")] = None,
+    scheduler: Annotated[str | None, typer.Option("--scheduler", metavar="tcp://HOST:PORT", help="Run on this "
+                         "dask scheduler (or its --scheduler-file JSON) instead; -o must be a path every "
+                         "worker sees.")] = None,
+    output: Annotated[Path | None, typer.Option("--out", "-o", help="Sweep folder (default "
+                                                "outputs/<template>-sweep); a rerun resumes it.")] = None,
+    quality: Annotated[str, typer.Option(help="STL/GLB tessellation: draft | normal | fine.")] = "normal",
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate every variant (no geometry): how many are "
+                                          "valid, which rules refuse the rest. Writes nothing.")] = False,
+    dashboard: Annotated[bool, typer.Option("--dashboard/--no-dashboard", help="Serve the dask dashboard of the "
+                                            "local cluster (port 8787, or a free one) and print its address.")] = True,
+) -> None:
+    """Design-space sweep on Dask: every variant built (and checked...) into OUT/<variant-id>/, with
+    results.parquet/.csv (one row per variant; mm, mm^3, g, s), plots/ and index.html. Exit 2 on bad input,
+    1 if a variant failed."""
+    import signal
+
+    from .sweep import SweepRequest, refusals, run_sweep
+    from .sweep.progress import RichProgress
+
+    req = SweepRequest(template, tuple(grid or ()), random_n, tuple(ranges or ()), seed, tuple(sets or ()), do,
+                       workers, scheduler, output, quality, dry_run=dry_run, dashboard=":8787" if dashboard else None)
+
+    def terminated(signum: int, frame: object) -> None:
+        raise _Terminated()
+
+    previous = signal.signal(signal.SIGTERM, terminated)
+    try:
+        res = run_sweep(req, RichProgress(err))
+    except _Terminated:
+        err.print("terminated: the finished variants are kept; rerun the same command to resume", markup=False)
+        raise typer.Exit(143) from None
+    except KeyboardInterrupt:
+        err.print("interrupted: the finished variants are kept; rerun the same command to resume", markup=False)
+        raise typer.Exit(130) from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    plan = res.plan
+    name = Path(plan.template).stem
+    dup = f" ({plan.duplicates} duplicates merged)" if plan.duplicates else ""
+    out.print(f"{name}: {len(plan.variants)} variants{dup}: {len(plan.valid)} valid, {len(plan.invalid)} refused "
+              "by the rules", markup=False)
+    for n, key, example in refusals(plan):
+        out.print(f"  {n:>6} refused by {key}, e.g. {example}", markup=False)
+    if res.folder is None:
+        return
+    out.print(f"ran {res.ran} ({res.failed} failed, {res.check_failed} with failing claim elements), "
+              f"skipped {res.skipped} already done -> {res.folder}/ ({', '.join(p.name for p in res.files.values())})",
+              markup=False)
+    if res.failed:
+        raise typer.Exit(1)
+
+
+class _Terminated(BaseException):
+    """SIGTERM during a sweep: unwind (the finished rows stay, the table is compiled), exit 143."""
+
+
+@app.command()
 def version() -> None:
     """Print the version."""
     out.print(f"pkgcad {__version__}")

@@ -1,0 +1,129 @@
+"""The sweep's output folder: its marker, one JSON row file per variant, and what a rerun may skip.
+
+Layout (all lengths in the files are mm)::
+
+    DIR/sweep.json            marker: this folder is a pkgcad sweep (a rerun resumes only such a folder)
+    DIR/rows/<id>.json        one row per variant, written atomically as each variant finishes
+    DIR/<id>/                 the variant's files (staged: the folder appears whole or not at all)
+    DIR/results.parquet|csv   the table, compiled from the rows
+    DIR/plots/*.png, DIR/index.html
+
+pkgcad never replaces or deletes what it did not write: a non-empty folder without the marker is refused.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from .steps import InputError, __version__
+
+MARKER = "sweep.json"
+ROWS = "rows"
+#: variant folders are named by 12 hex digits (``spec_id``); their stages ``.<id>.<random>.tmp`` (the build's
+#: own stage inside it ``..<id>.<random>.tmp.<random>.tmp``) and ``.<id>.old-<pid>`` while being replaced
+_VARIANT = re.compile(r"^[0-9a-f]{12}$")
+_STAGE = re.compile(r"^\.{1,2}[0-9a-f]{12}\..*(\.tmp|\.old-\d+)$")
+
+
+def check_usable(folder: Path) -> None:
+    """Raise :class:`InputError` for a file, or a non-empty folder without our marker (nothing is written)."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise InputError("-o", str(folder), "is a file, not a folder; give a new or an earlier sweep's folder")
+    if folder.is_dir() and not is_ours(folder) and any(folder.iterdir()):
+        raise InputError("-o", str(folder), f"is not empty and holds no pkgcad {MARKER}; pkgcad does not write "
+                        "into a folder it did not make: give a new folder or an earlier sweep's")
+
+
+def claim(folder: Path, definition: dict[str, Any]) -> None:
+    """Make ``folder`` ours (or confirm it is, see :func:`check_usable`), write the marker with the sweep's
+    ``definition`` and clear the stages an interrupted run left (ours, by their names)."""
+    folder = Path(folder)
+    check_usable(folder)
+    (folder / ROWS).mkdir(parents=True, exist_ok=True)
+    write_json(folder / MARKER, {"tool": "pkgcad", "kind": "sweep", "version": __version__,
+                                 "updated": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **definition})
+    for p in folder.iterdir():
+        if p.is_dir() and _STAGE.match(p.name):
+            shutil.rmtree(p, ignore_errors=True)
+    for p in [*folder.glob(".*.tmp"), *(folder / ROWS).glob(".*.tmp")]:  # our atomic writes, cut short
+        if p.is_file():
+            p.unlink(missing_ok=True)
+
+
+def is_ours(folder: Path) -> bool:
+    try:
+        data = json.loads((Path(folder) / MARKER).read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and data.get("tool") == "pkgcad" and data.get("kind") == "sweep"
+
+
+def atomic(path: Path, write: Callable[[str], object]) -> None:
+    """``write(tmp)`` a temporary file beside ``path``, then rename it over ``path``: readers (and an
+    interrupt) see the old file or the new one, never half of one."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_json(path: Path, data: Any) -> None:
+    atomic(path, lambda tmp: Path(tmp).write_text(json.dumps(data, indent=1, default=str) + "\n"))
+
+
+def row_path(folder: Path, vid: str) -> Path:
+    return Path(folder) / ROWS / f"{vid}.json"
+
+
+def read_row(folder: Path, vid: str) -> dict[str, Any] | None:
+    try:
+        data = json.loads(row_path(folder, vid).read_text())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def write_row(folder: Path, row: dict[str, Any]) -> None:
+    write_json(row_path(folder, row["id"]), row)
+
+
+def adoptable(folder: Path, vid: str, steps: tuple[str, ...], files: tuple[str, ...], settings: dict[str, Any],
+              record: str) -> dict[str, Any] | None:
+    """The results a worker left in ``DIR/<vid>/<record>``, usable as the variant's row when they cover
+    ``steps`` with ``settings`` (the client was interrupted or died after the variant finished)."""
+    try:
+        data = json.loads((Path(folder) / vid / record).read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("id") != vid or data.get("status") != "ok":
+        return None
+    if not set(steps) <= set(data.get("steps", ())) or any(data.get(k) != v for k, v in settings.items()):
+        return None
+    if not all((Path(folder) / vid / f).is_file() for f in files):
+        return None
+    return {k: v for k, v in data.items() if k not in ("id", "steps", *settings)}
+
+
+def done(folder: Path, vid: str, steps: tuple[str, ...], files: tuple[str, ...], settings: dict[str, Any]) -> bool:
+    """A rerun skips this variant: its row says it finished the same ``steps`` with the same ``settings``
+    and every file those steps leave is in its folder."""
+    row = read_row(folder, vid)
+    if row is None or row.get("status") != "ok" or not set(steps) <= set(row.get("steps", ())):
+        return False
+    if any(row.get(k) != v for k, v in settings.items()):
+        return False
+    vdir = Path(folder) / vid
+    return bool(_VARIANT.match(vid)) and all((vdir / f).is_file() for f in files)
