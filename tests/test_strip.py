@@ -106,8 +106,22 @@ def test_a_saw_that_would_cut_an_inner_part_is_refused_naming_it() -> None:
         judge_saw(strip_layout(wide, (2, 2), 0.3, 0.3, 2.0))
     msg = str(exc.value)
     assert "--street = 0.3" in msg and "from the unit's chip" in msg and "rules.saw_margin" in msg
-    assert "0.05 mm" in msg and "--street to >= 0.4" in msg
+    assert "0.05 mm" in msg and "--street >= 0.4 with --kerf 0.3" in msg
     judge_saw(strip_layout(wide, (2, 2), 0.4, 0.3, 2.0))  # what the message asks for is enough
+
+
+def test_a_qfn_wire_stitch_closer_to_the_saw_than_the_saw_margin_is_refused(tmp_path: Path) -> None:
+    """QFN wires land on the leads a third of the lead length in from their inner end: 0.254 mm from the side
+    here. The package rules let that be (the lead itself runs to the side); the saw's rule does not, at a
+    margin of 0.26 mm, until the street is wider than the kerf by twice the shortfall."""
+    sets = ["--set", "leads.count=24", "--set", "wires.count=24", "--set", "rules.saw_margin=0.26"]
+    out = tmp_path / "strip"
+    line = assert_refused(run("strip", "qfn", "--units", "2x2", "-o", str(out), *sets), "--street = 0.3",
+                          "from the unit's wire_", "rules.saw_margin asks 0.26 mm")
+    gap = 2.5 - (2.5 - 0.4 + 0.4 / 3 + 0.025 / 2)  # half the body - the stitch's far side (layout.Lead.bond)
+    assert f"pass {gap:.4g} mm" in line and not out.exists()
+    lay = layout_of("qfn", *sets[1::2])
+    judge_saw(strip_layout(lay, (2, 2), 0.3 + 2 * (0.26 - gap) + 1e-6, 0.3, 2.0))
 
 
 def test_a_folder_pkgcad_did_not_write_is_never_replaced(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ alone), so the strip has none either: what is sawn must equal the package.
 
 from __future__ import annotations
 
+import cadquery as cq
 import numpy as np
 
 from ..geometry.shapes import box, cut_all
@@ -31,10 +32,11 @@ def lead_frame(strip: StripLayout) -> list[Part]:
     x0, y0, x1, y1 = strip.array
     b = strip.bar
     parts = []
-    if min(strip.rails) > 0:
+    if max(strip.rails) > 0:  # a ring, or two bars when the rails on one pair of sides are 0
         ring = cut_all(box((w / 2, h / 2, w, h), 0.0, t), [box(((x0 + x1) / 2, (y0 + y1) / 2, x1 - x0, y1 - y0),
-                                                                 0.0, t)])
-        parts.append(Part("rail", Role.CARRIER, "copper", ring.Solids()[0]))
+                                                                 0.0, t)]).Solids()
+        shape = ring[0] if len(ring) == 1 else cq.Compound.makeCompound(ring)
+        parts.append(Part("rail", Role.CARRIER, "copper", shape))
     ys, xs = strip.street_centres(1), strip.street_centres(0)
     along_x = box(((x1 - x0) / 2, 0.0, x1 - x0, b), 0.0, t)  # spans the array, joins the rails at both ends
     parts.append(Part("bar_x", Role.CARRIER, "copper", along_x,

@@ -107,7 +107,8 @@ def judge_saw(strip: StripLayout) -> None:
     margin = strip.unit.spec.rules.saw_margin
     gap, part = saw_clearance(strip)
     if gap < margin - 1e-9:
-        need = strip.street + 2 * (margin - gap)
+        short = 2 * (margin - gap)
         raise InputError("--street", strip.street, f"the saw's kerf edge would pass {gap:.4g} mm from the unit's "
-                         f"{part}; rules.saw_margin asks {margin:g} mm", f"widen --street to >= {need:.4g} "
-                         f"(the kerf stays {strip.kerf:g}) or narrow --kerf")
+                         f"{part}; rules.saw_margin asks {margin:g} mm", f"make the street {short:.4g} mm wider "
+                         f"than the kerf: --street >= {strip.street + short:.4g} with --kerf {strip.kerf:g}, or "
+                         f"--kerf <= {strip.kerf - short:.4g}")
