@@ -248,7 +248,7 @@ def test_strip_mold_is_the_units_plus_the_streets_less_the_lead_frame() -> None:
     unit_mold = built("qfn").part("encapsulant").volume()
     mold = next(p for p in m.stage("molded").strip_parts if p.name == "encapsulant")
     assert mold.volume() == pytest.approx(6 * unit_mold + streets - bars - runs, rel=1e-6)
-    assert m.mold.cut.cuts < 20  # congruent tiles cut once: a handful of distinct tiles for any count
+    assert m.mold.cuts < 20  # congruent tiles cut once: a handful of distinct tiles for any count
 
 
 # ------------------------------------------------------------------------------------------- the files

@@ -32,7 +32,7 @@ from ..package import Package, Part
 from ..roles import Role
 from . import frame
 from .layout import StripLayout
-from .tiling import LayerTiles, single, tiled_layer
+from .tiling import single, tiled_layer
 
 STAGES = (
     (1, "bonded", "chips bonded on the strip"),
@@ -78,7 +78,7 @@ class StripModel:
     strip: StripLayout
     unit: Package
     stages: list[Stage]
-    mold: LayerTiles
+    mold: TiledCut
     timings: dict[str, float] = field(default_factory=dict)
 
     def stage(self, key: str) -> Stage:
@@ -126,7 +126,7 @@ def make_strip(strip: StripLayout, progress: Callable[[str], None] | None = None
                                                                                    st.second_surface))
     else:
         tiles = tiled_layer(strip, single(own["heat_sink"].shape, "heat_sink"), (st.first_surface, st.second_surface),
-                            np.zeros((0, 6)), "heat_sink").cut
+                            np.zeros((0, 6)), "heat_sink")
         plate = Part("heat_sink", Role.HEAT_SINK, lay.spec.heat_sink.material, tiles.compound(), tiling=tiles)
     interface = Part("interface_layer", Role.INTERFACE_LAYER, lay.spec.interface_layer.material,
                      box(area, st.second_surface, st.interface_top))
@@ -134,8 +134,7 @@ def make_strip(strip: StripLayout, progress: Callable[[str], None] | None = None
     body = enc.tiling if isinstance(enc.tiling, TiledCut) else single(enc.shape, "encapsulant")
     tools = np.vstack([frame.bar_boxes(strip), frame.street_leads(strip)]) if lay.qfn else np.zeros((0, 6))
     mold = tiled_layer(strip, body, (lay.mold_bottom, st.first_surface), tools, "encapsulant")
-    molded = Part("encapsulant", Role.ENCAPSULANT, lay.spec.encapsulant.material, mold.cut.compound(),
-                  tiling=mold.cut)
+    molded = Part("encapsulant", Role.ENCAPSULANT, lay.spec.encapsulant.material, mold.compound(), tiling=mold)
     t2 = time.perf_counter()
     stages = []
     for number, key, title in STAGES:

@@ -8,13 +8,11 @@ streets and kerfs cut it into a grid of natural tiles, and congruent tiles are m
   relative to their corner are congruent and cut once (the key of :func:`pkgcad.geometry.tiles.tile_key`, for
   boxes).
 
-The result is a :class:`~pkgcad.geometry.tiles.TiledCut` (what the package's tiled encapsulant is), with the kind
-of each use, so the saw can take the kerf tiles away and nothing else.
+The result is a :class:`~pkgcad.geometry.tiles.TiledCut` (what the package's tiled encapsulant is). The unit bodies
+are the unit's own encapsulant shapes, so what the saw leaves of the mold (stage 5) IS the unit's encapsulant.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import cadquery as cq
 import numpy as np
@@ -27,33 +25,8 @@ GROW = 1e-4
 """A tool that reaches a tile's side is clipped this far [mm] beyond it, so the cut goes cleanly through."""
 
 
-@dataclass(frozen=True)
-class LayerTiles:
-    """A tiled layer and, per use of ``cut``, the kind of tile: ``body`` (a unit), ``kerf`` (the saw takes it:
-    any tile in a kerf band, crossings included) or ``rim`` (what the saw leaves outside the outer kerf)."""
-
-    cut: TiledCut
-    kinds: tuple[str, ...]
-
-    def subset(self, kind: str) -> TiledCut | None:
-        """The uses of one kind, as a tiled cut of the shapes they need (None if there is none)."""
-        picked = [u for u, k in zip(self.cut.uses, self.kinds, strict=True) if k == kind]
-        if not picked:
-            return None
-        ids = sorted({k for k, _dx, _dy in picked})
-        new = {k: i for i, k in enumerate(ids)}
-        return TiledCut(tuple(self.cut.shapes[k] for k in ids), tuple((new[k], dx, dy) for k, dx, dy in picked),
-                        self.cut.xs, self.cut.ys, self.cut.what)
-
-
 def array_intervals(strip: StripLayout, axis: int) -> list[Interval]:
     return [s for s in strip.intervals(axis) if s.kind != "rail"]
-
-
-def _kind(a: Interval, b: Interval) -> str:
-    if a.kind == b.kind == "body":
-        return "body"
-    return "kerf" if "kerf" in (a.kind, b.kind) else "rim"
 
 
 def _clip(tools: np.ndarray, rect: tuple[float, float, float, float]) -> np.ndarray:
@@ -72,7 +45,7 @@ def _solid(b: np.ndarray) -> cq.Solid:
 
 
 def tiled_layer(strip: StripLayout, body: TiledCut, z: tuple[float, float], tools: np.ndarray,
-                what: str) -> LayerTiles:
+                what: str) -> TiledCut:
     """The layer over the array from ``z[0]`` to ``z[1]``: ``body`` (in the unit frame) at every unit, every
     other tile a box minus the box ``tools`` ((n, 6), strip frame) over it, each distinct tile cut once."""
     xi, yi = array_intervals(strip, 0), array_intervals(strip, 1)
@@ -81,11 +54,10 @@ def tiled_layer(strip: StripLayout, body: TiledCut, z: tuple[float, float], tool
     my = [(tools[:, 4] > s.lo) & (tools[:, 1] < s.hi) for s in yi] if has_tools else []
     first: dict[tuple, int] = {}  # key -> index into reps
     reps: list[tuple[tuple[float, float, float, float], np.ndarray]] = []
-    placed: list[tuple[int, float, float, str]] = []  # rep index, tile origin, kind
+    placed: list[tuple[int, float, float]] = []  # rep index, tile origin
     for a, sx in enumerate(xi):
         for b, sy in enumerate(yi):
-            kind = _kind(sx, sy)
-            if kind == "body":
+            if sx.kind == sy.kind == "body":
                 continue
             rect = (sx.lo, sy.lo, sx.hi, sy.hi)
             over = tools[np.flatnonzero(mx[a] & my[b])] if has_tools else np.zeros((0, 6))
@@ -98,13 +70,11 @@ def tiled_layer(strip: StripLayout, body: TiledCut, z: tuple[float, float], tool
             if key not in first:
                 first[key] = len(reps)
                 reps.append((rect, clipped))
-            placed.append((first[key], sx.lo, sy.lo, kind))
+            placed.append((first[key], sx.lo, sy.lo))
     shapes: list[cq.Shape] = list(body.shapes)
     uses: list[tuple[int, float, float]] = []
-    kinds: list[str] = []
     for u in strip.units:
         uses += [(k, u.x + dx, u.y + dy) for k, dx, dy in body.uses]
-        kinds += ["body"] * len(body.uses)
     made: dict[int, int | None] = {}
     for i, (rect, clipped) in enumerate(reps):
         x0, y0, x1, y1 = rect
@@ -113,17 +83,16 @@ def tiled_layer(strip: StripLayout, body: TiledCut, z: tuple[float, float], tool
         made[i] = None if cut is None else len(shapes)
         if cut is not None:
             shapes.append(cut)
-    for i, ox, oy, kind in placed:
+    for i, ox, oy in placed:
         k = made[i]
         if k is not None:
             rect = reps[i][0]
             uses.append((k, ox - rect[0], oy - rect[1]))
-            kinds.append(kind)
     if not uses:
         raise GeometryError(what, "no tile left")
     xs = tuple(sorted({s.lo for s in xi} | {xi[-1].hi}))
     ys = tuple(sorted({s.lo for s in yi} | {yi[-1].hi}))
-    return LayerTiles(TiledCut(tuple(shapes), tuple(uses), xs, ys, what), tuple(kinds))
+    return TiledCut(tuple(shapes), tuple(uses), xs, ys, what)
 
 
 def single(shape: cq.Shape, what: str) -> TiledCut:
