@@ -24,6 +24,7 @@ from .layout import Layout
 from .params import describe
 from .runner import Options, Result, build_many, build_to, check_jobs, make_options
 from .spec import MAX_BALLS, MAX_BUMPS, MAX_LEADS, MAX_TEXTURE_FEATURES, MAX_WIRES
+from .strip.run import DEFAULT_FLASH, DEFAULT_RAIL, DEFAULT_STREET, plan_strip, run_strip
 from .templates import load_layout, template_paths
 
 out = Console(highlight=False, soft_wrap=True)
@@ -346,15 +347,15 @@ def strip(
     units: Annotated[str, typer.Option("--units", help="Units on the strip: COLUMNSxROWS, e.g. 45x13.")],
     sets: SetOpt = None,
     street: Annotated[float, typer.Option("--street", help="Street between units (and round the array), mm; "
-                                          "unit pitch = footprint + street.")] = 0.3,
+                                          "unit pitch = footprint + street.")] = DEFAULT_STREET,
     kerf: Annotated[float | None, typer.Option("--kerf", help="Saw kerf, mm, at most the street (default: the "
                                                "street, so the sawn units are the package).")] = None,
     rail: Annotated[float, typer.Option("--rail", help="Carrier rail on each side of the array, mm (with --size: "
-                                        "the least rail).")] = 2.0,
+                                        "the least rail).")] = DEFAULT_RAIL,
     size: Annotated[str | None, typer.Option("--size", help="Strip outline WIDTHxHEIGHT in mm; the units and "
                                              "rails must fit.")] = None,
     flash: Annotated[float, typer.Option("--flash", help="Compound flash left on the interface layer by "
-                                         "molding (stage 3), mm (0 = none).")] = 0.005,
+                                         "molding (stage 3), mm (0 = none).")] = DEFAULT_FLASH,
     output: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder. Default: "
                                                  "outputs/<name>-strip.")] = None,
     stages: Annotated[bool, typer.Option("--stages", help="Write all five stages (bonded, plate, molded, "
@@ -363,8 +364,6 @@ def strip(
 ) -> None:
     """The molded strip and its singulation (mm): STEP + GLB per process stage, a sawn unit as a package
     folder (checked), strip.md + strip.json + pictures. Exit 2 on bad input, 1 if a sawn unit fails the check."""
-    from .strip.run import plan_strip, run_strip
-
     lay = plan_strip(template, sets or (), units, street, kerf, rail, size, flash)
     dest = output or Path("outputs") / f"{lay.unit.spec.meta.name}-strip"
     name = lay.unit.spec.meta.name

@@ -16,6 +16,7 @@ from pathlib import Path
 import cadquery as cq
 import numpy as np
 import pytest
+import trimesh
 from conftest import built, layout_of, z_levels
 from OCP.IFSelect import IFSelect_RetDone
 from OCP.STEPControl import STEPControl_Reader
@@ -293,6 +294,10 @@ def test_each_stage_step_defines_the_unit_once_and_reads_back_whole(written: Pat
     sawn = _read_step(written / "stages/5-sawn.step").Solids()
     offcuts = 2 * 3 + 2 * 2  # rails cut by 3 saw lines along y and 2 along x: 10 pieces
     assert len(sawn) == 2 * per_unit + offcuts
+    scene = trimesh.load(written / "stages/5-sawn.glb")  # metres, as glTF counts
+    w, h = (2 * 5.3 + 0.3 + 2 * 1.0), (1 * 5.3 + 0.3 + 2 * 1.0)
+    assert scene.bounds[1][:2] * 1000 == pytest.approx([w, h], abs=1e-3)
+    assert sum(1 for n in scene.graph.nodes_geometry if n.startswith("unit_")) == 2 * len(single.parts)
     data = json.loads((written / "strip.json").read_text())
     assert data["unit_check"]["failed"] == 0 and data["unit_check"]["rows"] > 20
     assert (written / "unit/manifest.json").is_file() and (written / "top.svg").is_file()
