@@ -18,6 +18,7 @@ import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import cadquery as cq
 import numpy as np
@@ -62,13 +63,24 @@ class Stage:
     def stem(self) -> str:
         return f"{self.number}-{self.key}"
 
-    def volumes(self, units: int) -> dict[str, float]:
-        """Volume [mm^3] of every material in the stage."""
-        out: dict[str, float] = {}
+    def volumes(self, units: int) -> dict[tuple[str, str], float]:
+        """Volume [mm^3] of every (layer, material) in the stage, see :func:`layer`."""
+        out: dict[tuple[str, str], float] = {}
         for parts, n in ((self.unit_parts, units), (self.strip_parts, 1)):
             for p in parts:
-                out[p.material] = out.get(p.material, 0.0) + p.volume() * p.count * n
+                key = (layer(p), p.material)
+                out[key] = out.get(key, 0.0) + p.volume() * p.count * n
         return out
+
+
+LAYERS = {Role.ENCAPSULANT: "compound", Role.HEAT_SINK: "heat-sink plate", Role.INTERFACE_LAYER: "interface layer",
+          Role.CARRIER: "carrier"}
+
+
+def layer(part: Part) -> str:
+    """What the process sheet calls ``part``'s material: compound, heat-sink plate, interface layer, carrier (the
+    lead frame's copper apart from the plate's), or the part's role."""
+    return LAYERS.get(part.role, str(part.role).replace("_", " "))
 
 
 @dataclass
@@ -188,11 +200,12 @@ def offcuts(strip: StripLayout) -> list[Part]:
     return out
 
 
-def material_use(model: StripModel) -> dict[str, dict[str, float]]:
-    """Per material [mm^3 and g]: what the strip used (stage 3: everything, flash included), what went into the
-    units, what the saw took (stage 4 minus stage 5) and what is left over (flash and offcuts)."""
+def material_use(model: StripModel) -> list[dict[str, Any]]:
+    """Per layer and material [mm^3 and g]: what the strip used (the most of it in any stage: flash included,
+    balls too), what went into the units, what the saw took (stage 4 minus stage 5) and what is left over
+    (flash and offcuts)."""
     n = model.strip.count
-    used: dict[str, float] = {}
+    used: dict[tuple[str, str], float] = {}
     for s in model.stages[:4]:  # materials only come, except the flash that goes: the most of each
         for m, v in s.volumes(n).items():
             used[m] = max(used.get(m, 0.0), v)
@@ -200,14 +213,15 @@ def material_use(model: StripModel) -> dict[str, dict[str, float]]:
     sawn = model.stage("sawn")
     in_units = Stage(0, "", "", sawn.unit_parts, []).volumes(n)
     after = sawn.volumes(n)
-    flash = {p.material: p.volume() for p in model.stage("molded").strip_parts if p.name == "flash"}
-    out: dict[str, dict[str, float]] = {}
-    for m in sorted(used):
-        row = {"used_mm3": used[m], "in_units_mm3": in_units.get(m, 0.0),
-               "kerf_mm3": before.get(m, 0.0) - after.get(m, 0.0),
-               "offcut_mm3": after.get(m, 0.0) - in_units.get(m, 0.0), "flash_mm3": flash.get(m, 0.0)}
+    flash = {(layer(p), p.material): p.volume() for p in model.stage("molded").strip_parts if p.name == "flash"}
+    out: list[dict[str, Any]] = []
+    order = list(LAYERS.values())
+    for key in sorted(used, key=lambda k: (order.index(k[0]) if k[0] in order else len(order), k)):
+        row = {"used_mm3": used[key], "in_units_mm3": in_units.get(key, 0.0),
+               "kerf_mm3": before.get(key, 0.0) - after.get(key, 0.0),
+               "offcut_mm3": after.get(key, 0.0) - in_units.get(key, 0.0), "flash_mm3": flash.get(key, 0.0)}
         row["wasted_mm3"] = row["kerf_mm3"] + row["offcut_mm3"] + row["flash_mm3"]
         for k in list(row):
-            row[k.replace("_mm3", "_g")] = mass_g(m, row[k])
-        out[m] = row
+            row[k.replace("_mm3", "_g")] = mass_g(key[1], row[k])
+        out.append({"layer": key[0], "material": key[1], **row})
     return out

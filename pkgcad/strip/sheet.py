@@ -10,8 +10,6 @@ from .layout import StripLayout
 from .model import StripModel, material_use
 from .rules import saw_clearance
 
-ROLES = {"mold-compound": "compound", "copper": "copper (heat-sink plate, lead frame)"}
-
 
 def strip_section(strip: StripLayout) -> dict[str, Any]:
     """What the strip is, from its layout alone (mm)."""
@@ -53,8 +51,7 @@ def sheet(model: StripModel, files: dict[str, int], stages: list[dict[str, Any]]
         "package": spec.meta.name,
         "title": spec.meta.title,
         "strip": strip_section(strip),
-        "kerf_loss": {"volume_mm3": sum(r["kerf_mm3"] for r in use.values()),
-                      "mass_g": sum(r["kerf_g"] for r in use.values())},
+        "kerf_loss": {"volume_mm3": sum(r["kerf_mm3"] for r in use), "mass_g": sum(r["kerf_g"] for r in use)},
         "materials": use,
         "stages": stages,
         "unit_check": check,
@@ -107,13 +104,13 @@ def markdown(data: dict[str, Any]) -> str:
         lines.append(_row(["connecting bars (QFN)", f"{lf['connecting_bar_mm']:.4g} wide on the street centre "
                            f"lines; leads run {lf['lead_reach_mm']:.4g} into the street to meet them"]))
     lines += ["", "## Material used and wasted", "",
-              _row(["material", "used mm^3", "in the units", "kerf", "offcuts", "flash", "wasted mm^3",
+              _row(["what", "material", "used mm^3", "in the units", "kerf", "offcuts", "flash", "wasted mm^3",
                     "used g", "wasted g"]),
-              _row(["---"] * 9)]
-    for m, r in data["materials"].items():
-        lines.append(_row([m, f"{r['used_mm3']:,.3f}", f"{r['in_units_mm3']:,.3f}", f"{r['kerf_mm3']:,.3f}",
-                           f"{r['offcut_mm3']:,.3f}", f"{r['flash_mm3']:,.3f}", f"{r['wasted_mm3']:,.3f}",
-                           f"{r['used_g']:.4f}", f"{r['wasted_g']:.4f}"]))
+              _row(["---"] * 10)]
+    for r in data["materials"]:
+        volumes = [f"{r[k]:,.3f}" for k in ("used_mm3", "in_units_mm3", "kerf_mm3", "offcut_mm3", "flash_mm3",
+                                             "wasted_mm3")]
+        lines.append(_row([r["layer"], r["material"], *volumes, f"{r['used_g']:.4f}", f"{r['wasted_g']:.4f}"]))
     lines += ["", "Kerf: what the saw took (stage 4 minus stage 5, from the solids). Offcuts: the rails cut into "
               "pieces, and the rims of the outer streets when the kerf is narrower than the street.", "",
               "## The stages", "", _row(["stage", "what", "STEP", "GLB"]), _row(["---"] * 4)]
