@@ -175,6 +175,18 @@ def table(head: tuple[str, ...] | list[str], body: list[list[str]], markdown: bo
                      for c in [list(head), *body])
 
 
+def pick(ladder: list[Any], names: str | None, ap: argparse.ArgumentParser) -> list[Any]:
+    """The cases of ``ladder`` named in the comma-separated ``names`` (all when None); an unknown name ends the
+    script with argparse's usage error."""
+    if not names:
+        return ladder
+    wanted = names.split(",")
+    unknown = set(wanted) - {c.name for c in ladder}
+    if unknown:
+        ap.error(f"unknown case(s) {', '.join(sorted(unknown))}; known: {', '.join(c.name for c in ladder)}")
+    return [c for c in ladder if c.name in wanted]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="leave out the 10,000-bump case and the naive way")
@@ -184,14 +196,8 @@ def main() -> None:
     ap.add_argument("--markdown", action="store_true", help="print markdown tables (for bench/RESULTS.md)")
     ap.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     args = ap.parse_args()
-    cases = LADDER
-    if args.cases:
-        wanted = args.cases.split(",")
-        unknown = set(wanted) - {c.name for c in LADDER}
-        if unknown:
-            ap.error(f"unknown case(s) {', '.join(sorted(unknown))}; known: {', '.join(c.name for c in LADDER)}")
-        cases = [c for c in LADDER if c.name in wanted]
-    elif args.quick:
+    cases = pick(LADDER, args.cases, ap)
+    if not args.cases and args.quick:
         cases = [c for c in LADDER if c.target_step_mb is None]
     with_naive = args.naive and not args.quick
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, "

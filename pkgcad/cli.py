@@ -24,6 +24,7 @@ from .layout import Layout
 from .params import describe
 from .runner import Options, Result, build_many, build_to, check_jobs, make_options
 from .spec import MAX_BALLS, MAX_BUMPS, MAX_LEADS, MAX_TEXTURE_FEATURES, MAX_WIRES
+from .strip.run import DEFAULT_FLASH, DEFAULT_RAIL, DEFAULT_STREET, plan_strip, run_strip
 from .templates import load_layout, template_paths
 
 out = Console(highlight=False, soft_wrap=True)
@@ -452,6 +453,46 @@ def sweep(
 
 class _Terminated(BaseException):
     """SIGTERM during a sweep: unwind (the finished rows stay, the table is compiled), exit 143."""
+
+
+@app.command()
+def strip(
+    template: Annotated[str, typer.Argument(help="Template name (see `pkgcad list`) or path to a .toml file.")],
+    units: Annotated[str, typer.Option("--units", help="Units on the strip: COLUMNSxROWS, e.g. 45x13.")],
+    sets: SetOpt = None,
+    street: Annotated[float, typer.Option("--street", help="Street between units (and round the array), mm; "
+                                          "unit pitch = footprint + street.")] = DEFAULT_STREET,
+    kerf: Annotated[float | None, typer.Option("--kerf", help="Saw kerf, mm, at most the street (default: the "
+                                               "street, so the sawn units are the package).")] = None,
+    rail: Annotated[float, typer.Option("--rail", help="Carrier rail on each side of the array, mm (with --size: "
+                                        "the least rail).")] = DEFAULT_RAIL,
+    size: Annotated[str | None, typer.Option("--size", help="Strip outline WIDTHxHEIGHT in mm; the units and "
+                                             "rails must fit.")] = None,
+    flash: Annotated[float, typer.Option("--flash", help="Compound flash left on the interface layer by "
+                                         "molding (stage 3), mm (0 = none).")] = DEFAULT_FLASH,
+    output: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder. Default: "
+                                                 "outputs/<name>-strip.")] = None,
+    stages: Annotated[bool, typer.Option("--stages", help="Write all five stages (bonded, plate, molded, "
+                                         "deflashed, sawn); default: the deflashed strip only.")] = False,
+    quality: Annotated[str, typer.Option(help="GLB/STL tessellation: draft | normal | fine.")] = "normal",
+) -> None:
+    """The molded strip and its singulation (mm): STEP + GLB per process stage, a sawn unit as a package
+    folder (checked), strip.md + strip.json + pictures. Exit 2 on bad input, 1 if a sawn unit fails the check."""
+    lay = plan_strip(template, sets or (), units, street, kerf, rail, size, flash)
+    dest = output or Path("outputs") / f"{lay.unit.spec.meta.name}-strip"
+    name = lay.unit.spec.meta.name
+    with err.status(f"{name} strip: starting", spinner="dots") as status:
+        data = run_strip(lay, dest, quality, stages, progress=lambda st: status.update(f"{name} strip: {st}"))
+    size_mb = sum(f["bytes"] for f in data["files"]) / 1e6
+    c = data["unit_check"]
+    out.print(f"{name} strip: {lay.count} units ({lay.nx} x {lay.ny}) on {lay.size[0]:.4g} x {lay.size[1]:.4g} "
+              f"mm, saw path {data['strip']['saw']['path_mm']:,.0f} mm, kerf loss "
+              f"{data['kerf_loss']['volume_mm3']:,.2f} mm^3; sawn unit check {c['passed']}/{c['rows']} -> {dest} "
+              f"({size_mb:.1f} MB, {sum(data['timings_s'].values()):.1f} s)", markup=False)
+    if c["failed"]:
+        err.print(f"error: the sawn unit fails {c['failed']} check element(s): {', '.join(c['failing'])}",
+                  markup=False)
+        raise typer.Exit(EXIT_GEOMETRY)
 
 
 @app.command()

@@ -31,7 +31,7 @@ def templates_dir() -> Path:
 
 
 def template_paths() -> list[Path]:
-    return sorted(templates_dir().glob("*.toml"))
+    return sorted(templates_dir().glob("*.toml"), key=lambda p: p.stem)
 
 
 def resolve_template(name_or_path: str) -> Path:

@@ -252,7 +252,7 @@ def test_build_all(tmp_path: Path) -> None:
         assert {f["path"] for f in data["files"]} >= {f"{t}.step", f"{t}.glb", f"{t}.stl"}
         assert (tmp_path / t / f"{t}.step").stat().st_size > 0
     summaries = [line for line in result.stdout.splitlines() if " -> " in line]
-    assert len(summaries) == 6
+    assert len(summaries) == len(TEMPLATES)
 
 
 @pytest.mark.slow

@@ -12,6 +12,13 @@ from ..package import Package
 from ..tessellate import Shifts
 
 
+def pbr(name: str) -> trimesh.visual.material.PBRMaterial:
+    """The glTF material of pkgcad material ``name``: its colour, metallic or not."""
+    mat = material(name)
+    return trimesh.visual.material.PBRMaterial(name=name, baseColorFactor=[*mat.color, 1.0],
+                                               metallicFactor=0.8 if mat.metallic else 0.0, roughnessFactor=0.5)
+
+
 def build_scene(pkg: Package, meshes: dict[str, trimesh.Trimesh],
                 tiles: dict[str, list[tuple[trimesh.Trimesh, Shifts]]] | None = None) -> trimesh.Scene:
     """A glTF scene: one mesh per part definition, one named node per instance; millimetre coordinates
@@ -21,10 +28,7 @@ def build_scene(pkg: Package, meshes: dict[str, trimesh.Trimesh],
     root = pkg.name
     scene.graph.update(frame_from=scene.graph.base_frame, frame_to=root, matrix=np.diag([1e-3, 1e-3, 1e-3, 1.0]))
     for part in pkg.parts:
-        mat = material(part.material)
-        metallic = 0.8 if mat.metallic else 0.0
-        look = trimesh.visual.material.PBRMaterial(name=part.material, baseColorFactor=[*mat.color, 1.0],
-                                                   metallicFactor=metallic, roughnessFactor=0.5)
+        look = pbr(part.material)
         pieces = (tiles or {}).get(part.name)
         if pieces is None or part.tiling is None:
             m = meshes[part.name].copy()

@@ -110,8 +110,13 @@ def step_string(text: str) -> str:
 def stamp_step_header(text: str, pkg: Package) -> str:
     """The STEP ``text`` with our FILE_DESCRIPTION and author in the header; the title is encoded as
     ISO 10303-21 asks (ASCII only), so what we write stays ASCII whatever the title holds."""
+    return stamp_header(text, pkg.name, pkg.spec.meta.title)
+
+
+def stamp_header(text: str, name: str, title: str) -> str:
+    """:func:`stamp_step_header` for a model named ``name`` with ``title`` (a package, or a strip stage)."""
     head, sep, body = text.partition("ENDSEC;")
-    desc = step_string(f"pkgcad {__version__}: {pkg.name}; {pkg.spec.meta.title}; units: millimetre")
+    desc = step_string(f"pkgcad {__version__}: {name}; {title}; units: millimetre")
     head = head.replace("FILE_DESCRIPTION(('Open CASCADE Model')", f"FILE_DESCRIPTION(('{desc}')", 1)
     head = head.replace("('Author')", "('pkgcad')", 1)
     return head + sep + body

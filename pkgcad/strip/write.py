@@ -1,0 +1,108 @@
+"""Write a strip folder: the stages (STEP + GLB), one sawn unit as a package folder judged by ``pkgcad check``,
+the pictures and the process sheet, all into a staged folder renamed into place at the end.
+
+    OUT/strip.json, strip.md, top.svg/.png, street-before/after.svg/.png
+    OUT/stages/<n>-<stage>.step, .glb     (all five with --stages; else 4-deflashed, the strip as it is sawn)
+    OUT/unit/                             a sawn unit: manifest.json, STEP, STL, GLB (a normal package folder)
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+from ..export.options import MeshQuality
+from ..export.staging import staged_dir
+from ..export.writer import write_package
+from .figures import write_figures
+from .glb import Meshes, stage_glb
+from .model import StripModel
+from .sheet import markdown, sheet
+from .step import write_stage_step
+
+MARK = "strip.json"
+"""The file that says a folder is ours: pkgcad strip may replace a folder holding it (and nothing else)."""
+
+
+def ours(out: Path) -> bool:
+    """Whether ``out`` may be replaced: absent, an empty folder, or a strip folder pkgcad wrote."""
+    if not out.exists():
+        return True
+    if not out.is_dir():
+        return False
+    if not any(out.iterdir()):
+        return True
+    try:
+        data = json.loads((out / MARK).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and data.get("tool") == "pkgcad" and data.get("kind") == "strip"
+
+
+def check_destination(out: Path) -> None:
+    """Refuse (exit 2, before any work) an output path that pkgcad did not write."""
+    if not ours(out):
+        raise InputError("-o", str(out), "exists and is not a strip folder pkgcad wrote (no strip.json of ours); "
+                         "pkgcad never replaces what it did not write", "choose another folder or remove it")
+
+
+@contextmanager
+def staged(out: Path) -> Iterator[Path]:
+    """The ONE place the strip writer stages its output (swap for the shared output guard at merge): a fresh
+    folder beside ``out``, renamed into place on success, gone on failure."""
+    check_destination(out)
+    with staged_dir(out) as tmp:
+        yield tmp
+
+
+def write_strip(model: StripModel, out: Path, quality: MeshQuality, all_stages: bool = False,
+                progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Write ``model`` into ``out`` (see the module notes). Returns the contents of strip.json."""
+    from ..check.run import check_folder  # the checker pulls in trimesh ray tests: only when writing
+
+    say = progress or (lambda _stage: None)
+    strip = model.strip
+    base = f"{strip.unit.spec.meta.name}-strip"
+    timings = dict(model.timings)
+    meshes = Meshes(quality)
+    rows: list[dict[str, Any]] = []
+    with staged(out) as tmp:
+        (tmp / "stages").mkdir()
+        for stage in model.stages if all_stages else [model.stage("deflashed")]:
+            say(f"writing stage {stage.number} ({stage.key})")
+            step, glb = f"stages/{stage.stem}.step", f"stages/{stage.stem}.glb"
+            t = time.perf_counter()
+            write_stage_step(stage.unit_parts, stage.strip_parts, strip.units, tmp / step, f"{base}-{stage.stem}",
+                             f"{base}: stage {stage.number}, {stage.title}")
+            timings[f"stage{stage.number}_step_s"] = time.perf_counter() - t
+            t = time.perf_counter()
+            (tmp / glb).write_bytes(stage_glb(stage.unit_parts, stage.strip_parts, strip.units,
+                                              f"{base}-{stage.stem}", meshes))
+            timings[f"stage{stage.number}_glb_s"] = time.perf_counter() - t
+            rows.append({"number": stage.number, "key": stage.key, "title": stage.title, "step": step, "glb": glb,
+                         "step_bytes": (tmp / step).stat().st_size, "glb_bytes": (tmp / glb).stat().st_size,
+                         "unit_instances": sum(p.count for p in stage.unit_parts),
+                         "strip_instances": sum(p.count for p in stage.strip_parts)})
+        say("writing and checking a sawn unit")
+        t = time.perf_counter()
+        write_package(model.unit, tmp / "unit", quality)
+        found = check_folder(tmp / "unit")
+        failed = [r.element for r in found if not r.passed]
+        check = {"folder": "unit", "rows": len(found), "passed": len(found) - len(failed), "failed": len(failed),
+                 "failing": failed}
+        timings["unit_check_s"] = time.perf_counter() - t
+        say("drawing the process sheet")
+        t = time.perf_counter()
+        write_figures(strip, model.stage("deflashed"), model.stage("sawn"), meshes, tmp,
+                      f"{base}: {strip.unit.spec.meta.title}")
+        timings["figures_s"] = time.perf_counter() - t
+        files = {str(p.relative_to(tmp)): p.stat().st_size for p in sorted(tmp.rglob("*")) if p.is_file()}
+        data = sheet(model, files, rows, check, timings)
+        (tmp / "strip.md").write_text(markdown(data), encoding="utf-8")
+        (tmp / MARK).write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    return data
