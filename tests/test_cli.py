@@ -97,7 +97,7 @@ def test_show_json_parses_and_applies_sets() -> None:
 def test_show_names_the_qualities_without_building() -> None:
     r = run("show", "qfn")
     assert r.exit_code == 0
-    assert "draft 0.02 mm / 0.8 rad, normal 0.005 mm / 0.5 rad, fine 0.001 mm / 0.2 rad" in r.stdout
+    assert "draft 0.02 mm / 0.5 rad, normal 0.005 mm / 0.5 rad, fine 0.001 mm / 0.2 rad" in r.stdout
     assert "--sizes" in r.stdout
 
 

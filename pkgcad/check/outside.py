@@ -9,7 +9,7 @@ import numpy as np
 from ..materials import INTERFACE_MATERIALS, MATERIALS
 from ..reader.folder import OutputFolder as Model
 from ..reader.scene import first_axis_hit
-from .geom import AXES, horizontal_faces, side_faces, tri_area, xy_box
+from .geom import AXES, horizontal_faces, side_faces_of, tri_area, xy_box
 from .inside import contact
 from .rows import Row, grid, um
 
@@ -85,11 +85,12 @@ def side_exposure(m: Model, tol: float, n: int = 32) -> list[Row]:
 
 def coplanarity(m: Model, tol: float, max_angle_deg: float = 0.1) -> list[Row]:
     """Each heat-sink side face and the encapsulant's side edge on that side lie in one plane."""
-    hs, enc = m.mesh("heat_sink"), m.mesh("encapsulant")
+    hs = [b for g in m.groups("heat_sink") for b in m.blocks[g]]
+    enc = [b for g in m.groups("encapsulant") for b in m.blocks[g]]
     rows = []
     for side in AXES:
-        th, nh, ah = side_faces(hs, side)
-        te, ne, ae = side_faces(enc, side)
+        th, nh, ah = side_faces_of(hs, side)
+        te, ne, ae = side_faces_of(enc, side)
         if not len(th) or not len(te):
             missing = "heat sink" if not len(th) else "encapsulant"
             rows.append(Row("coplanar_sides", f"coplanar side {side}", "n/a", um(tol), False,
@@ -117,7 +118,7 @@ def coplanarity(m: Model, tol: float, max_angle_deg: float = 0.1) -> list[Row]:
 
 def footprint(m: Model, tol: float) -> list[Row]:
     """Claims 2 / 13: the heat sink's footprint equals the chip carrier's (QFN: die pad + leads)."""
-    h, c = xy_box(m.mesh("heat_sink")), xy_box(m.mesh("carrier"))
+    h, c = m.bounds("heat_sink")[:, :2], m.bounds("carrier")[:, :2]
     edge = float(np.abs(h - c).max())
     area = float(np.prod(h[1] - h[0]) - np.prod(c[1] - c[0]))
     ok = edge <= tol
