@@ -13,7 +13,7 @@ welded triangle soup, placed once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
@@ -49,7 +49,6 @@ class Block:
     doubled: int  # directed edges that occur twice (faces wound against their neighbours)
     tiled: bool = False
     note: str = ""  # why a file with a layout in the manifest was read as soup
-    _cache: dict[str, object] = field(default_factory=dict, repr=False)
 
     @cached_property
     def tris(self) -> np.ndarray:
@@ -86,6 +85,10 @@ class Block:
 
     def bodies(self) -> tuple[np.ndarray, np.ndarray]:
         """Boxes (lo, hi), each (k, 3), of the connected bodies of every copy."""
+        return self._bodies
+
+    @cached_property
+    def _bodies(self) -> tuple[np.ndarray, np.ndarray]:
         n, label = vertex_components(self.mesh)
         lo = np.full((n, 3), np.inf)
         hi = np.full((n, 3), -np.inf)

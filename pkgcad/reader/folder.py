@@ -129,7 +129,12 @@ class OutputFolder:
 
     def bodies(self, *roles: str) -> tuple[np.ndarray, np.ndarray]:
         """Boxes (lo, hi), each (n, 3), of the connected bodies of all groups with one of ``roles``."""
-        boxes = [b.bodies() for g in self._groups_of(roles) for b in self.blocks[g]]
+        boxes = [self.bodies_of(g) for g in self._groups_of(roles)]
+        return np.concatenate([lo for lo, _hi in boxes]), np.concatenate([hi for _lo, hi in boxes])
+
+    def bodies_of(self, group: str) -> tuple[np.ndarray, np.ndarray]:
+        """Boxes (lo, hi), each (n, 3), of the connected bodies in the part file ``group``."""
+        boxes = [b.bodies() for b in self.blocks[group]]
         return np.concatenate([lo for lo, _hi in boxes]), np.concatenate([hi for _lo, hi in boxes])
 
     @cached_property
