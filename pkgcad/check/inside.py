@@ -81,7 +81,7 @@ def _contact_row(element: str, name: str, lower: Mesh, upper: Mesh, tol: float,
 
 def stack_order(m: Model, tol: float) -> list[Row]:
     """Chip between carrier and heat sink; chip mounted on the carrier."""
-    car, chip, hs = m.mesh("carrier"), m.mesh("chip"), m.mesh("heat_sink")
+    car, chip, hs = m.numpy_mesh("carrier"), m.numpy_mesh("chip"), m.numpy_mesh("heat_sink")
     ct, (zc0, zc1), hb = car.bounds[1, 2], chip.bounds[:, 2], hs.bounds[0, 2]
     cb, chb = xy_box(car), xy_box(chip)
     inside = bool(np.all(chb[0] >= cb[0] - tol) and np.all(chb[1] <= cb[1] + tol))
@@ -90,8 +90,8 @@ def stack_order(m: Model, tol: float) -> list[Row]:
                 f"carrier top {ct:.4f} ≤ chip {zc0:.4f}–{zc1:.4f} ≤ heat sink {hb:.4f}", um(tol), ok,
                 "" if inside else "chip reaches outside the carrier footprint")]
     if m.has("die_attach"):
-        rows.append(_contact_row("chip_mounted", "carrier → die attach", car, m.mesh("die_attach"), tol))
-        rows.append(_contact_row("chip_mounted", "die attach → chip", m.mesh("die_attach"), chip, tol, full=True))
+        rows.append(_contact_row("chip_mounted", "carrier → die attach", car, m.numpy_mesh("die_attach"), tol))
+        rows.append(_contact_row("chip_mounted", "die attach → chip", m.numpy_mesh("die_attach"), chip, tol, full=True))
     return rows
 
 
@@ -102,10 +102,10 @@ def wire_connection(m: Model, tol: float) -> list[Row]:
         return []
     starts = np.array([w["start"] for w in wires], dtype=float)
     ends = np.array([w["end"] for w in wires], dtype=float)
-    land = m.mesh("bond_finger", "carrier") if m.has("bond_finger") else m.mesh("carrier")
-    d_chip = closest_distance(m.mesh("chip"), starts)
+    land = m.numpy_mesh("bond_finger", "carrier") if m.has("bond_finger") else m.numpy_mesh("carrier")
+    d_chip = closest_distance(m.numpy_mesh("chip"), starts)
     d_land = closest_distance(land, ends)
-    wmesh = m.mesh("wire")
+    wmesh = m.numpy_mesh("wire")
     d_wire = closest_distance(wmesh, np.vstack([starts, ends])) if m.has("wire") else None
     rows = []
     for name, d, what in (("wire ends on chip", d_chip, "chip"), ("wire ends on finger/lead", d_land, "land")):
@@ -143,12 +143,12 @@ def attachment(m: Model, tol: float) -> list[Row]:
     """The first surface meets the chip through adhesive (11/20), the connecting portion (10) or the buffer
     pad (12), and where the claims say so the rest of the first surface is spaced from the chip."""
     attach = m.embodiment.get("attach", "adhesive")
-    chip, hs = m.mesh("chip"), m.mesh("heat_sink")
+    chip, hs = m.numpy_mesh("chip"), m.numpy_mesh("heat_sink")
     chain = [("chip", chip)]
     if attach == "buffer_pad":
-        chain += [(r, m.mesh(r)) for r in ("buffer_pad_attach", "buffer_pad") if m.has(r)]
+        chain += [(r, m.numpy_mesh(r)) for r in ("buffer_pad_attach", "buffer_pad") if m.has(r)]
     if m.has("adhesive"):
-        chain.append(("adhesive", m.mesh("adhesive")))
+        chain.append(("adhesive", m.numpy_mesh("adhesive")))
     chain.append(("heat sink", hs))
     rows = []
     for (ln, lo), (un, up) in pairwise(chain):

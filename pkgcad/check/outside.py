@@ -18,7 +18,7 @@ from .rows import Row, grid, um
 def interface_contact(m: Model, tol: float) -> list[Row]:
     """"The second surface is formed with an interface layer thereon": the layer's underside lies on the heat
     sink's top face over the WHOLE second surface, so a lifted, partial or shifted layer fails."""
-    hs, il = m.mesh("heat_sink"), m.mesh("interface_layer")
+    hs, il = m.numpy_mesh("heat_sink"), m.numpy_mesh("interface_layer")
     gap, area, _smaller = contact(hs, il, tol)
     second = tri_area(horizontal_faces(hs, hs.bounds[1, 2], True, tol))
     cover = area / second if second else 0.0
@@ -33,7 +33,7 @@ def interface_contact(m: Model, tol: float) -> list[Row]:
 # ------------------------------------------------------------------------------------------ exposure
 def interface_exposure(m: Model, tol: float, n: int = 48) -> list[Row]:
     """Seen from above, every ray over the heat-sink footprint hits the interface layer first."""
-    hs = m.mesh("heat_sink")
+    hs = m.numpy_mesh("heat_sink")
     (x0, y0), (x1, y1) = xy_box(hs)
     inset = max(5 * tol, 1e-3)
     xs, ys = grid(x0, x1, n, inset), grid(y0, y1, n, inset)
@@ -53,7 +53,7 @@ def interface_exposure(m: Model, tol: float, n: int = 48) -> list[Row]:
 
 def side_exposure(m: Model, tol: float, n: int = 32) -> list[Row]:
     """From each of the four sides, rays that would meet the heat sink's outer side meet it first."""
-    hs = m.mesh("heat_sink")
+    hs = m.numpy_mesh("heat_sink")
     hs_ids = m.scene.index(m.groups("heat_sink"))
     others = [i for i in range(len(m.scene.names)) if i not in hs_ids]
     lo, hi = hs.bounds
@@ -150,7 +150,7 @@ def texture(m: Model, tol: float) -> list[Row]:
     kind = m.embodiment.get("first_surface", "flat")
     if kind == "flat":
         return []
-    hs = m.mesh("heat_sink")
+    hs = m.numpy_mesh("heat_sink")
     (x0, y0), (x1, y1) = xy_box(hs)
     zmax = hs.bounds[1, 2]
     c = hs.triangles_center

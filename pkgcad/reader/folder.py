@@ -111,9 +111,21 @@ class OutputFolder:
                              f"no part with role {' / '.join(roles)}")
         return groups
 
-    def mesh(self, *roles: str) -> Mesh:
-        """All groups with one of ``roles`` as one mesh, every copy placed (:class:`InputError` when there is
-        none): for the small parts; judge repeated parts by :meth:`bodies` and :meth:`bounds`."""
+    def mesh(self, *roles: str) -> trimesh.Trimesh:
+        """All groups with one of ``roles`` as one welded trimesh mesh, read from every triangle of their files
+        (:class:`InputError` when there is none). The checks use :meth:`numpy_mesh`, :meth:`bodies` and
+        :meth:`bounds` instead: no trimesh import, no walk over every copy of a repeated part."""
+        from ..meshutil import concatenate
+
+        groups = self._groups_of(roles)
+        if len(groups) == 1:
+            return self.meshes[groups[0]]
+        return concatenate([self.meshes[g] for g in groups])
+
+    def numpy_mesh(self, *roles: str) -> Mesh:
+        """All groups with one of ``roles`` as one :class:`~pkgcad.meshutil.Mesh` (plain numpy), every copy of
+        every block placed (not welded across copies; :class:`InputError` when there is none): for the small
+        parts; judge repeated parts by :meth:`bodies` and :meth:`bounds`."""
         parts = []
         for b in (b for g in self._groups_of(roles) for b in self.blocks[g]):
             nv = len(b.vertices)
