@@ -252,7 +252,9 @@ def section(
     folder: Annotated[Path, typer.Argument(help="A pkgcad output folder (manifest.json + parts/*.stl).")],
     plane: Annotated[str, typer.Option(help="Cutting plane: xz (front) | yz (side) | xy (top).")] = "xz",
     at: Annotated[float | None, typer.Option(help="Where the plane cuts, mm along its normal (y for xz, x for "
-                                             "yz, z for xy). Default: through the middle.")] = None,
+                                             "yz, z for xy). Default: xz/yz through the row of bumps, balls, "
+                                             "wires or leads nearest the centre; xy through the chip's "
+                                             "mid-height.")] = None,
     output: Annotated[Path | None, typer.Option("--out", "-o", help="The .svg or .png to write. Default: "
                                                 "FOLDER/section_<plane>.svg.")] = None,
     labels: Annotated[bool, typer.Option("--labels", help="Leader labels naming each part, like a patent "
@@ -275,7 +277,9 @@ def render(
     size: Annotated[str, typer.Option(help="WIDTHxHEIGHT in px.")] = "1024x768",
     cut_away: Annotated[bool, typer.Option("--cut/--no-cut", help="Cut away the front quadrant to show the "
                                            "sections.")] = True,
-    zoom_z: Annotated[float, typer.Option("--zoom-z", help="Vertical exaggeration (1-100).")] = 1.0,
+    zoom_z: Annotated[float | None, typer.Option("--zoom-z", help="Vertical exaggeration (1-100). Default: a thin "
+                                                 "package is stretched so its stack shows (the title says how "
+                                                 "much).")] = None,
 ) -> None:
     """An isometric PNG preview, drawn offscreen (no screen, no GPU needed)."""
     from . import view

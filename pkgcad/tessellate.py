@@ -63,32 +63,40 @@ Shifts = list[tuple[float, float]]
 
 @dataclass
 class TiledMesh:
-    """A tiled part's meshes: ``mesh`` the whole part, welded and closed (for STL and the checks); ``pieces``
-    for instancing viewers (GLB): each distinct tile without the faces it shares with its neighbours, and the
-    shifts that place it (tiles at the package's edge keep their outer faces, so they are pieces of their own)."""
+    """A part's meshes: ``mesh`` the whole part, welded and closed (for STL and the checks); ``pieces`` for
+    instancing viewers (GLB): each distinct tile without the faces it shares with its neighbours, and the
+    shifts that place it (tiles at the package's edge keep their outer faces, so they are pieces of their own).
+    ``uses`` lists (piece, dx, dy) in the order ``mesh``'s triangles come in: the mesh's faces ARE the pieces'
+    faces, shifted, one use after the other (welded on the tile faces). An untiled part is one piece, used once.
+    """
 
     mesh: trimesh.Trimesh
     pieces: list[tuple[trimesh.Trimesh, Shifts]]
+    uses: list[tuple[int, float, float]]
+
+    @property
+    def tiled(self) -> bool:
+        return len(self.uses) > 1
 
 
 def part_mesh(part: Part, quality: MeshQuality) -> trimesh.Trimesh:
     """One instance of ``part`` as a mesh; see :func:`part_meshes`."""
-    return part_meshes(part, quality)[0]
+    return part_meshes(part, quality).mesh
 
 
-def part_meshes(part: Part, quality: MeshQuality) -> tuple[trimesh.Trimesh, list[tuple[trimesh.Trimesh, Shifts]]]:
-    """One instance of ``part`` as a mesh, and the pieces an instancing viewer may draw instead (just the mesh,
+def part_meshes(part: Part, quality: MeshQuality) -> TiledMesh:
+    """One instance of ``part`` as a mesh, with the pieces an instancing viewer may draw instead (just the mesh,
     unshifted, unless the part is tiled). A tiled part is meshed from its tiles (:func:`tiled_mesh`), else, or
     if the tiles do not weld into a closed mesh, from its one solid."""
     if part.tiling is not None:
         tiled = tiled_mesh(part.tiling, quality)
         if tiled is not None:
-            return tiled.mesh, tiled.pieces
+            return tiled
         log.warning("%s: the tile meshes do not close up; meshing the glued solid", part.name)
         mesh = shape_mesh(part.solid(), quality)
     else:
         mesh = shape_mesh(part.shape, quality)
-    return mesh, [(mesh, [(0.0, 0.0)])]
+    return TiledMesh(mesh, [(mesh, [(0.0, 0.0)])], [(0, 0.0, 0.0)])
 
 
 def placed_vertices(part: Part, mesh: trimesh.Trimesh) -> np.ndarray:
@@ -132,7 +140,7 @@ def tiled_mesh(tiling: Tiling, quality: MeshQuality) -> TiledMesh | None:
         corner = line[faces]
         inner |= (corner[:, 0] >= 0) & (corner[:, 0] == corner[:, 1]) & (corner[:, 1] == corner[:, 2])
         lines.append(line)
-    pieces = _pieces(own, tiling.uses, inner)
+    pieces, order = _pieces(own, tiling.uses, inner)
     faces = faces[~inner]
     # weld the vertices on tile faces: neighbours' copies of one point differ by float noise only
     seam = np.flatnonzero((lines[0] >= 0) | (lines[1] >= 0))
@@ -156,14 +164,18 @@ def tiled_mesh(tiling: Tiling, quality: MeshQuality) -> TiledMesh | None:
         return None
     mesh = trimesh.Trimesh(verts, faces, process=False)
     mesh.remove_unreferenced_vertices()
-    return TiledMesh(mesh, pieces)
+    uses = [(k, float(dx), float(dy)) for k, (_own, dx, dy) in zip(order, tiling.uses, strict=True)]
+    return TiledMesh(mesh, pieces, uses)
 
 
 def _pieces(own: list[trimesh.Trimesh], uses: Sequence[tuple[int, float, float]],
-            inner: np.ndarray) -> list[tuple[trimesh.Trimesh, Shifts]]:
+            inner: np.ndarray) -> tuple[list[tuple[trimesh.Trimesh, Shifts]], list[int]]:
     """Distinct tile meshes without the faces ``inner`` drops (per use, in use order), grouped: tiles with the
-    same shape and the same faces dropped are one piece placed at each of their shifts."""
+    same shape and the same faces dropped are one piece placed at each of their shifts. Also the piece of each
+    use, in use order."""
     found: dict[tuple[int, bytes], tuple[trimesh.Trimesh, Shifts]] = {}
+    index: dict[tuple[int, bytes], int] = {}
+    order: list[int] = []
     start = 0
     for k, dx, dy in uses:
         n = len(own[k].faces)
@@ -174,8 +186,10 @@ def _pieces(own: list[trimesh.Trimesh], uses: Sequence[tuple[int, float, float]]
             piece = trimesh.Trimesh(own[k].vertices, own[k].faces[~drop], process=False)
             piece.remove_unreferenced_vertices()
             found[key] = (piece, [])
+            index[key] = len(index)
         found[key][1].append((dx, dy))
-    return list(found.values())
+        order.append(index[key])
+    return list(found.values()), order
 
 
 def _finish(verts: np.ndarray, faces: np.ndarray) -> trimesh.Trimesh:

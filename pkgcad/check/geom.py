@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import numpy as np
-import trimesh
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
+
+from ..meshutil import Mesh, vertex_components
+from ..reader.blocks import Block
+
+__all__ = ["AXES", "closed_and_oriented", "horizontal_faces", "overlap_area", "side_faces", "side_faces_of",
+           "tri_area", "vertex_components", "xy_box"]
 
 AXES = {"+x": (0, 1.0), "-x": (0, -1.0), "+y": (1, 1.0), "-y": (1, -1.0)}
 
 
-def horizontal_faces(mesh: trimesh.Trimesh, z: float, up: bool, tol: float) -> np.ndarray:
+def horizontal_faces(mesh: Mesh, z: float, up: bool, tol: float) -> np.ndarray:
     """(n, 3, 3) triangles facing up (or down) whose three vertices lie within ``tol`` of height ``z``."""
     nz = mesh.face_normals[:, 2]
     tris = mesh.triangles
@@ -22,7 +25,7 @@ def horizontal_faces(mesh: trimesh.Trimesh, z: float, up: bool, tol: float) -> n
 def tri_area(tris: np.ndarray) -> float:
     if len(tris) == 0:
         return 0.0
-    return float(trimesh.triangles.area(tris).sum())
+    return float(np.linalg.norm(np.cross(tris[:, 1] - tris[:, 0], tris[:, 2] - tris[:, 0]), axis=1).sum()) / 2
 
 
 def _inside_any(points: np.ndarray, tris: np.ndarray) -> np.ndarray:
@@ -61,7 +64,7 @@ def overlap_area(a: np.ndarray, b: np.ndarray, n: int = 256) -> float:
     return float(both.mean() * np.prod(hi - lo))
 
 
-def side_faces(mesh: trimesh.Trimesh, side: str, band: float = 0.05) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def side_faces(mesh: Mesh, side: str, band: float = 0.05) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Faces of ``mesh`` forming its outermost side on ``side`` (normal within 10 deg of the outward axis,
     centroid within ``band`` of the extreme). Returns (triangles, normals, areas)."""
     axis, sign = AXES[side]
@@ -73,12 +76,24 @@ def side_faces(mesh: trimesh.Trimesh, side: str, band: float = 0.05) -> tuple[np
     return mesh.triangles[sel], mesh.face_normals[sel], mesh.area_faces[sel]
 
 
-def vertex_components(mesh: trimesh.Trimesh) -> tuple[int, np.ndarray]:
-    """Connected bodies of a mesh by shared vertices: (count, label per vertex)."""
-    e = mesh.edges_unique
-    n = len(mesh.vertices)
-    graph = coo_matrix((np.ones(len(e)), (e[:, 0], e[:, 1])), shape=(n, n))
-    return connected_components(graph, directed=False)
+def side_faces_of(blocks: list[Block], side: str, band: float = 0.05) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`side_faces` of a group given as blocks (one small mesh at many shifts): only each copy's faces
+    that point outwards are placed, so a tiled encapsulant costs its distinct tiles."""
+    axis, sign = AXES[side]
+    out = np.zeros(3)
+    out[axis] = sign
+    extreme = max(float((sign * ((b.hi if sign > 0 else b.lo)[axis] + b.shifts[:, axis])).max()) for b in blocks)
+    tris, normals, areas = [np.zeros((0, 3, 3))], [np.zeros((0, 3))], [np.zeros(0)]
+    for b in blocks:
+        sel = np.flatnonzero(b.mesh.face_normals @ out > np.cos(np.radians(10)))
+        if not len(sel):
+            continue
+        at = (b.mesh.triangles_center[sel, axis][None, :] + b.shifts[:, axis, None]) * sign  # (copies, faces)
+        copy, face = np.nonzero(at >= extreme - band)
+        tris.append(b.tris[sel[face]] + b.shifts[copy][:, None, :])
+        normals.append(b.mesh.face_normals[sel[face]])
+        areas.append(b.mesh.area_faces[sel[face]])
+    return np.concatenate(tris), np.concatenate(normals), np.concatenate(areas)
 
 
 def closed_and_oriented(faces: np.ndarray) -> bool:
@@ -96,6 +111,6 @@ def closed_and_oriented(faces: np.ndarray) -> bool:
     return bool(np.array_equal(forward, np.sort(b * n + a)))  # every edge has its reverse
 
 
-def xy_box(mesh: trimesh.Trimesh) -> np.ndarray:
+def xy_box(mesh: Mesh) -> np.ndarray:
     """[[xmin, ymin], [xmax, ymax]]."""
     return mesh.bounds[:, :2]

@@ -7,12 +7,12 @@ from __future__ import annotations
 from itertools import pairwise
 
 import numpy as np
-import trimesh
 
 from ..materials import BUFFER_CTE_TOLERANCE_PPM_K, MATERIALS
+from ..meshutil import Mesh, closest_distance
 from ..reader.folder import OutputFolder as Model
 from ..roles import HIDDEN
-from .geom import horizontal_faces, overlap_area, tri_area, vertex_components, xy_box
+from .geom import horizontal_faces, overlap_area, tri_area, xy_box
 from .rows import Row, grid, um
 
 
@@ -21,18 +21,15 @@ def carrier(m: Model, tol: float) -> list[Row]:
     """Claims 4 / 15: the chip carrier is a substrate (one body under the whole footprint, below the chip);
     claims 7 / 17: a QFN lead frame (a die pad under the chip and leads, each flush with a package side, every
     piece's underside exposed at the package bottom)."""
-    car, hs, chip = m.mesh("carrier"), m.mesh("heat_sink"), m.mesh("chip")
-    n, label = vertex_components(car)
-    lo = np.full((n, 3), np.inf)
-    hi = np.full((n, 3), -np.inf)
-    np.minimum.at(lo, label, car.vertices)
-    np.maximum.at(hi, label, car.vertices)
-    foot = xy_box(hs)
+    car, hs, chip = m.bounds("carrier"), m.bounds("heat_sink"), m.bounds("chip")
+    lo, hi = m.bodies("carrier")
+    n = len(lo)
+    foot = hs[:, :2]
     if m.embodiment.get("carrier") != "qfn":
-        edge = float(np.abs(xy_box(car) - foot).max())
-        below = bool(car.bounds[1, 2] <= chip.bounds[0, 2] + tol)
+        edge = float(np.abs(car[:, :2] - foot).max())
+        below = bool(car[1, 2] <= chip[0, 2] + tol)
         ok = n == 1 and edge <= tol and below
-        size = car.bounds[1] - car.bounds[0]
+        size = car[1] - car[0]
         detail = "one body under the whole footprint, below the chip"
         if not ok:
             detail = (f"{n} bodies" if n != 1 else "") + (f"; footprint edges off by {um(edge)}" if edge > tol else
@@ -40,7 +37,7 @@ def carrier(m: Model, tol: float) -> list[Row]:
         return [Row("carrier_substrate", "chip carrier is a substrate",
                     f"{n} body, {size[0]:.4f} x {size[1]:.4f} x {size[2]:.4f} mm", f"edges {um(tol)}", ok,
                     detail.strip("; "))]
-    cx, cy = chip.bounds[:, :2].mean(axis=0)
+    cx, cy = chip[:, :2].mean(axis=0)
     pad = (lo[:, 0] <= cx) & (hi[:, 0] >= cx) & (lo[:, 1] <= cy) & (hi[:, 1] >= cy)
     flush = ((hi[:, 0] >= foot[1, 0] - tol) | (lo[:, 0] <= foot[0, 0] + tol)
              | (hi[:, 1] >= foot[1, 1] - tol) | (lo[:, 1] <= foot[0, 1] + tol))
@@ -58,7 +55,7 @@ def carrier(m: Model, tol: float) -> list[Row]:
 
 
 # --------------------------------------------------------------------------------------- stack order
-def contact(lower: trimesh.Trimesh, upper: trimesh.Trimesh, tol: float) -> tuple[float, float, float]:
+def contact(lower: Mesh, upper: Mesh, tol: float) -> tuple[float, float, float]:
     """(gap, contact area, area of the smaller of the two facing faces) between the top of ``lower`` and
     the bottom of ``upper``."""
     zt, zb = lower.bounds[1, 2], upper.bounds[0, 2]
@@ -70,7 +67,7 @@ def contact(lower: trimesh.Trimesh, upper: trimesh.Trimesh, tol: float) -> tuple
     return gap, area, smaller
 
 
-def _contact_row(element: str, name: str, lower: trimesh.Trimesh, upper: trimesh.Trimesh, tol: float,
+def _contact_row(element: str, name: str, lower: Mesh, upper: Mesh, tol: float,
                  full: bool = False) -> Row:
     gap, area, smaller = contact(lower, upper, tol)
     ok = abs(gap) <= tol and area > 0 and (not full or area >= 0.99 * smaller)
@@ -84,7 +81,7 @@ def _contact_row(element: str, name: str, lower: trimesh.Trimesh, upper: trimesh
 
 def stack_order(m: Model, tol: float) -> list[Row]:
     """Chip between carrier and heat sink; chip mounted on the carrier."""
-    car, chip, hs = m.mesh("carrier"), m.mesh("chip"), m.mesh("heat_sink")
+    car, chip, hs = m.numpy_mesh("carrier"), m.numpy_mesh("chip"), m.numpy_mesh("heat_sink")
     ct, (zc0, zc1), hb = car.bounds[1, 2], chip.bounds[:, 2], hs.bounds[0, 2]
     cb, chb = xy_box(car), xy_box(chip)
     inside = bool(np.all(chb[0] >= cb[0] - tol) and np.all(chb[1] <= cb[1] + tol))
@@ -93,8 +90,8 @@ def stack_order(m: Model, tol: float) -> list[Row]:
                 f"carrier top {ct:.4f} ≤ chip {zc0:.4f}–{zc1:.4f} ≤ heat sink {hb:.4f}", um(tol), ok,
                 "" if inside else "chip reaches outside the carrier footprint")]
     if m.has("die_attach"):
-        rows.append(_contact_row("chip_mounted", "carrier → die attach", car, m.mesh("die_attach"), tol))
-        rows.append(_contact_row("chip_mounted", "die attach → chip", m.mesh("die_attach"), chip, tol, full=True))
+        rows.append(_contact_row("chip_mounted", "carrier → die attach", car, m.numpy_mesh("die_attach"), tol))
+        rows.append(_contact_row("chip_mounted", "die attach → chip", m.numpy_mesh("die_attach"), chip, tol, full=True))
     return rows
 
 
@@ -105,11 +102,11 @@ def wire_connection(m: Model, tol: float) -> list[Row]:
         return []
     starts = np.array([w["start"] for w in wires], dtype=float)
     ends = np.array([w["end"] for w in wires], dtype=float)
-    land = m.mesh("bond_finger", "carrier") if m.has("bond_finger") else m.mesh("carrier")
-    d_chip = trimesh.proximity.closest_point(m.mesh("chip"), starts)[1]
-    d_land = trimesh.proximity.closest_point(land, ends)[1]
-    wmesh = m.mesh("wire")
-    d_wire = trimesh.proximity.closest_point(wmesh, np.vstack([starts, ends]))[1] if m.has("wire") else None
+    land = m.numpy_mesh("bond_finger", "carrier") if m.has("bond_finger") else m.numpy_mesh("carrier")
+    d_chip = closest_distance(m.numpy_mesh("chip"), starts)
+    d_land = closest_distance(land, ends)
+    wmesh = m.numpy_mesh("wire")
+    d_wire = closest_distance(wmesh, np.vstack([starts, ends])) if m.has("wire") else None
     rows = []
     for name, d, what in (("wire ends on chip", d_chip, "chip"), ("wire ends on finger/lead", d_land, "land")):
         bad = np.flatnonzero(d > tol)
@@ -129,14 +126,9 @@ def bump_connection(m: Model, tol: float) -> list[Row]:
     """Solder bumps touch the chip bottom and the carrier top (claim 6)."""
     if m.embodiment.get("connection") != "flipchip" or not m.has("bump"):
         return []
-    bumps = m.mesh("bump")
-    ct, cb = m.mesh("carrier").bounds[1, 2], m.mesh("chip").bounds[0, 2]
-    n, label = vertex_components(bumps)
-    z = bumps.vertices[:, 2]
-    lo = np.full(n, np.inf)
-    hi = np.full(n, -np.inf)
-    np.minimum.at(lo, label, z)
-    np.maximum.at(hi, label, z)
+    ct, cb = m.bounds("carrier")[1, 2], m.bounds("chip")[0, 2]
+    lo3, hi3 = m.bodies("bump")
+    n, lo, hi = len(lo3), lo3[:, 2], hi3[:, 2]
     d_bot, d_top = np.abs(lo - ct), np.abs(hi - cb)
     worst = float(max(d_bot.max(), d_top.max()))
     bad = int(((d_bot > tol) | (d_top > tol)).sum())
@@ -151,12 +143,12 @@ def attachment(m: Model, tol: float) -> list[Row]:
     """The first surface meets the chip through adhesive (11/20), the connecting portion (10) or the buffer
     pad (12), and where the claims say so the rest of the first surface is spaced from the chip."""
     attach = m.embodiment.get("attach", "adhesive")
-    chip, hs = m.mesh("chip"), m.mesh("heat_sink")
+    chip, hs = m.numpy_mesh("chip"), m.numpy_mesh("heat_sink")
     chain = [("chip", chip)]
     if attach == "buffer_pad":
-        chain += [(r, m.mesh(r)) for r in ("buffer_pad_attach", "buffer_pad") if m.has(r)]
+        chain += [(r, m.numpy_mesh(r)) for r in ("buffer_pad_attach", "buffer_pad") if m.has(r)]
     if m.has("adhesive"):
-        chain.append(("adhesive", m.mesh("adhesive")))
+        chain.append(("adhesive", m.numpy_mesh("adhesive")))
     chain.append(("heat sink", hs))
     rows = []
     for (ln, lo), (un, up) in pairwise(chain):
@@ -230,20 +222,16 @@ def encapsulation(m: Model, tol: float, n: int = 32) -> list[Row]:
 def fill(m: Model, tol: float, n: int = 4000, seed: int = 0) -> list[Row]:
     """Random points between the carrier top (QFN: the lead-frame bottom) and the heat sink's top, within the
     heat-sink footprint: every point must lie inside exactly one part (no void, no overlap)."""
-    hs = m.mesh("heat_sink")
-    if m.embodiment.get("carrier") == "qfn":
-        z0 = float(m.mesh("carrier").bounds[0, 2])
-    else:
-        z0 = float(m.mesh("carrier").bounds[1, 2])
-    (x0, y0), (x1, y1) = xy_box(hs)
-    z1 = float(hs.bounds[1, 2])
+    hs = m.bounds("heat_sink")
+    z0 = float(m.bounds("carrier")[0 if m.embodiment.get("carrier") == "qfn" else 1, 2])
+    (x0, y0), (x1, y1) = hs[:, :2]
+    z1 = float(hs[1, 2])
     rng = np.random.default_rng(seed)
     pts = rng.uniform([x0, y0, z0], [x1, y1, z1], size=(n, 3))
     count = m.scene.inside_counts(pts).sum(axis=1)
     flagged = np.flatnonzero(count != 1)
     if len(flagged):  # tolerate points within tol of a surface
-        dist = trimesh.proximity.closest_point(m.scene.mesh, pts[flagged])[1]
-        flagged = flagged[dist > tol]
+        flagged = flagged[m.scene.distance(pts[flagged], tol) > tol]
     void, over = int((count[flagged] == 0).sum()), int((count[flagged] > 1).sum())
     vol = (x1 - x0) * (y1 - y0) * (z1 - z0)
     detail = f"{n} points (seed {seed}) in {vol:.3f} mm³ from z={z0:.3f} to {z1:.3f}"

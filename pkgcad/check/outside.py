@@ -9,7 +9,7 @@ import numpy as np
 from ..materials import INTERFACE_MATERIALS, MATERIALS
 from ..reader.folder import OutputFolder as Model
 from ..reader.scene import first_axis_hit
-from .geom import AXES, horizontal_faces, side_faces, tri_area, xy_box
+from .geom import AXES, horizontal_faces, side_faces_of, tri_area, xy_box
 from .inside import contact
 from .rows import Row, grid, um
 
@@ -18,7 +18,7 @@ from .rows import Row, grid, um
 def interface_contact(m: Model, tol: float) -> list[Row]:
     """"The second surface is formed with an interface layer thereon": the layer's underside lies on the heat
     sink's top face over the WHOLE second surface, so a lifted, partial or shifted layer fails."""
-    hs, il = m.mesh("heat_sink"), m.mesh("interface_layer")
+    hs, il = m.numpy_mesh("heat_sink"), m.numpy_mesh("interface_layer")
     gap, area, _smaller = contact(hs, il, tol)
     second = tri_area(horizontal_faces(hs, hs.bounds[1, 2], True, tol))
     cover = area / second if second else 0.0
@@ -33,7 +33,7 @@ def interface_contact(m: Model, tol: float) -> list[Row]:
 # ------------------------------------------------------------------------------------------ exposure
 def interface_exposure(m: Model, tol: float, n: int = 48) -> list[Row]:
     """Seen from above, every ray over the heat-sink footprint hits the interface layer first."""
-    hs = m.mesh("heat_sink")
+    hs = m.numpy_mesh("heat_sink")
     (x0, y0), (x1, y1) = xy_box(hs)
     inset = max(5 * tol, 1e-3)
     xs, ys = grid(x0, x1, n, inset), grid(y0, y1, n, inset)
@@ -53,7 +53,7 @@ def interface_exposure(m: Model, tol: float, n: int = 48) -> list[Row]:
 
 def side_exposure(m: Model, tol: float, n: int = 32) -> list[Row]:
     """From each of the four sides, rays that would meet the heat sink's outer side meet it first."""
-    hs = m.mesh("heat_sink")
+    hs = m.numpy_mesh("heat_sink")
     hs_ids = m.scene.index(m.groups("heat_sink"))
     others = [i for i in range(len(m.scene.names)) if i not in hs_ids]
     lo, hi = hs.bounds
@@ -85,11 +85,12 @@ def side_exposure(m: Model, tol: float, n: int = 32) -> list[Row]:
 
 def coplanarity(m: Model, tol: float, max_angle_deg: float = 0.1) -> list[Row]:
     """Each heat-sink side face and the encapsulant's side edge on that side lie in one plane."""
-    hs, enc = m.mesh("heat_sink"), m.mesh("encapsulant")
+    hs = [b for g in m.groups("heat_sink") for b in m.blocks[g]]
+    enc = [b for g in m.groups("encapsulant") for b in m.blocks[g]]
     rows = []
     for side in AXES:
-        th, nh, ah = side_faces(hs, side)
-        te, ne, ae = side_faces(enc, side)
+        th, nh, ah = side_faces_of(hs, side)
+        te, ne, ae = side_faces_of(enc, side)
         if not len(th) or not len(te):
             missing = "heat sink" if not len(th) else "encapsulant"
             rows.append(Row("coplanar_sides", f"coplanar side {side}", "n/a", um(tol), False,
@@ -117,7 +118,7 @@ def coplanarity(m: Model, tol: float, max_angle_deg: float = 0.1) -> list[Row]:
 
 def footprint(m: Model, tol: float) -> list[Row]:
     """Claims 2 / 13: the heat sink's footprint equals the chip carrier's (QFN: die pad + leads)."""
-    h, c = xy_box(m.mesh("heat_sink")), xy_box(m.mesh("carrier"))
+    h, c = m.bounds("heat_sink")[:, :2], m.bounds("carrier")[:, :2]
     edge = float(np.abs(h - c).max())
     area = float(np.prod(h[1] - h[0]) - np.prod(c[1] - c[0]))
     ok = edge <= tol
@@ -149,7 +150,7 @@ def texture(m: Model, tol: float) -> list[Row]:
     kind = m.embodiment.get("first_surface", "flat")
     if kind == "flat":
         return []
-    hs = m.mesh("heat_sink")
+    hs = m.numpy_mesh("heat_sink")
     (x0, y0), (x1, y1) = xy_box(hs)
     zmax = hs.bounds[1, 2]
     c = hs.triangles_center

@@ -6,23 +6,23 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-import trimesh
-
 from .. import __version__, claims
 from ..layout import Layout, Sites
 from ..materials import mass_g
-from ..package import Package
+from ..package import Package, Part
 from ..roles import Role
+from ..tessellate import TiledMesh
 from .options import MeshQuality
 
 
-def part_rows(pkg: Package, local_bounds: dict[str, np.ndarray] | None = None) -> list[dict[str, Any]]:
-    """One summary row per part definition; ``local_bounds`` maps part names to their mesh's (2, 3) bounds."""
+def part_rows(pkg: Package, meshes: dict[str, TiledMesh] | None = None, stl: bool = False) -> list[dict[str, Any]]:
+    """One summary row per part definition; ``meshes`` (the parts' meshes) give the boxes, and with ``stl`` the
+    rows say how the part's triangles lie in its group's STL (see :func:`stl_layout`)."""
     rows = []
     for p in pkg.parts:
         v = p.volume()
-        lo, hi = p.bbox((local_bounds or {}).get(p.name))
+        tm = (meshes or {}).get(p.name)
+        lo, hi = p.bbox(tm.mesh.bounds if tm is not None else None)
         rows.append({
             "name": p.name,
             "role": str(p.role),
@@ -34,8 +34,31 @@ def part_rows(pkg: Package, local_bounds: dict[str, np.ndarray] | None = None) -
             "volume_total_mm3": round(v * p.count, 9),
             "mass_g": round(mass_g(p.material, v * p.count), 9),
             "bbox_mm": [lo, hi],
+            **(stl_layout(p, tm) if stl and tm is not None else {}),
         })
     return rows
+
+
+def stl_layout(part: Part, tm: TiledMesh) -> dict[str, Any]:
+    """How ``part``'s triangles lie in ``parts/<group>.stl``, so a reader can judge one instance (or one
+    distinct tile) and prove the others are copies instead of walking every triangle:
+
+    - ``triangles``: per instance; the group's file holds its parts in manifest order, each part's instances in
+      ``instances`` order, each instance's ``triangles`` in the same order;
+    - ``placements``: [x, y, z, angle_deg] per instance (mm, degrees): the instance is the part's own mesh turned
+      by angle_deg about +z, then shifted by (x, y, z);
+    - ``tiles`` (a part meshed in tiles): ``piece_triangles`` per distinct tile piece and ``uses`` [piece, dx, dy]
+      in file order: the instance's triangles are those pieces shifted by (dx, dy) mm, one use after the other;
+      a piece lacks the faces it shares with its neighbours, whose vertices are welded to theirs.
+    """
+    out: dict[str, Any] = {
+        "triangles": len(tm.mesh.faces),
+        "placements": [[pl.x, pl.y, pl.z, pl.angle_deg] for pl in part.placements],
+    }
+    if tm.tiled:
+        out["tiles"] = {"piece_triangles": [len(piece.faces) for piece, _shifts in tm.pieces],
+                        "uses": [[k, dx, dy] for k, dx, dy in tm.uses]}
+    return out
 
 
 def _array(sites: Sites | None) -> dict[str, Any] | None:
@@ -58,10 +81,11 @@ def layout_section(lay: Layout) -> dict[str, Any]:
 
 
 def manifest(pkg: Package, files: dict[str, int], timings: dict[str, float], quality: MeshQuality,
-             meshes: dict[str, trimesh.Trimesh] | None = None, step_mode: str = "assembly") -> dict[str, Any]:
+             meshes: dict[str, TiledMesh] | None = None, step_mode: str = "assembly", *,
+             stl: bool = False) -> dict[str, Any]:
     lay, spec = pkg.layout, pkg.spec
     emb = claims.embodiment(spec)
-    rows = part_rows(pkg, {k: m.bounds for k, m in (meshes or {}).items()})
+    rows = part_rows(pkg, meshes, stl)
     return {
         "tool": "pkgcad",
         "version": __version__,

@@ -14,8 +14,13 @@ class MeshQuality:
     angular: float
 
 
+#: Every quality keeps the angle at or below 0.5 rad: the angle, not the chordal deviation, decides how closely
+#: small round parts (bumps, balls, wires and their mold cavities) are meshed, since a chord spans at most that
+#: angle of a circle whatever its size. At 0.8 rad a draft ball lost 9.4 % of its volume and failed
+#: ``pkgcad check``; at 0.5 rad it loses at most 3.8 %, at the cost of about as many triangles on those parts as
+#: at normal (draft stays coarser on large curved faces through its chordal deviation).
 QUALITIES = {
-    "draft": MeshQuality("draft", 0.02, 0.8),
+    "draft": MeshQuality("draft", 0.02, 0.5),
     "normal": MeshQuality("normal", 0.005, 0.5),
     "fine": MeshQuality("fine", 0.001, 0.2),
 }

@@ -15,7 +15,7 @@ import trimesh
 
 from ..package import Package
 from ..reader.schema import Manifest
-from ..tessellate import Shifts, part_meshes
+from ..tessellate import TiledMesh, part_meshes
 from .glb import build_scene
 from .manifest import manifest
 from .options import QUALITIES, MeshQuality
@@ -48,13 +48,12 @@ def write_package(pkg: Package, out: Path, quality: MeshQuality = QUALITIES["nor
                     shutil.copyfileobj(src, dst, 1 << 20)
                 timings["stpz_s"] = time.perf_counter() - t
         meshes: dict[str, trimesh.Trimesh] = {}
-        tiles: dict[str, list[tuple[trimesh.Trimesh, Shifts]]] = {}
+        tiled: dict[str, TiledMesh] = {}
         if "stl" in formats or "glb" in formats:
             say("tessellating")
             t = time.perf_counter()
-            both = {p.name: part_meshes(p, quality) for p in pkg.parts}
-            meshes = {name: mesh for name, (mesh, _pieces) in both.items()}
-            tiles = {name: pieces for name, (_mesh, pieces) in both.items()}
+            tiled = {p.name: part_meshes(p, quality) for p in pkg.parts}
+            meshes = {name: tm.mesh for name, tm in tiled.items()}
             timings["tessellate_s"] = time.perf_counter() - t
         if "stl" in formats:
             say("writing STL")
@@ -69,10 +68,11 @@ def write_package(pkg: Package, out: Path, quality: MeshQuality = QUALITIES["nor
         if "glb" in formats:
             say("writing GLB")
             t = time.perf_counter()
-            (tmp / f"{name}.glb").write_bytes(build_scene(pkg, meshes, tiles).export(file_type="glb"))
+            scene = build_scene(pkg, meshes, {part: tm.pieces for part, tm in tiled.items()})
+            (tmp / f"{name}.glb").write_bytes(scene.export(file_type="glb"))
             timings["glb_s"] = time.perf_counter() - t
         files = {str(p.relative_to(tmp)): p.stat().st_size for p in sorted(tmp.rglob("*")) if p.is_file()}
-        data = manifest(pkg, files, timings, quality, meshes, step_mode)
+        data = manifest(pkg, files, timings, quality, tiled, step_mode, stl="stl" in formats)
         Manifest.model_validate(data)  # what we write, every reader can read
         (tmp / "manifest.json").write_text(json.dumps(data, indent=2) + "\n")
     return data

@@ -89,8 +89,7 @@ def write_step(pkg: Package, path: Path) -> None:
 def meshes(part: Part, quality: str) -> list[tuple[trimesh.Trimesh, Shifts]]:
     """``part`` as meshes to instance: one mesh per distinct piece with the (dx, dy) shifts that place it
     (a plain part is one piece at (0, 0); a tiled encapsulant one piece per distinct tile)."""
-    _mesh, pieces = part_meshes(part, QUALITIES[quality])
-    return pieces
+    return part_meshes(part, QUALITIES[quality]).pieces
 
 
 @contextmanager

@@ -4,25 +4,33 @@ files are read, never the builder: what is judged is what a user receives.
 
 Everything read is validated before it is used: the manifest against its schema, each STL's header against
 its size (a truncated, padded or sparse file is refused before it is read), the triangle count against
-:data:`MAX_TRIANGLES`, and the vertices for NaN or infinity. Any of these is an :class:`InputError` (exit 2).
+:data:`MAX_TRIANGLES`, the vertices for NaN or infinity, and every copy of a repeated part or tile against the
+first (:mod:`.blocks`). Any of these is an :class:`InputError` (exit 2).
+
+Each group is held as blocks (what the checks judge, see :mod:`.blocks`) and, on first use, as one welded
+mesh (:attr:`OutputFolder.meshes`, what the views draw).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import trimesh
 
 from ..claims import Embodiment, embodied
 from ..errors import NO_VALUE, InputError
-from ..meshutil import STL_RECORD, concatenate, load_mesh
+from ..meshutil import STL_RECORD, Mesh, joined, welded
 from ..roles import REQUIRED, Role
+from .blocks import Block, blocks_of
 from .scene import Scene
+
+if TYPE_CHECKING:
+    import trimesh
 from .schema import Manifest, validate_manifest
 
 MAX_TRIANGLES = 60_000_000
@@ -30,15 +38,39 @@ MAX_TRIANGLES = 60_000_000
 MAX_MANIFEST_BYTES = 64 << 20
 
 
+class Meshes(Mapping[str, "trimesh.Trimesh"]):
+    """Group name -> the group's file as one welded mesh without zero-area triangles, made on first use."""
+
+    def __init__(self, corners: dict[str, np.ndarray]) -> None:
+        self._corners = corners
+        self._made: dict[str, trimesh.Trimesh] = {}
+
+    def __getitem__(self, group: str) -> trimesh.Trimesh:
+        if group not in self._made:
+            mesh = welded(self._corners[group])
+            mesh.update_faces(mesh.nondegenerate_faces(height=1e-9))
+            mesh.remove_unreferenced_vertices()
+            self._made[group] = mesh
+        return self._made[group]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._corners)
+
+    def __len__(self) -> int:
+        return len(self._corners)
+
+
 @dataclass
 class OutputFolder:
-    """An exported model: the manifest (validated, as a dict and as :attr:`schema`), one welded mesh per STL
-    group, and the role of each group."""
+    """An exported model: the manifest (validated, as a dict and as :attr:`schema`), each STL group as blocks
+    (proven copies, for the checks) and as one welded mesh (:attr:`meshes`, made on first use), and the role of
+    each group."""
 
     root: Path
     manifest: dict[str, Any]
     schema: Manifest
-    meshes: dict[str, trimesh.Trimesh]
+    blocks: dict[str, list[Block]]
+    meshes: Meshes
     roles: dict[str, Role]
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
@@ -72,19 +104,54 @@ class OutputFolder:
     def has(self, role: str) -> bool:
         return bool(self.groups(role))
 
-    def mesh(self, *roles: str) -> trimesh.Trimesh:
-        """All groups with one of ``roles`` as one mesh (:class:`InputError` when there is none)."""
+    def _groups_of(self, roles: tuple[str, ...]) -> list[str]:
         groups = self.groups(*roles)
         if not groups:
             raise InputError(str(self.root / "manifest.json"), NO_VALUE,
                              f"no part with role {' / '.join(roles)}")
+        return groups
+
+    def mesh(self, *roles: str) -> trimesh.Trimesh:
+        """All groups with one of ``roles`` as one welded trimesh mesh, read from every triangle of their files
+        (:class:`InputError` when there is none). The checks use :meth:`numpy_mesh`, :meth:`bodies` and
+        :meth:`bounds` instead: no trimesh import, no walk over every copy of a repeated part."""
+        from ..meshutil import concatenate
+
+        groups = self._groups_of(roles)
         if len(groups) == 1:
             return self.meshes[groups[0]]
         return concatenate([self.meshes[g] for g in groups])
 
+    def numpy_mesh(self, *roles: str) -> Mesh:
+        """All groups with one of ``roles`` as one :class:`~pkgcad.meshutil.Mesh` (plain numpy), every copy of
+        every block placed (not welded across copies; :class:`InputError` when there is none): for the small
+        parts; judge repeated parts by :meth:`bodies` and :meth:`bounds`."""
+        parts = []
+        for b in (b for g in self._groups_of(roles) for b in self.blocks[g]):
+            nv = len(b.vertices)
+            parts.append(Mesh((b.vertices[None] + b.shifts[:, None]).reshape(-1, 3),
+                              (b.faces[None] + (np.arange(b.count) * nv)[:, None, None]).reshape(-1, 3)))
+        return joined(parts)
+
+    def bounds(self, *roles: str) -> np.ndarray:
+        """(2, 3) box of all groups with one of ``roles``, from their blocks."""
+        blocks = [b for g in self._groups_of(roles) for b in self.blocks[g]]
+        return np.array([np.min([b.lo + b.shifts.min(axis=0) for b in blocks], axis=0),
+                         np.max([b.hi + b.shifts.max(axis=0) for b in blocks], axis=0)])
+
+    def bodies(self, *roles: str) -> tuple[np.ndarray, np.ndarray]:
+        """Boxes (lo, hi), each (n, 3), of the connected bodies of all groups with one of ``roles``."""
+        boxes = [self.bodies_of(g) for g in self._groups_of(roles)]
+        return np.concatenate([lo for lo, _hi in boxes]), np.concatenate([hi for _lo, hi in boxes])
+
+    def bodies_of(self, group: str) -> tuple[np.ndarray, np.ndarray]:
+        """Boxes (lo, hi), each (n, 3), of the connected bodies in the part file ``group``."""
+        boxes = [b.bodies() for b in self.blocks[group]]
+        return np.concatenate([lo for lo, _hi in boxes]), np.concatenate([hi for _lo, hi in boxes])
+
     @cached_property
     def scene(self) -> Scene:
-        return Scene(self.meshes)
+        return Scene(self.blocks)
 
 
 def stl_triangles(path: Path) -> int:
@@ -106,18 +173,25 @@ def stl_triangles(path: Path) -> int:
     return n
 
 
-def read_stl(path: Path) -> trimesh.Trimesh:
-    """A binary part file as a welded mesh without zero-area triangles; refuses what :func:`stl_triangles`
+def read_corners(path: Path) -> np.ndarray:
+    """A binary part file's triangle corners, (n, 3, 3) float32 mm; refuses what :func:`stl_triangles`
     refuses, an empty file and non-finite coordinates."""
-    if stl_triangles(path) == 0:
+    n = stl_triangles(path)
+    if n == 0:
         raise InputError(str(path), NO_VALUE, "no triangles")
-    mesh = load_mesh(path)
-    if not np.isfinite(mesh.vertices).all():
-        bad = int((~np.isfinite(mesh.vertices)).any(axis=1).sum())
-        raise InputError(str(path), NO_VALUE, f"{bad} vertices are NaN or infinite",
+    corners = np.ascontiguousarray(np.frombuffer(path.read_bytes(), STL_RECORD, n, 84)["v"])
+    if np.isfinite(np.add.reduce(corners.reshape(-1), dtype=np.float64)):  # NaN or inf would spread to the sum
+        return corners
+    finite = np.isfinite(corners).all(axis=2)
+    if not finite.all():
+        raise InputError(str(path), NO_VALUE, f"{int((~finite).sum())} vertices are NaN or infinite",
                          "rebuild the folder with `pkgcad build`")
-    mesh.update_faces(mesh.nondegenerate_faces(height=1e-9))
-    mesh.remove_unreferenced_vertices()
+    return corners
+
+
+def read_stl(path: Path) -> trimesh.Trimesh:
+    """A binary part file as a welded mesh without zero-area triangles (see :func:`read_corners`)."""
+    mesh = Meshes({"": read_corners(path)})[""]
     if not len(mesh.faces):
         raise InputError(str(path), NO_VALUE, "only zero-area triangles")
     return mesh
@@ -151,12 +225,15 @@ def load_output(path: str | Path) -> OutputFolder:
     for role in REQUIRED:
         if role not in roles.values():
             raise InputError(str(root / "manifest.json"), NO_VALUE, f"no part with role {role.value!r}")
-    meshes: dict[str, trimesh.Trimesh] = {}
+    corners: dict[str, np.ndarray] = {}
+    blocks: dict[str, list[Block]] = {}
     for group in roles:
         spath = root / "parts" / f"{group}.stl"
         if "/" in group or "\\" in group or group.startswith("."):
             raise InputError(str(root / "manifest.json"), group, "a part group must be a plain file name")
         if not spath.is_file():
             raise InputError(str(spath), NO_VALUE, "part file missing")
-        meshes[group] = read_stl(spath)
-    return OutputFolder(root, data, schema, meshes, roles)
+        corners[group] = read_corners(spath)
+        blocks[group] = blocks_of(corners[group], [r for r in schema.parts if (r.group or r.name) == group],
+                                  str(spath))
+    return OutputFolder(root, data, schema, blocks, Meshes(corners), roles)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ..errors import InputError
 from ..roles import Role
@@ -29,6 +29,31 @@ class _Row(BaseModel):
     model_config = ConfigDict(strict=True, extra="allow", frozen=True)
 
 
+def _use(u: list[float]) -> list[float]:
+    if u[0] < 0 or not float(u[0]).is_integer():
+        raise ValueError("a tile use is [piece, dx, dy]: the piece is a whole number from 0")
+    return u
+
+
+#: [x, y, z, angle_deg]: an instance is the part's own mesh turned by angle_deg about +z, then shifted (mm)
+Placement = Annotated[list[Num], Field(min_length=4, max_length=4)]
+Use = Annotated[list[Num], Field(min_length=3, max_length=3), AfterValidator(_use)]
+
+
+class TileRow(_Row):
+    """A part meshed in tiles: the triangles of each distinct piece, and the pieces shifted by (dx, dy) mm, in the
+    order their triangles come in the part's STL."""
+
+    piece_triangles: Annotated[list[Annotated[int, Field(ge=1)]], Field(min_length=1)]
+    uses: Annotated[list[Use], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _pieces_exist(self) -> TileRow:
+        if any(u[0] >= len(self.piece_triangles) for u in self.uses):
+            raise ValueError(f"a use names a piece beyond the {len(self.piece_triangles)} listed")
+        return self
+
+
 class PartRow(_Row):
     name: str
     role: Annotated[Role, Field(strict=False)]  # JSON holds the name
@@ -40,6 +65,23 @@ class PartRow(_Row):
     volume_total_mm3: Annotated[Num, Field(ge=0)]
     mass_g: Annotated[Num, Field(ge=0)]
     bbox_mm: Annotated[list[Point3], Field(min_length=2, max_length=2)]
+    # how the part's triangles lie in parts/<group>.stl (see pkgcad.export.manifest.stl_layout); optional: a
+    # reader without them reads the file as one triangle soup
+    triangles: Annotated[int, Field(ge=1)] | None = None
+    placements: list[Placement] | None = None
+    tiles: TileRow | None = None
+
+    @model_validator(mode="after")
+    def _layout_agrees(self) -> PartRow:
+        if self.placements is not None and len(self.placements) != self.count:
+            raise ValueError(f"{len(self.placements)} placements for {self.count} instances")
+        if self.tiles is not None:
+            if self.count != 1:
+                raise ValueError("a tiled part has one instance")
+            n = sum(self.tiles.piece_triangles[int(u[0])] for u in self.tiles.uses)
+            if n != self.triangles:
+                raise ValueError(f"its tiles hold {n} triangles, its row says {self.triangles}")
+        return self
 
 
 class WireRow(_Row):

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..reader.folder import load_output as load
-from .section import PLANES, cut, plane_range, write_section
+from .planes import default_at
+from .section import PLANES, cut, write_section
 
 __all__ = ["parse_size", "render_folder", "report_folder", "require_viewer", "section_folder"]
 
@@ -33,15 +34,15 @@ def parse_size(text: str) -> tuple[int, int]:
 
 def section_folder(folder: Path, plane: str = "xz", at: float | None = None, out: Path | None = None,
                    width: int = 1200, zoom_z: float = 1.0, labels: bool = False) -> str:
-    """Cut the model in ``folder`` with ``plane`` at ``at`` mm (default: through the middle) into ``out``
-    (.svg or .png; default ``folder/section_<plane>.svg``)."""
+    """Cut the model in ``folder`` with ``plane`` at ``at`` mm into ``out`` (.svg or .png; default
+    ``folder/section_<plane>.svg``). Default ``at``: :func:`pkgcad.view.planes.default_at` (a vertical plane
+    through the interconnect row nearest the centre, the top view through the chip's mid-height)."""
     if plane not in PLANES:
         raise InputError("--plane", plane, f"choose one of {' | '.join(PLANES)}")
     t0 = time.perf_counter()
     model = load(folder)
     if at is None:
-        lo, hi = plane_range(model, plane)
-        at = (lo + hi) / 2
+        at = default_at(model, plane)
     dest = Path(out) if out else Path(folder) / f"section_{plane}.svg"
     sec = cut(model, plane, at)
     fig = write_section(sec, dest, width, zoom_z, labels)
@@ -51,8 +52,9 @@ def section_folder(folder: Path, plane: str = "xz", at: float | None = None, out
 
 
 def render_folder(folder: Path, out: Path | None = None, size: str = "1024x768", cut_away: bool = True,
-                  zoom_z: float = 1.0) -> str:
-    """Render the model in ``folder`` isometrically into the PNG ``out`` (default ``folder/render.png``)."""
+                  zoom_z: float | None = None) -> str:
+    """Render the model in ``folder`` isometrically into the PNG ``out`` (default ``folder/render.png``);
+    ``zoom_z`` None stretches a thin package so its stack shows (:func:`pkgcad.view.planes.stack_zoom`)."""
     from .render import render
 
     w, h = parse_size(size)
@@ -61,8 +63,8 @@ def render_folder(folder: Path, out: Path | None = None, size: str = "1024x768",
         raise InputError("-o", str(dest), "the preview is a PNG; the file must end in .png")
     t0 = time.perf_counter()
     res = render(load(folder), dest, w, h, cut=cut_away, zoom_z=zoom_z)
-    return (f"{dest}: {w}x{h} px, {dest.stat().st_size / 1e3:.1f} kB, {res.triangles} triangles, "
-            f"{time.perf_counter() - t0:.2f} s")
+    return (f"{dest}: {w}x{h} px, vertical ×{res.zoom_z:g}, {dest.stat().st_size / 1e3:.1f} kB, {res.triangles} "
+            f"triangles, {time.perf_counter() - t0:.2f} s")
 
 
 def report_folder(folder: Path, out: Path | None = None, tol: float | None = None) -> tuple[str, int]:

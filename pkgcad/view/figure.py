@@ -42,6 +42,7 @@ class Line:
     points: list[tuple[float, float]]
     stroke: RGB = (0.0, 0.0, 0.0)
     width: float = 1.0
+    attrs: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -64,6 +65,7 @@ class Text:
     anchor: str = "start"  # start | middle | end
     color: RGB = (0.0, 0.0, 0.0)
     bold: bool = False
+    attrs: dict[str, str] = field(default_factory=dict)
 
 
 Item = Paths | Line | Rect | Text
@@ -111,7 +113,7 @@ def to_svg(fig: Figure) -> str:
             out.append(f'<path{_attrs(it.attrs)} fill="{hex_color(it.fill)}" fill-rule="evenodd"{stroke} d="{d}"/>')
         elif isinstance(it, Line):
             pts = " ".join(f"{x:.2f},{y:.2f}" for x, y in it.points)
-            out.append(f'<polyline points="{pts}" fill="none" stroke="{hex_color(it.stroke)}" '
+            out.append(f'<polyline{_attrs(it.attrs)} points="{pts}" fill="none" stroke="{hex_color(it.stroke)}" '
                        f'stroke-width="{it.width:g}"/>')
         elif isinstance(it, Rect):
             fill = hex_color(it.fill) if it.fill else "none"
@@ -120,8 +122,8 @@ def to_svg(fig: Figure) -> str:
                        f'height="{it.h:.2f}" fill="{fill}"{stroke}/>')
         else:
             weight = ' font-weight="bold"' if it.bold else ""
-            out.append(f'<text x="{it.x:.2f}" y="{it.y:.2f}" font-size="{it.size:g}" text-anchor="{it.anchor}" '
-                       f'fill="{hex_color(it.color)}"{weight}>{escape(it.text)}</text>')
+            out.append(f'<text{_attrs(it.attrs)} x="{it.x:.2f}" y="{it.y:.2f}" font-size="{it.size:g}" '
+                       f'text-anchor="{it.anchor}" fill="{hex_color(it.color)}"{weight}>{escape(it.text)}</text>')
     out.append("</svg>")
     return "\n".join(out) + "\n"
 

@@ -14,6 +14,8 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from .. import __version__
 from ..check.run import DEFAULT_TOL, run_checks
 from ..errors import NO_VALUE, InputError
@@ -21,8 +23,9 @@ from ..params import describe
 from ..reader.folder import OutputFolder as Model
 from ..spec import PackageSpec
 from .figure import hex_color, to_svg, write_atomic
+from .planes import default_at, plane_range
 from .render import render
-from .section import arrange, busiest_plane, color_of, cut, plane_range
+from .section import arrange, color_of, cut
 
 ASSETS = Path(__file__).parent / "assets"
 VIEWER_JS = ASSETS / "viewer.js"
@@ -74,8 +77,12 @@ def _table(head: list[str], rows: list[list[str]], attrs: str = "", row_class: s
     return f"<table {attrs}><thead><tr>{th}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
-def _num(x: float, digits: int = 4) -> str:
-    return f"{x:.{digits}g}" if abs(x) < 1e-3 and x else f"{x:,.{digits}f}"
+def column_format(values: list[float], significant: int = 3, most: int = 9) -> str:
+    """ONE fixed-point format for a column of numbers: enough decimals that its smallest non-zero value shows
+    ``significant`` digits (at most ``most`` decimals, at least 3), thousands separated: a column reads down."""
+    small = min((abs(v) for v in values if v), default=1.0)
+    decimals = int(min(most, max(3, significant - 1 - np.floor(np.log10(small)))))
+    return f",.{decimals}f"
 
 
 # ---------------------------------------------------------------------------------------------- parts
@@ -85,39 +92,38 @@ def _parameter_rows(spec: PackageSpec) -> list[list[str]]:
 
 
 def _part_rows(manifest: dict[str, Any]) -> list[list[str]]:
+    """The part table's rows; each number column in one format (see :func:`column_format`)."""
+    parts, tot = manifest["parts"], manifest.get("totals", {})
+    each = column_format([r["volume_mm3"] for r in parts])
+    vol = column_format([r["volume_total_mm3"] for r in parts] + [tot.get("volume_mm3", 0.0)])
+    mass = column_format([r["mass_g"] for r in parts] + [tot.get("mass_g", 0.0)])
     rows = []
-    for r in manifest["parts"]:
+    for r in parts:
         sw = f'<span class="swatch" style="background:{hex_color(color_of(r["material"]))}"></span>'
         rows.append([f"{sw}<code>{escape(r['name'])}</code>", escape(r["role"]), escape(r["material"]),
-                     escape(r.get("group", r["name"])), str(r["count"]), _num(r["volume_mm3"]),
-                     _num(r["volume_total_mm3"]), _num(r["mass_g"], 6)])
-    tot = manifest.get("totals", {})
+                     escape(r.get("group", r["name"])), str(r["count"]), format(r["volume_mm3"], each),
+                     format(r["volume_total_mm3"], vol), format(r["mass_g"], mass)])
     rows.append(["<b>total</b>", "", "", "", str(tot.get("instances", "")), "",
-                 _num(tot.get("volume_mm3", 0.0)), f"<b>{_num(tot.get('mass_g', 0.0), 6)}</b>"])
+                 format(tot.get("volume_mm3", 0.0), vol), f"<b>{format(tot.get('mass_g', 0.0), mass)}</b>"])
     return rows
 
 
 def section_views(model: Model) -> list[tuple[str, str]]:
-    """The report's sections: (caption, svg). Front and side views near the centre, where the plane cuts the
-    most kinds of part (a bump row, a lead, a wire), one vertically zoomed for the thin layers, and a top view
-    through the bumps (flip chip) or the middle of the chip."""
-    (x0, x1), (y0, y1), (z0, z1) = (plane_range(model, p) for p in ("yz", "xz", "xy"))
-    cy = busiest_plane(model, "xz", (y0 + y1) / 2)
-    cx = busiest_plane(model, "yz", (x0 + x1) / 2)
-    stack = model.manifest.get("stack_mm", {})
-    if model.has("bump"):
-        lo, hi = model.mesh("bump").bounds[:, 2]
-        zc, what = (lo + hi) / 2, "the bumps"
-    elif stack.get("chip_top") is not None:
-        zc, what = (stack["chip_bottom"] + stack["chip_top"]) / 2, "the middle of the chip"
-    else:
-        zc, what = (z0 + z1) / 2, "the middle"
+    """The report's sections: (caption, svg). Front and side views where ``pkgcad section`` cuts by default
+    (:func:`~pkgcad.view.planes.default_at`: through the interconnect row nearest the centre), one vertically
+    zoomed for the thin layers, the top view through the chip's mid-height, and for a flip chip a top view
+    through the bumps too."""
+    (x0, x1), (_y0, _y1), (z0, z1) = (plane_range(model, p) for p in ("yz", "xz", "xy"))
+    cy, cx, zc = (default_at(model, p) for p in ("xz", "yz", "xy"))
     zoom = float(max(1, min(20, round(0.35 * (x1 - x0) / max(z1 - z0, 1e-9)))))
     specs = [("xz", cy, 1.0, 1100, f"front section, y = {cy:g} mm, true scale"),
              ("xz", cy, zoom, 1100, f"the same, vertical ×{zoom:g} to show the thin layers (interface layer, "
               "adhesive)"),
              ("yz", cx, zoom, 1100, f"side section, x = {cx:g} mm, vertical ×{zoom:g}"),
-             ("xy", zc, 1.0, 760, f"top section through {what}, z = {zc:.4g} mm")]
+             ("xy", zc, 1.0, 760, f"top section through the middle of the chip, z = {zc:.4g} mm")]
+    if model.has("bump"):
+        lo, hi = model.bounds("bump")[:, 2]
+        specs.append(("xy", (lo + hi) / 2, 1.0, 760, f"top section through the bumps, z = {(lo + hi) / 2:.4g} mm"))
     views = []
     for plane, at, z, width, caption in specs:
         sec = cut(model, plane, at)

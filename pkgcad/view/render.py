@@ -18,7 +18,8 @@ import numpy as np
 from ..errors import InputError
 from ..reader.folder import OutputFolder as Model
 from .figure import write_atomic
-from .section import busiest_plane, color_of
+from .planes import default_at, stack_zoom
+from .section import color_of
 
 #: where the viewer is: +x, -y, +z (true isometric); the cut removes the x > cx, y < cy quadrant
 EYE = np.array([1.0, -1.0, 1.0]) / np.sqrt(3.0)
@@ -34,7 +35,9 @@ class RenderResult:
     seconds: float
     triangles: int
     cut: bool
+    zoom_z: float = 1.0
     visible: dict[str, int] = field(default_factory=dict)  # pixels per part group
+    title: str = ""  # the line drawn on the picture
 
 
 def _camera() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -94,12 +97,17 @@ def _fragments(sx: np.ndarray, sy: np.ndarray, w: int, h: int, limited: np.ndarr
 
 
 def render(model: Model, path: Path, width: int = 1200, height: int = 900, cut: bool = True,
-           zoom_z: float = 1.0, supersample: int = 2, title: bool = True) -> RenderResult:
-    """Render ``model`` isometrically into the PNG ``path`` (``width`` x ``height`` px), atomically."""
+           zoom_z: float | None = None, supersample: int = 2, title: bool = True) -> RenderResult:
+    """Render ``model`` isometrically into the PNG ``path`` (``width`` x ``height`` px), atomically. The front
+    quadrant is cut away along the planes :func:`~pkgcad.view.planes.default_at` picks (through a row of
+    balls and bumps); ``zoom_z`` None stretches a thin package vertically (:func:`~.planes.stack_zoom`), and the
+    title says so."""
     from PIL import Image, ImageDraw, ImageFont
 
     if not (64 <= width <= 6000 and 64 <= height <= 6000):
         raise InputError("--size", f"{width}x{height}", "each side allowed 64 to 6000 px")
+    if zoom_z is None:
+        zoom_z = stack_zoom(model)
     if not 1 <= zoom_z <= 100:
         raise InputError("--zoom-z", zoom_z, "allowed 1 to 100 (vertical exaggeration)")
     t0 = time.perf_counter()
@@ -116,10 +124,8 @@ def render(model: Model, path: Path, width: int = 1200, height: int = 900, cut: 
     tris, owner, normals = tris[keep], owner[keep], normals[keep] / nlen[keep, None]
     r, u, d = _camera()
     lo, hi = tris.reshape(-1, 3).min(axis=0), tris.reshape(-1, 3).max(axis=0)
-    centre = (lo + hi) / 2
-    # cut near the centre where the planes cross the most kinds of part (a bump row, not the gap between
-    # two), nudged off any mesh vertex
-    cx0, cy0 = busiest_plane(model, "yz", float(centre[0])), busiest_plane(model, "xz", float(centre[1]))
+    # cut where the sections cut by default (through a row of balls and bumps), nudged off any mesh vertex
+    cx0, cy0 = default_at(model, "yz"), default_at(model, "xz")
     cx, cy = cx0 + 1.3e-4, cy0 - 1.1e-4
 
     # fit the model's screen box into the image with a margin
@@ -215,20 +221,20 @@ def render(model: Model, path: Path, width: int = 1200, height: int = 900, cut: 
     out = Image.fromarray((np.clip(img, 0, 1) * 255).round().astype(np.uint8), "RGB")
     if ss > 1:
         out = out.resize((width, height), Image.Resampling.LANCZOS)
+    name = model.manifest.get("name", model.root.name)
+    text = f"{name}: isometric" + (f", front quadrant cut away at x = {cx0:g}, y = {cy0:g} mm" if cut else "") + (
+        f", vertical ×{zoom_z:g}" if zoom_z != 1 else "")
     if title:
         draw = ImageDraw.Draw(out)
         try:
             font: ImageFont.FreeTypeFont | ImageFont.ImageFont = ImageFont.truetype("DejaVuSans.ttf", 15)
         except OSError:
             font = ImageFont.load_default(15)
-        name = model.manifest.get("name", model.root.name)
-        text = f"{name}: isometric" + (f", front quadrant cut away at x = {cx0:g}, y = {cy0:g} mm" if cut else "") + (
-            f", vertical ×{zoom_z:g}" if zoom_z != 1 else "")
         draw.text((16, 14), text, fill=(20, 20, 20), font=font)
     write_atomic(Path(path), lambda p: out.save(p, format="PNG", optimize=True))
     counts = np.bincount(part[hit], minlength=len(names))
-    return RenderResult(width, height, time.perf_counter() - t0, len(tris), cut,
-                        {g: int(c) for g, c in zip(names, counts, strict=True)})
+    return RenderResult(width, height, time.perf_counter() - t0, len(tris), cut, zoom_z,
+                        {g: int(c) for g, c in zip(names, counts, strict=True)}, text if title else "")
 
 
 def _opening_rows(ox: float, oy: float, scale: float, r: np.ndarray, u: np.ndarray, lo: np.ndarray,

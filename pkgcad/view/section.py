@@ -5,6 +5,7 @@ leader labels, optional vertical zoom for the thin layers) and written as SVG or
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,13 +16,11 @@ from ..errors import InputError
 from ..materials import MATERIALS
 from ..reader.folder import OutputFolder as Model
 from .figure import RGB, Figure, Line, Paths, Rect, Text, shade, text_width, to_png, to_svg, write_atomic
+from .labels import LANE, lanes_needed, lay_out
+from .planes import PLANES, busiest_plane, default_at, plane_range
 
-#: plane name -> (axis normal to the plane, horizontal drawing axis, vertical drawing axis, looking from)
-PLANES: dict[str, tuple[int, int, int, str]] = {
-    "xz": (1, 0, 2, "-y"),  # front view: x to the right, z up
-    "yz": (0, 1, 2, "+x"),  # side view: y to the right, z up
-    "xy": (2, 0, 1, "+z"),  # top view: x to the right, y up
-}
+__all__ = ["PLANES", "Region", "Section", "arrange", "busiest_plane", "cut", "default_at", "plane_range",
+           "write_section"]
 AXIS_NAMES = "xyz"
 UNKNOWN_COLOR: RGB = (0.6, 0.6, 0.6)
 
@@ -44,11 +43,11 @@ class Region:
                  for i, lp in enumerate(self.loops)]
         return float(sum(a if d % 2 == 0 else -a for a, d in zip(areas, depth, strict=True)))
 
-    def anchor(self) -> tuple[float, float]:
-        """A point well inside the region (for a label's leader), on a horizontal line through the middle of
+    def anchor(self, frac: float = 0.5) -> tuple[float, float]:
+        """A point well inside the region (for a label's leader), on a horizontal line ``frac`` of the way up
         its largest loop: 80 % along the rightmost interior span at least a quarter as wide as the widest."""
         big = max(self.loops, key=lambda lp: abs(_signed_area(lp)))
-        v = float((big[:, 1].min() + big[:, 1].max()) / 2)
+        v = float(big[:, 1].min() + frac * (big[:, 1].max() - big[:, 1].min()))
         xs: list[float] = []
         for lp in self.loops:
             a, b = lp, np.roll(lp, -1, axis=0)
@@ -99,30 +98,6 @@ def color_of(material: str) -> RGB:
 
 
 # ------------------------------------------------------------------------------------------- cutting
-def plane_range(model: Model, plane: str) -> tuple[float, float]:
-    axis = PLANES[plane][0]
-    lo, hi = model.scene.bounds
-    return float(lo[axis]), float(hi[axis])
-
-
-def busiest_plane(model: Model, plane: str, near: float, span: float = 0.6, steps: int = 121) -> float:
-    """The position within ``near`` ± ``span`` mm where the plane crosses the most part groups (the nearest to
-    ``near`` among equals): a plane through the centre of a 20 x 20 bump array runs between two rows, one a
-    half pitch away cuts a whole row."""
-    axis = PLANES[plane][0]
-    lo, hi = plane_range(model, plane)
-    cand = np.clip(near + np.linspace(-span, span, steps), lo + 1e-6, hi - 1e-6)
-    cand = cand[np.argsort(np.abs(cand - near), kind="stable")]
-    counts = np.zeros(len(cand), dtype=np.int64)
-    for mesh in model.meshes.values():
-        c = mesh.triangles[:, :, axis]
-        tmin, tmax = np.sort(c.min(axis=1)), np.sort(c.max(axis=1))
-        # triangles with tmin < at minus those with tmax <= at: how many straddle each candidate
-        straddle = np.searchsorted(tmin, cand, side="left") - np.searchsorted(tmax, cand, side="right")
-        counts += straddle > 0
-    return float(cand[int(np.argmax(counts))])
-
-
 def _nudged(meshes: list[trimesh.Trimesh], axis: int, at: float) -> float:
     """``at`` moved by up to 2e-6 mm so that no vertex lies on the plane (a plane through a vertex or a face
     gives degenerate segments)."""
@@ -221,9 +196,26 @@ def _fmt_mm(x: float) -> str:
     return f"{x:g} mm" if x >= 0.01 else f"{x * 1000:g} µm"
 
 
+def _anchors(sec: Section, px: Callable[[np.ndarray], np.ndarray]) -> list[tuple[float, float]]:
+    """Each region's leader anchor in pixels, nudged up or down inside the region where two would sit level
+    (two leaders at one height would run on top of each other)."""
+    out: list[tuple[float, float]] = []
+    for r in sec.regions:
+        for frac in (0.5, 0.35, 0.65, 0.2, 0.8, 0.1, 0.9):
+            a = px(np.array([r.anchor(frac)]))[0]
+            if all(abs(a[1] - b[1]) >= 3.0 for b in out):
+                break
+        out.append((float(a[0]), float(a[1])))
+    return out
+
+
 def arrange(sec: Section, width: int = 1200, zoom_z: float = 1.0, labels: bool = False) -> Figure:
     """The figure of ``sec``: ``width`` px wide, height following from the model's aspect; the vertical axis
-    stretched ``zoom_z`` times (a vertical scale bar then shows it)."""
+    stretched ``zoom_z`` times (a short vertical scale bar beside the horizontal one then shows it).
+
+    Layout, top to bottom: title; drawing (with leader labels in a column on its right, never crossing, see
+    :mod:`.labels`); scale bars; legend. Everything below the drawing starts below the lowest label too, so a
+    label never lies on the legend."""
     if not 1 <= zoom_z <= 100:
         raise InputError("--zoom-z", zoom_z, "allowed 1 to 100 (vertical exaggeration)")
     if not 200 <= width <= 8000:
@@ -231,16 +223,25 @@ def arrange(sec: Section, width: int = 1200, zoom_z: float = 1.0, labels: bool =
     vert = sec.plane != "xy"
     zoom = zoom_z if vert else 1.0
     hmin, vmin, hmax, vmax = sec.bounds
-    margin, top = 40.0, 52.0
+    margin, top, gap = 40.0, 52.0, 18.0
     names = {r.group: r.group.replace("_", " ") + f" ({r.material})" for r in sec.regions}
-    label_w = (max(text_width(t, 13) for t in names.values()) + 70) if labels and names else 0.0
-    draw_w = width - 2 * margin - label_w - (60 if zoom != 1 else 0)
+    text_w = max((text_width(t, 13) for t in names.values()), default=0.0)
+    gutter = 40.0
+    label_w = 0.0
+    if labels and names:
+        # lanes for the leaders: sized on a first guess of the drawing, then the drawing shrinks to make room
+        guess_s = (width - 2 * margin - text_w - gutter) / max(hmax - hmin, 1e-9)
+        guess = [top + (vmax - r.anchor()[1]) * guess_s * zoom for r in sec.regions]
+        n = lanes_needed(guess, top, top + (vmax - vmin) * guess_s * zoom, gap)
+        gutter = max(gutter, 2 * LANE + LANE * n + 8)
+        label_w = gutter + text_w + 8
+    draw_w = width - 2 * margin - label_w
     s = draw_w / max(hmax - hmin, 1e-9)  # px per mm
     max_h = 1.6 * width
     if (vmax - vmin) * s * zoom > max_h:  # a tall top view: shrink to fit
         s = max_h / ((vmax - vmin) * zoom)
     draw_h = (vmax - vmin) * s * zoom
-    x0 = margin + (60 if zoom != 1 else 0)
+    x0 = margin
 
     def px(p: np.ndarray) -> np.ndarray:
         return np.column_stack([x0 + (p[:, 0] - hmin) * s, top + (vmax - p[:, 1]) * s * zoom])
@@ -248,64 +249,53 @@ def arrange(sec: Section, width: int = 1200, zoom_z: float = 1.0, labels: bool =
     n_ax, h_ax, v_ax = sec.axes
     title = (f"{sec.name}: section {sec.plane} at {n_ax} = {sec.at:g} mm (seen from {PLANES[sec.plane][3]})"
              + (f", vertical ×{zoom:g}" if zoom != 1 else ""))
-    legend_rows = int(np.ceil(len(sec.regions) / 3)) if sec.regions else 1
-    height = int(np.ceil(top + draw_h + 70 + 24 * legend_rows + 16))
-    fig = Figure(width, height, title=title)
-    fig.add(Text(margin, 28, title, 15, bold=True))
+    items: list[Paths | Line | Rect | Text] = [Text(margin, 28, title, 15, bold=True)]
     for r in sec.regions:
-        fig.add(Paths([px(lp) for lp in r.loops], r.color, shade(r.color, 0.55),
-                      {"class": "region", "data-part": r.group, "data-role": r.role, "data-material": r.material}))
-    # axes hint
-    fig.add(Text(x0 + draw_w, top + draw_h + 18, f"{h_ax} →", 11, anchor="end", color=(0.35, 0.35, 0.35)))
-    # leader labels, stacked down the right side in the order of their anchors
+        items.append(Paths([px(lp) for lp in r.loops], r.color, shade(r.color, 0.55),
+                           {"class": "region", "data-part": r.group, "data-role": r.role, "data-material": r.material}))
+    right = x0 + draw_w
+    items.append(Text(right, top + draw_h + 18, f"{h_ax} →", 11, anchor="end", color=(0.35, 0.35, 0.35)))
+    low = top + draw_h  # the lowest thing drawn so far
     if labels and sec.regions:
-        anchors = []
-        for r in sec.regions:
-            a = px(np.array([r.anchor()]))[0]
-            anchors.append((a[1], a[0], r))
-        anchors.sort(key=lambda t: t[0])
-        tx = x0 + draw_w + 40
-        # each label level with its anchor where it can be, at least 18 px apart, all within the drawing's height
-        gap, ys = 18.0, list[float]()
-        for ay, _, _ in anchors:
-            ys.append(max(ay, ys[-1] + gap) if ys else ay)
-        limit = max(top + draw_h, top + gap * len(anchors))
-        for i in range(len(ys) - 1, -1, -1):
-            ys[i] = min(ys[i], limit - (len(ys) - 1 - i) * gap)
-        for (ay, ax, r), ty in zip(anchors, ys, strict=True):
-            leader = [(ax, ay), (x0 + draw_w + 14, ty), (tx - 4, ty)]
-            fig.add(Line(leader, (1.0, 1.0, 1.0), 2.6))  # a white halo keeps it visible over dark mold
-            fig.add(Line(leader, (0.1, 0.1, 0.1), 0.9))
-            fig.add(Rect(ax - 2.5, ay - 2.5, 5, 5, (1.0, 1.0, 1.0)))
-            fig.add(Rect(ax - 1.5, ay - 1.5, 3, 3, (0.1, 0.1, 0.1)))
-            fig.add(Text(tx, ty + 4, names[r.group], 13))
-    # horizontal scale bar [mm]
-    base = top + draw_h + 40
+        anchors = _anchors(sec, px)
+        tx = right + gutter
+        for (ax, ay), r, lead in zip(anchors, sec.regions, lay_out(anchors, top, top + draw_h, (right, tx - 4), gap),
+                                     strict=True):
+            items.append(Line(lead.points, (1.0, 1.0, 1.0), 2.6))  # a white halo keeps it visible over dark mold
+            items.append(Line(lead.points, (0.1, 0.1, 0.1), 0.9, {"class": "leader", "data-part": r.group}))
+            items.append(Rect(ax - 2.5, ay - 2.5, 5, 5, (1.0, 1.0, 1.0)))
+            items.append(Rect(ax - 1.5, ay - 1.5, 3, 3, (0.1, 0.1, 0.1)))
+            items.append(Text(tx, lead.label_y + 4, names[r.group], 13, attrs={"class": "label", "data-part": r.group}))
+            low = max(low, lead.label_y + 6)
+    # scale bars: horizontal, and (zoomed) a short vertical one standing on its left end, about 40-80 px tall
     bar = nice_length((hmax - hmin) / 4)
+    vbar = nice_length(80 / (s * zoom)) if zoom != 1 else 0.0
+    base = low + 40 + vbar * s * zoom
     bx = x0
-    fig.add(Rect(bx, base - 4, bar * s / 2, 6, (0, 0, 0), (0, 0, 0)))
-    fig.add(Rect(bx + bar * s / 2, base - 4, bar * s / 2, 6, (1, 1, 1), (0, 0, 0)))
-    fig.add(Text(bx, base - 9, "0", 11, anchor="middle"))
-    fig.add(Text(bx + bar * s, base - 9, _fmt_mm(bar), 11, anchor="middle"))
-    fig.add(Text(bx + bar * s + 40, base + 2, f"scale: {_fmt_mm(bar)} = {bar * s:.0f} px", 11,
-                 color=(0.35, 0.35, 0.35)))
-    if zoom != 1:  # vertical bar shows the exaggeration
-        vbar = nice_length((vmax - vmin) / 2)
-        vx = margin + 20
-        y1 = top + draw_h
-        fig.add(Rect(vx - 3, y1 - vbar * s * zoom, 6, vbar * s * zoom, (0, 0, 0), (0, 0, 0)))
-        fig.add(Text(vx - 6, y1 + 16, f"{v_ax} {_fmt_mm(vbar)}", 11, anchor="start"))
-        fig.add(Text(vx - 6, y1 + 30, f"(×{zoom:g})", 11, anchor="start"))
+    items += [Rect(bx, base - 4, bar * s / 2, 6, (0, 0, 0), (0, 0, 0), {"class": "scale-h"}),
+              Rect(bx + bar * s / 2, base - 4, bar * s / 2, 6, (1, 1, 1), (0, 0, 0), {"class": "scale-h"}),
+              Text(bx, base + 16, "0", 11, anchor="middle"),
+              Text(bx + bar * s, base + 16, _fmt_mm(bar), 11, anchor="middle"),
+              Text(bx + bar * s + 40, base + 2, f"scale: {_fmt_mm(bar)} = {bar * s:.0f} px", 11,
+                   color=(0.35, 0.35, 0.35))]
+    if zoom != 1:
+        vh = vbar * s * zoom
+        items += [Rect(bx, base - 4 - vh, 6, vh, (0, 0, 0), (0, 0, 0), {"class": "scale-v"}),
+                  Text(bx + 12, base - vh + 8, f"{v_ax} {_fmt_mm(vbar)} (×{zoom:g})", 11)]
     # legend: swatch + part + material, three columns
-    ly = base + 30
+    ly = base + 44
     col_w = (width - 2 * margin) / 3
     for i, r in enumerate(sec.regions):
         cx, cy = margin + (i % 3) * col_w, ly + (i // 3) * 24
-        fig.add(Rect(cx, cy - 12, 22, 14, r.color, shade(r.color, 0.55),
-                     {"class": "swatch", "data-part": r.group}))
-        fig.add(Text(cx + 30, cy, f"{r.group.replace('_', ' ')} — {r.material}", 12))
+        items.append(Rect(cx, cy - 12, 22, 14, r.color, shade(r.color, 0.55),
+                          {"class": "swatch", "data-part": r.group}))
+        items.append(Text(cx + 30, cy, f"{r.group.replace('_', ' ')} — {r.material}", 12, attrs={"class": "legend"}))
     if not sec.regions:
-        fig.add(Text(margin, ly, "no part crosses this plane", 12))
+        items.append(Text(margin, ly, "no part crosses this plane", 12))
+    rows = int(np.ceil(len(sec.regions) / 3)) if sec.regions else 1
+    fig = Figure(width, int(np.ceil(ly + 24 * (rows - 1) + 16)), title=title)
+    for it in items:
+        fig.add(it)
     return fig
 
 
