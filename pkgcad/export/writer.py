@@ -19,7 +19,7 @@ from ..tessellate import Shifts, part_meshes
 from .glb import build_scene
 from .manifest import manifest
 from .options import QUALITIES, MeshQuality
-from .staging import staged_dir
+from .outpath import STAMP, staged_dir
 from .step import write_step
 from .stl import join_stl, placed_triangles, write_stl
 
@@ -71,7 +71,8 @@ def write_package(pkg: Package, out: Path, quality: MeshQuality = QUALITIES["nor
             t = time.perf_counter()
             (tmp / f"{name}.glb").write_bytes(build_scene(pkg, meshes, tiles).export(file_type="glb"))
             timings["glb_s"] = time.perf_counter() - t
-        files = {str(p.relative_to(tmp)): p.stat().st_size for p in sorted(tmp.rglob("*")) if p.is_file()}
+        files = {str(p.relative_to(tmp)): p.stat().st_size for p in sorted(tmp.rglob("*"))
+                 if p.is_file() and p.name != STAMP}
         data = manifest(pkg, files, timings, quality, meshes, step_mode)
         Manifest.model_validate(data)  # what we write, every reader can read
         (tmp / "manifest.json").write_text(json.dumps(data, indent=2) + "\n")

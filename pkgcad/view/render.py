@@ -17,7 +17,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..reader.folder import OutputFolder as Model
-from .figure import write_atomic
+from .figure import png_info, write_atomic
 from .section import busiest_plane, color_of
 
 #: where the viewer is: +x, -y, +z (true isometric); the cut removes the x > cx, y < cy quadrant
@@ -225,7 +225,7 @@ def render(model: Model, path: Path, width: int = 1200, height: int = 900, cut: 
         text = f"{name}: isometric" + (f", front quadrant cut away at x = {cx0:g}, y = {cy0:g} mm" if cut else "") + (
             f", vertical ×{zoom_z:g}" if zoom_z != 1 else "")
         draw.text((16, 14), text, fill=(20, 20, 20), font=font)
-    write_atomic(Path(path), lambda p: out.save(p, format="PNG", optimize=True))
+    write_atomic(Path(path), lambda p: out.save(p, format="PNG", optimize=True, pnginfo=png_info()))
     counts = np.bincount(part[hit], minlength=len(names))
     return RenderResult(width, height, time.perf_counter() - t0, len(tris), cut,
                         {g: int(c) for g, c in zip(names, counts, strict=True)})
