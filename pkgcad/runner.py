@@ -18,7 +18,8 @@ from pathlib import Path
 from . import interrupts
 from .errors import GeometryError, InputError
 from .export.options import QUALITIES, STEP_MODES
-from .export.outpath import check_output_folder, check_output_parent, clean_stale, read_stamp
+from .export.outpath import check_output_folder, check_output_parent, read_stamp
+from .export.staging import clean_stale
 from .layout import Layout
 from .templates import load_layout, template_paths
 

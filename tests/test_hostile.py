@@ -24,7 +24,8 @@ import pytest
 from test_cli import assert_refused, run
 
 from pkgcad.errors import InputError, echo
-from pkgcad.export.outpath import STAMP, check_output_file, clean_stale, written_by_pkgcad
+from pkgcad.export.outpath import STAMP, check_output_file, written_by_pkgcad
+from pkgcad.export.staging import clean_stale
 from pkgcad.spec import MAX_BUMPS
 from pkgcad.templates import load_layout
 
@@ -330,6 +331,15 @@ def test_signal_at_any_moment(tmp_path: Path, sig: int, code: int, when: str, de
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
+def test_a_signal_inside_a_swap_waits_for_it() -> None:
+    """A signal that arrives while an output is being swapped into place is handled after the swap."""
+    code = ("import os, signal, sys\nfrom pkgcad import interrupts\ninterrupts.install()\n"
+            "with interrupts.critical():\n    os.kill(os.getpid(), signal.SIGTERM)\n    print('swapped', flush=True)\n"
+            "print('never')\n")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert (res.returncode, res.stdout, res.stderr) == (143, "swapped\n", "terminated (SIGTERM); nothing written\n")
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_signal_to_a_parallel_build(tmp_path: Path, sig: int, code: int) -> None:
@@ -442,6 +452,8 @@ def test_layers_and_steps_too_thin_for_the_check(sets: tuple[str, ...], key: str
     ("wirebond-bga", ("rules.min_gap=0.002", "adhesive.thickness=0.0946")),  # the wire loops 0.0021 mm below
     ("textured-first-surface", ("heat_sink.connecting_portion.height=0.002", "adhesive.thickness=0.0001",
                                 "rules.min_gap=0.002", "heat_sink.corrugated.depth=0.002")),
+    # asperities 0.002 mm above the die: the checker took their tips for the face on the adhesive (fixed)
+    ("flipchip-bga", ("heat_sink.first_surface=roughened", "rules.min_gap=0.002", "adhesive.thickness=0.022")),
 ])
 def test_the_least_the_rules_accept_passes_the_check(tmp_path: Path, template: str, sets: tuple[str, ...]) -> None:
     args = [a for s in sets for a in ("--set", s)]

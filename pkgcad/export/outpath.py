@@ -1,12 +1,13 @@
-"""The output guard: what ``-o`` may replace, judged BEFORE any work, and the staged writes that replace it.
+"""The output guard: what ``-o`` may replace, judged BEFORE any work (the writers that then replace it are in
+:mod:`.staging`).
 
 pkgcad replaces only what it wrote itself. Every command that writes goes through here:
 
-- a folder output (``build``, ``build --all``, ``mockup``, ...): :func:`check_output_folder` up front, then
-  :func:`staged_dir` writes into ``.NAME.pkgcad-PID-N.tmp`` beside it, stamps it (:data:`STAMP`, the files
-  written with their sizes) and swaps it into place;
+- a folder output (``build``, ``build --all``, ``mockup``, and new commands): :func:`check_output_folder` up
+  front, then :func:`.staging.staged_dir` writes into ``.NAME.pkgcad-PID-N.tmp`` beside it, stamps it
+  (:data:`STAMP`: the command, the files written with their sizes) and swaps it into place;
 - a file output (``report``, ``section``, ``render``, ...): :func:`check_output_file` up front, then
-  :func:`write_file` writes ``.NAME.pkgcad-PID-N.tmp`` beside it and renames it into place.
+  :func:`.staging.write_file` writes ``.NAME.pkgcad-PID-N.tmp`` beside it and renames it into place.
 
 A folder may be replaced when it does not exist, is empty, or is a pkgcad output of the same command holding
 nothing but what pkgcad wrote: the files its stamp lists at their recorded sizes (outputs older than the stamp:
@@ -19,28 +20,19 @@ and nothing moved: a folder holding anything else, a file, a device, a symbolic 
 point, the current folder or one of its ancestors, the home folder and ``/``. A file output may replace only a
 regular file that pkgcad wrote, recognised by its content (:func:`written_by_pkgcad`).
 
-Folders are created 0777 and files 0666 less the umask (0755 / 0644 usually). Temporaries are registered with
-:mod:`pkgcad.interrupts` (removed on Ctrl-C / SIGTERM); those of dead processes (SIGKILL, power loss) are removed
-by the next write into the same folder (:func:`clean_stale`).
+Both judges run again just before the rename (what is there may have changed meanwhile).
 """
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
-import re
-import shutil
-import socket
 import stat
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .. import __version__, interrupts
 from ..errors import InputError
 
 STAMP = ".pkgcad"
@@ -53,22 +45,9 @@ MARKERS = (b'<meta name="generator" content="pkgcad', b"<!-- generator: pkgcad",
 LEGACY = {"build": ("manifest.json", "pkgcad"), "mockup": ("kit.json", "pkgcad mockup")}
 """Outputs written before the stamp existed: the file that lists what was written, and its ``tool`` field."""
 
-_TEMP = re.compile(r"^\.(?P<name>.+)\.pkgcad-(?P<pid>\d+)-\d+\.(?:tmp|old)$")
-_counter = itertools.count()
 MAX_ENTRIES = 100_000  # a folder holding more than this was not written by pkgcad; stop looking
 
 
-def _umask() -> int:
-    with suppress(OSError, ValueError):
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("Umask:"):
-                return int(line.split()[1], 8)
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-FILE_MODE = 0o666 & ~_umask()
 
 
 # ------------------------------------------------------------------------------------------ judging
@@ -206,6 +185,7 @@ def _judge_contents(p: Path, dev: int, command: str, option: str) -> list[str]:
         views = [v for v in stamp.get("views", []) if isinstance(v, str)]
     elif legacy is not None:
         files.update(legacy)
+        views = ["report.html"] if written_by_pkgcad(p / "report.html") else []
     strangers: list[str] = []
     changed: list[str] = []
     for rel, st in _entries(p, dev):
@@ -229,15 +209,10 @@ def _judge_contents(p: Path, dev: int, command: str, option: str) -> list[str]:
     if changed:
         raise InputError(option, str(p), f"holds {', '.join(changed[:3])}, changed since pkgcad wrote it "
                          "(its size differs); move it away or give another folder")
-    if stamp is None and legacy is None and any(True for _ in _listdir(p)):
-        raise InputError(option, str(p), "is not a pkgcad output (no .pkgcad stamp); give another folder")
+    if stamp is None and legacy is None and os.listdir(p):  # only empty folders in it, but not ours
+        raise InputError(option, str(p), "is not a pkgcad output (no .pkgcad stamp) and not empty; give another "
+                         "folder")
     return [v for v in views if (p / v).is_file()]
-
-
-def _listdir(p: Path) -> Iterator[str]:
-    with os.scandir(p) as it:
-        for e in it:
-            yield e.name
 
 
 def read_stamp(folder: Path) -> dict[str, Any] | None:
@@ -252,7 +227,8 @@ def read_stamp(folder: Path) -> dict[str, Any] | None:
 
 
 def _legacy_files(p: Path, command: str) -> dict[str, int | None] | None:
-    """The files an output written before the stamp existed lists (its manifest or kit.json), or None."""
+    """The files an output written before the stamp existed lists (its manifest or kit.json), or None. A
+    ``report.html`` pkgcad wrote beside them counts as a view (kept across a rebuild)."""
     listing, tool = LEGACY.get(command, ("", ""))
     if not listing:
         return None
@@ -267,8 +243,6 @@ def _legacy_files(p: Path, command: str) -> dict[str, int | None] | None:
             out["kit.md"] = None
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    if command == "build" and (p / "report.html").is_file() and written_by_pkgcad(p / "report.html"):
-        out["report.html"] = None
     return out
 
 
@@ -337,173 +311,3 @@ def written_by_pkgcad(path: Path) -> bool:
     except OSError:
         return False
     return any(m in head for m in MARKERS)
-
-
-# ------------------------------------------------------------------------------------------ writing
-def _temp_name(out: Path, suffix: str = "tmp") -> Path:
-    return out.parent / f".{out.name}.pkgcad-{os.getpid()}-{next(_counter)}.{suffix}"
-
-
-def make_dirs(p: Path) -> None:
-    """``mkdir -p`` with the umask's modes (0755 usually)."""
-    p.mkdir(mode=0o777, parents=True, exist_ok=True)
-
-
-def clean_stale(folder: Path) -> list[Path]:
-    """Remove the staged folders and temporary files pkgcad left in ``folder`` when a process was killed
-    (SIGKILL, power loss): names ``.NAME.pkgcad-PID-N.tmp|old`` whose process is gone, on this host. Returns
-    what was removed."""
-    removed: list[Path] = []
-    host = socket.gethostname()
-    try:
-        names = [e for e in os.listdir(folder) if e.startswith(".") and ".pkgcad-" in e]
-    except OSError:
-        return removed
-    for name in names:
-        m = _TEMP.match(name)
-        if not m or _alive(int(m["pid"])):
-            continue
-        p = folder / name
-        try:
-            st = os.lstat(p)
-        except OSError:
-            continue
-        if stat.S_ISDIR(st.st_mode):
-            stamp = read_stamp(p)
-            if stamp is None or stamp.get("host", host) != host:
-                continue  # not ours, or another machine's (its pid says nothing here)
-            dest = folder / m["name"]
-            if name.endswith(".old") and not os.path.lexists(dest):
-                os.rename(p, dest)  # killed between the two renames of a swap: the old output comes back
-                continue
-            shutil.rmtree(p, ignore_errors=True)
-        elif stat.S_ISREG(st.st_mode):
-            p.unlink(missing_ok=True)
-        else:
-            continue
-        removed.append(p)
-    return removed
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True  # exists, another user's
-    return True
-
-
-def _write_stamp(folder: Path, data: dict[str, Any]) -> None:
-    tmp = folder / f"{STAMP}.tmp"
-    tmp.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
-    os.replace(tmp, folder / STAMP)
-
-
-def _stamp(command: str, **more: Any) -> dict[str, Any]:
-    return {"tool": "pkgcad", "command": command, "version": __version__, "pid": os.getpid(),
-            "ppid": os.getppid(), "host": socket.gethostname(),
-            "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **more}
-
-
-@contextmanager
-def staged_dir(out: Path, command: str = "build") -> Iterator[Path]:
-    """Yield a fresh folder beside ``out``; when the block succeeds it replaces ``out`` (judged again by
-    :func:`check_output_folder` first), with the pictures drawn into the old one kept; on any error or
-    interrupt it vanishes and ``out`` is untouched."""
-    verdict = check_output_folder(out, command)
-    out = verdict.path
-    make_dirs(out.parent)
-    clean_stale(out.parent)
-    tmp = _temp_name(out)
-    interrupts.register(tmp)
-    old: Path | None = None
-    try:
-        tmp.mkdir(mode=0o777)
-        _write_stamp(tmp, _stamp(command, state="staging"))
-        yield tmp
-        verdict = check_output_folder(out, command)  # what is there now (it may have changed meanwhile)
-        kept = _keep_views(verdict, tmp)
-        files = {os.path.relpath(p, tmp): p.stat().st_size for p in sorted(tmp.rglob("*"))
-                 if p.is_file() and not p.is_symlink() and p.name != STAMP and str(p.relative_to(tmp)) not in kept}
-        _write_stamp(tmp, _stamp(command, files=files, views=kept, views_kept=kept))
-        with interrupts.critical():
-            if verdict.exists:
-                old = _temp_name(out, "old")
-                interrupts.register(old)
-                os.rename(out, old)
-            os.rename(tmp, out)
-            interrupts.unregister(tmp)
-            interrupts.wrote(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        interrupts.unregister(tmp)
-        raise
-    finally:
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-            interrupts.unregister(old)
-
-
-def _keep_views(verdict: Verdict, tmp: Path) -> list[str]:
-    """Link (or copy) the pictures drawn into the old folder into the new one, unless the new one has a file
-    of that name."""
-    kept = []
-    for rel in verdict.views:
-        src, dst = verdict.path / rel, tmp / rel
-        if dst.exists():
-            continue
-        make_dirs(dst.parent)
-        try:
-            os.link(src, dst)
-        except OSError:
-            shutil.copy2(src, dst)
-        kept.append(rel)
-    return kept
-
-
-def write_file(path: Path, write: Callable[[Path], object] | str | bytes) -> Path:
-    """Write a file output atomically: ``write(tmp)`` (or the text / bytes) into a temporary file beside
-    ``path``, then rename it into place (judged again by :func:`check_output_file` first). A file written into a
-    pkgcad output folder is recorded in its stamp as a view (kept across a rebuild). Returns the path."""
-    p = check_output_file(path)
-    make_dirs(p.parent)
-    clean_stale(p.parent)
-    tmp = _temp_name(p)
-    interrupts.register(tmp)
-    try:
-        if isinstance(write, str):
-            tmp.write_text(write, encoding="utf-8")
-        elif isinstance(write, bytes):
-            tmp.write_bytes(write)
-        else:
-            write(tmp)
-        os.chmod(tmp, FILE_MODE)
-        with interrupts.critical():
-            check_output_file(p)
-            os.replace(tmp, p)
-            interrupts.unregister(tmp)
-            interrupts.wrote(p)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        interrupts.unregister(tmp)
-        raise
-    _record_view(p)
-    return p
-
-
-def _record_view(p: Path) -> None:
-    """Add ``p`` to the views of the pkgcad output folder it was written into (if it was)."""
-    folder = p.parent
-    stamp = read_stamp(folder)
-    if stamp is None:
-        return
-    views = [v for v in stamp.get("views", []) if isinstance(v, str)]
-    if p.name.startswith(".") or p.name in views or p.name in stamp.get("files", {}):
-        return
-    stamp["views"] = [*views, p.name]
-    with suppress(OSError):
-        _write_stamp(folder, stamp)

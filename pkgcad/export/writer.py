@@ -19,7 +19,8 @@ from ..tessellate import Shifts, part_meshes
 from .glb import build_scene
 from .manifest import manifest
 from .options import QUALITIES, MeshQuality
-from .outpath import STAMP, staged_dir
+from .outpath import STAMP
+from .staging import staged_dir
 from .step import write_step
 from .stl import join_stl, placed_triangles, write_stl
 

@@ -15,16 +15,17 @@ import trimesh
 
 from .. import __version__
 from ..errors import InputError
-from ..export.outpath import STAMP, staged_dir
+from ..export.outpath import STAMP
+from ..export.staging import staged_dir
 from ..export.stl import write_mesh_stl
 from ..geometry import build_package
 from ..materials import material
 from ..meshutil import concatenate
 from ..spec import PackageSpec
 from .bed import Spot, pack, print_pose
+from .kit_md import kit_markdown
 from .options import MockupOptions, check_bed, fits, largest_fitting_scale
 from .pieces import Assembly, Piece, assemble
-from .report import kit_markdown
 from .thicken import PRINT_ANGULAR, PRINT_LINEAR, ROUND_ALLOWANCE, Change, thicken
 from .threemf import ColourObject, hex_color, write_3mf
 from .validate import mesh_report

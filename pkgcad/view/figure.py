@@ -189,8 +189,8 @@ def png_info() -> PngInfo:
 def write_atomic(path: Path, write: object) -> None:
     """Call ``write(tmp_path)`` (or write ``write`` as text/bytes) into a temporary file beside ``path``,
     then rename it into place: a reader never sees half a file. The output guard
-    (:func:`pkgcad.export.outpath.write_file`) judges ``path`` first: it replaces only a file pkgcad wrote."""
-    from ..export.outpath import write_file
+    (:func:`pkgcad.export.staging.write_file`) judges ``path`` first: it replaces only a file pkgcad wrote."""
+    from ..export.staging import write_file
 
     if not isinstance(write, str | bytes) and not callable(write):
         raise TypeError(f"cannot write {type(write).__name__}")
