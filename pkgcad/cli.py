@@ -167,8 +167,8 @@ def build(
     check_: Annotated[bool, typer.Option("--check", help="After building, run `pkgcad check` on the output; "
                                          "exit 1 if any claim element fails.")] = False,
     report_: Annotated[bool, typer.Option("--report", help="Also write OUT/report.html (`pkgcad report`).")] = False,
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Build even a model estimated to write more than "
-                                      "1 GB or to need more than 4 GB of memory (otherwise refused, exit 2).")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Build even a model estimated to write more than 2 GB "
+                                      "(otherwise refused before building, exit 2, with the estimate).")] = False,
 ) -> None:
     """Build STEP, GLB, per-part STL and manifest.json for a template (mm). Exit 2 on bad input (nothing
     written), 1 if the geometry fails, 130/143 if interrupted (the previous output intact)."""

@@ -495,6 +495,13 @@ def test_big_model_needs_yes(tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()
 
 
+def test_measuring_a_big_model_needs_yes() -> None:
+    """`show --sizes` writes every quality into a temporary folder: the same guard, before it builds."""
+    big = ("--set", "bumps.count=19000", "--set", "bumps.pitch=0.05", "--set", "bumps.diameter=0.03",
+           "--set", "bumps.height=0.02", "--set", "chip.size=[8.0,8.0]")
+    assert_refused(run("show", "flipchip-bga", "--sizes", *big), "--sizes", "GB", "--yes")
+
+
 # ------------------------------------------------------------------------------------ the README
 def readme_commands() -> list[str]:
     """Every concrete `pkgcad ...` command in README.md: the lines of its code blocks, and inline code that is a
