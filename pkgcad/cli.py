@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,7 +21,7 @@ from .errors import EXIT_GEOMETRY, EXIT_INPUT, GeometryError, InputError
 from .export.options import QUALITIES, STEP_MODES
 from .layout import Layout
 from .params import describe
-from .runner import Options, Result, build_many, build_to, check_jobs, make_options
+from .runner import Options, Result, build_many, build_to, check_jobs, check_sizes, make_options, plan_builds
 from .spec import MAX_BALLS, MAX_BUMPS, MAX_LEADS, MAX_TEXTURE_FEATURES, MAX_WIRES
 from .strip.run import DEFAULT_FLASH, DEFAULT_RAIL, DEFAULT_STREET, plan_strip, run_strip
 from .templates import load_layout, template_paths
@@ -101,9 +100,15 @@ def show(
                                           "{parameters, mesh_qualities}).")] = False,
     sizes: Annotated[bool, typer.Option("--sizes", help="Build the model and measure, per --quality, the "
                                         "triangles, STL and GLB sizes and export seconds (takes a few s).")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="With --sizes: measure even a model estimated to write "
+                                      "more than 2 GB.")] = False,
 ) -> None:
     """Every parameter of a template: name, value, unit (mm), allowed range and meaning."""
     lay = _load(template, sets)
+    if sizes:
+        from .export.estimate import check_measure
+
+        check_measure(lay, yes, QUALITIES)
     spec = lay.spec
     qualities = _measure_qualities(lay) if sizes else None
     if as_json:
@@ -163,23 +168,19 @@ def build(
     check_: Annotated[bool, typer.Option("--check", help="After building, run `pkgcad check` on the output; "
                                          "exit 1 if any claim element fails.")] = False,
     report_: Annotated[bool, typer.Option("--report", help="Also write OUT/report.html (`pkgcad report`).")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Build even a model estimated to write more than 2 GB "
+                                      "(otherwise refused before building, exit 2, with the estimate).")] = False,
 ) -> None:
-    """Build STEP, GLB, per-part STL and manifest.json for a template (mm). Exit 2 on bad input."""
+    """Build STEP, GLB, per-part STL and manifest.json for a template (mm). Exit 2 on bad input (nothing
+    written), 1 if the geometry fails, 130/143 if interrupted (the previous output intact)."""
     options = make_options(quality, compress, step_mode)
     check_jobs(jobs_n)
-    if all_ == (template is not None):
-        raise InputError("pkgcad build", template or "", "give a template name or path, or --all (not both)")
     if report_:
         from . import view
 
         view.require_viewer()  # no bundle: say so before building
-    root = output or Path("outputs")
-    targets = [str(p) for p in template_paths()] if all_ else [str(template)]
-    work: list[tuple[Layout, Path, Options]] = []
-    for name in targets:
-        lay = _load(name, sets)
-        dest = root / lay.spec.meta.name if (all_ or output is None) else root
-        work.append((lay, dest, options))
+    work = plan_builds(template, all_, output, sets or (), options)
+    check_sizes(work, yes)
     results = _run_parallel(work, jobs_n or os.cpu_count() or 1) if len(work) > 1 else [_run_one(*work[0])]
     failed = 0
     for res in results:
@@ -328,11 +329,12 @@ def mockup(
 ) -> None:
     """A print kit for an enlarged mockup: one STL per piece, kit.3mf (one object per material colour),
     kit.json and kit.md (mm). Exit 2 on bad input, 1 if the geometry fails."""
+    from .export.outpath import check_output_folder
     from .mockup.options import make_options as mockup_options
 
     options = mockup_options(scale, min_feature, bed, cutaway, section, exploded)
     spec = _load(template, sets).spec
-    dest = output or Path("outputs") / f"{spec.meta.name}-mockup"
+    dest = check_output_folder(output or Path("outputs") / f"{spec.meta.name}-mockup", "mockup").path
     from .mockup.kit import make_kit, write_kit
 
     with err.status(f"{spec.meta.name}: starting", spinner="dots") as status:
@@ -506,11 +508,12 @@ def version() -> None:
 
 
 def main() -> None:
-    try:
-        app()
-    except KeyboardInterrupt:
-        err.print("interrupted")
-        sys.exit(130)
+    """The console entry point. Ctrl-C / SIGTERM are handled by :mod:`pkgcad.interrupts` (installed by
+    ``pkgcad.__main__`` before this module's imports; again here for callers of ``cli.main``)."""
+    from . import interrupts
+
+    interrupts.install()
+    app()
 
 
 __all__ = ["app", "main"]

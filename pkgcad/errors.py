@@ -62,7 +62,8 @@ def echo(value: Any, limit: int = ECHO_LIMIT) -> str:
     text = _toml(value)
     if len(text) > limit:
         head = limit // 2
-        text = f"{text[:head]}…{text[-(limit - head - 1):]} ({len(text):,} characters)"
+        size = len(value) if isinstance(value, str) else len(text)  # _toml shortened a long string already
+        text = f"{text[:head]}…{text[-(limit - head - 1):]} ({size:,} characters)"
     return text
 
 

@@ -7,12 +7,12 @@ Each rule raises :class:`~pkgcad.errors.InputError` naming the key, the value an
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from .errors import InputError
-from .layout import SIDE_NAMES, Layout, split_sides
+from .layout import SIDE_NAMES, Layout, Sites, fit_array, split_sides
 from .materials import BUFFER_CTE_TOLERANCE_PPM_K, material
-from .spec import MAX_TEXTURE_FEATURES, PackageSpec
+from .spec import MAX_BALLS, MAX_BUMPS, MAX_TEXTURE_FEATURES, MIN_FEATURE, PackageSpec
 
 
 def _mm(x: float) -> str:
@@ -37,8 +37,9 @@ def _round4(x: float, how: Callable[[float], int]) -> float:
     return how(x * scale + nudge) / scale
 
 
-def check(lay: Layout) -> None:
-    """Raise :class:`InputError` for the first rule the layout ``lay`` (and its spec) breaks."""
+def check(lay: Layout, changed: Collection[str] = ()) -> None:
+    """Raise :class:`InputError` for the first rule the layout ``lay`` (and its spec) breaks. ``changed``: the
+    dotted keys the user set (``--set``); a rule two keys break names the one the user set."""
     spec = lay.spec
     _carrier(spec)
     if spec.wirebond:
@@ -47,8 +48,10 @@ def check(lay: Layout) -> None:
         _bumps(lay)
     if not spec.qfn:
         _balls(lay)
-    _attach(lay)
+    _realised(lay)
+    _attach(lay, changed)
     _texture(lay)
+    _plating(spec)
     _materials(spec)
 
 
@@ -57,8 +60,10 @@ def _carrier(spec: PackageSpec) -> None:
     for i, axis in enumerate("xy"):
         room = cs[i] - 2 * m
         if spec.chip.size[i] > room:
-            raise InputError("chip.size", spec.chip.size, f"die {axis} must fit the carrier less the saw margin "
-                             f"(<= {_mm(room)})")
+            raise InputError("chip.size", spec.chip.size, f"the die's {axis} size {_mm(spec.chip.size[i])} must "
+                             f"fit inside the {_mm(cs[i])} carrier less the saw margin (rules.saw_margin = {_mm(m)} "
+                             "on each side, where the saw cuts)",
+                             f"chip.size[{i}] <= {_mm(room)}, or a larger carrier.size")
     if spec.qfn:
         if spec.chip.connection != "wirebond":
             raise InputError("chip.connection", spec.chip.connection, "a QFN lead frame takes wire bonding "
@@ -204,7 +209,7 @@ def _balls(lay: Layout) -> None:
         raise InputError("balls.count", b.count, f"{b.pattern} array under the carrier: {why}")
 
 
-def _attach(lay: Layout) -> None:
+def _attach(lay: Layout, changed: Collection[str] = ()) -> None:
     spec = lay.spec
     bond = lay.bond_area
     if min(bond) <= 0:
@@ -235,15 +240,83 @@ def _attach(lay: Layout) -> None:
     gap = lowest - floor
     # a plain adhesive bond on a flip chip's back needs no gap; anything spaced from the die does
     spaced = cp.enabled or bp.enabled or spec.wirebond or lay.texture.protrusion > 0
-    if spaced and gap < spec.rules.min_gap - 1e-9:
-        key, value = ("adhesive.thickness", spec.adhesive.thickness)
-        if cp.enabled:
-            key, value = "heat_sink.connecting_portion.height", cp.height
-        elif bp.enabled:
-            key, value = "buffer_pad.thickness", bp.thickness
-        short = spec.rules.min_gap - gap
-        raise InputError(key, value, f"the heat sink's first surface is {_mm(gap)} above the {what}; "
-                         f"rules.min_gap needs {_mm(spec.rules.min_gap)} (raise it by {_mm(short)})")
+    if not spaced or gap >= spec.rules.min_gap - 1e-9:
+        return
+    short = spec.rules.min_gap - gap
+    fixes = _gap_fixes(lay, what, short)
+    key, value, _fix = next((f for f in fixes if f[0] in changed), fixes[0])
+    fix = " or ".join(f[2] for f in sorted(fixes, key=lambda f: f[0] != key))
+    where = "the heat sink's first surface" + (" (its texture's lowest point)" if lay.texture.protrusion else "")
+    state = (f"the {what} is only {_mm(gap)} below {where}" if gap >= 0 else
+             f"the {what} reaches {_mm(-gap)} above {where} (they would overlap)")
+    raise InputError(key, value, f"{state}; rules.min_gap needs {_mm(spec.rules.min_gap)} between them",
+                     f"{fix} (by {_mm_up(short)})")
+
+
+def _gap_fixes(lay: Layout, what: str, short: float) -> list[tuple[str, float, str]]:
+    """The ways to open the gap under the first surface by ``short`` mm, each (key, value, "change key to X"),
+    the key whose change is the usual fix first; only changes the field limits allow."""
+    spec = lay.spec
+    cp, bp, w = spec.heat_sink.connecting_portion, spec.buffer_pad, spec.wires
+    raises = []
+    if cp.enabled:
+        raises.append(("heat_sink.connecting_portion.height", cp.height, 2.0))
+    elif bp.enabled and what != "buffer pad top":
+        raises.append(("buffer_pad.thickness", bp.thickness, 2.0))
+    raises.append(("adhesive.thickness", spec.adhesive.thickness, 0.5))
+    fixes = [(k, v, f"raise {k} to >= {_mm_up(v + short)}") for k, v, most in raises if v + short <= most]
+    if what == "wire loop top":
+        least = max(0.02, w.bend_radius)
+        if w.loop_height - short >= least:
+            fixes.append(("wires.loop_height", w.loop_height, f"lower wires.loop_height to <= "
+                          f"{_mm_down(w.loop_height - short)}"))
+    if lay.texture.protrusion > 0:
+        r = spec.heat_sink.roughened
+        if r.height - short > 0:
+            fixes.append(("heat_sink.roughened.height", r.height, f"lower heat_sink.roughened.height to <= "
+                          f"{_mm_down(r.height - short)}"))
+    if spec.rules.min_gap - short >= MIN_FEATURE:
+        fixes.append(("rules.min_gap", spec.rules.min_gap, f"lower rules.min_gap to <= "
+                      f"{_mm_down(spec.rules.min_gap - short)}"))
+    return fixes or [(raises[-1][0], raises[-1][1], "change the stack")]
+
+
+def _realised(lay: Layout) -> None:
+    """The hard limits hold on what is built: an array fitted to the count asked for may come out larger."""
+    spec = lay.spec
+    for sites, most, dia in ((lay.bumps, MAX_BUMPS, spec.bumps.diameter), (lay.balls, MAX_BALLS, spec.balls.diameter)):
+        if sites is None or sites.grid is None or sites.realised <= most:
+            continue
+        fits = _largest_under(sites, most, dia)
+        hint = f"e.g. {sites.key}.count = {fits[0]} gives {fits[1]:,}" if fits else f"fewer {sites.key}"
+        raise InputError(f"{sites.key}.count", sites.requested, f"the nearest array that fits has {sites.realised:,} "
+                         f"{sites.key} ({sites.grid.nx} x {sites.grid.ny}), over the hard limit of {most:,}", hint)
+
+
+def _largest_under(sites: Sites, most: int, diameter: float) -> tuple[int, int] | None:
+    """A count whose fitted array stays within ``most`` (count asked, count realised), searching down."""
+    assert sites.grid is not None
+    count = most
+    for _ in range(64):
+        try:
+            grid = fit_array(count, sites.grid.pitch, diameter, sites.region, sites.pattern)
+        except ValueError:
+            return None
+        if grid.count <= most:
+            return count, grid.count
+        count -= max(1, grid.count - most)
+    return None
+
+
+def _plating(spec: PackageSpec) -> None:
+    """The interface layer is a plating or coating ON the heat sink's second surface: thinner than half the
+    plate it covers."""
+    il, hs = spec.interface_layer.thickness, spec.heat_sink.thickness
+    if il > hs / 2:
+        raise InputError("interface_layer.thickness", il, f"a layer formed on the heat sink's second surface must "
+                         f"be thinner than half the {_mm(hs)} heat sink (<= {_mm_down(hs / 2)})",
+                         f"interface_layer.thickness <= {_mm_down(hs / 2)} or heat_sink.thickness >= "
+                         f"{_mm_up(2 * il)}")
 
 
 def _texture(lay: Layout) -> None:

@@ -7,15 +7,21 @@ The build options are validated here (:func:`make_options`), in the library, not
 from __future__ import annotations
 
 import multiprocessing
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import InputError
+from . import interrupts
+from .errors import GeometryError, InputError
 from .export.options import QUALITIES, STEP_MODES
+from .export.outpath import check_output_folder, check_output_parent, read_stamp
+from .export.staging import clean_stale
 from .layout import Layout
+from .templates import load_layout, template_paths
 
 MAX_JOBS = 64
 
@@ -39,6 +45,37 @@ def make_options(quality: str = "normal", compress: bool = False, step_mode: str
 def check_jobs(jobs: int | None) -> None:
     if jobs is not None and not 1 <= jobs <= MAX_JOBS:
         raise InputError("--jobs", jobs, f"allowed 1 to {MAX_JOBS}")
+
+
+Job = tuple[Layout, Path, Options]
+
+
+def plan_builds(template: str | None, all_: bool, output: Path | None, sets: Sequence[str],
+                options: Options) -> list[Job]:
+    """Every build ``pkgcad build`` was asked for, judged before any geometry: the template(s) and overrides
+    (rules included) and the output folders (:mod:`pkgcad.export.outpath`). Raises :class:`InputError`."""
+    if all_ == (template is not None):
+        raise InputError("pkgcad build", template or "", "give a template name or path, or --all (not both)")
+    if all_:
+        root = check_output_parent(output or Path("outputs"))
+        layouts = [load_layout(str(p), sets) for p in template_paths()]
+        dests = [root / lay.spec.meta.name for lay in layouts]
+    else:
+        layouts = [load_layout(str(template), sets)]
+        dests = [output or Path("outputs") / layouts[0].spec.meta.name]
+    jobs = []
+    for lay, dest in zip(layouts, dests, strict=True):
+        jobs.append((lay, check_output_folder(dest, "build").path, options))
+    return jobs
+
+
+def check_sizes(jobs: Sequence[Job], yes: bool = False) -> None:
+    """Refuse, before any geometry, a build estimated to write gigabytes unless ``yes`` (see
+    :mod:`pkgcad.export.estimate`)."""
+    from .export.estimate import check_size
+
+    for lay, _dest, options in jobs:
+        check_size(lay, QUALITIES[options.quality], yes, QUALITIES)
 
 
 @dataclass
@@ -73,6 +110,10 @@ def build_to(lay: Layout, dest: Path, options: Options, progress: Callable[[str]
         res.code, res.summary = 1, f"{name}: could not build the model: {type(exc).__name__}: {exc}"
         return res
     res.seconds = time.perf_counter() - t0
+    kept = (read_stamp(dest) or {}).get("views_kept", [])
+    if kept:
+        res.notes.append(f"note: kept {len(kept)} picture(s) drawn into {dest} from the previous model: "
+                         f"{', '.join(kept[:4])}{' ...' if len(kept) > 4 else ''} (redraw them to show this one)")
     size = sum(f["bytes"] for f in manifest["files"])
     res.summary = (f"{name}: {len(pkg.parts)} parts, {pkg.instance_count()} instances, "
                    f"{manifest['totals']['mass_g']:.4f} g -> {dest} ({size / 1e6:.1f} MB, {res.seconds:.1f} s)")
@@ -84,6 +125,23 @@ def build_job(job: tuple[Layout, Path, Options]) -> Result:
     return build_to(*job)
 
 
+def _quiet_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker with its stderr on /dev/null. When this process ends on a signal
+    (``os._exit``, see :mod:`pkgcad.interrupts`) or is killed, the tracker still removes the pool's semaphores,
+    but would also print a ``UserWarning`` about them: the one-line promise of an interrupt must hold."""
+    from multiprocessing import resource_tracker
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    saved = os.dup(2)
+    try:
+        os.dup2(devnull, 2)
+        resource_tracker.ensure_running()
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
 def build_many(work: list[tuple[Layout, Path, Options]], jobs: int,
                done: Callable[[Result], None] | None = None) -> list[Result]:
     """Every build of ``work`` in ``jobs`` processes; ``done`` hears each result as it comes. Results in the
@@ -91,11 +149,40 @@ def build_many(work: list[tuple[Layout, Path, Options]], jobs: int,
     results: dict[int, Result] = {}
     # spawn, not fork: OCCT's thread pool does not survive a fork once this process has used it
     ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(jobs, len(work)), mp_context=ctx) as pool:
-        futures = {pool.submit(build_job, w): i for i, w in enumerate(work)}
-        for fut in as_completed(futures):
-            i = futures[fut]
-            results[i] = fut.result()
-            if done:
-                done(results[i])
+
+    def stop() -> list[str]:
+        """On Ctrl-C / SIGTERM: end the workers (they remove their own staged folders), then any folder a
+        worker killed harder left; say which models were written."""
+        children = multiprocessing.active_children()
+        for child in children:
+            child.terminate()
+        for child in children:
+            child.join(10)
+            if child.is_alive():
+                child.kill()
+                child.join(5)
+        for folder in {dest.parent for _lay, dest, _o in work}:
+            clean_stale(folder)
+        me = os.getpid()
+        return [str(dest) for _lay, dest, _o in work if (read_stamp(dest) or {}).get("ppid") == me]
+
+    with interrupts.on_interrupt(stop):
+        # the workers start with SIGINT/SIGTERM blocked (interrupts.worker_init decides): a Ctrl-C meant for
+        # this process group must not print a traceback from each worker's imports; the resource tracker keeps
+        # them blocked, so it outlives this process and removes the pool's semaphores
+        with interrupts.blocked():
+            _quiet_resource_tracker()
+            pool = ProcessPoolExecutor(max_workers=min(jobs, len(work)), mp_context=ctx,
+                                       initializer=interrupts.worker_init)
+            futures = {pool.submit(build_job, w): i for i, w in enumerate(work)}
+        with pool:
+            try:
+                for fut in as_completed(futures):
+                    i = futures[fut]
+                    results[i] = fut.result()
+                    if done:
+                        done(results[i])
+            except BrokenProcessPool:
+                raise GeometryError("the models", "a build process ended abruptly (out of memory? killed?); "
+                                    "run the failing template alone to see why") from None
     return [results[i] for i in range(len(work))]

@@ -24,6 +24,14 @@ MAX_WIRES = 2_000
 MAX_LEADS = 400
 MAX_TEXTURE_FEATURES = 20_000
 
+#: Least thickness of a bond line or plating [mm]. Thinner, the STL's float32 coordinates (about 1e-7 mm apart
+#: near z = 1 mm) cannot carry it to the 1 % of volume `pkgcad check` proves.
+MIN_LAYER = 0.0001
+#: Least height of a geometric step or clearance [mm]: twice the default tolerance of `pkgcad check` (0.001 mm),
+#: so the check can tell the step from a flat face and the clearance from a contact. Smaller steps also make the
+#: geometry kernel's booleans crawl (a 0.00001 mm groove ran for 15 minutes).
+MIN_FEATURE = 0.002
+
 Size2 = tuple[
     Annotated[StrictFloat, Field(gt=0.05, le=100.0)],
     Annotated[StrictFloat, Field(gt=0.05, le=100.0)],
@@ -31,7 +39,8 @@ Size2 = tuple[
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+    # allow_inf_nan=False: nan and inf are refused as "not a finite number", not compared with the limits
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True, allow_inf_nan=False)
 
 
 class Meta(_Model):
@@ -68,7 +77,7 @@ class Chip(_Model):
 
 
 class DieAttach(_Model):
-    thickness: StrictFloat = Field(0.025, gt=0.0, le=0.2, description="die-attach bond line [mm] (wire bond)")
+    thickness: StrictFloat = Field(0.025, ge=MIN_LAYER, le=0.2, description="die-attach bond line [mm] (wire bond)")
     material: Literal[ADHESIVE_MATERIALS] = Field("silver-epoxy", description="die-attach material")  # type: ignore[valid-type]
 
 
@@ -113,7 +122,8 @@ class DiePad(_Model):
 
 
 class Adhesive(_Model):
-    thickness: StrictFloat = Field(0.12, gt=0.0, le=0.5, description="thermally conductive adhesive bond line [mm]")
+    thickness: StrictFloat = Field(0.12, ge=MIN_LAYER, le=0.5,
+                                   description="thermally conductive adhesive bond line [mm]")
     size: Size2 | None = Field(None, description="adhesive footprint [mm]; default: what it bonds to")
     material: Literal[ADHESIVE_MATERIALS] = Field("thermal-adhesive", description="adhesive material")  # type: ignore[valid-type]
 
@@ -121,11 +131,13 @@ class Adhesive(_Model):
 class ConnectingPortion(_Model):
     enabled: bool = Field(False, description="pedestal on the first surface over the chip (claim 10)")
     size: Size2 = Field((3.0, 3.0), description="pedestal footprint [mm]")
-    height: StrictFloat = Field(0.15, gt=0.0, le=2.0, description="pedestal height below the first surface [mm]")
+    height: StrictFloat = Field(0.15, ge=MIN_FEATURE, le=2.0,
+                                description="pedestal height below the first surface [mm]")
 
 
 class Roughened(_Model):
-    height: StrictFloat = Field(0.02, gt=0.0, le=0.2, description="asperity height below the first surface [mm]")
+    height: StrictFloat = Field(0.02, ge=MIN_FEATURE, le=0.2,
+                                description="asperity height below the first surface [mm]")
     diameter: StrictFloat = Field(0.12, gt=0.0, le=1.0, description="asperity sphere diameter [mm]")
     density: StrictFloat = Field(4.0, gt=0.0, le=100.0, description="asperities per mm^2")
     seed: StrictInt = Field(1, ge=0, description="random seed")
@@ -134,7 +146,7 @@ class Roughened(_Model):
 class Corrugated(_Model):
     pitch: StrictFloat = Field(0.5, gt=0.02, le=5.0, description="groove pitch [mm]")
     width: StrictFloat = Field(0.25, gt=0.01, le=5.0, description="groove width [mm]")
-    depth: StrictFloat = Field(0.05, gt=0.0, le=1.0, description="groove depth into the heat sink [mm]")
+    depth: StrictFloat = Field(0.05, ge=MIN_FEATURE, le=1.0, description="groove depth into the heat sink [mm]")
     direction: Literal["x", "y"] = Field("y", description="groove direction")
 
 
@@ -142,7 +154,7 @@ class Uneven(_Model):
     style: Literal["dimples", "steps"] = Field("dimples", description="spherical dimples or square pockets")
     pitch: StrictFloat = Field(0.6, gt=0.02, le=5.0, description="dimple / pocket pitch [mm]")
     size: StrictFloat = Field(0.3, gt=0.01, le=5.0, description="dimple diameter or pocket side [mm]")
-    depth: StrictFloat = Field(0.04, gt=0.0, le=1.0, description="depth into the heat sink [mm]")
+    depth: StrictFloat = Field(0.04, ge=MIN_FEATURE, le=1.0, description="depth into the heat sink [mm]")
 
 
 class HeatSink(_Model):
@@ -162,14 +174,14 @@ class HeatSink(_Model):
 class BufferPad(_Model):
     enabled: bool = Field(False, description="buffer pad between chip and heat sink (claim 12)")
     size: Size2 = Field((3.0, 3.0), description="buffer pad footprint [mm]")
-    thickness: StrictFloat = Field(0.2, gt=0.0, le=2.0, description="buffer pad thickness [mm]")
+    thickness: StrictFloat = Field(0.2, ge=MIN_FEATURE, le=2.0, description="buffer pad thickness [mm]")
     material: Literal[BUFFER_PAD_MATERIALS] = Field("silicon", description="buffer pad material")  # type: ignore[valid-type]
-    attach_thickness: StrictFloat = Field(0.02, gt=0.0, le=0.2, description="bond line buffer pad to chip [mm]")
+    attach_thickness: StrictFloat = Field(0.02, ge=MIN_LAYER, le=0.2, description="bond line buffer pad to chip [mm]")
 
 
 class InterfaceLayer(_Model):
     material: Literal[INTERFACE_MATERIALS] = Field("nickel-gold", description="claims 3, 14")  # type: ignore[valid-type]
-    thickness: StrictFloat = Field(0.005, gt=0.0, le=0.1, description="layer on the whole second surface [mm]")
+    thickness: StrictFloat = Field(0.005, ge=MIN_LAYER, le=0.1, description="layer on the whole second surface [mm]")
 
 
 class Encapsulant(_Model):
@@ -177,7 +189,8 @@ class Encapsulant(_Model):
 
 
 class Rules(_Model):
-    min_gap: StrictFloat = Field(0.02, ge=0.0, le=1.0, description="least clearance wire/chip to heat sink [mm]")
+    min_gap: StrictFloat = Field(0.02, ge=MIN_FEATURE, le=1.0,
+                                 description="least clearance wire/chip to heat sink [mm]")
     saw_margin: StrictFloat = Field(0.1, ge=0.0, le=5.0, description="least distance of inner parts to the sides [mm]")
 
 

@@ -16,10 +16,10 @@ from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
 from . import claims, rules
-from .errors import InputError
+from .errors import NO_VALUE, InputError
 from .layout import Layout, resolve
 from .params import limits_text
-from .spec import PackageSpec
+from .spec import PackageSpec, Size2
 
 _PKG_TEMPLATES = Path(__file__).parent / "templates"  # in an installed wheel
 _REPO_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"  # in a source checkout
@@ -48,16 +48,56 @@ def resolve_template(name_or_path: str) -> Path:
     raise InputError("template", name_or_path, f"not a bundled template ({names}) nor a .toml file")
 
 
+MAX_TEMPLATE_BYTES = 1 << 20
+"""Largest template read (the bundled ones are about 1 kB)."""
+MAX_DEPTH = 16
+"""Deepest nesting of tables and arrays accepted (a template needs 4: heat_sink.roughened.height)."""
+
+
 def read_toml(path: Path) -> dict[str, Any]:
+    """The tables of a TOML file, or one :class:`InputError` line: unreadable, too large, not UTF-8 (a UTF-8
+    byte-order mark is accepted and dropped), malformed, or nested deeper than :data:`MAX_DEPTH`."""
     try:
         with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError("template", str(path), f"malformed TOML: {exc}") from None
-    except UnicodeDecodeError as exc:
-        raise InputError("template", str(path), _not_utf8(exc)) from None
+            data = fh.read(MAX_TEMPLATE_BYTES + 1)
     except OSError as exc:
         raise InputError("template", str(path), f"cannot be read: {exc.strerror}") from None
+    if len(data) > MAX_TEMPLATE_BYTES:
+        raise InputError("template", str(path), f"larger than {MAX_TEMPLATE_BYTES >> 20} MB; a template is a few "
+                         "kB of parameters")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError("template", str(path), "is UTF-16 (it starts with a UTF-16 byte-order mark); TOML must "
+                         "be UTF-8: re-save the file as UTF-8")
+    try:
+        text = data.decode("utf-8").removeprefix("\ufeff")  # a UTF-8 byte-order mark carries no meaning
+    except UnicodeDecodeError as exc:
+        raise InputError("template", str(path), _not_utf8(exc)) from None
+    return parse_toml(text, "template", str(path))
+
+
+def parse_toml(text: str, key: str, value: str) -> dict[str, Any]:
+    """``tomllib.loads``, with deep nesting (which overflows its recursion, or ours later) answered in one line."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(key, value, f"malformed TOML: {exc}") from None
+    except RecursionError:
+        raise InputError(key, value, f"nested deeper than {MAX_DEPTH} levels (tables and arrays); a template "
+                         "needs at most 4") from None
+    check_depth(data, key, value)
+    return data
+
+
+def check_depth(data: Any, key: str, value: str) -> None:
+    """Refuse tables and arrays nested deeper than :data:`MAX_DEPTH` (``[a.a.a....]``), without recursing."""
+    stack = [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise InputError(key, value, f"nested deeper than {MAX_DEPTH} levels (tables and arrays); a template "
+                             "needs at most 4")
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        stack.extend((c, depth + 1) for c in children if isinstance(c, dict | list))
 
 
 def _not_utf8(exc: UnicodeDecodeError) -> str:
@@ -77,10 +117,15 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     if not sep or not key:
         raise InputError("--set", text, "expected dotted.key=value, e.g. heat_sink.thickness=0.25")
     raw = raw.strip()
+    if key.count(".") >= MAX_DEPTH:
+        raise InputError("--set", text, f"the key is nested deeper than {MAX_DEPTH} levels")
     try:
         value = tomllib.loads(f"v = {raw}")["v"]
     except tomllib.TOMLDecodeError:
         value = raw
+    except RecursionError:
+        raise InputError("--set", text, f"the value is nested deeper than {MAX_DEPTH} levels") from None
+    check_depth(value, "--set", text)
     return key.split("."), value
 
 
@@ -110,10 +155,11 @@ def make_spec(data: dict[str, Any]) -> PackageSpec:
         raise _first_error(exc) from None
 
 
-def layout_of(spec: PackageSpec) -> Layout:
-    """The layout of a field-valid ``spec``, judged by every cross-field rule and the declared claims."""
+def layout_of(spec: PackageSpec, changed: Sequence[str] = ()) -> Layout:
+    """The layout of a field-valid ``spec``, judged by every cross-field rule and the declared claims.
+    ``changed``: the dotted keys the user set with ``--set`` (a rule that two keys break names the one set)."""
     lay = resolve(spec)
-    rules.check(lay)
+    rules.check(lay, changed)
     claims.check_declared(spec)
     return lay
 
@@ -130,7 +176,22 @@ def load_layout(name_or_path: str, overrides: Sequence[str] = (), name: str | No
     data.setdefault("meta", {})
     if isinstance(data["meta"], dict):
         data["meta"].setdefault("name", name or path.stem)
-    return make_layout(data)
+    spec = make_spec(data)
+    _names_carrier_and_chip(data, path)
+    return layout_of(spec, [".".join(parse_override(o)[0]) for o in overrides])
+
+
+def _names_carrier_and_chip(data: dict[str, Any], path: Path) -> None:
+    """A template says at least what it is: its carrier and its chip (an empty file would build a default model
+    nobody asked for)."""
+    missing = [t for t in ("carrier", "chip") if not isinstance(data.get(t), dict) or not data[t]]
+    if not missing:
+        return
+    given = [k for k in data if k != "meta" or set(data["meta"]) - {"name"}]
+    what = "is empty" if not given else f"has no [{'] or ['.join(missing)}] table"
+    raise InputError("template", str(path), f"{what}; a template names its carrier ([carrier] kind = "
+                     "\"substrate\" | \"qfn\", size) and its chip ([chip] connection = \"wirebond\" | \"flipchip\", "
+                     "size): start from a bundled one (pkgcad show qfn)")
 
 
 # ------------------------------------------------------------------------------------ error messages
@@ -143,6 +204,12 @@ def _first_error(exc: ValidationError) -> InputError:
         known = ", ".join(parent.model_fields) if parent else ""
         return InputError(key, err["input"], f"unknown key; {'.'.join(loc[:-1]) or 'top level'} has: {known}")
     msg = err["msg"]
+    pair = _pair_field(loc)
+    if pair is not None and (err["type"] in ("missing", "too_short", "too_long", "tuple_type")):
+        key, value = _dotted(pair), _input_at(exc, pair)
+        return InputError(key, value, f"needs two numbers [x, y] in mm, e.g. {key}=[2.0, 2.0]")
+    if err["type"] == "finite_number":
+        msg = "not a finite number (nan and inf are not lengths)"
     if err["type"] == "value_error":  # our own validators: their text, without pydantic's "Value error, "
         msg = str(err.get("ctx", {}).get("error", msg))
     if err["type"] == "int_type" and isinstance(err["input"], float):
@@ -153,6 +220,27 @@ def _first_error(exc: ValidationError) -> InputError:
         if rng and rng not in msg:
             msg += f" (allowed {rng})"
     return InputError(key, err["input"], msg)
+
+
+def _pair_field(loc: list[str]) -> list[str] | None:
+    """``loc`` (or its parent, for an item) if it names an [x, y] size field, else None."""
+    for cut in (loc, loc[:-1]):
+        if cut and not cut[-1].isdigit():
+            info = _field_at(cut)
+            if info is not None and info.annotation in (Size2, Size2 | None):
+                return cut
+    return None
+
+
+def _input_at(exc: ValidationError, loc: list[str]) -> Any:
+    """What the user gave at ``loc`` (the whole pair, not the item pydantic complains about)."""
+    for e in exc.errors():
+        eloc = [str(p) for p in e["loc"]]
+        if eloc == loc:
+            return e["input"]
+        if eloc[: len(loc)] == loc and len(eloc) == len(loc) + 1 and e["type"] == "missing":
+            return e["input"]
+    return NO_VALUE
 
 
 def _dotted(loc: list[str]) -> str:

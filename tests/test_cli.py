@@ -161,7 +161,7 @@ def test_build_notes_nearest_array(tmp_path: Path) -> None:
     (("--set", "heat_sink.thickness=true"), ("heat_sink.thickness = true", "number", "(0.05, 5.0]")),
     (("--set", "wires.count=false"), ("wires.count = false", "integer", "[4, 2000]")),
     (("--set", 'meta.title="two\\nlines"'), ("meta.title", "one line", "U+000A")),
-    (("--set", "chip.size=[2.0,"), ("chip.size", "tuple")),
+    (("--set", "chip.size=[2.0,"), ("chip.size", "needs two numbers [x, y]")),
     (("--set", "heat_sink.thickness"), ("--set", "dotted.key=value")),
     (("--set", "leads.count=30"), ("leads.count", "30", "multiple of 4")),
     (("--set", "chip.connection=flipchip"), ("chip.connection", "'flipchip'", "wire bonding")),

@@ -66,6 +66,7 @@ def test_files_match_manifest(template: str, written: Callable[[str], Written]) 
     assert data == json.loads(json.dumps(returned))
     on_disk = {str(p.relative_to(out)): p.stat().st_size for p in out.rglob("*") if p.is_file()}
     assert on_disk.pop("manifest.json") > 0
+    assert on_disk.pop(".pkgcad") > 0  # the output guard's stamp (pkgcad.export.outpath), not a model file
     listed = {f["path"]: f["bytes"] for f in data["files"]}
     assert listed == on_disk
     name = pkg.name
@@ -332,8 +333,8 @@ def test_failed_write_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 def test_failed_write_keeps_the_old_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "out"
-    out.mkdir()
-    (out / "old.txt").write_text("previous model")
+    write_package(built("qfn"), out, formats=("step",))
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
 
     def boom(*_a: object, **_k: object) -> None:
         raise RuntimeError("late failure")
@@ -341,19 +342,16 @@ def test_failed_write_keeps_the_old_folder(tmp_path: Path, monkeypatch: pytest.M
     monkeypatch.setattr(export_writer, "write_stl", boom)  # fails after the STEP is already written
     with pytest.raises(RuntimeError):
         write_package(built("qfn"), out)
-    assert sorted(p.name for p in out.iterdir()) == ["old.txt"]
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert _leftovers(tmp_path) == []
 
 
 def test_rebuild_replaces_the_folder(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    out.mkdir()
-    (out / "stale.txt").write_text("left from an older build")
-    (out / "parts").mkdir()
-    (out / "parts" / "gone.stl").write_text("solid gone\nendsolid gone\n")
+    write_package(built("qfn"), out, formats=("step", "stl"))  # an earlier build, with parts/
     data = write_package(built("qfn"), out, formats=("step",))
-    assert not (out / "stale.txt").exists() and not (out / "parts").exists()
-    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "qfn.step"]
+    assert not (out / "parts").exists()
+    assert sorted(p.name for p in out.iterdir()) == [".pkgcad", "manifest.json", "qfn.step"]
     assert [f["path"] for f in data["files"]] == ["qfn.step"]
     assert _leftovers(tmp_path) == []
     # and once more over the fresh one

@@ -144,7 +144,7 @@ def test_piece_count_and_names(kit: Kit) -> None:
     assert [p["name"] for p in kit.data["pieces"]] == EXPECTED_PIECES[name]
     files = sorted(p.name for p in (kit.folder / "pieces").iterdir())
     assert files == sorted(Path(p["file"]).name for p in kit.data["pieces"])
-    assert {"kit.json", "kit.md", "kit.3mf", "pieces"} == {p.name for p in kit.folder.iterdir()}
+    assert {".pkgcad", "kit.json", "kit.md", "kit.3mf", "pieces"} == {p.name for p in kit.folder.iterdir()}
 
 
 def test_every_piece_is_printable(kit: Kit) -> None:

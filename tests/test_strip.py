@@ -129,7 +129,7 @@ def test_a_folder_pkgcad_did_not_write_is_never_replaced(tmp_path: Path) -> None
     out = tmp_path / "mine"
     out.mkdir()
     (out / "notes.txt").write_text("keep me")
-    assert_refused(run("strip", "qfn", "--units", "1x1", "-o", str(out)), "-o", "not a strip folder pkgcad wrote")
+    assert_refused(run("strip", "qfn", "--units", "1x1", "-o", str(out)), "-o", "notes.txt", "pkgcad did not write")
     assert (out / "notes.txt").read_text() == "keep me" and len(list(out.iterdir())) == 1
 
 

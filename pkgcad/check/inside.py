@@ -57,8 +57,12 @@ def carrier(m: Model, tol: float) -> list[Row]:
 # --------------------------------------------------------------------------------------- stack order
 def contact(lower: Mesh, upper: Mesh, tol: float) -> tuple[float, float, float]:
     """(gap, contact area, area of the smaller of the two facing faces) between the top of ``lower`` and
-    the bottom of ``upper``."""
-    zt, zb = lower.bounds[1, 2], upper.bounds[0, 2]
+    the bottom of ``upper``: the level of ``upper``'s downward flat faces nearest ``lower``'s top (a roughened
+    first surface reaches below the face that meets the adhesive, away from it)."""
+    zt = lower.bounds[1, 2]
+    down = upper.face_normals[:, 2] < -0.999
+    levels = upper.triangles[down][:, :, 2].mean(axis=1)
+    zb = float(levels[np.argmin(np.abs(levels - zt))]) if len(levels) else upper.bounds[0, 2]
     top = horizontal_faces(lower, zt, True, tol)
     bot = horizontal_faces(upper, zb, False, tol)
     smaller = min(tri_area(top), tri_area(bot))

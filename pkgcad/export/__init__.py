@@ -1,7 +1,9 @@
 """Exporters, one module per format, and the one function that writes a package folder.
 
     options.py   quality and STEP mode tables (no geometry kernel: the CLI lists them cheaply)
-    staging.py   the staged output folder, renamed into place at the end
+    outpath.py   the output guard: what -o may replace, judged before any work (pkgcad replaces only what it wrote)
+    staging.py   the writers behind it: a staged output folder swapped into place, a file renamed into place
+    estimate.py  triangles, bytes and memory a build will take, before it starts (the --yes guard)
     step.py      STEP AP214 (names, colours, instancing, tiled encapsulant; the header rewrite)
     stl.py       binary STL, streamed per part, and the whole-package file
     glb.py       glTF binary scene with instanced nodes

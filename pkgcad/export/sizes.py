@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from .. import interrupts
 from ..package import Package
 from .options import QUALITIES
 from .writer import write_package
@@ -19,6 +20,7 @@ def measure_qualities(pkg: Package, progress: Callable[[str], None] | None = Non
     say = progress or (lambda _stage: None)
     rows = []
     with tempfile.TemporaryDirectory(prefix="pkgcad-quality-") as tmp:
+        interrupts.register(tmp)  # gigabytes, for a big model: removed on Ctrl-C too
         for q in QUALITIES.values():
             say(f"measuring quality {q.name}")
             data = write_package(pkg, Path(tmp) / q.name, q, formats=("stl", "glb"))
@@ -33,4 +35,5 @@ def measure_qualities(pkg: Package, progress: Callable[[str], None] | None = Non
                 "glb_bytes": files[f"{pkg.name}.glb"],
                 "seconds": round(t["tessellate_s"] + t["stl_s"] + t["glb_s"], 3),
             })
+        interrupts.unregister(tmp)
     return rows

@@ -1,33 +1,210 @@
-"""The staged output folder: everything is written into a temporary folder beside the destination and moved
-into place at the end, so a failure never leaves a half-written model behind."""
+"""The writers behind the output guard (:mod:`.outpath`): a folder output staged beside its destination and
+swapped into place, a file output written beside its destination and renamed into place.
+
+Folders are created 0777 and files 0666 less the umask (0755 / 0644 usually). Temporaries are named
+``.NAME.pkgcad-PID-N.tmp`` and registered with :mod:`pkgcad.interrupts` (removed on Ctrl-C / SIGTERM); those of
+dead processes (SIGKILL, power loss) are removed by the next write into the same folder (:func:`clean_stale`).
+"""
 
 from __future__ import annotations
 
+import itertools
+import json
 import os
+import re
 import shutil
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
+import socket
+import stat
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import Any
+
+from .. import __version__, interrupts
+from .outpath import STAMP, Verdict, check_output_file, check_output_folder, read_stamp
+
+_TEMP = re.compile(r"^\.(?P<name>.+)\.pkgcad-(?P<pid>\d+)-\d+\.(?:tmp|old)$")
+_counter = itertools.count()
+
+
+def _umask() -> int:
+    with suppress(OSError, ValueError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+FILE_MODE = 0o666 & ~_umask()
+
+
+def _temp_name(out: Path, suffix: str = "tmp") -> Path:
+    return out.parent / f".{out.name}.pkgcad-{os.getpid()}-{next(_counter)}.{suffix}"
+
+
+def make_dirs(p: Path) -> None:
+    """``mkdir -p`` with the umask's modes (0755 usually)."""
+    p.mkdir(mode=0o777, parents=True, exist_ok=True)
+
+
+def clean_stale(folder: Path) -> list[Path]:
+    """Remove the staged folders and temporary files pkgcad left in ``folder`` when a process was killed
+    (SIGKILL, power loss): names ``.NAME.pkgcad-PID-N.tmp|old`` whose process is gone, on this host. Returns
+    what was removed."""
+    removed: list[Path] = []
+    host = socket.gethostname()
+    try:
+        names = [e for e in os.listdir(folder) if e.startswith(".") and ".pkgcad-" in e]
+    except OSError:
+        return removed
+    for name in names:
+        m = _TEMP.match(name)
+        if not m or _alive(int(m["pid"])):
+            continue
+        p = folder / name
+        try:
+            st = os.lstat(p)
+        except OSError:
+            continue
+        if stat.S_ISDIR(st.st_mode):
+            stamp = read_stamp(p)
+            if stamp is None or stamp.get("host", host) != host:
+                continue  # not ours, or another machine's (its pid says nothing here)
+            dest = folder / m["name"]
+            if name.endswith(".old") and not os.path.lexists(dest):
+                os.rename(p, dest)  # killed between the two renames of a swap: the old output comes back
+                continue
+            shutil.rmtree(p, ignore_errors=True)
+        elif stat.S_ISREG(st.st_mode):
+            p.unlink(missing_ok=True)
+        else:
+            continue
+        removed.append(p)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, another user's
+    return True
+
+
+def _write_stamp(folder: Path, data: dict[str, Any]) -> None:
+    tmp = folder / f"{STAMP}.tmp"
+    tmp.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    os.replace(tmp, folder / STAMP)
+
+
+def _stamp(command: str, **more: Any) -> dict[str, Any]:
+    return {"tool": "pkgcad", "command": command, "version": __version__, "pid": os.getpid(),
+            "ppid": os.getppid(), "host": socket.gethostname(),
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **more}
 
 
 @contextmanager
-def staged_dir(out: Path) -> Iterator[Path]:
-    """Yield a fresh temporary folder beside ``out``; on success it replaces ``out``, on error it vanishes."""
-    out = out.resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+def staged_dir(out: Path, command: str = "build") -> Iterator[Path]:
+    """Yield a fresh folder beside ``out``; when the block succeeds it replaces ``out`` (judged again by
+    :func:`check_output_folder` first), with the pictures drawn into the old one kept; on any error or
+    interrupt it vanishes and ``out`` is untouched."""
+    verdict = check_output_folder(out, command)
+    out = verdict.path
+    make_dirs(out.parent)
+    clean_stale(out.parent)
+    tmp = _temp_name(out)
+    interrupts.register(tmp)
+    old: Path | None = None
     try:
+        tmp.mkdir(mode=0o777)
+        _write_stamp(tmp, _stamp(command, state="staging"))
         yield tmp
+        verdict = check_output_folder(out, command)  # what is there now (it may have changed meanwhile)
+        kept = _keep_views(verdict, tmp)
+        files = {os.path.relpath(p, tmp): p.stat().st_size for p in sorted(tmp.rglob("*"))
+                 if p.is_file() and not p.is_symlink() and p.name != STAMP and str(p.relative_to(tmp)) not in kept}
+        _write_stamp(tmp, _stamp(command, files=files, views=kept, views_kept=kept))
+        with interrupts.critical():
+            if verdict.exists:
+                old = _temp_name(out, "old")
+                interrupts.register(old)
+                os.rename(out, old)
+            os.rename(tmp, out)
+            interrupts.unregister(tmp)
+            interrupts.wrote(out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
+        interrupts.unregister(tmp)
         raise
-    old = None
-    if out.exists():
-        old = out.parent / f".{out.name}.old-{os.getpid()}"
-        out.rename(old)
-    tmp.rename(out)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+            interrupts.unregister(old)
 
 
+def _keep_views(verdict: Verdict, tmp: Path) -> list[str]:
+    """Link (or copy) the pictures drawn into the old folder into the new one, unless the new one has a file
+    of that name."""
+    kept = []
+    for rel in verdict.views:
+        src, dst = verdict.path / rel, tmp / rel
+        if dst.exists():
+            continue
+        make_dirs(dst.parent)
+        try:
+            os.link(src, dst)
+        except OSError:
+            shutil.copy2(src, dst)
+        kept.append(rel)
+    return kept
+
+
+def write_file(path: Path, write: Callable[[Path], object] | str | bytes) -> Path:
+    """Write a file output atomically: ``write(tmp)`` (or the text / bytes) into a temporary file beside
+    ``path``, then rename it into place (judged again by :func:`check_output_file` first). A file written into a
+    pkgcad output folder is recorded in its stamp as a view (kept across a rebuild). Returns the path."""
+    p = check_output_file(path)
+    make_dirs(p.parent)
+    clean_stale(p.parent)
+    tmp = _temp_name(p)
+    interrupts.register(tmp)
+    try:
+        if isinstance(write, str):
+            tmp.write_text(write, encoding="utf-8")
+        elif isinstance(write, bytes):
+            tmp.write_bytes(write)
+        else:
+            write(tmp)
+        os.chmod(tmp, FILE_MODE)
+        with interrupts.critical():
+            check_output_file(p)
+            os.replace(tmp, p)
+            interrupts.unregister(tmp)
+            interrupts.wrote(p)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        interrupts.unregister(tmp)
+        raise
+    _record_view(p)
+    return p
+
+
+def _record_view(p: Path) -> None:
+    """Add ``p`` to the views of the pkgcad output folder it was written into (if it was)."""
+    folder = p.parent
+    stamp = read_stamp(folder)
+    if stamp is None:
+        return
+    views = [v for v in stamp.get("views", []) if isinstance(v, str)]
+    if p.name.startswith(".") or p.name in views or p.name in stamp.get("files", {}):
+        return
+    stamp["views"] = [*views, p.name]
+    with suppress(OSError):
+        _write_stamp(folder, stamp)

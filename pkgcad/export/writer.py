@@ -19,6 +19,7 @@ from ..tessellate import TiledMesh, part_meshes
 from .glb import build_scene
 from .manifest import manifest
 from .options import QUALITIES, MeshQuality
+from .outpath import STAMP
 from .staging import staged_dir
 from .step import write_step
 from .stl import join_stl, placed_triangles, write_stl
@@ -71,7 +72,8 @@ def write_package(pkg: Package, out: Path, quality: MeshQuality = QUALITIES["nor
             scene = build_scene(pkg, meshes, {part: tm.pieces for part, tm in tiled.items()})
             (tmp / f"{name}.glb").write_bytes(scene.export(file_type="glb"))
             timings["glb_s"] = time.perf_counter() - t
-        files = {str(p.relative_to(tmp)): p.stat().st_size for p in sorted(tmp.rglob("*")) if p.is_file()}
+        files = {str(p.relative_to(tmp)): p.stat().st_size for p in sorted(tmp.rglob("*"))
+                 if p.is_file() and p.name != STAMP}
         data = manifest(pkg, files, timings, quality, tiled, step_mode, stl="stl" in formats)
         Manifest.model_validate(data)  # what we write, every reader can read
         (tmp / "manifest.json").write_text(json.dumps(data, indent=2) + "\n")

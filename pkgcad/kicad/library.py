@@ -20,6 +20,7 @@ from typing import Any
 
 from .. import __version__
 from ..errors import InputError
+from ..export.outpath import check_output_folder
 from ..layout import Layout
 from . import footprint, readme, source
 from .land import Land, land
@@ -59,10 +60,9 @@ def plan(lays: list[Layout], options: Options) -> list[tuple[Layout, Land]]:
 
 
 def guard(out: Path) -> None:
-    """Refuse to replace a folder pkgcad kicad did not write (non-empty and without our marker)."""
-    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).is_file())):
-        raise InputError("--out", str(out), "exists and is not a library pkgcad kicad wrote; choose another "
-                        "folder or remove it")
+    """Refuse (exit 2, before any work) a library folder pkgcad kicad did not write: the shared output guard
+    (:func:`pkgcad.export.outpath.check_output_folder`, a folder stamped by ``pkgcad kicad``)."""
+    check_output_folder(out, "kicad")
 
 
 def model_job(job: tuple[Layout, Path, bool, str]) -> dict[str, Any]:

@@ -94,5 +94,5 @@ def meshes(part: Part, quality: str) -> list[tuple[trimesh.Trimesh, Shifts]]:
 
 @contextmanager
 def staged_dir(out: Path) -> Iterator[Path]:
-    with _staged_dir(out) as tmp:
+    with _staged_dir(out, "kicad") as tmp:
         yield tmp

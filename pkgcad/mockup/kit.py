@@ -15,6 +15,7 @@ import trimesh
 
 from .. import __version__
 from ..errors import InputError
+from ..export.outpath import STAMP
 from ..export.staging import staged_dir
 from ..export.stl import write_mesh_stl
 from ..geometry import build_package
@@ -212,7 +213,7 @@ def write_kit(kit: Kit, out: Path, progress: Callable[[str], None] | None = None
     """Write ``kit`` into ``out`` (replaced atomically) and return kit.json's data."""
     say = progress or (lambda _s: None)
     t = time.perf_counter()
-    with staged_dir(out) as tmp:
+    with staged_dir(out, "mockup") as tmp:
         say("writing STL")
         (tmp / "pieces").mkdir()
         name = kit.spec.meta.name
@@ -221,7 +222,8 @@ def write_kit(kit: Kit, out: Path, progress: Callable[[str], None] | None = None
         say("writing 3MF")
         write_3mf(tmp / "kit.3mf", kit.objects, f"{name} mockup x{kit.options.scale:g}")
         kit.timings["write_s"] = time.perf_counter() - t
-        files = {str(p.relative_to(tmp)): p.stat().st_size for p in sorted(tmp.rglob("*")) if p.is_file()}
+        files = {str(p.relative_to(tmp)): p.stat().st_size for p in sorted(tmp.rglob("*"))
+                 if p.is_file() and p.name != STAMP}
         data = kit_json(kit, files)
         (tmp / "kit.json").write_text(json.dumps(data, indent=2) + "\n")
         (tmp / "kit.md").write_text(kit_markdown(data))

@@ -15,8 +15,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
 from ..export.options import MeshQuality
+from ..export.outpath import check_output_folder
 from ..export.staging import staged_dir
 from ..export.writer import write_package
 from .figures import write_figures
@@ -29,34 +29,17 @@ MARK = "strip.json"
 """The file that says a folder is ours: pkgcad strip may replace a folder holding it (and nothing else)."""
 
 
-def ours(out: Path) -> bool:
-    """Whether ``out`` may be replaced: absent, an empty folder, or a strip folder pkgcad wrote."""
-    if not out.exists():
-        return True
-    if not out.is_dir():
-        return False
-    if not any(out.iterdir()):
-        return True
-    try:
-        data = json.loads((out / MARK).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return isinstance(data, dict) and data.get("tool") == "pkgcad" and data.get("kind") == "strip"
-
-
 def check_destination(out: Path) -> None:
-    """Refuse (exit 2, before any work) an output path that pkgcad did not write."""
-    if not ours(out):
-        raise InputError("-o", str(out), "exists and is not a strip folder pkgcad wrote (no strip.json of ours); "
-                         "pkgcad never replaces what it did not write", "choose another folder or remove it")
+    """Refuse (exit 2, before any work) an output path that pkgcad did not write: the shared output guard
+    (:func:`pkgcad.export.outpath.check_output_folder`, a folder stamped by ``pkgcad strip``)."""
+    check_output_folder(out, "strip")
 
 
 @contextmanager
 def staged(out: Path) -> Iterator[Path]:
-    """The ONE place the strip writer stages its output (swap for the shared output guard at merge): a fresh
-    folder beside ``out``, renamed into place on success, gone on failure."""
-    check_destination(out)
-    with staged_dir(out) as tmp:
+    """The ONE place the strip writer stages its output: a fresh folder beside ``out``, renamed into place on
+    success (judged by the output guard first), gone on failure or interrupt."""
+    with staged_dir(out, "strip") as tmp:
         yield tmp
 
 

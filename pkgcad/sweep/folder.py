@@ -23,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .steps import InputError, __version__
+from .steps import InputError, __version__, check_output_place
 
 MARKER = "sweep.json"
 ROWS = "rows"
@@ -36,8 +36,7 @@ _STAGE = re.compile(r"^\.{1,2}[0-9a-f]{12}\..*(\.tmp|\.old-\d+)$")
 def check_usable(folder: Path) -> None:
     """Raise :class:`InputError` for a file, or a non-empty folder without our marker (nothing is written)."""
     folder = Path(folder)
-    if folder.exists() and not folder.is_dir():
-        raise InputError("-o", str(folder), "is a file, not a folder; give a new or an earlier sweep's folder")
+    check_output_place(folder)  # never /, the current folder or its parents, home, a link, a file or a device
     if folder.is_dir() and not is_ours(folder) and any(folder.iterdir()):
         raise InputError("-o", str(folder), f"is not empty and holds no pkgcad {MARKER}; pkgcad does not write "
                         "into a folder it did not make: give a new folder or an earlier sweep's")

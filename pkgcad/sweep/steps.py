@@ -23,6 +23,7 @@ from .. import __version__
 from ..claims import claims_of_spec
 from ..errors import InputError
 from ..export.options import QUALITIES, STEP_MODES
+from ..export.outpath import check_output_place
 from ..spec import PackageSpec
 from ..templates import layout_of, load_layout, parse_override, resolve_template
 
@@ -36,6 +37,7 @@ __all__ = [
     "StepFailed",
     "StepOptions",
     "__version__",
+    "check_output_place",
     "claims_of",
     "limit_kernel_threads",
     "load_spec",

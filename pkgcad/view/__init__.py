@@ -11,9 +11,10 @@ import time
 from pathlib import Path
 
 from ..errors import InputError
+from ..export.outpath import check_output_file
 from ..reader.folder import load_output as load
 from .planes import default_at
-from .section import PLANES, cut, write_section
+from .section import FORMATS, PLANES, cut, write_section
 
 __all__ = ["parse_size", "render_folder", "report_folder", "require_viewer", "section_folder"]
 
@@ -39,11 +40,11 @@ def section_folder(folder: Path, plane: str = "xz", at: float | None = None, out
     through the interconnect row nearest the centre, the top view through the chip's mid-height)."""
     if plane not in PLANES:
         raise InputError("--plane", plane, f"choose one of {' | '.join(PLANES)}")
+    dest = check_output_file(out if out is not None else Path(folder) / f"section_{plane}.svg", suffixes=FORMATS)
     t0 = time.perf_counter()
     model = load(folder)
     if at is None:
         at = default_at(model, plane)
-    dest = Path(out) if out else Path(folder) / f"section_{plane}.svg"
     sec = cut(model, plane, at)
     fig = write_section(sec, dest, width, zoom_z, labels)
     parts = ", ".join(r.group for r in sec.regions) or "none"
@@ -58,9 +59,7 @@ def render_folder(folder: Path, out: Path | None = None, size: str = "1024x768",
     from .render import render
 
     w, h = parse_size(size)
-    dest = Path(out) if out else Path(folder) / "render.png"
-    if dest.suffix.lower() != ".png":
-        raise InputError("-o", str(dest), "the preview is a PNG; the file must end in .png")
+    dest = check_output_file(out if out is not None else Path(folder) / "render.png", suffixes=(".png",))
     t0 = time.perf_counter()
     res = render(load(folder), dest, w, h, cut=cut_away, zoom_z=zoom_z)
     return (f"{dest}: {w}x{h} px, vertical ×{res.zoom_z:g}, {dest.stat().st_size / 1e3:.1f} kB, {res.triangles} "
@@ -73,8 +72,9 @@ def report_folder(folder: Path, out: Path | None = None, tol: float | None = Non
     from .html import DEFAULT_TOL, write_report
 
     require_viewer()  # fail early, before any work, when the bundle is missing
+    dest = check_output_file(out if out is not None else Path(folder) / "report.html", suffixes=(".html", ".htm"))
     t0 = time.perf_counter()
-    res = write_report(load(folder), out, tol if tol is not None else DEFAULT_TOL)
+    res = write_report(load(folder), dest, tol if tol is not None else DEFAULT_TOL)
     verdict = "all pass" if not res.failed else f"{res.failed} FAIL"
     return (f"{res.path}: {res.bytes / 1e6:.2f} MB, {res.checks} claim elements ({verdict}), "
             f"{time.perf_counter() - t0:.1f} s"), res.failed

@@ -4,13 +4,14 @@ SVG text and a Pillow raster. A section is laid out once and written by either, 
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 
 import numpy as np
+from PIL.PngImagePlugin import PngInfo
+
+from .. import __version__
 
 RGB = tuple[float, float, float]
 
@@ -101,6 +102,7 @@ def to_svg(fig: Figure) -> str:
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{fig.width}" height="{fig.height}" '
         f'viewBox="0 0 {fig.width} {fig.height}" font-family="DejaVu Sans, Arial, Helvetica, sans-serif">',
+        f"<!-- generator: pkgcad {__version__} -->",
     ]
     if fig.title:
         out.append(f"<title>{escape(fig.title)}</title>")
@@ -175,29 +177,23 @@ def to_png(fig: Figure, path: Path, supersample: int = 2) -> None:
             draw.text((it.x * s, it.y * s), it.text, fill=col(it.color), font=font(it.size, it.bold), anchor=anchor)
     if s > 1:
         img = img.resize((fig.width, fig.height), Image.Resampling.LANCZOS)
-    write_atomic(path, lambda p: img.save(p, format="PNG", optimize=True))
+    write_atomic(path, lambda p: img.save(p, format="PNG", optimize=True, pnginfo=png_info()))
 
 
 # ---------------------------------------------------------------------------------------------- files
+def png_info() -> PngInfo:
+    """The text chunk that marks a PNG as pkgcad's (the output guard replaces only files pkgcad wrote)."""
+    info = PngInfo()
+    info.add_text("Software", f"pkgcad {__version__}")
+    return info
+
+
 def write_atomic(path: Path, write: object) -> None:
     """Call ``write(tmp_path)`` (or write ``write`` as text/bytes) into a temporary file beside ``path``,
-    then rename it into place: a reader never sees half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        if isinstance(write, str):
-            tmp.write_text(write, encoding="utf-8")
-        elif isinstance(write, bytes):
-            tmp.write_bytes(write)
-        elif callable(write):
-            write(tmp)
-        else:
-            raise TypeError(f"cannot write {type(write).__name__}")
-        tmp.chmod(0o644)
-        tmp.replace(path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    then rename it into place: a reader never sees half a file. The output guard
+    (:func:`pkgcad.export.staging.write_file`) judges ``path`` first: it replaces only a file pkgcad wrote."""
+    from ..export.staging import write_file
+
+    if not isinstance(write, str | bytes) and not callable(write):
+        raise TypeError(f"cannot write {type(write).__name__}")
+    write_file(Path(path), write)

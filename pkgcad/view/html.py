@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import __version__
+from .. import __version__, interrupts
 from ..check.run import DEFAULT_TOL, run_checks
 from ..errors import NO_VALUE, InputError
 from ..params import describe
@@ -153,11 +153,13 @@ def write_report(model: Model, path: Path | None = None, tol: float = DEFAULT_TO
 
     t = time.perf_counter()
     png = out.parent / f".{out.name}.render.png"
+    interrupts.register(png)  # removed on Ctrl-C too
     try:
         render(model, png, 960, 640)
         iso = base64.b64encode(png.read_bytes()).decode()
     finally:
         png.unlink(missing_ok=True)
+        interrupts.unregister(png)
     timings["render_s"] = time.perf_counter() - t
 
     groups: dict[str, dict[str, Any]] = {}
