@@ -154,7 +154,7 @@ def test_grid_on_a_real_scheduler_matches_the_local_cluster(tmp_path: Path) -> N
     csv = (tmp_path / "dist" / "results.csv").read_text().splitlines()
     assert len(csv) == 5 and csv[0].startswith('"id","status","heat_sink.thickness","interface_layer.thickness"')
     assert {p.name for p in (tmp_path / "dist" / "plots").iterdir()} == {"heat_sink.thickness.png",
-                                                                         "interface_layer.thickness.png"}
+                                                                         "interface_layer.thickness.png", ".pkgcad"}
     index = (tmp_path / "dist" / "index.html").read_text()
     for vid in rows:
         assert f"href='{vid}/'" in index and f"href='{vid}/check.json'" in index

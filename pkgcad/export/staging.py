@@ -129,7 +129,7 @@ def staged_dir(out: Path, command: str = "build") -> Iterator[Path]:
         verdict = check_output_folder(out, command)  # what is there now (it may have changed meanwhile)
         kept = _keep_views(verdict, tmp)
         files = {os.path.relpath(p, tmp): p.stat().st_size for p in sorted(tmp.rglob("*"))
-                 if p.is_file() and not p.is_symlink() and p.name != STAMP and str(p.relative_to(tmp)) not in kept}
+                 if p.is_file() and not p.is_symlink() and os.path.relpath(p, tmp) not in (STAMP, *kept)}
         _write_stamp(tmp, _stamp(command, files=files, views=kept, views_kept=kept))
         with interrupts.critical():
             if verdict.exists:

@@ -73,7 +73,7 @@ def write_package(pkg: Package, out: Path, quality: MeshQuality = QUALITIES["nor
             (tmp / f"{name}.glb").write_bytes(scene.export(file_type="glb"))
             timings["glb_s"] = time.perf_counter() - t
         files = {str(p.relative_to(tmp)): p.stat().st_size for p in sorted(tmp.rglob("*"))
-                 if p.is_file() and p.name != STAMP}
+                 if p.is_file() and p.relative_to(tmp) != Path(STAMP)}
         data = manifest(pkg, files, timings, quality, tiled, step_mode, stl="stl" in formats)
         Manifest.model_validate(data)  # what we write, every reader can read
         (tmp / "manifest.json").write_text(json.dumps(data, indent=2) + "\n")
