@@ -19,6 +19,7 @@ from typer.core import TyperGroup
 from . import __version__, claims
 from .errors import EXIT_GEOMETRY, EXIT_INPUT, GeometryError, InputError
 from .export.options import QUALITIES, STEP_MODES
+from .fem.options import DEFAULT_SIZE as MESH_SIZE
 from .layout import Layout
 from .params import describe
 from .runner import Options, Result, build_many, build_to, check_jobs, check_sizes, make_options, plan_builds
@@ -170,10 +171,15 @@ def build(
     report_: Annotated[bool, typer.Option("--report", help="Also write OUT/report.html (`pkgcad report`).")] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Build even a model estimated to write more than 2 GB "
                                       "(otherwise refused before building, exit 2, with the estimate).")] = False,
+    mesh_check: Annotated[bool, typer.Option("--mesh-check", help="With --step-mode conformal: mesh the STEP in "
+                                             "gmsh without fragmenting (tetrahedra, one physical group per part), "
+                                             "print tetrahedra and volume per part; exit 1 if a check fails.")] = False,
+    mesh_size: Annotated[float | None, typer.Option("--mesh-size", help="Largest tetrahedron edge of "
+                                                    f"--mesh-check, mm (default {MESH_SIZE:g}).")] = None,
 ) -> None:
     """Build STEP, GLB, per-part STL and manifest.json for a template (mm). Exit 2 on bad input (nothing
     written), 1 if the geometry fails, 130/143 if interrupted (the previous output intact)."""
-    options = make_options(quality, compress, step_mode)
+    options = make_options(quality, compress, step_mode, mesh_check, mesh_size)
     check_jobs(jobs_n)
     if report_:
         from . import view
@@ -195,6 +201,8 @@ def build(
             failed += _check_one(res.dest, DEFAULT_TOL, as_json=False) > 0
         if report_:
             _report_one(res.dest)
+        if options.mesh_check:
+            failed += _mesh_check_one(res.dest, options.mesh_size)
     if failed:
         raise typer.Exit(EXIT_GEOMETRY)
 
@@ -213,6 +221,22 @@ def _run_parallel(work: list[tuple[Layout, Path, Options]], n: int) -> list[Resu
     with Progress(*columns, console=err, transient=False) as bar:
         task = bar.add_task(f"building {len(work)} models in {min(n, len(work))} processes", total=len(work))
         return build_many(work, n, lambda res: bar.update(task, advance=1, description=f"built {res.name}"))
+
+
+def _mesh_check_one(folder: Path, size: float) -> bool:
+    """gmsh on the conformal STEP in ``folder``: print the table and any failed check; True if one failed."""
+    from .fem import MeshCheckError, check_folder
+
+    try:
+        with err.status(f"{folder.name}: meshing in gmsh", spinner="dots"):
+            mesh = check_folder(folder, size)
+    except MeshCheckError as exc:
+        err.print(f"error: mesh check: {exc}", markup=False)
+        return True
+    out.print(mesh.table(), markup=False)
+    for failure in mesh.failures():
+        err.print(f"error: mesh check: {failure}", markup=False)
+    return bool(mesh.failures())
 
 
 def _check_one(folder: Path, tol: float, as_json: bool) -> int:

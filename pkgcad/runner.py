@@ -20,6 +20,8 @@ from .errors import GeometryError, InputError
 from .export.options import QUALITIES, STEP_MODES
 from .export.outpath import check_output_folder, check_output_parent, read_stamp
 from .export.staging import clean_stale
+from .fem.options import DEFAULT_SIZE as MESH_SIZE
+from .fem.options import size_error as mesh_size_error
 from .layout import Layout
 from .templates import load_layout, template_paths
 
@@ -31,15 +33,28 @@ class Options:
     quality: str = "normal"
     compress: bool = False
     step_mode: str = "assembly"  # see export.options.STEP_MODES
+    mesh_check: bool = False  # after the build, gmsh on the conformal STEP (pkgcad.fem.check_folder)
+    mesh_size: float = MESH_SIZE  # mm, largest tetrahedron edge of the mesh check
 
 
-def make_options(quality: str = "normal", compress: bool = False, step_mode: str = "assembly") -> Options:
-    """Build options, or an :class:`InputError` naming the option and the choices."""
+def make_options(quality: str = "normal", compress: bool = False, step_mode: str = "assembly",
+                 mesh_check: bool = False, mesh_size: float | None = None) -> Options:
+    """Build options, or an :class:`InputError` naming the option and the choices. The mesh check needs the
+    conformal STEP (the other modes do not share contact faces); ``--mesh-size`` needs the mesh check."""
     if quality not in QUALITIES:
         raise InputError("--quality", quality, f"choose one of {' | '.join(QUALITIES)}")
     if step_mode not in STEP_MODES:
         raise InputError("--step-mode", step_mode, f"choose one of {' | '.join(STEP_MODES)}")
-    return Options(quality, compress, step_mode)
+    if mesh_check and step_mode != "conformal":
+        raise InputError("--step-mode", step_mode, "--mesh-check meshes the conformal STEP only (the other STEP "
+                         "modes do not share contact faces)", "add --step-mode conformal")
+    if mesh_size is not None:
+        if not mesh_check:
+            raise InputError("--mesh-size", mesh_size, "applies to --mesh-check only",
+                             "add --mesh-check --step-mode conformal")
+        if why := mesh_size_error(mesh_size):
+            raise InputError("--mesh-size", mesh_size, why)
+    return Options(quality, compress, step_mode, mesh_check, MESH_SIZE if mesh_size is None else mesh_size)
 
 
 def check_jobs(jobs: int | None) -> None:

@@ -29,4 +29,6 @@ STEP_MODES = {
     "assembly": "named, instanced parts; a large encapsulant as instanced congruent tiles (smallest, fastest)",
     "solid": "as assembly, but the encapsulant always one solid (tiles glued: slower and bigger when large)",
     "fused": "the whole package as one solid with face colours",
+    "conformal": "FEM-ready: every solid (named by its part instance) shares its contact faces with its "
+    "neighbours, so meshers need no fragment (gmsh groups: manifest.json 'conformal')",
 }

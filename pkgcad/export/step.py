@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import cadquery as cq
 
@@ -40,12 +40,17 @@ def tile_assembly(part: Part, tiling: Tiling, color: cq.Color) -> cq.Assembly:
     return sub
 
 
-def write_step(pkg: Package, path: Path, mode: str = "assembly") -> None:
+def write_step(pkg: Package, path: Path, mode: str = "assembly") -> dict[str, Any] | None:
     """STEP AP214 in millimetres, in one of :data:`STEP_MODES`. In an assembly a repeated part is one shape
     definition referenced N times. "fused" writes the whole package as one solid whose faces keep their part
-    colours (the parts only touch, so the fuse glues them)."""
+    colours (the parts only touch, so the fuse glues them). "conformal" (:mod:`pkgcad.fem`) writes solids that
+    share their contact faces and returns the manifest's record of them (``conformal``); the others None."""
     if mode not in STEP_MODES:
         raise ValueError(f"step mode {mode!r}: choose {' | '.join(STEP_MODES)}")
+    if mode == "conformal":
+        from ..fem.step import write_conformal_step  # late: pkgcad.fem imports this module
+
+        return write_conformal_step(pkg, path).manifest()
     how: Literal["default", "fused"] = "fused" if mode == "fused" else "default"
     assembly(pkg, tiles=mode == "assembly").export(str(path), "STEP", mode=how, unit="MM", write_pcurves=False,
                                                   glue=True)
@@ -53,6 +58,7 @@ def write_step(pkg: Package, path: Path, mode: str = "assembly") -> None:
     if mode == "assembly" and any(p.tiling for p in pkg.parts):
         text = name_sub_assemblies(text, path.name)
     path.write_text(stamp_step_header(text, pkg), encoding="latin-1")
+    return None
 
 
 _UNNAMED = re.compile(r"NEXT_ASSEMBLY_USAGE_OCCURRENCE\('([^']*)','','',\s*#(\d+),\s*#(\d+)")

@@ -36,12 +36,13 @@ def write_package(pkg: Package, out: Path, quality: MeshQuality = QUALITIES["nor
     hears the stage names."""
     say = progress or (lambda _stage: None)
     timings = dict(pkg.timings)
+    conformal = None
     with staged_dir(out) as tmp:
         name = pkg.name
         if "step" in formats:
             say("writing STEP")
             t = time.perf_counter()
-            write_step(pkg, tmp / f"{name}.step", step_mode)
+            conformal = write_step(pkg, tmp / f"{name}.step", step_mode)
             timings["step_s"] = time.perf_counter() - t
             if compress:
                 t = time.perf_counter()
@@ -75,6 +76,8 @@ def write_package(pkg: Package, out: Path, quality: MeshQuality = QUALITIES["nor
         files = {str(p.relative_to(tmp)): p.stat().st_size for p in sorted(tmp.rglob("*"))
                  if p.is_file() and p.relative_to(tmp) != Path(STAMP)}
         data = manifest(pkg, files, timings, quality, tiled, step_mode, stl="stl" in formats)
+        if conformal is not None:  # --step-mode conformal: the solids by gmsh volume tag, the part groups
+            data["conformal"] = conformal
         Manifest.model_validate(data)  # what we write, every reader can read
         (tmp / "manifest.json").write_text(json.dumps(data, indent=2) + "\n")
     return data

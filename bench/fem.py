@@ -1,0 +1,103 @@
+"""FEM-ready geometry, per template: seconds for the conformal fuse, the conformal STEP, and gmsh (import + tet mesh
+at the default size), with tetrahedra and the checks. Target (issue 16): <= 30 s a template on 2 cores.
+
+    python bench/fem.py                        # every bundled template
+    python bench/fem.py qfn flipchip-bga       # some
+    python bench/fem.py --size 0.5 --bumps 2500,10000   # also flip chips of that many bumps (0.1 mm pitch)
+    python bench/fem.py --no-mesh --bumps 10000         # the fuse and STEP only
+
+Each case runs in a fresh process. The machine's load average is printed with each row: figures taken on a
+shared machine are upper bounds. Not a test: figures only. Lengths in millimetres.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import os
+import resource
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+TARGET_S = 30.0
+
+
+def flipchip(n: int) -> dict[str, Any]:
+    """A flip chip of ``n`` bumps at 0.1 mm pitch (bench/scale.py's ladder)."""
+    side = 5.5 if n <= 2500 else 10.5
+    return {"meta": {"name": f"flipchip-{n}"}, "carrier": {"size": [side + 3.5, side + 3.5]},
+            "chip": {"connection": "flipchip", "size": [side, side]},
+            "bumps": {"count": n, "pitch": 0.1, "diameter": 0.06, "height": 0.05}, "balls": {"count": 64}}
+
+
+def run(case: str | dict[str, Any], size: float, mesh: bool) -> dict[str, Any]:
+    """Worker: build, fuse, write, mesh one case; the figures."""
+    from pkgcad.export.writer import write_package
+    from pkgcad.fem import check_folder
+    from pkgcad.geometry import build_package
+    from pkgcad.templates import load_layout, make_layout
+
+    lay = load_layout(case) if isinstance(case, str) else make_layout(case)
+    spec = lay.spec
+    row: dict[str, Any] = {"case": spec.meta.name}
+    t0 = time.perf_counter()
+    pkg = build_package(lay)
+    row["build_s"] = time.perf_counter() - t0
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / spec.meta.name
+        c0 = time.process_time()
+        data = write_package(pkg, out, formats=("step",), step_mode="conformal")
+        row["write_cpu_s"] = time.process_time() - c0
+        fem = data["conformal"]
+        row.update(solids=len(fem["solids"]), tiles=fem["tiles"], shared=fem["shared_faces"],
+                   fuse_s=fem["timings_s"]["total_s"], step_s=fem["timings_s"]["step_s"],
+                   step_mb=(out / f"{spec.meta.name}.step").stat().st_size / 1e6)
+        if mesh:
+            t1, c1 = time.perf_counter(), time.process_time()
+            report = check_folder(out, size)
+            row.update(gmsh_s=time.perf_counter() - t1, gmsh_cpu_s=time.process_time() - c1,
+                       import_s=report.seconds["import"], mesh_s=report.seconds["mesh"], tets=report.tets,
+                       volume_err=(report.volume - report.expected_volume) / report.expected_volume,
+                       failures=report.failures())
+    row["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    row["load"] = os.getloadavg()[0]
+    return row
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("templates", nargs="*", help="bundled template names (default: all)")
+    ap.add_argument("--size", type=float, default=None, help="mesh size, mm (default: pkgcad.fem's)")
+    ap.add_argument("--bumps", default="", help="comma-separated bump counts of extra flip-chip cases")
+    ap.add_argument("--no-mesh", action="store_true", help="skip gmsh")
+    a = ap.parse_args()
+    from pkgcad.fem.options import DEFAULT_SIZE
+    from pkgcad.templates import template_paths
+
+    size = a.size or DEFAULT_SIZE
+    cases: list[str | dict[str, Any]] = list(a.templates or [p.stem for p in template_paths()])
+    cases += [flipchip(int(n)) for n in a.bumps.split(",") if n]
+    print(f"mesh size {size:g} mm, {os.cpu_count()} cores, target <= {TARGET_S:g} s a template (fuse + STEP + gmsh)")
+    print("seconds are wall time; 'cpu' columns: CPU seconds of the process, all threads (fuse + STEP; gmsh)")
+    print(f"{'case':<24} {'solids':>6} {'tiles':>5} {'fuse s':>7} {'STEP s':>7} {'cpu':>6} {'STEP MB':>8} "
+          f"{'gmsh s':>7} {'cpu':>6} {'tets':>9} {'vol err':>9} {'total s':>8} {'peak MB':>8} {'load':>5}  verdict")
+    ctx = mp.get_context("spawn")
+    for case in cases:
+        # not a multiprocessing.Pool: its daemonic worker may not fork the tiled encapsulant's cutters
+        with ProcessPoolExecutor(1, mp_context=ctx) as pool:
+            r = pool.submit(run, case, size, not a.no_mesh).result()
+        total = r["fuse_s"] + r["step_s"] + r.get("gmsh_s", 0.0)
+        verdict = ("FAIL " + "; ".join(r["failures"])) if r.get("failures") else (
+            "PASS" if total <= TARGET_S else "MISS")
+        mesh = (f"{r['gmsh_s']:>7.1f} {r['gmsh_cpu_s']:>6.1f} {r['tets']:>9,} {100 * r['volume_err']:>8.4f}%"
+                if "gmsh_s" in r else f"{'-':>7} {'-':>6} {'-':>9} {'-':>9}")
+        print(f"{r['case']:<24} {r['solids']:>6} {r['tiles']:>5} {r['fuse_s']:>7.1f} {r['step_s']:>7.1f} "
+              f"{r['write_cpu_s']:>6.1f} {r['step_mb']:>8.1f} {mesh} {total:>8.1f} {r['peak_mb']:>8.0f} "
+              f"{r['load']:>5.1f}  {verdict}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,44 @@
+"""The one place :mod:`pkgcad.fem` reaches into the rest of pkgcad: the parts (geometry builders), the mold
+envelope, the tile planner and the STEP header stamp (exporters). Re-point these imports when those modules
+move."""
+
+from __future__ import annotations
+
+import cadquery as cq
+
+from ..errors import GeometryError
+from ..export.step import stamp_step_header
+from ..geometry import build_package
+from ..geometry.encapsulant import envelope as mold_envelope
+from ..geometry.tiles import TilePlan, plan_tiles
+from ..layout import Layout
+from ..materials import material
+from ..package import Package, Part
+from ..roles import Role
+
+__all__ = ["GeometryError", "Layout", "Package", "Part", "Role", "TilePlan", "box_volume", "envelope", "material",
+           "package_of", "plan_tiles", "stamp_header"]
+
+
+def package_of(source: Layout | Package) -> Package:
+    """``source`` as a Package; a Layout is built WITHOUT its encapsulant (the conformal model makes the
+    encapsulant from the uncut mold envelope itself, so the tiled cut would be wasted time)."""
+    return source if isinstance(source, Package) else build_package(source, mold=False)
+
+
+def envelope(pkg: Package) -> cq.Shape:
+    """The UNCUT space the molding compound fills (with the first surface's recesses): the encapsulant before
+    anything it holds is cut out of it [mm]."""
+    return mold_envelope(pkg.layout)
+
+
+def box_volume(pkg: Package) -> float:
+    """The package's box [mm^3]: the footprint from the package bottom (z = 0) to the interface layer's top.
+    Every part but the solder balls lies inside it, and together they fill it."""
+    _cx, _cy, sx, sy = pkg.layout.footprint  # a layout Rect is (centre x, centre y, size x, size y)
+    return sx * sy * pkg.layout.stack.interface_top
+
+
+def stamp_header(text: str, pkg: Package) -> str:
+    """The STEP ``text`` with pkgcad's FILE_DESCRIPTION and author, as every pkgcad STEP has."""
+    return stamp_step_header(text, pkg)
