@@ -454,7 +454,10 @@ def sweep(
     def terminated(signum: int, frame: object) -> None:
         raise _Terminated()
 
+    # a sweep ends an interrupt by compiling its table (the finished variants kept, the rest pending), so here
+    # SIGINT/SIGTERM raise instead of pkgcad.interrupts' immediate exit
     previous = signal.signal(signal.SIGTERM, terminated)
+    previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         res = run_sweep(req, RichProgress(err))
     except _Terminated:
@@ -465,6 +468,7 @@ def sweep(
         raise typer.Exit(130) from None
     finally:
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)
     plan = res.plan
     name = Path(plan.template).stem
     dup = f" ({plan.duplicates} duplicates merged)" if plan.duplicates else ""

@@ -107,7 +107,8 @@ def test_impossible_land_exits_2_writing_nothing(tmp_path: Path, args: list[str]
 def test_refuses_a_folder_it_did_not_write(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("mine")
     res = runner.invoke(app, ["kicad", "qfn", "-o", str(tmp_path)])
-    assert res.exit_code == 2 and "--out" in res.stderr
+    assert res.exit_code == 2 and res.stderr.startswith("error: -o") and "notes.txt" in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1
     assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
 
 

@@ -257,7 +257,9 @@ def test_ctrl_c_keeps_finished_variants_and_the_rerun_resumes(tmp_path: Path) ->
     lost = sorted(finished)[0]
     (out / "rows" / f"{lost}.json").unlink()
 
-    done = sum(r["status"] == "ok" for r in rows.values())  # the second variant may finish as the signal lands
+    # the second variant may finish as the signal lands (its worker completes it after the table was compiled):
+    # what the rerun adopts is every variant folder holding its own record
+    done = len(list(out.glob("*/variant.json")))
     res = run_sweep(out, *grid)
     assert res.returncode == 0, res.stderr
     if done == 2:
