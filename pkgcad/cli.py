@@ -502,6 +502,106 @@ def strip(
 
 
 @app.command()
+def thermal(
+    sources: Annotated[list[str] | None, typer.Argument(metavar="TEMPLATE|OUTPUT_DIR...", help="A template name or "
+                       ".toml path, or a pkgcad output folder (its manifest's parameters). With --compare: any "
+                       "number of templates (default: every bundled one).")] = None,
+    sets: SetOpt = None,
+    power: Annotated[float, typer.Option("--power", help="Heat dissipated in the chip's active face, W "
+                                         "(down for flip chip, up for wire bond).")] = 1.0,
+    mesh: Annotated[str, typer.Option("--mesh", help="Mesh preset: coarse | normal | fine (12 / 24 / 48 "
+                                      "elements across the package, twice as fine around the chip).")] = "normal",
+    output: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder. Default: "
+                                                "outputs/<name>-thermal (--compare: outputs/thermal-compare).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary (or the --compare rows) as JSON.")] = (
+        False),
+    compare: Annotated[bool, typer.Option("--compare", help="Each template with and without its exposed heat "
+                                          "sink (mold in its place): one table (K/W, %) and one bar chart.")] = False,
+) -> None:
+    """Steady conduction by finite elements (gmsh, scikit-fem, pyamg): Tj, theta-JC(top), theta-JB (K/W), heat
+    split; writes thermal.json, compact_model.json (JESD15-3), thermal.vtu, section PNGs (degC). Exit 2 on bad
+    input (nothing written), 1 if meshing or solving fails."""
+    from .export.outpath import check_output_folder
+    from .export.staging import staged_dir
+    from .thermal.inputs import load_input
+    from .thermal.run import check_options
+
+    check_options(power, mesh)
+    names = list(sources or ())
+    if not compare and len(names) != 1:
+        raise InputError("pkgcad thermal", " ".join(names), "give one template or output folder (several only "
+                         "with --compare)")
+    if compare:
+        lays = [load_input(n, sets or ()) for n in names] or [_load(str(p), sets) for p in template_paths()]
+    else:
+        lays = [load_input(names[0], sets or ())]
+    default = Path("outputs") / ("thermal-compare" if compare else f"{lays[0].spec.meta.name}-thermal")
+    dest = check_output_folder(output or default, "thermal").path
+    if compare:
+        _thermal_compare(lays, power, mesh, dest, as_json)
+        return
+    from .thermal.run import run_layout, summary, write_outputs
+
+    lay = lays[0]
+    with err.status(f"{lay.spec.meta.name} thermal: starting", spinner="dots") as status:
+        res = run_layout(lay, power_w=power, mesh=mesh,
+                         progress=lambda s: status.update(f"{lay.spec.meta.name} thermal: {s}"))
+        status.update(f"{lay.spec.meta.name} thermal: writing {dest}")
+        with staged_dir(dest, "thermal") as tmp:
+            write_outputs(tmp, res, lay)
+    data = summary(res)
+    if as_json:
+        out.print(json.dumps(data, indent=2), markup=False)
+        return
+    for line in _thermal_lines(data):
+        out.print(line, markup=False)
+    out.print(f"-> {dest} (thermal.json, compact_model.json, thermal.vtu, section_*.png)", markup=False)
+
+
+def _thermal_lines(d: dict[str, Any]) -> list[str]:
+    bc = d["boundary_conditions"]
+    split = d["heat_split_dual_plate"]
+    lines = [
+        f"{d['package']}: P = {d['power_W']:g} W, arrays {d['arrays']}",
+        f"  Tj max            {d['Tj_max_C']:8.2f} degC  (top cold plate at 25 degC)",
+        f"  theta-JC(top)     {d['theta_jc_top_K_W']:8.3f} K/W   (mean over the junction "
+        f"{d['theta_jc_top_mean_junction_K_W']:.3f})",
+        f"  theta-JB          {d['theta_jb_K_W']:8.3f} K/W   (mean over the junction "
+        f"{d['theta_jb_mean_junction_K_W']:.3f})",
+        f"  heat split        {split['top']:.1%} to the top, {split['board']:.1%} to the board (both sides held)",
+        f"  mesh              {d['mesh']['preset']}: {d['mesh']['tetrahedra']:,} tetrahedra, "
+        f"{d['mesh']['nodes']:,} nodes; {d['seconds']['total']:.1f} s",
+        f"  solver            residual {d['solver']['worst_relative_residual']:.1e}, energy balance "
+        f"{d['solver']['worst_energy_balance']:.1e} (worst of 3 scenarios)",
+        "  part              min degC  max degC  (theta-JC(top) scenario)",
+    ]
+    lines += [f"    {name:<16}{lo:8.2f}  {hi:8.2f}" for name, (lo, hi) in d["parts_min_max_C"].items()]
+    lines += ["  boundary conditions:", f"    junction: {bc['junction']}", f"    theta-JC(top): {bc['theta_jc_top']}",
+              f"    theta-JB: {bc['theta_jb']}"]
+    lines += [f"    contact: {c}" for c in bc["contacts"]]
+    lines += [f"  note: {n}" for n in d["model_notes"]]
+    return lines
+
+
+def _thermal_compare(lays: list[Layout], power: float, mesh: str, dest: Path, as_json: bool) -> None:
+    from .export.staging import staged_dir
+    from .thermal.compare import compare_rows, table_lines, write_compare
+
+    with err.status("thermal --compare: starting", spinner="dots") as status:
+        rows = compare_rows(lays, power_w=power, mesh=mesh, progress=lambda s: status.update(f"thermal: {s}"))
+        with staged_dir(dest, "thermal") as tmp:
+            write_compare(tmp, rows, {"power_W": power, "mesh": mesh,
+                                      "baseline": "mold where the heat sink, its interface layer, the adhesive "
+                                      "and any buffer pad were"})
+    if as_json:
+        out.print(json.dumps(rows, indent=2), markup=False)
+        return
+    for line in table_lines(rows):
+        out.print(line, markup=False)
+    out.print(f"-> {dest} (compare.json, compare.csv, compare.md, compare.png)", markup=False)
+
+
+@app.command()
 def version() -> None:
     """Print the version."""
     out.print(f"pkgcad {__version__}")
