@@ -60,6 +60,16 @@ def test_thermal_writes_json_vtu_compact_model_and_pictures(tmp_path: Path) -> N
     again = run("thermal", "qfn", "--mesh", "coarse", "-o", str(out))
     assert again.exit_code == 0, again.stderr
     assert "theta-JC(top)" in again.stdout and "energy balance" in again.stdout and "contact:" in again.stdout
+    # the report's thermal section reads the same files (as a sweep leaves them in a model folder)
+    from pkgcad.view.thermal import thermal_html
+
+    model = tmp_path / "model"
+    assert thermal_html(model) == ""
+    (model / "thermal").mkdir(parents=True)
+    for name in ("thermal.json", "section_theta_jc_top.png"):
+        (model / "thermal" / name).write_bytes((out / name).read_bytes())
+    section = thermal_html(model)
+    assert f"{summary['theta_jc_top_K_W']:.3f} K/W" in section and "data:image/png;base64," in section
     (out / "mine.txt").write_text("keep me")
     assert_refused(run("thermal", "qfn", "--mesh", "coarse", "-o", str(out)), str(out))
     assert (out / "mine.txt").read_text() == "keep me"

@@ -105,3 +105,16 @@ def test_homogenised_arrays_match_every_bump_and_ball_within_3_percent_on_theta_
     assert homogenised == pytest.approx(full.jc.theta_max_k_w, rel=0.03)
     # theta-JB is where the arrays matter: the blocks miss part of the constriction into each site
     assert solved(template, mesh="normal").jb.theta_max_k_w == pytest.approx(full.jb.theta_max_k_w, rel=0.12)
+
+
+@pytest.mark.slow
+def test_the_sweep_thermal_step_writes_its_folder_and_columns(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from pkgcad.sweep.steps import STEPS, StepOptions
+
+    step = STEPS["thermal"]
+    assert step.available() is None and step.run is not None
+    row = step.run(load_layout("flipchip-bga").spec, tmp_path, StepOptions())
+    assert row["theta_jc_top_k_w"] == pytest.approx(solved("flipchip-bga", mesh="normal").jc.theta_max_k_w,
+                                                    rel=1e-6)
+    assert row["tj_max_c"] == pytest.approx(25.0 + row["theta_jc_top_k_w"])
+    assert (tmp_path / "thermal" / "thermal.json").is_file() and step.files == ("thermal",)

@@ -104,10 +104,11 @@ def bar_chart(path: Path, rows: Sequence[dict[str, Any]], title: str) -> None:
         bars = ax.bar(x + (j - 1.5) * width, values, width, label=label, color=colour)
         ax.bar_label(bars, labels=[f"{v:.3g}" for v in values], fontsize=6, rotation=90, padding=2)
     ax.set_yscale("log")
+    ax.set_ylim(top=4 * max(max(r[k] for k, _l, _c in series) for r in rows))  # room for the labels
     ax.set_ylabel("thermal resistance (K/W, log scale)")
     ax.set_xticks(x, names, rotation=20, ha="right")
     ax.set_title(title or "what the exposed heat sink buys: theta-JC(top) and theta-JB (FE, pkgcad thermal)")
-    ax.legend(fontsize=8, ncols=2)
+    ax.legend(fontsize=8, ncols=4, loc="upper center")
     ax.grid(axis="y", which="both", alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, metadata={"Software": "pkgcad"})
