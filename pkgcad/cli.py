@@ -576,8 +576,8 @@ def _thermal_lines(d: dict[str, Any]) -> list[str]:
         "  part              min degC  max degC  (theta-JC(top) scenario)",
     ]
     lines += [f"    {name:<16}{lo:8.2f}  {hi:8.2f}" for name, (lo, hi) in d["parts_min_max_C"].items()]
-    lines += ["  boundary conditions:", f"    junction: {bc['junction']}", f"    theta-JC(top): {bc['theta_jc_top']}",
-              f"    theta-JB: {bc['theta_jb']}"]
+    lines += ["  boundary conditions:", f"    junction: {bc['junction']}", f"    {bc['theta_jc_top']}",
+              f"    {bc['theta_jb']}"]
     lines += [f"    contact: {c}" for c in bc["contacts"]]
     lines += [f"  note: {n}" for n in d["model_notes"]]
     return lines
