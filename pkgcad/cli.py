@@ -517,6 +517,9 @@ def thermal(
         False),
     compare: Annotated[bool, typer.Option("--compare", help="Each template with and without its exposed heat "
                                           "sink (mold in its place): one table (K/W, %) and one bar chart.")] = False,
+    board: Annotated[bool, typer.Option("--board", help="Also ESTIMATE psi-JT and theta-JA (K/W): the package on a "
+                                        "JESD51-7-like 2s2p board block (114.3 x 76.2 x 1.6 mm), h = 10 W/m2 K on "
+                                        "every exposed face (a second mesh).")] = False,
 ) -> None:
     """Steady conduction by finite elements (gmsh, scikit-fem, pyamg): Tj, theta-JC(top), theta-JB (K/W), heat
     split; writes thermal.json, compact_model.json (JESD15-3), thermal.vtu, section PNGs (degC). Exit 2 on bad
@@ -544,7 +547,7 @@ def thermal(
 
     lay = lays[0]
     with err.status(f"{lay.spec.meta.name} thermal: starting", spinner="dots") as status:
-        res = run_layout(lay, power_w=power, mesh=mesh,
+        res = run_layout(lay, power_w=power, mesh=mesh, board=board,
                          progress=lambda s: status.update(f"{lay.spec.meta.name} thermal: {s}"))
         status.update(f"{lay.spec.meta.name} thermal: writing {dest}")
         with staged_dir(dest, "thermal") as tmp:
@@ -579,6 +582,10 @@ def _thermal_lines(d: dict[str, Any]) -> list[str]:
     lines += ["  boundary conditions:", f"    junction: {bc['junction']}", f"    {bc['theta_jc_top']}",
               f"    {bc['theta_jb']}"]
     lines += [f"    contact: {c}" for c in bc["contacts"]]
+    if "estimate_on_board" in d:
+        b = d["estimate_on_board"]
+        lines += [f"  ESTIMATE on board psi-JT {b['psi_jt_K_W']:.3f} K/W, theta-JA {b['theta_ja_K_W']:.2f} K/W "
+                  f"({b['tetrahedra']:,} tetrahedra): {b['definition']}"]
     lines += [f"  note: {n}" for n in d["model_notes"]]
     return lines
 

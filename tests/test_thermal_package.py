@@ -12,6 +12,7 @@ import pytest
 
 from pkgcad.materials import MATERIALS
 from pkgcad.templates import load_layout
+from pkgcad.thermal import jedec
 from pkgcad.thermal.run import ThermalRun, run_layout
 
 K = {name: m.conductivity_w_mk for name, m in MATERIALS.items()}
@@ -118,3 +119,18 @@ def test_the_sweep_thermal_step_writes_its_folder_and_columns(tmp_path) -> None:
                                                     rel=1e-6)
     assert row["tj_max_c"] == pytest.approx(25.0 + row["theta_jc_top_k_w"])
     assert (tmp_path / "thermal" / "thermal.json").is_file() and step.files == ("thermal",)
+
+
+def test_the_board_estimate_obeys_the_film_bound() -> None:
+    """All heat leaves by h (T - Ta) through the exposed faces, none hotter than Tj: theta-JA >= 1 / (h A) with A
+    every exposed face of board and package (board 114.3 x 76.2 x 1.6 mm, both sides and edges; package top and
+    sides, 10 x 10 mm, ball ends' height included), h = 10 W/m2 K."""
+    run = run_layout(load_layout("flipchip-bga"), mesh="coarse", board=True)
+    assert run.board is not None
+    b = run.board
+    assert abs(b.energy_balance) < 1e-3
+    board_area = 2 * 114.3 * 76.2 + 2 * (114.3 + 76.2) * 1.6
+    package_area = 10.0 * 10.0 + 4 * 10.0 * (0.4 + 0.36 + 0.09 + 0.3 + 0.03 + 0.3)
+    assert b.theta_max_k_w >= 1.0 / (10.0 * 1e-6 * (board_area + package_area))
+    assert b.theta_max_k_w > run.jc.theta_max_k_w
+    assert 0.0 < jedec.psi_jt_k_w(b) < b.theta_max_k_w

@@ -49,7 +49,8 @@ def mesh_model(model: ThermalModel, size: str | float = "normal", *, threads: in
             parts.setdefault(name, []).append(piece)
         meshing.add_part_groups(parts)
         say("meshing (gmsh)")
-        meshing.generate(size, near=model.package_box, refine=model.refine, threads=threads)
+        meshing.generate(size, near=model.package_box, far_size_mm=model.far_size_mm, refine=model.refine,
+                         threads=threads)
         say("reading the mesh")
         return from_gmsh(model.materials)
     finally:

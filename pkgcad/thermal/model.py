@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 from pkgcad.layout import Layout, Rect, Sites
 from pkgcad.materials import MATERIALS
+from pkgcad.thermal.board import BOARD_PART, BoardSpec
 from pkgcad.thermal.conductivity import Conductivity, MaterialSpec
 from pkgcad.thermal.contact import Contact
 from pkgcad.thermal.faces import Face
@@ -100,6 +101,7 @@ class ThermalModel:
     package_box: tuple[float, float, float, float, float, float]
     refine: tuple[tuple[float, float, float, float, float, float, float], ...]
     notes: tuple[str, ...] = field(default=())
+    far_size_mm: float | None = None  # element size on the board block, away from the package
 
     @property
     def n_sites(self) -> int:
@@ -127,8 +129,10 @@ def _array_blocks(sites: Sites, z0: float, z1: float) -> Solid:
     return Solid(outer, hole)
 
 
-def build_model(lay: Layout, *, heat_sink: bool = True, detail: str = "homogenised") -> ThermalModel:
-    """The thermal model of ``lay`` (see the module doc); ``heat_sink=False``: the no-heat-sink baseline."""
+def build_model(lay: Layout, *, heat_sink: bool = True, detail: str = "homogenised",
+                board: BoardSpec | None = None) -> ThermalModel:
+    """The thermal model of ``lay`` (see the module doc); ``heat_sink=False``: the no-heat-sink baseline;
+    ``board``: the package on a JESD51-7-like board block (for the theta-JA estimate), its top at the board side."""
     if detail not in DETAILS:
         raise ValueError(f"detail {detail!r} is not one of {', '.join(DETAILS)}")
     spec, st = lay.spec, lay.stack
@@ -148,17 +152,17 @@ def build_model(lay: Layout, *, heat_sink: bool = True, detail: str = "homogenis
         shapes["die_pad"] = [Solid(_box(lay.die_pad, 0.0, st.carrier_top))]
         shapes["leads"] = [Solid(_box(ld.rect, 0.0, st.carrier_top)) for ld in lay.leads]
         mats["die_pad"] = mats["leads"] = "copper"
-        board = Face(("die_pad", "leads"), "bottom", label="bottom of the die pad and the leads (board side)")
+        board_face = Face(("die_pad", "leads"), "bottom", label="bottom of the die pad and the leads (board side)")
         below_chip = "die_pad"
     else:
         shapes["carrier"] = [Solid(_box(lay.footprint, 0.0, st.carrier_top))]
         mats["carrier"] = SUBSTRATE.conductivity(spec.carrier.thickness)
         below_chip = "carrier"
-        board = Face("carrier", "bottom", label="substrate bottom (board side)")
+        board_face = Face("carrier", "bottom", label="substrate bottom (board side)")
         if lay.balls is not None and lay.balls.realised:
             b = spec.balls
             bottom_z = -b.height
-            board = Face("balls", "bottom", label="ball ends (board side)")
+            board_face = Face("balls", "bottom", label="ball ends (board side)")
             if detail == "full":
                 shapes["balls"] = [SphereArray(b.diameter / 2, -b.height, 0.0, -b.height / 2,
                                                tuple((float(x), float(y)) for x, y in lay.balls.points))]
@@ -238,7 +242,16 @@ def build_model(lay: Layout, *, heat_sink: bool = True, detail: str = "homogenis
                      + (" and the buffer pad" if lay.buffer_pad is not None else "") + " were")
     if lay.fingers:
         notes.append(f"{len(lay.fingers)} bond fingers (copper, {spec.wires.finger_thickness * 1000:g} um) left out")
-    faces = PackageFaces(active=active, top=top, board=board, top_layers=top_layers)
+    far = None
+    if board is not None:
+        shapes = {BOARD_PART: [Solid((-board.length_mm / 2, -board.width_mm / 2, bottom_z - board.thickness_mm,
+                                      board.length_mm, board.width_mm, board.thickness_mm))], **shapes}
+        kb = board.conductivity()
+        mats[BOARD_PART] = kb
+        far = 4.0
+        notes.append(f"on a {board.length_mm:g} x {board.width_mm:g} x {board.thickness_mm:g} mm board block "
+                     f"({kb.label}: k in-plane {kb.kx:.3g}, through {kb.kz:.3g} W/m K)")
+    faces = PackageFaces(active=active, top=top, board=board_face, top_layers=top_layers)
     chip_box = _box(lay.chip, st.carrier_top, st.chip_top)
     margin = 0.5
     refine = ((chip_box[0] - margin, chip_box[1] - margin, bottom_z, chip_box[0] + chip_box[3] + margin,
@@ -246,7 +259,7 @@ def build_model(lay: Layout, *, heat_sink: bool = True, detail: str = "homogenis
     return ThermalModel(
         name=spec.meta.name, variant="with heat sink" if heat_sink else "no heat sink", detail=detail,
         shapes=shapes, materials=mats, contacts=tuple(contacts), faces=faces,
-        package_box=(fx0, fy0, bottom_z, fx1, fy1, top_z), refine=refine, notes=tuple(notes),
+        package_box=(fx0, fy0, bottom_z, fx1, fy1, top_z), refine=refine, notes=tuple(notes), far_size_mm=far,
     )
 
 

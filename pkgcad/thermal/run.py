@@ -17,10 +17,12 @@ from typing import Any
 from pkgcad.errors import GeometryError, InputError
 from pkgcad.layout import Layout
 from pkgcad.thermal import jedec
+from pkgcad.thermal.board import BoardSpec
 from pkgcad.thermal.geometry import mesh_model
 from pkgcad.thermal.meshing import PRESETS
 from pkgcad.thermal.model import ThermalModel, build_model
 from pkgcad.thermal.output import write_all
+from pkgcad.thermal.problem import Scenario
 from pkgcad.thermal.solve import Result, System, prepare, solve
 
 Progress = Callable[[str], None]
@@ -35,6 +37,7 @@ class ThermalRun:
     mesh_preset: str
     mesh_s: float
     total_s: float
+    board: Result | None = None  # the theta-JA estimate on a board block (a mesh of its own)
 
     @property
     def jc(self) -> Result:
@@ -56,12 +59,26 @@ def check_options(power_w: float, mesh: str) -> None:
 
 
 def run_layout(lay: Layout, *, power_w: float = 1.0, mesh: str = "normal", heat_sink: bool = True,
-               detail: str = "homogenised", progress: Progress | None = None) -> ThermalRun:
-    """Mesh and solve the three scenarios of one package. A mesher or solver failure -> GeometryError (exit 1)."""
+               detail: str = "homogenised", board: bool = False, progress: Progress | None = None) -> ThermalRun:
+    """Mesh and solve the three scenarios of one package (and, with ``board``, the psi-JT / theta-JA estimate on
+    a JESD51-7-like board block, a second mesh). A mesher or solver failure -> GeometryError (exit 1)."""
     check_options(power_w, mesh)
     say = progress or (lambda _s: None)
     start = time.perf_counter()
     model = build_model(lay, heat_sink=heat_sink, detail=detail)
+    system, results, mesh_s = _solve_model(model, mesh, [jedec.theta_jc_top, jedec.theta_jb, jedec.dual_cold_plate],
+                                           power_w, say)
+    on_board = None
+    if board:
+        say("the package on a 2s2p board block")
+        board_model = build_model(lay, heat_sink=heat_sink, detail=detail, board=BoardSpec())
+        on_board = _solve_model(board_model, mesh, [jedec.theta_ja_estimate], power_w, say)[1]["theta_ja_estimate"]
+    return ThermalRun(model, system, results, mesh, mesh_s, time.perf_counter() - start, on_board)
+
+
+def _solve_model(model: ThermalModel, mesh: str, scenarios: list[Callable[..., Scenario]], power_w: float,
+                 say: Progress) -> tuple[System, dict[str, Result], float]:
+    start = time.perf_counter()
     try:
         tm = mesh_model(model, mesh, progress=say)
     except ValueError as exc:  # a part without conductivity, or without elements
@@ -79,13 +96,13 @@ def run_layout(lay: Layout, *, power_w: float = 1.0, mesh: str = "normal", heat_
         with threadpool_limits(limits=1, user_api="blas"):
             system = prepare(tm, model.contacts)
             results: dict[str, Result] = {}
-            for make in (jedec.theta_jc_top, jedec.theta_jb, jedec.dual_cold_plate):
+            for make in scenarios:
                 scenario = make(model.faces, power_w)
                 say(f"solving {scenario.name} ({system.tm.n_nodes:,} unknowns, AMG-CG)")
                 results[scenario.name] = solve(system, scenario)
     except (RuntimeError, ValueError) as exc:
         raise GeometryError(f"{model.name} thermal solve", str(exc)) from None
-    return ThermalRun(model, system, results, mesh, mesh_s, time.perf_counter() - start)
+    return system, results, mesh_s
 
 
 def summary(run: ThermalRun) -> dict[str, Any]:
@@ -125,7 +142,25 @@ def summary(run: ThermalRun) -> dict[str, Any]:
         "seconds": {"mesh": run.mesh_s, "assembly": run.system.assembly_s,
                     "solve": sum(r.solve_s for r in run.results.values()), "total": run.total_s},
         "model_notes": list(run.model.notes),
+        **_board_figures(run),
     }
+
+
+def _board_figures(run: ThermalRun) -> dict[str, Any]:
+    if run.board is None:
+        return {}
+    b = run.board
+    return {"estimate_on_board": {
+        "psi_jt_K_W": jedec.psi_jt_k_w(b),
+        "theta_ja_K_W": b.theta_max_k_w,
+        "definition": b.scenario.description,
+        "faces": [c.title for c in b.scenario.convective],
+        "heat_out_W": b.heat_out_w,
+        "energy_balance": b.energy_balance,
+        "tetrahedra": b.n_elements,
+        "note": "ESTIMATE: a JESD51-7-like 2s2p board block (114.3 x 76.2 x 1.6 mm, two 35 um planes, no vias) "
+                "and a stated film coefficient, not a JESD51-2 still-air measurement",
+    }}
 
 
 def write_outputs(folder: Path, run: ThermalRun, lay: Layout) -> list[Path]:
