@@ -71,7 +71,7 @@ def test_thermal_writes_json_vtu_compact_model_and_pictures(tmp_path: Path) -> N
     section = thermal_html(model)
     assert f"{summary['theta_jc_top_K_W']:.3f} K/W" in section and "data:image/png;base64," in section
     (out / "mine.txt").write_text("keep me")
-    assert_refused(run("thermal", "qfn", "--mesh", "coarse", "-o", str(out)), str(out))
+    assert_refused(run("thermal", "qfn", "--mesh", "coarse", "-o", str(out)), "-o = ", "mine.txt")
     assert (out / "mine.txt").read_text() == "keep me"
 
 
