@@ -402,7 +402,7 @@ def sweep(
                                       "a rerun resumes).")] = 1,
     sets: SetOpt = None,
     do: Annotated[str, typer.Option("--do", help="Steps per variant, comma-separated: build (always), check, "
-                                    "report, thermal, kicad.")] = "build,check",
+                                    "thermal, report, kicad.")] = "build,check",
     workers: Annotated[int | None, typer.Option("--workers", help="Local cluster: worker processes, one thread "
                                                 "each (default: one per core).")] = None,
     scheduler: Annotated[str | None, typer.Option("--scheduler", metavar="tcp://HOST:PORT", help="Run on this "

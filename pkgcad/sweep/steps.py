@@ -206,12 +206,13 @@ def _always() -> str | None:
     return None
 
 
-#: Rows, table, plots and summary pick up whatever columns a step returns.
+#: Rows, table, plots and summary pick up whatever columns a step returns. ``thermal`` runs before ``report`` so
+#: the report has its thermal section.
 STEPS: dict[str, Step] = {
     "build": Step("build", "STEP, STL, GLB, manifest.json", _build, ("manifest.json",), _always),
     "check": Step("check", "claim elements on the exported files -> check.json", _check, ("check.json",), _always),
-    "report": Step("report", "report.html (needs the viewer bundle)", _report, ("report.html",), _viewer_available),
     "thermal": Step("thermal", "theta-JC(top) / theta-JB / Tj at 1 W, --mesh normal (pkgcad thermal) -> thermal/",
                     _thermal, ("thermal",), _always),
+    "report": Step("report", "report.html (needs the viewer bundle)", _report, ("report.html",), _viewer_available),
     "kicad": Step("kicad", "footprint + STEP/WRL model (pkgcad kicad) -> kicad/", _kicad, ("kicad",), _always),
 }
