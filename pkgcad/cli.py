@@ -543,7 +543,7 @@ def thermal(
     if compare:
         _thermal_compare(lays, power, mesh, dest, as_json)
         return
-    from .thermal.run import run_layout, summary, write_outputs
+    from .thermal.run import run_layout, summary, summary_lines, write_outputs
 
     lay = lays[0]
     with err.status(f"{lay.spec.meta.name} thermal: starting", spinner="dots") as status:
@@ -556,38 +556,9 @@ def thermal(
     if as_json:
         out.print(json.dumps(data, indent=2), markup=False)
         return
-    for line in _thermal_lines(data):
+    for line in summary_lines(data):
         out.print(line, markup=False)
     out.print(f"-> {dest} (thermal.json, compact_model.json, thermal.vtu, section_*.png)", markup=False)
-
-
-def _thermal_lines(d: dict[str, Any]) -> list[str]:
-    bc = d["boundary_conditions"]
-    split = d["heat_split_dual_plate"]
-    lines = [
-        f"{d['package']}: P = {d['power_W']:g} W, arrays {d['arrays']}",
-        f"  Tj max            {d['Tj_max_C']:8.2f} degC  (top cold plate at 25 degC)",
-        f"  theta-JC(top)     {d['theta_jc_top_K_W']:8.3f} K/W   (mean over the junction "
-        f"{d['theta_jc_top_mean_junction_K_W']:.3f})",
-        f"  theta-JB          {d['theta_jb_K_W']:8.3f} K/W   (mean over the junction "
-        f"{d['theta_jb_mean_junction_K_W']:.3f})",
-        f"  heat split        {split['top']:.1%} to the top, {split['board']:.1%} to the board (both sides held)",
-        f"  mesh              {d['mesh']['preset']}: {d['mesh']['tetrahedra']:,} tetrahedra, "
-        f"{d['mesh']['nodes']:,} nodes; {d['seconds']['total']:.1f} s",
-        f"  solver            residual {d['solver']['worst_relative_residual']:.1e}, energy balance "
-        f"{d['solver']['worst_energy_balance']:.1e} (worst of 3 scenarios)",
-        "  part              min degC  max degC  (theta-JC(top) scenario)",
-    ]
-    lines += [f"    {name:<16}{lo:8.2f}  {hi:8.2f}" for name, (lo, hi) in d["parts_min_max_C"].items()]
-    lines += ["  boundary conditions:", f"    junction: {bc['junction']}", f"    {bc['theta_jc_top']}",
-              f"    {bc['theta_jb']}"]
-    lines += [f"    contact: {c}" for c in bc["contacts"]]
-    if "estimate_on_board" in d:
-        b = d["estimate_on_board"]
-        lines += [f"  ESTIMATE on board psi-JT {b['psi_jt_K_W']:.3f} K/W, theta-JA {b['theta_ja_K_W']:.2f} K/W "
-                  f"({b['tetrahedra']:,} tetrahedra): {b['definition']}"]
-    lines += [f"  note: {n}" for n in d["model_notes"]]
-    return lines
 
 
 def _thermal_compare(lays: list[Layout], power: float, mesh: str, dest: Path, as_json: bool) -> None:

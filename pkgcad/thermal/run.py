@@ -170,3 +170,33 @@ def write_outputs(folder: Path, run: ThermalRun, lay: Layout) -> list[Path]:
     extra = {"summary": summary(run), "parameters": lay.spec.model_dump(mode="json")}
     return write_all(folder, run.system, run.results, compact=jedec.compact_model(run.jc, run.jb), extra=extra,
                      window=window)
+
+
+def summary_lines(d: dict[str, Any]) -> list[str]:
+    """The summary as the lines `pkgcad thermal` prints."""
+    bc = d["boundary_conditions"]
+    split = d["heat_split_dual_plate"]
+    lines = [
+        f"{d['package']}: P = {d['power_W']:g} W, arrays {d['arrays']}",
+        f"  Tj max            {d['Tj_max_C']:8.2f} degC  (top cold plate at 25 degC)",
+        f"  theta-JC(top)     {d['theta_jc_top_K_W']:8.3f} K/W   (mean over the junction "
+        f"{d['theta_jc_top_mean_junction_K_W']:.3f})",
+        f"  theta-JB          {d['theta_jb_K_W']:8.3f} K/W   (mean over the junction "
+        f"{d['theta_jb_mean_junction_K_W']:.3f})",
+        f"  heat split        {split['top']:.1%} to the top, {split['board']:.1%} to the board (both sides held)",
+        f"  mesh              {d['mesh']['preset']}: {d['mesh']['tetrahedra']:,} tetrahedra, "
+        f"{d['mesh']['nodes']:,} nodes; {d['seconds']['total']:.1f} s",
+        f"  solver            residual {d['solver']['worst_relative_residual']:.1e}, energy balance "
+        f"{d['solver']['worst_energy_balance']:.1e} (worst of 3 scenarios)",
+        "  part              min degC  max degC  (theta-JC(top) scenario)",
+    ]
+    lines += [f"    {name:<16}{lo:8.2f}  {hi:8.2f}" for name, (lo, hi) in d["parts_min_max_C"].items()]
+    lines += ["  boundary conditions:", f"    junction: {bc['junction']}", f"    {bc['theta_jc_top']}",
+              f"    {bc['theta_jb']}"]
+    lines += [f"    contact: {c}" for c in bc["contacts"]]
+    if "estimate_on_board" in d:
+        b = d["estimate_on_board"]
+        lines += [f"  ESTIMATE on board psi-JT {b['psi_jt_K_W']:.3f} K/W, theta-JA {b['theta_ja_K_W']:.2f} K/W "
+                  f"({b['tetrahedra']:,} tetrahedra): {b['definition']}"]
+    lines += [f"  note: {n}" for n in d["model_notes"]]
+    return lines
