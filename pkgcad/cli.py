@@ -426,7 +426,7 @@ def sweep(
                                       "a rerun resumes).")] = 1,
     sets: SetOpt = None,
     do: Annotated[str, typer.Option("--do", help="Steps per variant, comma-separated: build (always), check, "
-                                    "report, thermal, kicad.")] = "build,check",
+                                    "thermal, report, kicad.")] = "build,check",
     workers: Annotated[int | None, typer.Option("--workers", help="Local cluster: worker processes, one thread "
                                                 "each (default: one per core).")] = None,
     scheduler: Annotated[str | None, typer.Option("--scheduler", metavar="tcp://HOST:PORT", help="Run on this "
@@ -527,6 +527,84 @@ def strip(
         err.print(f"error: the sawn unit fails {c['failed']} check element(s): {', '.join(c['failing'])}",
                   markup=False)
         raise typer.Exit(EXIT_GEOMETRY)
+
+
+@app.command()
+def thermal(
+    sources: Annotated[list[str] | None, typer.Argument(metavar="TEMPLATE|OUTPUT_DIR...", help="A template name or "
+                       ".toml path, or a pkgcad output folder (its manifest's parameters). With --compare: any "
+                       "number of templates (default: every bundled one).")] = None,
+    sets: SetOpt = None,
+    power: Annotated[float, typer.Option("--power", help="Heat dissipated in the chip's active face, W "
+                                         "(down for flip chip, up for wire bond).")] = 1.0,
+    mesh: Annotated[str, typer.Option("--mesh", help="Mesh preset: coarse | normal | fine (12 / 24 / 48 "
+                                      "elements across the package, twice as fine around the chip).")] = "normal",
+    output: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder. Default: "
+                                                "outputs/<name>-thermal (--compare: outputs/thermal-compare).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary (or the --compare rows) as JSON.")] = (
+        False),
+    compare: Annotated[bool, typer.Option("--compare", help="Each template with and without its exposed heat "
+                                          "sink (mold in its place): one table (K/W, %) and one bar chart.")] = False,
+    board: Annotated[bool, typer.Option("--board", help="Also ESTIMATE psi-JT and theta-JA (K/W): the package on a "
+                                        "JESD51-7-like 2s2p board block (114.3 x 76.2 x 1.6 mm), h = 10 W/m2 K on "
+                                        "every exposed face (a second mesh).")] = False,
+) -> None:
+    """Steady conduction by finite elements (gmsh, scikit-fem, pyamg): Tj, theta-JC(top), theta-JB (K/W), heat
+    split; writes thermal.json, compact_model.json (JESD15-3), thermal.vtu, section PNGs (degC). Exit 2 on bad
+    input (nothing written), 1 if meshing or solving fails."""
+    from .export.outpath import check_output_folder
+    from .export.staging import staged_dir
+    from .thermal.inputs import load_input
+    from .thermal.run import check_options
+
+    check_options(power, mesh)
+    names = list(sources or ())
+    if not compare and len(names) != 1:
+        raise InputError("pkgcad thermal", " ".join(names), "give one template or output folder (several only "
+                         "with --compare)")
+    if compare:
+        lays = [load_input(n, sets or ()) for n in names] or [_load(str(p), sets) for p in template_paths()]
+    else:
+        lays = [load_input(names[0], sets or ())]
+    default = Path("outputs") / ("thermal-compare" if compare else f"{lays[0].spec.meta.name}-thermal")
+    dest = check_output_folder(output or default, "thermal").path
+    if compare:
+        _thermal_compare(lays, power, mesh, dest, as_json)
+        return
+    from .thermal.run import run_layout, summary, summary_lines, write_outputs
+
+    lay = lays[0]
+    with err.status(f"{lay.spec.meta.name} thermal: starting", spinner="dots") as status:
+        res = run_layout(lay, power_w=power, mesh=mesh, board=board,
+                         progress=lambda s: status.update(f"{lay.spec.meta.name} thermal: {s}"))
+        status.update(f"{lay.spec.meta.name} thermal: writing {dest}")
+        with staged_dir(dest, "thermal") as tmp:
+            write_outputs(tmp, res, lay)
+    data = summary(res)
+    if as_json:
+        out.print(json.dumps(data, indent=2), markup=False)
+        return
+    for line in summary_lines(data):
+        out.print(line, markup=False)
+    out.print(f"-> {dest} (thermal.json, compact_model.json, thermal.vtu, section_*.png)", markup=False)
+
+
+def _thermal_compare(lays: list[Layout], power: float, mesh: str, dest: Path, as_json: bool) -> None:
+    from .export.staging import staged_dir
+    from .thermal.compare import compare_rows, table_lines, write_compare
+
+    with err.status("thermal --compare: starting", spinner="dots") as status:
+        rows = compare_rows(lays, power_w=power, mesh=mesh, progress=lambda s: status.update(f"thermal: {s}"))
+        with staged_dir(dest, "thermal") as tmp:
+            write_compare(tmp, rows, {"power_W": power, "mesh": mesh,
+                                      "baseline": "mold where the heat sink, its interface layer, the adhesive "
+                                      "and any buffer pad were"})
+    if as_json:
+        out.print(json.dumps(rows, indent=2), markup=False)
+        return
+    for line in table_lines(rows):
+        out.print(line, markup=False)
+    out.print(f"-> {dest} (compare.json, compare.csv, compare.md, compare.png)", markup=False)
 
 
 @app.command()

@@ -347,8 +347,6 @@ def _free_port() -> int:
     (["--range", "heat_sink.thickness=0.2:0.3"], ["needs --random N"]),
     (["--random", "0", "--range", "heat_sink.thickness=0.2:0.3"], ["--random", "at least 1"]),
     (["--grid", "a.b=1", "--random", "2"], ["not both"]),
-    (["--grid", "heat_sink.thickness=0.2", "--do", "build,thermal"], ["--do", "'thermal' is not available",
-                                                                       "available: build, check"]),
     (["--grid", "heat_sink.thickness=0.2", "--do", "build,mesh"], ["unknown step 'mesh'"]),
     (["--grid", "heat_sink.thickness=0.2", "--workers", "0"], ["--workers", "allowed 1 to"]),
     (["--grid", "heat_sink.thickness=0.2", "--workers", "2", "--scheduler", "tcp://127.0.0.1:1"], ["not both"]),

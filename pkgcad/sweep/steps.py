@@ -6,8 +6,7 @@ sit inside the step functions: the CLI, ``--dry-run`` and the client process nev
 A step is ``run(spec, folder, options) -> dict of result columns``; it writes its files into ``folder`` (the
 variant's staged folder) and raises :class:`StepFailed` with a one-line message when it cannot finish. Steps
 run in :data:`STEPS` order; ``build`` always runs first because every other step reads its files. A step
-whose ``available()`` returns a reason cannot be asked for (``--do`` says so, exit 2). ``thermal`` and
-``kicad`` are named here so that they plug in as soon as their modules land (see the note on each).
+whose ``available()`` returns a reason cannot be asked for (``--do`` says so, exit 2).
 """
 
 from __future__ import annotations
@@ -175,6 +174,24 @@ def _kicad(spec: PackageSpec, folder: Path, options: StepOptions) -> dict[str, A
     return {"kicad_footprint": fp["footprint"], "kicad_pads": fp["copper_pads"]}
 
 
+def _thermal(spec: PackageSpec, folder: Path, options: StepOptions) -> dict[str, Any]:
+    """``pkgcad thermal`` of the variant at --mesh normal, 1 W: thermal.json, compact_model.json, thermal.vtu
+    and the section pictures in ``thermal/``."""
+    from ..errors import GeometryError
+    from ..thermal.run import run_layout, summary, write_outputs
+
+    lay = layout_of(spec)
+    try:
+        res = run_layout(lay, power_w=1.0, mesh="normal")
+    except (InputError, GeometryError) as exc:
+        raise StepFailed(f"thermal: {exc}") from None
+    (folder / "thermal").mkdir(exist_ok=True)
+    write_outputs(folder / "thermal", res, lay)
+    s = summary(res)
+    return {"theta_jc_top_k_w": s["theta_jc_top_K_W"], "theta_jb_k_w": s["theta_jb_K_W"],
+            "tj_max_c": s["Tj_max_C"], "thermal_top_share": s["heat_split_dual_plate"]["top"]}
+
+
 def _viewer_available() -> str | None:
     from ..view import require_viewer
 
@@ -189,16 +206,13 @@ def _always() -> str | None:
     return None
 
 
-def _not_yet(module: str) -> Callable[[], str | None]:
-    """A step whose module is being written: unavailable until its adapter below is filled in at merge."""
-    return lambda: f"this pkgcad has no {module} sweep adapter yet (pkgcad/sweep/steps.py)"
-
-
-#: Rows, table, plots and summary pick up whatever columns a step returns.
+#: Rows, table, plots and summary pick up whatever columns a step returns. ``thermal`` runs before ``report`` so
+#: the report has its thermal section.
 STEPS: dict[str, Step] = {
     "build": Step("build", "STEP, STL, GLB, manifest.json", _build, ("manifest.json",), _always),
     "check": Step("check", "claim elements on the exported files -> check.json", _check, ("check.json",), _always),
+    "thermal": Step("thermal", "theta-JC(top) / theta-JB / Tj at 1 W, --mesh normal (pkgcad thermal) -> thermal/",
+                    _thermal, ("thermal",), _always),
     "report": Step("report", "report.html (needs the viewer bundle)", _report, ("report.html",), _viewer_available),
-    "thermal": Step("thermal", "theta-JC / theta-JB (pkgcad thermal)", None, (), _not_yet("pkgcad.thermal")),
     "kicad": Step("kicad", "footprint + STEP/WRL model (pkgcad kicad) -> kicad/", _kicad, ("kicad",), _always),
 }

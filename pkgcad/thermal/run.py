@@ -1,0 +1,202 @@
+"""`pkgcad thermal`: a Layout -> thermal model -> mesh -> theta-JC(top), theta-JB, the heat split -> files.
+
+:func:`run_layout` does one package (three scenarios on one assembled system: top cold plate, board side held,
+both held); :func:`summary` is the dict the CLI prints and ``thermal.json`` carries under ``"summary"``;
+:func:`write_outputs` writes thermal.json, compact_model.json (JESD15-3), thermal.vtu and the section pictures
+into a folder the caller staged. Units: mm, W, degC, K/W.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pkgcad.errors import GeometryError, InputError
+from pkgcad.layout import Layout
+from pkgcad.thermal import jedec
+from pkgcad.thermal.board import BoardSpec
+from pkgcad.thermal.geometry import mesh_model
+from pkgcad.thermal.meshing import PRESETS
+from pkgcad.thermal.model import ThermalModel, build_model
+from pkgcad.thermal.output import write_all
+from pkgcad.thermal.problem import Scenario
+from pkgcad.thermal.solve import Result, System, prepare, solve
+
+Progress = Callable[[str], None]
+MAX_POWER_W = 1000.0
+
+
+@dataclass(frozen=True, eq=False)
+class ThermalRun:
+    model: ThermalModel
+    system: System
+    results: dict[str, Result]
+    mesh_preset: str
+    mesh_s: float
+    total_s: float
+    board: Result | None = None  # the theta-JA estimate on a board block (a mesh of its own)
+
+    @property
+    def jc(self) -> Result:
+        return self.results["theta_jc_top"]
+
+    @property
+    def jb(self) -> Result:
+        return self.results["theta_jb"]
+
+
+def check_options(power_w: float, mesh: str) -> None:
+    """Bad options as one :class:`InputError` line, before any work."""
+    if not (power_w > 0.0 and power_w <= MAX_POWER_W):
+        raise InputError("--power", power_w, f"must be a power in W, greater than 0 and at most {MAX_POWER_W:g}",
+                         "e.g. --power 1")
+    if mesh not in PRESETS:
+        raise InputError("--mesh", mesh, f"is not one of {', '.join(PRESETS)}",
+                         "coarse for a quick look, normal for the figures, fine to confirm them")
+
+
+def run_layout(lay: Layout, *, power_w: float = 1.0, mesh: str = "normal", heat_sink: bool = True,
+               detail: str = "homogenised", board: bool = False, progress: Progress | None = None) -> ThermalRun:
+    """Mesh and solve the three scenarios of one package (and, with ``board``, the psi-JT / theta-JA estimate on
+    a JESD51-7-like board block, a second mesh). A mesher or solver failure -> GeometryError (exit 1)."""
+    check_options(power_w, mesh)
+    say = progress or (lambda _s: None)
+    start = time.perf_counter()
+    model = build_model(lay, heat_sink=heat_sink, detail=detail)
+    system, results, mesh_s = _solve_model(model, mesh, [jedec.theta_jc_top, jedec.theta_jb, jedec.dual_cold_plate],
+                                           power_w, say)
+    on_board = None
+    if board:
+        say("the package on a 2s2p board block")
+        board_model = build_model(lay, heat_sink=heat_sink, detail=detail, board=BoardSpec())
+        on_board = _solve_model(board_model, mesh, [jedec.theta_ja_estimate], power_w, say)[1]["theta_ja_estimate"]
+    return ThermalRun(model, system, results, mesh, mesh_s, time.perf_counter() - start, on_board)
+
+
+def _solve_model(model: ThermalModel, mesh: str, scenarios: list[Callable[..., Scenario]], power_w: float,
+                 say: Progress) -> tuple[System, dict[str, Result], float]:
+    start = time.perf_counter()
+    try:
+        tm = mesh_model(model, mesh, progress=say)
+    except ValueError as exc:  # a part without conductivity, or without elements
+        raise InputError("thermal model", model.name, str(exc)) from None
+    except Exception as exc:  # gmsh raises plain Exception
+        raise GeometryError(f"{model.name} thermal mesh", str(exc).splitlines()[0] if str(exc) else
+                            type(exc).__name__) from None
+    mesh_s = time.perf_counter() - start
+    say(f"assembling {tm.n_elements:,} tetrahedra")
+    # OpenBLAS threads on the CG's short vector operations cost 8x on a busy 2-core machine (1.4 s -> 11.7 s
+    # for three solves of 14k unknowns, measured): the sparse work is single-threaded anyway
+    from threadpoolctl import threadpool_limits
+
+    try:
+        with threadpool_limits(limits=1, user_api="blas"):
+            system = prepare(tm, model.contacts)
+            results: dict[str, Result] = {}
+            for make in scenarios:
+                scenario = make(model.faces, power_w)
+                say(f"solving {scenario.name} ({system.tm.n_nodes:,} unknowns, AMG-CG)")
+                results[scenario.name] = solve(system, scenario)
+    except (RuntimeError, ValueError) as exc:
+        raise GeometryError(f"{model.name} thermal solve", str(exc)) from None
+    return system, results, mesh_s
+
+
+def summary(run: ThermalRun) -> dict[str, Any]:
+    """The figures engineers read, with every boundary condition stated."""
+    jc, jb, dual = run.jc, run.jb, run.results["dual_cold_plate"]
+    split = jedec.heat_split(dual)
+    top_share = sum(v for k, v in split.items() if "top" in k)
+    worst = max(abs(r.energy_balance) for r in run.results.values())
+    return {
+        "package": run.model.name,
+        "variant": run.model.variant,
+        "arrays": run.model.detail,
+        "power_W": jc.power_w,
+        "Tj_max_C": jc.tj_max_c,
+        "Tj_max_C_note": "in the theta-JC(top) scenario: junction = the chip's active face, plate at "
+                         f"{jc.scenario.reference_c:g} degC",
+        "theta_jc_top_K_W": jc.theta_max_k_w,
+        "theta_jb_K_W": jb.theta_max_k_w,
+        "theta_jc_top_mean_junction_K_W": jc.theta_mean_k_w,
+        "theta_jb_mean_junction_K_W": jb.theta_mean_k_w,
+        "heat_split_dual_plate": {"top": top_share, "board": 1.0 - top_share},
+        "boundary_conditions": {
+            "junction": f"{jc.scenario.source.face.describe()}: {jc.power_w:g} W as a uniform flux over "
+                        f"{jc.source_area_mm2:.4g} mm2",
+            "theta_jc_top": jc.scenario.description + "; held: " + "; ".join(
+                [b.title for b in jc.scenario.isothermal] + [b.title for b in jc.scenario.convective]),
+            "theta_jb": jb.scenario.description + "; held: " + run.model.faces.board.describe(),
+            "dual_cold_plate": dual.scenario.description,
+            "contacts": [f"{c.describe()}: R'' = {c.resistance_mm2k_w:.4g} mm2 K/W (t/k less the grown "
+                         "neighbour's own t/k)" for c in run.model.contacts],
+        },
+        "parts_min_max_C": {k: list(v) for k, v in jc.parts.items()},
+        "mesh": {"preset": run.mesh_preset, "nodes": run.system.tm.n_nodes, "tetrahedra": run.system.tm.n_elements},
+        "solver": {"worst_relative_residual": max(r.residual for r in run.results.values()),
+                   "worst_energy_balance": worst,
+                   "cg_iterations": {k: r.iterations for k, r in run.results.items()}},
+        "seconds": {"mesh": run.mesh_s, "assembly": run.system.assembly_s,
+                    "solve": sum(r.solve_s for r in run.results.values()), "total": run.total_s},
+        "model_notes": list(run.model.notes),
+        **_board_figures(run),
+    }
+
+
+def _board_figures(run: ThermalRun) -> dict[str, Any]:
+    if run.board is None:
+        return {}
+    b = run.board
+    return {"estimate_on_board": {
+        "psi_jt_K_W": jedec.psi_jt_k_w(b),
+        "theta_ja_K_W": b.theta_max_k_w,
+        "definition": b.scenario.description,
+        "faces": [c.title for c in b.scenario.convective],
+        "heat_out_W": b.heat_out_w,
+        "energy_balance": b.energy_balance,
+        "tetrahedra": b.n_elements,
+        "note": "ESTIMATE: a JESD51-7-like 2s2p board block (114.3 x 76.2 x 1.6 mm, two 35 um planes, no vias) "
+                "and a stated film coefficient, not a JESD51-2 still-air measurement",
+    }}
+
+
+def write_outputs(folder: Path, run: ThermalRun, lay: Layout) -> list[Path]:
+    """thermal.json (summary + every scenario), compact_model.json, thermal.vtu, section_*.png into ``folder``."""
+    p = run.model.package_box
+    window = (p[0], p[3], p[2], p[5])
+    extra = {"summary": summary(run), "parameters": lay.spec.model_dump(mode="json")}
+    return write_all(folder, run.system, run.results, compact=jedec.compact_model(run.jc, run.jb), extra=extra,
+                     window=window)
+
+
+def summary_lines(d: dict[str, Any]) -> list[str]:
+    """The summary as the lines `pkgcad thermal` prints."""
+    bc = d["boundary_conditions"]
+    split = d["heat_split_dual_plate"]
+    lines = [
+        f"{d['package']}: P = {d['power_W']:g} W, arrays {d['arrays']}",
+        f"  Tj max            {d['Tj_max_C']:8.2f} degC  (top cold plate at 25 degC)",
+        f"  theta-JC(top)     {d['theta_jc_top_K_W']:8.3f} K/W   (mean over the junction "
+        f"{d['theta_jc_top_mean_junction_K_W']:.3f})",
+        f"  theta-JB          {d['theta_jb_K_W']:8.3f} K/W   (mean over the junction "
+        f"{d['theta_jb_mean_junction_K_W']:.3f})",
+        f"  heat split        {split['top']:.1%} to the top, {split['board']:.1%} to the board (both sides held)",
+        f"  mesh              {d['mesh']['preset']}: {d['mesh']['tetrahedra']:,} tetrahedra, "
+        f"{d['mesh']['nodes']:,} nodes; {d['seconds']['total']:.1f} s",
+        f"  solver            residual {d['solver']['worst_relative_residual']:.1e}, energy balance "
+        f"{d['solver']['worst_energy_balance']:.1e} (worst of 3 scenarios)",
+        "  part              min degC  max degC  (theta-JC(top) scenario)",
+    ]
+    lines += [f"    {name:<16}{lo:8.2f}  {hi:8.2f}" for name, (lo, hi) in d["parts_min_max_C"].items()]
+    lines += ["  boundary conditions:", f"    junction: {bc['junction']}", f"    {bc['theta_jc_top']}",
+              f"    {bc['theta_jb']}"]
+    lines += [f"    contact: {c}" for c in bc["contacts"]]
+    if "estimate_on_board" in d:
+        b = d["estimate_on_board"]
+        lines += [f"  ESTIMATE on board psi-JT {b['psi_jt_K_W']:.3f} K/W, theta-JA {b['theta_ja_K_W']:.2f} K/W "
+                  f"({b['tetrahedra']:,} tetrahedra): {b['definition']}"]
+    lines += [f"  note: {n}" for n in d["model_notes"]]
+    return lines
