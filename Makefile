@@ -1,5 +1,6 @@
 # Two commands on a fresh machine with Python 3.11 (Node.js/npm only to rebuild the report viewer):
-#   make run    set up .venv, build every bundled template (+ report.html) into outputs/
+#   make run    set up .venv, build every bundled template (+ report.html) into outputs/, and the
+#               thermal comparison with and without the heat sink into outputs/thermal-compare/
 #   make test   set up .venv, run ruff, mypy and the whole test suite (slow tests included)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
@@ -34,6 +35,7 @@ $(VIEWER):
 
 run: $(STAMP) $(VIEWER)
 	$(BIN)/pkgcad build --all -o outputs --report
+	$(BIN)/pkgcad thermal --compare -o outputs/thermal-compare
 
 test: $(STAMP) $(VIEWER) lint
 	$(BIN)/pytest -n $(JOBS)
