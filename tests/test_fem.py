@@ -26,7 +26,7 @@ from test_cli import assert_refused, run
 from test_property import _layout_or_reject, valid_overrides
 
 from pkgcad.export.writer import write_package
-from pkgcad.fem import ConformalError, Extra, check_folder, conformal, session, to_gmsh
+from pkgcad.fem import ConformalError, Extra, MeshCheckError, check_folder, conformal, session, to_gmsh
 from pkgcad.fem.options import DEFAULT_SIZE
 from pkgcad.geometry import build_package
 from pkgcad.materials import material
@@ -235,6 +235,27 @@ def assert_meshes(folder: Path, size: float) -> None:
     assert all(p.tets > 0 for p in report.parts)
     assert report.duplicate_nodes == 0 and report.unshared_contacts == 0
     assert report.shared_surfaces == manifest["conformal"]["shared_faces"]
+
+
+def test_a_manifest_naming_the_wrong_solid_is_refused(tmp_path: Path) -> None:
+    """The match of gmsh volume tags to manifest solids tells equal wires apart (by centroid) and is not
+    fooled by a volume off by 1e-4 of itself: two wires' entries swapped, or one volume edited, is an error."""
+    data = write_conformal("qfn", tmp_path)
+    folder = tmp_path / "qfn"
+    solids = data["conformal"]["solids"]
+    wires = [i for i, s in enumerate(solids) if s["part"].startswith("wire")]
+    assert len(wires) >= 2
+    for edit in ("swap", "volume"):
+        broken = json.loads(json.dumps(data))
+        got = broken["conformal"]["solids"]
+        a, b = wires[0], wires[1]
+        if edit == "swap":
+            got[a]["centroid_mm"], got[b]["centroid_mm"] = got[b]["centroid_mm"], got[a]["centroid_mm"]
+        else:
+            got[a]["volume_mm3"] *= 1 + 1e-4
+        (folder / "manifest.json").write_text(json.dumps(broken))
+        with pytest.raises(MeshCheckError, match=f"is not {got[a]['name']}"):
+            check_folder(folder, DEFAULT_SIZE)
 
 
 def assert_fragment_is_identity(step: Path) -> None:
