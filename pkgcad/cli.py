@@ -581,12 +581,8 @@ def thermal(
         with staged_dir(dest, "thermal") as tmp:
             write_outputs(tmp, res, lay)
     data = summary(res)
-    if as_json:
-        out.print(json.dumps(data, indent=2), markup=False)
-        return
-    for line in summary_lines(data):
-        out.print(line, markup=False)
-    out.print(f"-> {dest} (thermal.json, compact_model.json, thermal.vtu, section_*.png)", markup=False)
+    _print_thermal(data, summary_lines(data), f"-> {dest} (thermal.json, compact_model.json, thermal.vtu, "
+                   "section_*.png)", as_json)
 
 
 def _thermal_compare(lays: list[Layout], power: float, mesh: str, dest: Path, as_json: bool) -> None:
@@ -599,12 +595,17 @@ def _thermal_compare(lays: list[Layout], power: float, mesh: str, dest: Path, as
             write_compare(tmp, rows, {"power_W": power, "mesh": mesh,
                                       "baseline": "mold where the heat sink, its interface layer, the adhesive "
                                       "and any buffer pad were"})
+    _print_thermal(rows, table_lines(rows), f"-> {dest} (compare.json, compare.csv, compare.md, compare.png)",
+                   as_json)
+
+
+def _print_thermal(data: Any, lines: list[str], written: str, as_json: bool) -> None:
+    """``data`` as JSON (``--json``), or the table ``lines`` and the line naming what was written."""
     if as_json:
-        out.print(json.dumps(rows, indent=2), markup=False)
+        out.print(json.dumps(data, indent=2), markup=False)
         return
-    for line in table_lines(rows):
+    for line in [*lines, written]:
         out.print(line, markup=False)
-    out.print(f"-> {dest} (compare.json, compare.csv, compare.md, compare.png)", markup=False)
 
 
 @app.command()

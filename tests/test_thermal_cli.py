@@ -10,24 +10,7 @@ import meshio
 import numpy as np
 import pytest
 from PIL import Image
-from typer.testing import CliRunner
-
-from pkgcad.cli import app
-
-runner = CliRunner()
-
-
-def run(*args: str):  # type: ignore[no-untyped-def]
-    return runner.invoke(app, list(args))
-
-
-def assert_refused(result, *words: str) -> None:  # type: ignore[no-untyped-def]
-    assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr, result.exception)
-    lines = result.stderr.strip("\n").splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
-    for w in words:
-        assert w in lines[0], (w, lines[0])
-    assert result.stdout == ""
+from test_cli import assert_refused, run
 
 
 def test_thermal_writes_json_vtu_compact_model_and_pictures(tmp_path: Path) -> None:

@@ -59,12 +59,6 @@ def plan(lays: list[Layout], options: Options) -> list[tuple[Layout, Land]]:
     return lands
 
 
-def guard(out: Path) -> None:
-    """Refuse (exit 2, before any work) a library folder pkgcad kicad did not write: the shared output guard
-    (:func:`pkgcad.export.outpath.check_output_folder`, a folder stamped by ``pkgcad kicad``)."""
-    check_output_folder(out, "kicad")
-
-
 def model_job(job: tuple[Layout, Path, bool, str]) -> dict[str, Any]:
     """Build one package and write ``<base>.step`` (and ``.wrl``) with z = 0 on the board top; seconds taken.
     A top-level function, so a process pool can run it."""
@@ -106,7 +100,7 @@ def write_library(lays: list[Layout], out: Path, options: Options,
     file)."""
     say = progress or (lambda _stage: None)
     lands = plan(lays, options)
-    guard(out)
+    check_output_folder(out, "kicad")  # before any work: the output guard
     lib = options.lib
     entries: list[dict[str, Any]] = []
     with source.staged_dir(out) as tmp:

@@ -36,11 +36,12 @@ def plan_strip(template: str, sets: Sequence[str], units: str, street: float = D
 def run_strip(strip: StripLayout, out: Path, quality: str = "normal", all_stages: bool = False,
               progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Build every stage of ``strip`` and write them, the sawn unit and the process sheet into ``out``."""
+    from ..export.outpath import check_output_folder
     from .model import make_strip
-    from .write import check_destination, write_strip
+    from .write import write_strip
 
     if quality not in QUALITIES:
         raise InputError("--quality", quality, f"choose {' | '.join(QUALITIES)}")
-    check_destination(out)  # before any work
+    check_output_folder(out, "strip")  # before any work: the output guard
     model = make_strip(strip, progress)
     return write_strip(model, out, QUALITIES[quality], all_stages, progress)

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from ..export.options import MeshQuality
-from ..export.outpath import check_output_folder
 from ..export.staging import staged_dir
 from ..export.writer import write_package
 from .figures import write_figures
@@ -27,20 +25,6 @@ from .step import write_stage_step
 
 MARK = "strip.json"
 """The file that says a folder is ours: pkgcad strip may replace a folder holding it (and nothing else)."""
-
-
-def check_destination(out: Path) -> None:
-    """Refuse (exit 2, before any work) an output path that pkgcad did not write: the shared output guard
-    (:func:`pkgcad.export.outpath.check_output_folder`, a folder stamped by ``pkgcad strip``)."""
-    check_output_folder(out, "strip")
-
-
-@contextmanager
-def staged(out: Path) -> Iterator[Path]:
-    """The ONE place the strip writer stages its output: a fresh folder beside ``out``, renamed into place on
-    success (judged by the output guard first), gone on failure or interrupt."""
-    with staged_dir(out, "strip") as tmp:
-        yield tmp
 
 
 def write_strip(model: StripModel, out: Path, quality: MeshQuality, all_stages: bool = False,
@@ -54,7 +38,7 @@ def write_strip(model: StripModel, out: Path, quality: MeshQuality, all_stages: 
     timings = dict(model.timings)
     meshes = Meshes(quality)
     rows: list[dict[str, Any]] = []
-    with staged(out) as tmp:
+    with staged_dir(out, "strip") as tmp:  # judged by the output guard again, swapped in on success
         (tmp / "stages").mkdir()
         for stage in model.stages if all_stages else [model.stage("deflashed")]:
             say(f"writing stage {stage.number} ({stage.key})")
