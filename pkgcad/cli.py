@@ -17,9 +17,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from typer.core import TyperGroup
 
 from . import __version__, claims
+from .conformal.options import DEFAULT_SIZE as MESH_SIZE
 from .errors import EXIT_GEOMETRY, EXIT_INPUT, GeometryError, InputError
 from .export.options import QUALITIES, STEP_MODES
-from .fem.options import DEFAULT_SIZE as MESH_SIZE
 from .layout import Layout
 from .params import describe
 from .runner import Options, Result, build_many, build_to, check_jobs, check_sizes, make_options, plan_builds
@@ -225,7 +225,7 @@ def _run_parallel(work: list[tuple[Layout, Path, Options]], n: int) -> list[Resu
 
 def _mesh_check_one(folder: Path, size: float) -> bool:
     """gmsh on the conformal STEP in ``folder``: print the table and any failed check; True if one failed."""
-    from .fem import MeshCheckError, check_folder
+    from .conformal import MeshCheckError, check_folder
 
     try:
         with err.status(f"{folder.name}: meshing in gmsh", spinner="dots"):

@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import interrupts
+from .conformal.options import DEFAULT_SIZE as MESH_SIZE
+from .conformal.options import size_error as mesh_size_error
 from .errors import GeometryError, InputError
 from .export.options import QUALITIES, STEP_MODES
 from .export.outpath import check_output_folder, check_output_parent, read_stamp
 from .export.staging import clean_stale
-from .fem.options import DEFAULT_SIZE as MESH_SIZE
-from .fem.options import size_error as mesh_size_error
 from .layout import Layout
 from .templates import load_layout, template_paths
 
@@ -33,7 +33,7 @@ class Options:
     quality: str = "normal"
     compress: bool = False
     step_mode: str = "assembly"  # see export.options.STEP_MODES
-    mesh_check: bool = False  # after the build, gmsh on the conformal STEP (pkgcad.fem.check_folder)
+    mesh_check: bool = False  # after the build, gmsh on the conformal STEP (pkgcad.conformal.check_folder)
     mesh_size: float = MESH_SIZE  # mm, largest tetrahedron edge of the mesh check
 
 

@@ -43,12 +43,12 @@ def tile_assembly(part: Part, tiling: Tiling, color: cq.Color) -> cq.Assembly:
 def write_step(pkg: Package, path: Path, mode: str = "assembly") -> dict[str, Any] | None:
     """STEP AP214 in millimetres, in one of :data:`STEP_MODES`. In an assembly a repeated part is one shape
     definition referenced N times. "fused" writes the whole package as one solid whose faces keep their part
-    colours (the parts only touch, so the fuse glues them). "conformal" (:mod:`pkgcad.fem`) writes solids that
+    colours (the parts only touch, so the fuse glues them). "conformal" (:mod:`pkgcad.conformal`) writes solids that
     share their contact faces and returns the manifest's record of them (``conformal``); the others None."""
     if mode not in STEP_MODES:
         raise ValueError(f"step mode {mode!r}: choose {' | '.join(STEP_MODES)}")
     if mode == "conformal":
-        from ..fem.step import write_conformal_step  # late: pkgcad.fem imports this module
+        from ..conformal.step import write_conformal_step  # late: pkgcad.conformal imports this module
 
         return write_conformal_step(pkg, path).manifest()
     how: Literal["default", "fused"] = "fused" if mode == "fused" else "default"

@@ -1,10 +1,10 @@
 """FEM-ready geometry, per template: seconds for the conformal fuse, the conformal STEP, and gmsh (import + tet mesh
 at the default size), with tetrahedra and the checks. Target (issue 16): <= 30 s a template on 2 cores.
 
-    python bench/fem.py                        # every bundled template
-    python bench/fem.py qfn flipchip-bga       # some
-    python bench/fem.py --size 0.5 --bumps 2500,10000   # also flip chips of that many bumps (0.1 mm pitch)
-    python bench/fem.py --no-mesh --bumps 10000         # the fuse and STEP only
+    python bench/conformal.py                        # every bundled template
+    python bench/conformal.py qfn flipchip-bga       # some
+    python bench/conformal.py --size 0.5 --bumps 2500,10000   # also flip chips of that many bumps (0.1 mm pitch)
+    python bench/conformal.py --no-mesh --bumps 10000         # the fuse and STEP only
 
 Each case runs in a fresh process. The machine's load average is printed with each row: figures taken on a
 shared machine are upper bounds. Not a test: figures only. Lengths in millimetres.
@@ -35,8 +35,8 @@ def flipchip(n: int) -> dict[str, Any]:
 
 def run(case: str | dict[str, Any], size: float, mesh: bool) -> dict[str, Any]:
     """Worker: build, fuse, write, mesh one case; the figures."""
+    from pkgcad.conformal import check_folder
     from pkgcad.export.writer import write_package
-    from pkgcad.fem import check_folder
     from pkgcad.geometry import build_package
     from pkgcad.templates import load_layout, make_layout
 
@@ -70,11 +70,11 @@ def run(case: str | dict[str, Any], size: float, mesh: bool) -> dict[str, Any]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("templates", nargs="*", help="bundled template names (default: all)")
-    ap.add_argument("--size", type=float, default=None, help="mesh size, mm (default: pkgcad.fem's)")
+    ap.add_argument("--size", type=float, default=None, help="mesh size, mm (default: pkgcad.conformal's)")
     ap.add_argument("--bumps", default="", help="comma-separated bump counts of extra flip-chip cases")
     ap.add_argument("--no-mesh", action="store_true", help="skip gmsh")
     a = ap.parse_args()
-    from pkgcad.fem.options import DEFAULT_SIZE
+    from pkgcad.conformal.options import DEFAULT_SIZE
     from pkgcad.templates import template_paths
 
     size = a.size or DEFAULT_SIZE

@@ -1,4 +1,4 @@
-"""The conformal STEP: every solid of a :class:`~pkgcad.fem.model.ConformalModel` in ONE non-manifold shape
+"""The conformal STEP: every solid of a :class:`~pkgcad.conformal.model.ConformalModel` in ONE non-manifold shape
 representation, so a face two solids touch on is written once and read back shared.
 
 How OCCT is made to write that (measured on qfn: 455 distinct faces, 376 of them shared):
@@ -13,7 +13,7 @@ How OCCT is made to write that (measured on qfn: 455 distinct faces, 376 of them
   representation, so the styles are made here with its STEPConstruct_Styles).
 
 gmsh reads product names only, never the names of items inside one representation, so the physical groups
-come from manifest.json (``conformal.groups``: part -> gmsh volume tags), see :mod:`pkgcad.fem.mesh`.
+come from manifest.json (``conformal.groups``: part -> gmsh volume tags), see :mod:`pkgcad.conformal.mesh`.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ STEP, a gmsh mesh check, and the model straight into gmsh for in-process solvers
 Modules: ``fuse`` (the one General Fuse), ``model`` (what it returns), ``step`` (non-manifold STEP), ``mesh``
 (gmsh import, groups, sizes), ``check`` (the mesh check), ``live`` (to_gmsh), ``options`` (CLI defaults, no
 kernel), ``adapter`` (the only door to the rest of pkgcad). Names load on first use, so
-``pkgcad.fem.options`` stays cheap for the command line.
+``pkgcad.conformal.options`` stays cheap for the command line.
 """
 
 from __future__ import annotations
@@ -42,5 +42,5 @@ __all__ = ["TILE_MIN", "ConformalError", "ConformalModel", "Extra", "GmshParts",
 
 def __getattr__(name: str) -> Any:
     if name not in _HOMES:
-        raise AttributeError(f"module 'pkgcad.fem' has no attribute {name!r}")
+        raise AttributeError(f"module 'pkgcad.conformal' has no attribute {name!r}")
     return getattr(importlib.import_module(f".{_HOMES[name]}", __name__), name)

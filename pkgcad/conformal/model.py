@@ -1,4 +1,4 @@
-"""What :func:`pkgcad.fem.conformal` hands back: solids that share their contact faces, each with its part, and
+"""What :func:`pkgcad.conformal.conformal` hands back: solids that share their contact faces, each with its part, and
 what a caller may add (:class:`Extra`). Millimetres throughout."""
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ class Extra:
 @dataclass(frozen=True)
 class Solid:
     """One solid of the model. ``index`` is its 1-based place in :attr:`ConformalModel.compound`, which is the
-    volume tag gmsh gives it on import (checked by :func:`pkgcad.fem.mesh.load`)."""
+    volume tag gmsh gives it on import (checked by :func:`pkgcad.conformal.mesh.load`)."""
 
     index: int
     name: str  # instance: wire_003, bump_0017, encapsulant
@@ -111,7 +111,7 @@ class ConformalModel:
     def to_gmsh(self, gmsh: Any, groups: bool = True) -> dict[str, int]:
         """Put the model into the running ``gmsh`` (a new gmsh model) through a BREP file, without fragmenting:
         volume tag = :attr:`Solid.index`, entity names = instances, with ``groups`` one physical group per part.
-        Returns part name -> physical group tag (empty without ``groups``). See :func:`pkgcad.fem.to_gmsh`."""
+        Returns part name -> physical group tag (empty without ``groups``). See :func:`pkgcad.conformal.to_gmsh`."""
         from .mesh import load
 
         with tempfile.TemporaryDirectory(prefix="pkgcad-fem-") as tmp:

@@ -5,7 +5,7 @@ wire, and a second kernel cannot match the cavity's swept faces to the wire's. H
 the fuse splits it by the wires itself, so each contact face exists once, shared by the two solids it separates.
 
 1. Arguments: every placed instance (the encapsulant Part is left out: the envelope stands for it) and any
-   :class:`~pkgcad.fem.model.Extra` solids, minus the roles the caller excludes.
+   :class:`~pkgcad.conformal.model.Extra` solids, minus the roles the caller excludes.
 2. Large models (:data:`TILE_MIN` instances or more) are tiled: the arguments that cross a tile line (chip,
    carrier, envelope ...) are split along the lines first, so no face carries thousands of imprints (one
    OCCT face split by n circles costs ~n^2; tiled, the fuse grows ~linearly).

@@ -1,7 +1,7 @@
 """FEM-ready geometry (issue 16): the conformal model, its STEP, and gmsh meshing it without a fragment.
 
 Expected values come from the package's own part volumes (what manifest.json records, computed here from the
-built parts), from box arithmetic, or from OCCT and gmsh reading the written files back; never from pkgcad.fem.
+built parts), from box arithmetic, or from OCCT and gmsh reading the written files back; never from pkgcad.conformal.
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ from OCP.TopTools import TopTools_IndexedMapOfShape
 from test_cli import assert_refused, run
 from test_property import _layout_or_reject, valid_overrides
 
+from pkgcad.conformal import ConformalError, Extra, MeshCheckError, check_folder, conformal, session, to_gmsh
+from pkgcad.conformal.options import DEFAULT_SIZE
 from pkgcad.export.writer import write_package
-from pkgcad.fem import ConformalError, Extra, MeshCheckError, check_folder, conformal, session, to_gmsh
-from pkgcad.fem.options import DEFAULT_SIZE
 from pkgcad.geometry import build_package
 from pkgcad.materials import material
 

@@ -1,4 +1,4 @@
-"""The one place :mod:`pkgcad.fem` reaches into the rest of pkgcad: the parts (geometry builders), the mold
+"""The one place :mod:`pkgcad.conformal` reaches into the rest of pkgcad: the parts (geometry builders), the mold
 envelope, the tile planner and the STEP header stamp (exporters). Re-point these imports when those modules
 move."""
 

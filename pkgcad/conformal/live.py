@@ -27,13 +27,13 @@ class GmshParts:
 def to_gmsh(source: adapter.Layout | adapter.Package | ConformalModel, gmsh: Any = None, *, groups: bool = True,
             exclude_roles: Iterable[str] = (), extra: Sequence[Extra] = ()) -> GmshParts:
     """Put the package into a NEW model of the running ``gmsh`` (default: the ``gmsh`` module, which the caller
-    has initialised, e.g. ``with pkgcad.fem.session() as gmsh``), through the OCC kernel, without fragmenting:
+    has initialised, e.g. ``with pkgcad.conformal.session() as gmsh``), through the OCC kernel, without fragmenting:
     touching solids already share their faces. Volume tag i is solid i of the model, each volume is named by its
     instance (``wire_003``), and with ``groups`` each part is one physical volume group named after the part
     (leave ``groups`` off to fragment first, e.g. with a board block, and group afterwards).
 
     ``source``: a Layout (built here, the encapsulant made by the model itself), a Package, or a
-    :class:`ConformalModel` already made. ``exclude_roles``/``extra`` as :func:`pkgcad.fem.conformal`.
+    :class:`ConformalModel` already made. ``exclude_roles``/``extra`` as :func:`pkgcad.conformal.conformal`.
     Nothing is meshed: set sizes and call ``gmsh.model.mesh.generate(3)`` afterwards."""
     if gmsh is None:
         import gmsh as module
