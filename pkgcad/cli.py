@@ -414,6 +414,9 @@ def kicad(
     for fp in summary["footprints"]:
         out.print(f"{fp['template']}: {lib}.pretty/{fp['footprint']}.kicad_mod ({fp['copper_pads']} pads), "
                   f"{lib}.3dshapes/{fp['model']}", markup=False)
+    if summary["replaced_earlier_format"]:
+        err.print(f"note: {output} held a library of an earlier pkgcad kicad (names that depended on the library); "
+                  "it was replaced, not added to", markup=False)
     out.print(f"-> {output} (see {output / 'README.md'} to add it to KiCad)", markup=False)
 
 

@@ -11,6 +11,7 @@ KiCad itself counts nanometres. The VRML plugin's meshes are in millimetres, in 
 """
 
 import ctypes
+import glob
 import json
 import os
 import re
@@ -19,8 +20,13 @@ import sys
 import pcbnew
 
 NM = 1e6
-SG_LIB = "/usr/lib/x86_64-linux-gnu/libkicad_3dsg.so"
-VRML_PLUGIN = "/usr/lib/x86_64-linux-gnu/kicad/plugins/3d/libs3d_plugin_vrml.so"
+
+def _lib(pattern):
+    """A library of Debian's kicad package, for whatever architecture this is."""
+    found = sorted(glob.glob(pattern))
+    if not found:
+        raise SystemExit(f"not found: {pattern}")
+    return found[0]
 
 
 def _xy(p):
@@ -147,8 +153,8 @@ class _Model(ctypes.Structure):  # S3DMODEL
 def vrml(path):
     """The WRL read by KiCad's own VRML plugin (what the 3D viewer shows): every mesh's bounds, triangle count
     and material diffuse colour, as S3D::GetModel flattens the scene (each DEF/USE instance a mesh of its own)."""
-    plugin = ctypes.CDLL(VRML_PLUGIN)
-    sg = ctypes.CDLL(SG_LIB)
+    plugin = ctypes.CDLL(_lib("/usr/lib/*/kicad/plugins/3d/libs3d_plugin_vrml.so"))
+    sg = ctypes.CDLL(_lib("/usr/lib/*/libkicad_3dsg.so*"))
     plugin.Load.restype = ctypes.c_void_p
     plugin.Load.argtypes = [ctypes.c_char_p]
     get_model = sg._ZN3S3D8GetModelEP10SCENEGRAPH  # S3D::GetModel(SCENEGRAPH*)

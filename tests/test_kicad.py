@@ -491,3 +491,17 @@ def test_adding_with_other_library_options_is_refused(tmp_path: Path, library: P
     (line,) = res.stderr.strip().splitlines()
     assert line.startswith(f"error: {key} = ") and "holds a library written with" in line
     assert _files(lib) == before
+
+
+def test_library_of_an_earlier_format_is_replaced_with_a_note(tmp_path: Path, library: Path) -> None:
+    """A library whose marker is not this format (written by an earlier pkgcad kicad, whose names depended on the
+    library) is replaced whole, and stderr says so."""
+    lib = tmp_path / "lib"
+    shutil.copytree(library, lib)
+    text = (lib / MARKER).read_text()
+    (lib / MARKER).write_text(text.replace('"format": 2,', '"formxt": 2,'))  # same size: the guard still accepts
+    res = CliRunner().invoke(app, ["kicad", "qfn", "-o", str(lib)])
+    assert res.exit_code == 0, res.output
+    assert "held a library of an earlier pkgcad kicad" in res.stderr
+    (p,) = json.loads((lib / MARKER).read_text())["packages"]
+    assert [f.stem for f in (lib / f"{LIB}.pretty").glob("*.kicad_mod")] == [p["footprint"]]

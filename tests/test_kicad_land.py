@@ -17,7 +17,7 @@ from pkgcad.cli import app
 from pkgcad.errors import InputError
 from pkgcad.kicad import Options
 from pkgcad.kicad import land as L
-from pkgcad.kicad.library import plan
+from pkgcad.kicad.library import merge_packages, plan
 from pkgcad.templates import template_paths
 
 runner = CliRunner()
@@ -191,3 +191,18 @@ def test_refuses_a_folder_it_did_not_write(tmp_path: Path) -> None:
 def test_spec_error_names_key() -> None:
     with pytest.raises(InputError, match="--density"):
         L.land(layout_of("qfn"), "Q")
+
+
+def test_merge_keeps_a_package_on_each_of_its_footprints() -> None:
+    """qfn written plain, then with --thermal-vias into the same library: the package sits on both footprints
+    (the plain one keeps its model line), and a model name another package uses is never given to a different
+    model."""
+    plain = {"template": "qfn", "footprint": "Q", "model": "M", "signature": "s"}
+    other = {"template": "qfn-buffer-pad", "footprint": "Q", "model": "N", "signature": "t"}
+    vias = {"template": "qfn", "footprint": "Q_ThermalVias", "model": "M", "signature": "s"}
+    merged = merge_packages([plain, other], [vias])
+    assert {(p["template"], p["footprint"]) for p in merged} == {("qfn", "Q"), ("qfn-buffer-pad", "Q"),
+                                                                  ("qfn", "Q_ThermalVias")}
+    clash = {"template": "qfn", "footprint": "Q", "model": "N", "signature": "u"}
+    with pytest.raises(InputError, match="would replace the one"):
+        merge_packages([plain, other], [clash])

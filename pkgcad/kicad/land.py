@@ -41,7 +41,6 @@ PASTE_COVERAGE = 0.65  # exposed-pad paste / pad area (KiCad's generator), therm
 PASTE_RANGE = (0.50, 0.80)
 VIA_DRILL, VIA_PAD = 0.3, 0.5  # 0.3 mm: KiCad 6's smallest through hole by default; 0.1 mm ring
 VIA_PASTE_CLEARANCE = 0.1  # paste aperture to via copper
-PASTE_EDGE = 0.05  # min street between two apertures / 2 (0.1 mm of stencil between them)
 FAB_W, SILK_W, CRTYD_W = 0.10, 0.12, 0.05  # KLC line widths
 SILK_OFFSET = 0.11  # silk outline outside the body outline
 SILK_PAD_CLEARANCE = 0.2
@@ -99,7 +98,6 @@ class Land:
     tags: str
     body: tuple[float, float]
     density: str
-    pitch: float
     web: float  # copper gap between neighbouring lands [mm] (QFN: along a side)
     corner_gap: float = 0.0  # QFN: copper gap between the two lands at a corner (their rounded corners) [mm]
     pads: list[Pad] = field(default_factory=list)
@@ -190,7 +188,7 @@ def _bga(lay: Layout, density: str) -> Land:
                f"BGA-{n}, {num(sx)}x{num(sy)}mm body with an exposed heat sink (US 6,844,622 B2), {arr.nx}x{arr.ny} "
                f"layout, {num(arr.pitch)}mm pitch, {num(arr.diameter)}mm balls, IPC-7351B density {density} land "
                f"{num(d)}mm NSMD ({URL}), generated with pkgcad",
-               f"BGA {n} {num(arr.pitch)} heat sink pkgcad", (sx, sy), density, arr.pitch, round(arr.pitch - d, 6),
+               f"BGA {n} {num(arr.pitch)} heat sink pkgcad", (sx, sy), density, round(arr.pitch - d, 6),
                pin_count=n)
     order = np.lexsort((arr.ix, -arr.iy))  # top row first, then left to right
     for k in order:
@@ -264,7 +262,7 @@ def _qfn(lay: Layout, density: str, thermal_vias: bool) -> Land:
                f"QFN-{n}, {short(sx)}x{short(sy)}mm body with an exposed heat sink (US 6,844,622 B2), "
                f"{short(ld.pitch)}mm pitch, exposed pad {short(ex)}x{short(ey)}mm, IPC-7351B density {density} lands "
                f"{short(length)}x{short(x_w)}mm{', thermal vias' if thermal_vias else ''} ({URL}), generated with "
-               f"pkgcad", f"QFN NoLead {n} {short(ld.pitch)} heat sink pkgcad", (sx, sy), density, ld.pitch,
+               f"pkgcad", f"QFN NoLead {n} {short(ld.pitch)} heat sink pkgcad", (sx, sy), density,
                round(ld.pitch - x_w, 6), pin_count=n)
     pin = 1
     for k in (2, 3, 0, 1):  # left, bottom, right, top: counter-clockwise from the top of the left side

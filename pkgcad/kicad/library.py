@@ -176,12 +176,12 @@ def _entry(e: Entry, options: Options) -> dict[str, Any]:
             "signature": e.signature, "lift_mm": source.board_lift(e.layout)}
 
 
-def _merge(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def merge_packages(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The library's packages after this run: the new ones, and the old ones this run does not write again.
     Refuses to give a model name the packages of the library use to a different model."""
-    written = {(p["template"], p["model"]) for p in new}
+    written = {(p["template"], p["footprint"], p["model"]) for p in new}
     sig = {p["model"]: p for p in new}
-    kept = [p for p in old if (p.get("template"), p.get("model")) not in written]
+    kept = [p for p in old if (p.get("template"), p.get("footprint"), p.get("model")) not in written]
     for p in kept:
         mine = sig.get(p.get("model", ""))
         if mine is not None and mine["signature"] != p.get("signature"):
@@ -204,16 +204,17 @@ def write_library(lays: list[Layout], out: Path, options: Options,
                   progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Write (or add to) the library of the packages ``lays`` in ``out``. Returns the marker's record of the
     whole library (``packages``) with ``footprints``: this run's packages, with the seconds and bytes of their
-    models."""
+    models, and ``replaced_earlier_format``: ``out`` held a library of an earlier format, now replaced."""
     say = progress or (lambda _stage: None)
     entries = plan(lays, options)
     verdict = check_output_folder(out, "kicad")  # before any work: the output guard
     old = read_marker(verdict.path) if verdict.exists else None
     if old is not None:
         _check_merge(old, options, out)
+    earlier = old is None and verdict.exists and (verdict.path / MARKER).is_file()
     lib, ext = options.lib, options.ext
     run = [_entry(e, options) for e in entries]
-    packages = _merge(list(old["packages"]) if old else [], run)
+    packages = merge_packages(list(old["packages"]) if old else [], run)
     with source.staged_dir(out) as tmp:
         pretty, shapes = tmp / f"{lib}.pretty", tmp / f"{lib}.3dshapes"
         pretty.mkdir()
@@ -243,4 +244,4 @@ def write_library(lays: list[Layout], out: Path, options: Options,
                    "library": lib, "model_dir": options.model_dir, "wrl": options.wrl, "packages": kept}
         (tmp / "README.md").write_text(readme.text(lib, options, kept), encoding="utf-8")
         (tmp / MARKER).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    return {**summary, "footprints": run}
+    return {**summary, "footprints": run, "replaced_earlier_format": earlier}

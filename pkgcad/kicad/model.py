@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import SupportsFloat
 
 from ..layout import Layout
 from . import source
@@ -65,8 +66,19 @@ def signature(lay: Layout) -> str:
         arr = source.balls(lay)
         assert arr is not None
         data["balls"] = [arr.points.round(6).tolist(), arr.diameter, arr.height]
-    text = json.dumps(data, sort_keys=True, default=lambda v: round(float(v), 6))
+    text = json.dumps(_rounded(data), sort_keys=True)
     return hashlib.sha1(text.encode()).hexdigest()[:16]
+
+
+def _rounded(v: object) -> object:
+    """Numbers to the nanometre (a digest must not hang on the last bit of a float), containers walked."""
+    if isinstance(v, dict):
+        return {k: _rounded(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_rounded(x) for x in v]
+    if isinstance(v, SupportsFloat):
+        return round(float(v), 6)
+    return v
 
 
 def mark_disc(lay: Layout) -> tuple[float, float, float]:

@@ -32,7 +32,7 @@ KiCad 6 (footprint format 20211014); KiCad 7 and 8 read it too.
 |---|---|---|---|---|
 {table}
 
-Each footprint's model lines name every model in the second column, the first shown and the others hidden:
+Each footprint's model lines name every model in the last column, the first shown and the others hidden:
 Footprint Properties > 3D Models lists them all, and the tick in its Show column picks the one a board draws
 (per placed part). Models: `{lib}.3dshapes/<model>.step` (1:1, mm) and `.wrl` (VRML 2.0 at 1/2.54, what the
 model lines name{"" if options.wrl else "; this library was written with --no-wrl, its model lines name the .step"}).
