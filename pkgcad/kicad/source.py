@@ -24,11 +24,11 @@ from ..export.step import write_step as _write_step
 from ..geometry import carrier
 from ..geometry.shapes import box, cut_all
 from ..layout import Layout
-from ..package import Package, Part, Placement
+from ..package import Package, Part
 from ..roles import Role
 from ..tessellate import Shifts, part_meshes
 
-__all__ = ["Layout", "Package", "Part", "Placement", "Role", "box", "carrier", "cut_all"]
+__all__ = ["Layout", "Package", "Part", "Role", "box", "carrier", "cut_all"]
 
 Rect = tuple[float, float, float, float]  # cx, cy, sx, sy
 
