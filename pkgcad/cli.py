@@ -384,16 +384,21 @@ def kicad(
     wrl: Annotated[bool, typer.Option("--wrl/--no-wrl", help="Also write the VRML model (1/2.54 scale) and point "
                                       "the model lines at it, as KiCad's library does.")] = True,
     thermal_vias: Annotated[bool, typer.Option("--thermal-vias", help="QFN: plated vias (0.3 mm drill) in the "
-                                               "exposed pad.")] = False,
+                                               "exposed pad, a bottom-side pad over them (footprint ..._ThermalVias)."
+                                               )] = False,
     model_dir: Annotated[str, typer.Option("--3d-dir", help="What the model lines start with: a KiCad path "
-                                           "variable or a folder.")] = "${KIPRJMOD}",
+                                           "variable or a folder; '${KICAD6_3DMODEL_DIR}' for a global "
+                                           "library.")] = "${KIPRJMOD}",
+    full_model: Annotated[bool, typer.Option("--full-model", help="3D models with every part (chip, wires, "
+                                             "bumps...), not only what a board shows.")] = False,
     quality: Annotated[str, typer.Option(help="WRL tessellation: draft | normal | fine (chordal deviation "
-                                         "0.02 / 0.005 / 0.001 mm).")] = "draft",
-    jobs_n: Annotated[int | None, typer.Option("--jobs", "-j", help="Processes writing the models (default: all "
-                                               "cores).")] = None,
+                                         "0.02 / 0.005 / 0.001 mm).")] = "normal",
+    jobs_n: Annotated[int | None, typer.Option("--jobs", "-j", help="Processes writing the models (default: one; "
+                                               "all cores with --full-model).")] = None,
 ) -> None:
     """A KiCad library: footprints (IPC-7351B lands) + STEP and WRL models, from the same spec (mm).
-    Exit 2 on bad input or a land pattern that cannot exist (nothing written), 1 if the geometry fails."""
+    Writing into an existing library adds to it (no name changes). Exit 2 on bad input or a land pattern that
+    cannot exist (nothing written), 1 if the geometry fails."""
     from .kicad import Options, write_library
 
     if all_ == (template is not None):
@@ -403,12 +408,15 @@ def kicad(
     names = [str(p) for p in template_paths()] if all_ else [str(template)]
     lays = [_load(name, sets) for name in names]
     options = Options(lib=lib, density=density, wrl=wrl, thermal_vias=thermal_vias, model_dir=model_dir,
-                      quality=quality, jobs=jobs_n or 0)
+                      quality=quality, jobs=jobs_n or 0, full_model=full_model)
     with err.status("kicad: starting", spinner="dots") as status:
         summary = write_library(lays, output, options, progress=lambda stage: status.update(f"kicad: {stage}"))
     for fp in summary["footprints"]:
-        out.print(f"{fp['template']}: {lib}.pretty/{fp['footprint']}.kicad_mod ({fp['copper_pads']} pads)",
-                  markup=False)
+        out.print(f"{fp['template']}: {lib}.pretty/{fp['footprint']}.kicad_mod ({fp['copper_pads']} pads), "
+                  f"{lib}.3dshapes/{fp['model']}", markup=False)
+    if summary["replaced_earlier_format"]:
+        err.print(f"note: {output} held a library of an earlier pkgcad kicad (names that depended on the library); "
+                  "it was replaced, not added to", markup=False)
     out.print(f"-> {output} (see {output / 'README.md'} to add it to KiCad)", markup=False)
 
 

@@ -5,6 +5,7 @@ Without KiCad the tests that need it are skipped on a developer's machine and FA
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -12,6 +13,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -40,24 +43,24 @@ def require_kicad2step() -> None:
         _missing("kicad2step or xvfb-run")
 
 
-def probe(*args: str) -> Any:
-    """Run the probe under KiCad's Python; its JSON answer."""
+def probe(*args: str, env: dict[str, str] | None = None) -> Any:
+    """Run the probe under KiCad's Python (with ``env`` added to the environment); its JSON answer."""
     res = subprocess.run([KICAD_PYTHON, str(PROBE), *args], capture_output=True, text=True, timeout=300,
-                         env={k: v for k, v in os.environ.items() if not k.startswith("PYTHON")})
+                         env={**{k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}, **(env or {})})
     assert res.returncode == 0, res.stderr[-2000:]
     return json.loads(res.stdout)
 
 
-def kicad2step(board: Path, out: Path, env: dict[str, str], timeout: float = 300.0) -> float:
-    """Export ``board`` with kicad2step under a virtual X display; returns the seconds it took.
+def run_until_step(cmd: list[str], out: Path, env: dict[str, str], cwd: Path, timeout: float = 300.0) -> float:
+    """Run ``cmd`` (a kicad2step command line) under a virtual X display in ``cwd`` with exactly ``env``, until it
+    has written the complete STEP ``out``; returns the seconds it took.
 
     kicad2step 6.0 is a wx application: it converts, writes the STEP, then shows its message window and waits
     for a click on OK (its ``OnRun`` enters the event loop after the conversion). So we wait for the STEP's
     ISO 10303-21 trailer, then end the process group we started. Raises if no complete STEP within ``timeout``."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen(["xvfb-run", "-a", "kicad2step", "--subst-models", "-f", "-o", str(out), str(board)],
-                            start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            env={**os.environ, **env})
+    proc = subprocess.Popen(["xvfb-run", "-a", *cmd], start_new_session=True, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, env=env, cwd=cwd)
     done = False
     try:
         while time.perf_counter() - t0 < timeout and proc.poll() is None:
@@ -82,3 +85,22 @@ def kicad2step(board: Path, out: Path, env: dict[str, str], timeout: float = 300
         raise AssertionError(f"kicad2step gave no complete STEP in {seconds:.0f} s (exit {proc.returncode}): {err}")
     print(f"kicad2step: {seconds:.1f} s", file=sys.stderr)
     return seconds
+
+
+@contextmanager
+def shared(root: Path, name: str) -> Iterator[tuple[Path, bool]]:
+    """A folder ``root/name`` that every xdist worker of a session shares: yields (folder, True) to the first
+    worker to arrive, which must fill it, and (folder, False) to the others once it is filled (they wait)."""
+    root.mkdir(parents=True, exist_ok=True)
+    folder, done = root / name, root / f"{name}.done"
+    with (root / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            first = not done.exists()
+            if first:
+                shutil.rmtree(folder, ignore_errors=True)
+            yield folder, first
+            if first:
+                done.touch()
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)

@@ -1,7 +1,9 @@
 """A :class:`~.land.Land` as a KiCad 6 footprint file (``.kicad_mod``, s-expression, format 20211014).
 
 Millimetres, KiCad's frame (y down). Text sizes and line widths are the KiCad library's (KLC): 1 mm / 0.15 mm
-text, fabrication 0.10, silkscreen 0.12, courtyard 0.05 mm lines.
+text, fabrication 0.10, silkscreen 0.12, courtyard 0.05 mm lines. One model line per 3D model of the packages
+that share the land pattern: the first shown, the others hidden (``hide``; KiCad's Footprint Properties > 3D
+Models shows them all, a tick picks the one drawn).
 """
 
 from __future__ import annotations
@@ -39,14 +41,18 @@ def _pad(p: Pad) -> str:
     s += f" (layers {layers})"
     if p.shape == "roundrect":
         s += f" (roundrect_rratio {n(round(p.rratio, 4))})"
+        if p.chamfer:
+            s += f" (chamfer_ratio {n(p.chamfer_ratio)}) (chamfer {' '.join(p.chamfer)})"
     if p.mask_margin is not None:
         s += f" (solder_mask_margin {n(p.mask_margin)})"
     return s + ")"
 
 
-def kicad_mod(land: Land, model_path: str) -> str:
-    """The footprint file's text; ``model_path`` goes into its one ``(model ...)`` line (offset 0, scale 1,
-    rotation 0: the model is drawn in the footprint's own frame)."""
+def kicad_mod(land: Land, models: list[str]) -> str:
+    """The footprint file's text; ``models`` are the paths of its model lines (offset 0, scale 1, rotation 0: each
+    model is drawn in the footprint's own frame), the first shown, the rest hidden."""
+    if not models:
+        raise ValueError(f"{land.name}: a footprint needs a 3D model")
     x0, y0, x1, y1 = land.courtyard
     fab_size = min(1.0, round(min(land.body) / 4.3, 2))
     out = [
@@ -65,7 +71,8 @@ def kicad_mod(land: Land, model_path: str) -> str:
         out += _lines(poly, "F.SilkS", SILK_W)
     out += _lines([(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)], "F.CrtYd", CRTYD_W)
     out += [_pad(p) for p in land.pads]
-    out.append(f"  (model {q(model_path)}\n    (offset (xyz 0 0 0))\n    (scale (xyz 1 1 1))\n"
-               f"    (rotate (xyz 0 0 0))\n  )")
+    for k, path in enumerate(models):
+        out.append(f"  (model {q(path)}{' hide' if k else ''}\n    (offset (xyz 0 0 0))\n    (scale (xyz 1 1 1))\n"
+                   f"    (rotate (xyz 0 0 0))\n  )")
     out.append(")")
     return "\n".join(out) + "\n"

@@ -8,11 +8,17 @@ Frame of everything here: KiCad's footprint frame, millimetres, origin at the pa
   picks its min, nominal and max column. Ball sizes between the table's rows are interpolated linearly; sizes
   outside keep the ratio land/ball of the nearest row. Names A1, A2, ...: rows A, B, ... from the top, skipping
   I, O, Q, S, X, Z; after Y come AA, AB, ...; columns 1, 2, ... from the left.
-- QFN: IPC-7351B flat no-lead lands: Z = L + 2 J_toe + T, G = S - 2 J_heel - T, X = W + 2 J_side + T with the
-  tolerance term T = sqrt(F^2 + P^2) (fabrication 0.1, placement 0.05 mm; the spec's sizes are nominal) and
-  J from the density level; Z, G, X rounded to 0.05 mm. Pins counter-clockwise from the top of the left side,
-  exposed pad = pins + 1, its paste split into a grid of apertures covering 65 % (less with thermal vias, whose
-  holes the apertures keep 0.1 mm clear of).
+- QFN: IPC-7351B Table 3-15 (quad flat no-lead) fillet goals per density level, toe 0.40 / 0.30 / 0.20 mm,
+  heel 0, side -0.04 mm at every level (M / N / L), with the standard's tolerance terms:
+  Zmax = Lmin + 2 JT + sqrt(CL^2 + F^2 + P^2), Gmin = Smax - 2 JH - sqrt(CS^2 + F^2 + P^2),
+  Xmax = Wmin + 2 JS + sqrt(CW^2 + F^2 + P^2); F = 0.1 (board fabrication), P = 0.05 (placement) and the
+  spec's nominal sizes toleranced as JEDEC MO-220 draws them (body +-0.10, lead width +-0.05, lead length
+  +-0.10; CS the RMS of the body and two lead-length tolerances, as KiCad's footprint generator); Z, G, X to the
+  nearest 0.05 mm. For the bundled QFN-32 (5 mm body, 0.25 x 0.40 mm leads) that is KiCad's own QFN-32 land,
+  0.875 x 0.25 mm at 2.4375 mm: a 0.25 mm copper web at 0.5 mm pitch. Pins counter-clockwise from the top of
+  the left side, exposed pad = pins + 1, its paste split into a grid of apertures covering 65 %; with thermal
+  vias (0.3 mm drill, 0.5 mm pad) at the grid's inner corners the apertures are chamfered to stay
+  0.1 mm clear of via copper, and a bottom-side copper pad joins the vias, as KiCad's ``_ThermalVias`` variants.
 """
 
 from __future__ import annotations
@@ -31,11 +37,14 @@ from . import source
 DENSITIES = ("L", "N", "M")
 MIN_COPPER_GAP = 0.1  # mm between two pads' copper
 EP_CLEARANCE = 0.2  # mm between the exposed pad and a lead's land (IPC generic rule, as KiCad's generator)
-PASTE_COVERAGE = 0.65
-VIA_DRILL, VIA_PAD = 0.3, 0.6
+PASTE_COVERAGE = 0.65  # exposed-pad paste / pad area (KiCad's generator), thermal vias: 50-80 % (PASTE_RANGE)
+PASTE_RANGE = (0.50, 0.80)
+VIA_DRILL, VIA_PAD = 0.3, 0.5  # 0.3 mm: KiCad 6's smallest through hole by default; 0.1 mm ring
+VIA_PASTE_CLEARANCE = 0.1  # paste aperture to via copper
 FAB_W, SILK_W, CRTYD_W = 0.10, 0.12, 0.05  # KLC line widths
 SILK_OFFSET = 0.11  # silk outline outside the body outline
 SILK_PAD_CLEARANCE = 0.2
+URL = "https://patents.google.com/patent/US6844622B2"  # KLC F9.1: the description names a URL
 
 # IPC-7351B land diameter [mm] for a collapsible ball: ball -> (min, nominal, max)
 BGA_LANDS = {
@@ -45,10 +54,14 @@ BGA_LANDS = {
     0.75: (0.50, 0.55, 0.60),
 }
 BGA_COURTYARD = {"L": 0.5, "N": 1.0, "M": 2.0}
-# IPC-7351B flat no-lead (toe fillet): toe, heel, side, courtyard excess
+# IPC-7351B Table 3-15, quad flat no-lead: toe, heel, side fillet goals and courtyard excess per density level
 QFN_FILLETS = {"L": (0.2, 0.0, -0.04, 0.1), "N": (0.3, 0.0, -0.04, 0.25), "M": (0.4, 0.0, -0.04, 0.5)}
-F_TOL, P_TOL = 0.1, 0.05
+F_TOL, P_TOL = 0.1, 0.05  # board fabrication and placement tolerance (KiCad's generator)
+# the spec's QFN sizes are nominal; their +- tolerances as JEDEC MO-220 draws them
+BODY_TOL, LEAD_WIDTH_TOL, LEAD_LENGTH_TOL = 0.10, 0.05, 0.10
+ROUND = 0.05  # IPC round-off of Z, G, X
 ROW_LETTERS = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" if c not in "IOQSXZ"]
+CHAMFER_MAX = 0.5  # KiCad's largest chamfer ratio
 
 
 @dataclass(frozen=True)
@@ -58,11 +71,13 @@ class Pad:
     y: float
     sx: float
     sy: float
-    shape: str  # circle | roundrect
+    shape: str  # circle | roundrect | rect
     layers: tuple[str, ...]
     kind: str = "smd"  # smd | thru_hole
     drill: float = 0.0
     mask_margin: float | None = None
+    chamfer: tuple[str, ...] = ()  # corners cut at 45 degrees: top_left, top_right, bottom_left, bottom_right
+    chamfer_ratio: float = 0.0  # leg of the cut / shorter side
 
     @property
     def rratio(self) -> float:
@@ -72,14 +87,19 @@ class Pad:
 
 @dataclass
 class Land:
-    """One footprint: name, pads and graphics in KiCad's frame (mm, y down)."""
+    """One footprint: name, pads and graphics in KiCad's frame (mm, y down). ``name`` depends on the land pattern
+    only; ``model_base`` names the package outline its 3D models start with (``_ThermalVias`` and the land size
+    left out: they do not change the 3D model)."""
 
     kind: str  # BGA | QFN
     name: str
-    model_name: str
+    model_base: str
     description: str
     tags: str
     body: tuple[float, float]
+    density: str
+    web: float  # copper gap between neighbouring lands [mm] (QFN: along a side)
+    corner_gap: float = 0.0  # QFN: copper gap between the two lands at a corner (their rounded corners) [mm]
     pads: list[Pad] = field(default_factory=list)
     courtyard: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)  # x0, y0, x1, y1
     fab: list[list[tuple[float, float]]] = field(default_factory=list)
@@ -97,8 +117,8 @@ def num(x: float) -> str:
 
 
 def short(x: float) -> str:
-    """A length for a QFN name, as KiCad writes them: 5, 3.2, 0.65."""
-    return f"{round(x, 3):g}"
+    """A length for a QFN name, as KiCad writes them: 5, 3.2, 0.65, 0.875."""
+    return f"{round(x, 4):g}"
 
 
 def row_names() -> Iterator[str]:
@@ -162,12 +182,14 @@ def _bga(lay: Layout, density: str) -> Land:
     rows = list(itertools.islice(row_names(), arr.ny))
     sx, sy = spec.carrier.size
     n = len(arr.points)
-    name = (f"BGA-{n}_{num(sx)}x{num(sy)}mm_Layout{arr.nx}x{arr.ny}_P{num(arr.pitch)}mm_Ball{num(arr.diameter)}mm_"
-            f"Pad{num(d)}mm_NSMD_HeatSink")
-    out = Land("BGA", name, name, f"BGA-{n} with exposed heat sink, {num(sx)}x{num(sy)}mm body, {arr.nx}x{arr.ny} "
-               f"layout, {num(arr.pitch)}mm pitch, {num(arr.diameter)}mm balls, IPC-7351B {density} land "
-               f"{num(d)}mm NSMD; pkgcad (US 6,844,622 B2 embodiment '{spec.meta.name}')",
-               f"BGA {n} {num(arr.pitch)} heat sink pkgcad", (sx, sy), pin_count=n)
+    outline = f"BGA-{n}_{num(sx)}x{num(sy)}mm_Layout{arr.nx}x{arr.ny}_P{num(arr.pitch)}mm_Ball{num(arr.diameter)}mm"
+    name = f"{outline}_Pad{num(d)}mm_NSMD_HeatSink"
+    out = Land("BGA", name, f"{outline}_HeatSink",
+               f"BGA-{n}, {num(sx)}x{num(sy)}mm body with an exposed heat sink (US 6,844,622 B2), {arr.nx}x{arr.ny} "
+               f"layout, {num(arr.pitch)}mm pitch, {num(arr.diameter)}mm balls, IPC-7351B density {density} land "
+               f"{num(d)}mm NSMD ({URL}), generated with pkgcad",
+               f"BGA {n} {num(arr.pitch)} heat sink pkgcad", (sx, sy), density, round(arr.pitch - d, 6),
+               pin_count=n)
     order = np.lexsort((arr.ix, -arr.iy))  # top row first, then left to right
     for k in order:
         x, y = float(arr.points[k, 0]), -float(arr.points[k, 1])
@@ -184,26 +206,41 @@ def _bga(lay: Layout, density: str) -> Land:
 
 
 def _round05(v: float) -> float:
-    return math.floor(v / 0.05 + 0.5) * 0.05
+    """To the nearest 0.05 mm (half up), as IPC and KiCad's generator round Z, G and X."""
+    return round(math.floor(v / ROUND + 0.5) * ROUND, 6)
+
+
+def qfn_zgx(body: float, lead_width: float, lead_length: float, density: str) -> tuple[float, float, float]:
+    """IPC-7351B Z (outer land span), G (inner land span) and X (land width) of a flat no-lead package side
+    with nominal ``body``, lead width and length (their MO-220 tolerances assumed), rounded to 0.05 mm."""
+    toe, heel, side, _excess = QFN_FILLETS[density]
+    fp = F_TOL**2 + P_TOL**2
+    cl = 2 * BODY_TOL  # body (= lead outside span) min to max
+    z = (body - BODY_TOL) + 2 * toe + math.sqrt(cl**2 + fp)
+    cs = math.sqrt(cl**2 + 2 * (2 * LEAD_LENGTH_TOL) ** 2)  # RMS of S = L - 2 T
+    s_max = (body - 2 * lead_length) + cs / 2
+    g = s_max - 2 * heel - math.sqrt(cs**2 + fp)
+    cw = 2 * LEAD_WIDTH_TOL
+    x = (lead_width - LEAD_WIDTH_TOL) + 2 * side + math.sqrt(cw**2 + fp)
+    return _round05(z), _round05(g), _round05(x)
 
 
 def _qfn(lay: Layout, density: str, thermal_vias: bool) -> Land:
     spec = lay.spec
     ld = spec.leads
-    toe, heel, side, excess = QFN_FILLETS[density]
-    t = math.hypot(F_TOL, P_TOL)
+    excess = QFN_FILLETS[density][3]
     ex, ey = source.die_pad(lay)
-    x_w = round(_round05(ld.width + 2 * side + t), 3)
-    if ld.pitch - x_w < MIN_COPPER_GAP - 1e-9:
-        raise InputError("leads.width", ld.width, f"its IPC-7351B land is {x_w:g} mm wide; at leads.pitch "
-                        f"{ld.pitch:g} mm pads would be {ld.pitch - x_w:.3g} mm apart, need >= {MIN_COPPER_GAP:g} mm")
     leads = source.qfn_leads(lay)
     per_side = [[(cx, cy) for s, (cx, cy, _sx, _sy) in leads if s == k] for k in range(4)]
-    lands = []  # per side: (z/2, g/2) radial extent from the centre
+    lands = []  # per side: (z/2, inner end) radial extent from the centre
+    x_w = 0.0
     for k in range(4):
         body = spec.carrier.size[k % 2]
-        z = _round05(body + 2 * toe + t)
-        g = _round05(body - 2 * ld.length - 2 * heel - t)
+        z, g, x_w = qfn_zgx(body, ld.width, ld.length, density)
+        if ld.pitch - x_w < MIN_COPPER_GAP - 1e-9:
+            raise InputError("leads.width", ld.width, f"its IPC-7351B land is {x_w:g} mm wide; at leads.pitch "
+                            f"{ld.pitch:g} mm pads would be {ld.pitch - x_w:.3g} mm apart, need >= "
+                            f"{MIN_COPPER_GAP:g} mm")
         ep_half = (ex if k % 2 == 0 else ey) / 2
         inner = max(g / 2, ep_half + EP_CLEARANCE)
         if z / 2 - inner < ld.length / 2:
@@ -218,28 +255,35 @@ def _qfn(lay: Layout, density: str, thermal_vias: bool) -> Land:
         lands.append((round(z / 2, 6), round(inner, 6)))
     n = ld.count
     sx, sy = spec.carrier.size
-    vias = "_ThermalVias" if thermal_vias else ""
-    model = f"QFN-{n}-1EP_{short(sx)}x{short(sy)}mm_P{short(ld.pitch)}mm_EP{short(ex)}x{short(ey)}mm_HeatSink"
-    out = Land("QFN", model + vias, model,
-               f"QFN-{n} with exposed heat sink, {short(sx)}x{short(sy)}mm body, {short(ld.pitch)}mm pitch, exposed "
-               f"pad {short(ex)}x{short(ey)}mm, IPC-7351B {density} lands{', thermal vias' if thermal_vias else ''}; "
-               f"pkgcad (US 6,844,622 B2 embodiment '{spec.meta.name}')",
-               f"QFN NoLead {n} {short(ld.pitch)} heat sink pkgcad", (sx, sy), pin_count=n)
+    length = round(lands[2][0] - lands[2][1], 6)  # pin 1's land (left side): along x
+    outline = f"QFN-{n}-1EP_{short(sx)}x{short(sy)}mm_P{short(ld.pitch)}mm_EP{short(ex)}x{short(ey)}mm_HeatSink"
+    name = f"{outline}_Pad{short(length)}x{short(x_w)}mm" + ("_ThermalVias" if thermal_vias else "")
+    out = Land("QFN", name, outline,
+               f"QFN-{n}, {short(sx)}x{short(sy)}mm body with an exposed heat sink (US 6,844,622 B2), "
+               f"{short(ld.pitch)}mm pitch, exposed pad {short(ex)}x{short(ey)}mm, IPC-7351B density {density} lands "
+               f"{short(length)}x{short(x_w)}mm{', thermal vias' if thermal_vias else ''} ({URL}), generated with "
+               f"pkgcad", f"QFN NoLead {n} {short(ld.pitch)} heat sink pkgcad", (sx, sy), density,
+               round(ld.pitch - x_w, 6), pin_count=n)
     pin = 1
     for k in (2, 3, 0, 1):  # left, bottom, right, top: counter-clockwise from the top of the left side
         zh, gh = lands[k]
         nx, ny = ((1, 0), (0, 1), (-1, 0), (0, -1))[k]
-        r, length = (zh + gh) / 2, zh - gh
+        r, size = (zh + gh) / 2, zh - gh
         for cx, cy in per_side[k]:
             x = nx * r + (cx if k % 2 else 0.0)
             y = ny * r + (cy if k % 2 == 0 else 0.0)
-            psx, psy = (length, x_w) if k % 2 == 0 else (x_w, length)
-            out.pads.append(Pad(str(pin), round(x, 6), round(-y, 6), psx, psy, "roundrect",
+            psx, psy = (size, x_w) if k % 2 == 0 else (x_w, size)
+            out.pads.append(Pad(str(pin), round(x, 6), round(-y, 6), round(psx, 6), psy, "roundrect",
                                 ("F.Cu", "F.Paste", "F.Mask")))
             pin += 1
     ep = str(n + 1)
+    # the corner lands' rounded corners (radius r): gaps dx, dy between their straight edges, then the arcs
+    r = out.pads[0].rratio * min(out.pads[0].sx, out.pads[0].sy)
+    reach = [max(abs(a) for a in _along(per_side[k], k)) + x_w / 2 for k in range(4)]
+    out.corner_gap = round(min(math.hypot(lands[k][1] - reach[(k + 1) % 4] + 2 * r,
+                                          lands[(k + 1) % 4][1] - reach[k] + 2 * r) - 2 * r for k in range(4)), 6)
     out.pads.append(Pad(ep, 0.0, 0.0, ex, ey, "roundrect", ("F.Cu", "F.Mask")))
-    out.pads += _paste_and_vias(ex, ey, ep, thermal_vias)
+    out.pads += exposed_pad_paste(ex, ey, ep, thermal_vias)
     out.fab.append(_fab_outline(sx, sy))
     out.silk += _qfn_silk(sx, sy, max(abs(a) for a in _along(per_side[0], 0)) + x_w / 2, lands[2][0])
     _courtyard(out, excess)
@@ -250,27 +294,54 @@ def _along(points: list[tuple[float, float]], side: int) -> list[float]:
     return [p[1] if side % 2 == 0 else p[0] for p in points]
 
 
-def _paste_and_vias(ex: float, ey: float, number: str, vias: bool) -> list[Pad]:
-    """Paste apertures on a grid over the exposed pad (65 % of its area); with ``vias``, plated holes at the
-    grid's inner corners and apertures kept 0.1 mm clear of them."""
+def exposed_pad_paste(ex: float, ey: float, number: str, vias: bool) -> list[Pad]:
+    """Paste apertures on an n x m grid of cells over the exposed pad (cells at most 1.25 mm), each aperture its
+    cell scaled to 65 % of the area. With ``vias``: a plated via at each inner grid corner, the aperture corners
+    facing a via chamfered so that paste stays :data:`VIA_PASTE_CLEARANCE` clear of via copper, and a copper pad
+    on the bottom side over the vias (the pad number's, as KiCad's thermal-via footprints);
+    :class:`InputError` if the paste would then cover less than 50 % of the pad."""
     nx, ny = (max(2 if vias else 1, math.ceil(e / 1.25 - 1e-9)) for e in (ex, ey))
     cx, cy = ex / nx, ey / ny
     k = math.sqrt(PASTE_COVERAGE)
-    gap_x, gap_y = cx * (1 - k), cy * (1 - k)
+    ax, ay = cx * k, cy * k  # aperture size
+    r = VIA_PAD / 2 + VIA_PASTE_CLEARANCE  # keep paste outside this circle round each via
+    leg = 0.0
     if vias:
-        need = math.ceil(2 * (VIA_DRILL / 2 + 0.1) / math.sqrt(2) * 1e4) / 1e4  # rounded up: clear after rounding
-        gap_x, gap_y = max(gap_x, need), max(gap_y, need)
+        # an aperture corner (wx, wy) from the via centre, cut by a 45-degree chamfer of leg t: the cut line is
+        # (wx + wy + t) / sqrt(2) from the via and the rest of the aperture farther than that when wx, wy < r
+        wx, wy = (cx - ax) / 2, (cy - ay) / 2
+        leg = max(0.0, r * math.sqrt(2) - wx - wy)
+        if leg > CHAMFER_MAX * min(ax, ay):  # more than KiCad can chamfer: shrink the apertures by 2 d
+            d = (leg - CHAMFER_MAX * min(ax, ay)) / (2 - 2 * CHAMFER_MAX)
+            ax, ay, leg = ax - 2 * d, ay - 2 * d, leg - 2 * d
+        leg = math.ceil(leg * 1e6) / 1e6
     out = []
     for i in range(nx):
         for j in range(ny):
             x, y = -ex / 2 + (i + 0.5) * cx, -ey / 2 + (j + 0.5) * cy
-            out.append(Pad("", round(x, 6), round(y, 6), round(cx - gap_x, 6), round(cy - gap_y, 6), "roundrect",
-                           ("F.Paste",)))
+            corners: list[str] = []
+            if vias:  # which of this cell's corners are inner grid corners (via sites); KiCad's y points down
+                for (di, dj), corner in (((0, 0), "top_left"), ((1, 0), "top_right"), ((0, 1), "bottom_left"),
+                                         ((1, 1), "bottom_right")):
+                    if 0 < i + di < nx and 0 < j + dj < ny:
+                        corners.append(corner)
+            ratio = round(leg / min(ax, ay), 6) if corners else 0.0
+            out.append(Pad("", round(x, 6), round(y, 6), round(ax, 6), round(ay, 6), "roundrect", ("F.Paste",),
+                           chamfer=tuple(corners), chamfer_ratio=ratio))
     if vias:
-        for i in range(1, nx):
-            for j in range(1, ny):
-                out.append(Pad(number, round(-ex / 2 + i * cx, 6), round(-ey / 2 + j * cy, 6), VIA_PAD, VIA_PAD,
-                               "circle", ("*.Cu",), kind="thru_hole", drill=VIA_DRILL))
+        sites = [(round(-ex / 2 + i * cx, 6), round(-ey / 2 + j * cy, 6)) for i in range(1, nx) for j in range(1, ny)]
+        out += [Pad(number, x, y, VIA_PAD, VIA_PAD, "circle", ("*.Cu",), kind="thru_hole", drill=VIA_DRILL)
+                for x, y in sites]
+        bx = 2 * max(abs(x) for x, _y in sites) + VIA_PAD
+        by = 2 * max(abs(y) for _x, y in sites) + VIA_PAD
+        out.append(Pad(number, 0.0, 0.0, round(bx, 6), round(by, 6), "rect", ("B.Cu",)))
+        paste = sum(p.sx * p.sy - len(p.chamfer) * (p.chamfer_ratio * min(p.sx, p.sy)) ** 2 / 2
+                    for p in out if not p.number)
+        if paste < PASTE_RANGE[0] * ex * ey:
+            raise InputError("die_pad.size", [ex, ey], f"with --thermal-vias the exposed pad keeps "
+                            f"{100 * paste / (ex * ey):.0f} % paste once apertures stay {VIA_PASTE_CLEARANCE:g} mm "
+                            f"from the vias; need >= {100 * PASTE_RANGE[0]:.0f} %", "a larger die pad, or no "
+                            "--thermal-vias")
     return out
 
 

@@ -1,8 +1,17 @@
 """Write a KiCad library folder: ``LIB.pretty`` (footprints), ``LIB.3dshapes`` (STEP + WRL), README.md.
 
-All land patterns are computed (and any impossible one refused, :class:`InputError`) before anything is
-written; the folder is written in a staged temporary folder that replaces ``out`` only when complete, and only
-if ``out`` is absent, empty or an earlier ``pkgcad kicad`` library (it holds our marker file).
+One footprint per land pattern: packages whose lands are identical share it, and its model lines name the 3D
+model of each of them (the first shown, the others hidden). A footprint's name is a function of its land
+pattern and a model's of its package (:mod:`.land`, :mod:`.model`), never of what else is in the library.
+
+Writing into an existing library MERGES: the footprints and models of this run are written (replacing those of
+the same name), everything else the library held stays, and a footprint this run writes lists the models of
+every package of the library that uses it. So ``pkgcad kicad qfn``, then ``--all``, then any subset into one
+folder keep every name and every file. The marker file (:data:`MARKER`) records what the library holds.
+
+All land patterns and names are computed (and any impossible one refused, :class:`InputError`) before anything
+is written; the folder is written in a staged temporary folder that replaces ``out`` only when complete, and only
+if ``out`` is absent, empty or an earlier ``pkgcad kicad`` library (the output guard).
 """
 
 from __future__ import annotations
@@ -11,7 +20,6 @@ import json
 import multiprocessing
 import os
 import time
-from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -22,11 +30,12 @@ from .. import __version__
 from ..errors import InputError
 from ..export.outpath import check_output_folder
 from ..layout import Layout
-from . import footprint, readme, source
+from . import footprint, model, readme, source
 from .land import Land, land
 from .vrml import write_wrl
 
 MARKER = ".pkgcad-kicad.json"
+FORMAT = 2  # of the marker; a library written before (names that depended on the library) is replaced whole
 
 
 @dataclass(frozen=True)
@@ -36,8 +45,28 @@ class Options:
     wrl: bool = True
     thermal_vias: bool = False
     model_dir: str = "${KIPRJMOD}"  # what the model lines start with
-    quality: str = "draft"  # WRL tessellation (pkgcad's --quality; 0.02 mm is plenty on screen)
-    jobs: int = 0  # processes for the models (0: one per core, at most one per model)
+    quality: str = "normal"  # WRL tessellation (pkgcad's --quality: 0.005 mm, ~400 triangles a ball)
+    jobs: int = 0  # processes for the models (0: see :func:`processes`)
+    full_model: bool = False  # every part of the package, not just what a board shows
+
+    @property
+    def ext(self) -> str:
+        """The model lines' file type."""
+        return "wrl" if self.wrl else "step"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One package of this run: its layout, footprint and 3D model name."""
+
+    layout: Layout
+    land: Land
+    model: str
+    signature: str  # of the board-level model (see :func:`.model.signature`)
+
+    @property
+    def template(self) -> str:
+        return self.layout.spec.meta.name
 
 
 def check_lib_name(name: str) -> None:
@@ -46,44 +75,66 @@ def check_lib_name(name: str) -> None:
                         "path characters")
 
 
-def plan(lays: list[Layout], options: Options) -> list[tuple[Layout, Land]]:
-    """Every footprint of the library, named; raises :class:`InputError` for the first impossible one. Two
-    packages that would get one name (same outside, different inside) each get their template name appended."""
+def plan(lays: list[Layout], options: Options) -> list[Entry]:
+    """Every package of the run with its footprint and model, named; raises :class:`InputError` for the first
+    impossible land pattern, or for two packages that would give one name to two different footprints or
+    models."""
     check_lib_name(options.lib)
-    lands = [(lay, land(lay, options.density, options.thermal_vias)) for lay in lays]
-    seen = Counter(ld.name for _lay, ld in lands)
-    for lay, ld in lands:
-        if seen[ld.name] > 1:
-            ld.name += f"_{lay.spec.meta.name}"
-            ld.model_name += f"_{lay.spec.meta.name}"
-    return lands
+    entries: list[Entry] = []
+    lands: dict[str, Entry] = {}
+    models: dict[str, Entry] = {}
+    for lay in lays:
+        ld = land(lay, options.density, options.thermal_vias)
+        e = Entry(lay, ld, model.name(ld, lay, options.full_model), model.signature(lay))
+        same = lands.setdefault(ld.name, e)
+        if same.land.pads != ld.pads:
+            raise InputError("template", e.template, f"its footprint would be named {ld.name} like "
+                             f"{same.template}'s but its lands differ", "write them into separate libraries (-o)")
+        same = models.setdefault(e.model, e)
+        if same.signature != e.signature:
+            raise InputError("template", e.template, f"its 3D model would be named {e.model} like "
+                             f"{same.template}'s but differs from it", "write them into separate libraries (-o)")
+        entries.append(e)
+    return entries
 
 
-def model_job(job: tuple[Layout, Path, bool, str]) -> dict[str, Any]:
-    """Build one package and write ``<base>.step`` (and ``.wrl``) with z = 0 on the board top; seconds taken.
-    A top-level function, so a process pool can run it."""
-    lay, base, wrl, quality = job
+def model_job(job: tuple[Layout, Path, bool, str, bool]) -> dict[str, Any]:
+    """Build one package's model and write ``<base>.step`` (and ``.wrl``) with z = 0 on the board top; seconds
+    taken and sizes. A top-level function, so a process pool can run it."""
+    lay, base, wrl, quality, full_model = job
     t0 = time.perf_counter()
-    pkg = source.lifted(source.build(lay), source.board_lift(lay))
+    pkg = model.build(lay, full_model)
     t1 = time.perf_counter()
-    source.write_step(pkg, base.with_name(base.name + ".step"))
+    step = base.with_name(base.name + ".step")
+    source.write_step(pkg, step)
     t2 = time.perf_counter()
-    out: dict[str, Any] = {"seconds": {"build": round(t1 - t0, 3), "step": round(t2 - t1, 3)}}
+    out: dict[str, Any] = {"seconds": {"build": round(t1 - t0, 3), "step": round(t2 - t1, 3)},
+                           "bytes": {"step": step.stat().st_size}}
     if wrl:
-        out["wrl"] = write_wrl(pkg, base.with_name(base.name + ".wrl"), quality)
+        path = base.with_name(base.name + ".wrl")
+        out["wrl"] = write_wrl(pkg, path, quality)
         out["seconds"]["wrl"] = round(time.perf_counter() - t2, 3)
+        out["bytes"]["wrl"] = path.stat().st_size
     return out
 
 
-def _run_models(jobs: list[tuple[Layout, Path, bool, str]], n: int,
+def processes(options: Options, models: int) -> int:
+    """How many processes write ``models`` models: ``--jobs``, else one per core for full models (seconds of OCCT
+    each) and one for board-level models (a tenth of a second each: less than starting a process that imports
+    OCCT)."""
+    n = options.jobs or ((os.cpu_count() or 1) if options.full_model else 1)
+    return max(1, min(n, models))
+
+
+def _run_models(jobs: list[tuple[Layout, Path, bool, str, bool]], n: int,
                 say: Callable[[str], None]) -> dict[str, dict[str, Any]]:
-    """:func:`model_job` for every job, in up to ``n`` processes (spawned: OCCT's thread pool does not survive a
-    fork); keyed by model name."""
-    n = min(n or os.cpu_count() or 1, len(jobs))
+    """:func:`model_job` for every job, in ``n`` processes (spawned: OCCT's thread pool does not survive a fork);
+    keyed by model name. Note: pkgcad has other pools (geometry.tiles' cuts, runner's build --all pool, sweep's
+    Dask cluster); making them one is a task of its own (issue 23 follow-up), so none is added here."""
     results: dict[str, dict[str, Any]] = {}
     if n <= 1:
-        for job in jobs:
-            say(f"{job[0].spec.meta.name}: building, writing STEP{' and WRL' if job[2] else ''}")
+        for k, job in enumerate(jobs, 1):
+            say(f"{k}/{len(jobs)} models: {job[1].name}")
             results[job[1].name] = model_job(job)
         return results
     with ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn")) as pool:
@@ -94,34 +145,103 @@ def _run_models(jobs: list[tuple[Layout, Path, bool, str]], n: int,
     return results
 
 
+def read_marker(folder: Path) -> dict[str, Any] | None:
+    """What an earlier ``pkgcad kicad`` recorded in ``folder``: None if nothing (or a library of an earlier
+    format, which is replaced whole)."""
+    try:
+        data = json.loads((folder / MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and data.get("format") == FORMAT else None
+
+
+def _check_merge(old: dict[str, Any], options: Options, out: Path) -> None:
+    """A library has one nickname, one model-path prefix and one model file type: refuse to mix."""
+    for key, mine, theirs, fix in (
+        ("--lib", options.lib, old.get("library"), f"--lib {old.get('library')}"),
+        ("--3d-dir", options.model_dir, old.get("model_dir"), f"--3d-dir '{old.get('model_dir')}'"),
+        ("--wrl/--no-wrl", "--wrl" if options.wrl else "--no-wrl", "--wrl" if old.get("wrl") else "--no-wrl",
+         "--wrl" if old.get("wrl") else "--no-wrl"),
+    ):
+        if mine != theirs:
+            raise InputError(key, mine, f"{out} holds a library written with {theirs}, and a library takes one",
+                             f"use {fix} to add to it, or another -o folder")
+
+
+def _entry(e: Entry, options: Options) -> dict[str, Any]:
+    return {"template": e.template, "footprint": e.land.name, "model": e.model, "kind": e.land.kind,
+            "pins": e.land.pin_count, "copper_pads": len(e.land.copper()), "density": e.land.density,
+            "web_mm": e.land.web, "corner_gap_mm": e.land.corner_gap, "thermal_vias": options.thermal_vias,
+            "full_model": options.full_model, "height_mm": model.height(e.layout), "finish": model.finish(e.layout),
+            "signature": e.signature, "lift_mm": source.board_lift(e.layout)}
+
+
+def merge_packages(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The library's packages after this run: the new ones, and the old ones this run does not write again.
+    Refuses to give a model name the packages of the library use to a different model."""
+    written = {(p["template"], p["footprint"], p["model"]) for p in new}
+    sig = {p["model"]: p for p in new}
+    kept = [p for p in old if (p.get("template"), p.get("footprint"), p.get("model")) not in written]
+    for p in kept:
+        mine = sig.get(p.get("model", ""))
+        if mine is not None and mine["signature"] != p.get("signature"):
+            raise InputError("template", mine["template"], f"its 3D model {mine['model']} would replace the one "
+                             f"package {p.get('template')} of the library uses, and they differ",
+                             "write it into another library (-o)")
+    return sorted(kept + new, key=lambda p: (p["footprint"], p["model"], p["template"]))
+
+
+def _link_old(old_root: Path, tmp: Path, rel: str) -> None:
+    """Bring an unchanged file of the earlier library into the staged one (a hard link, or a copy)."""
+    src, dst = old_root / rel, tmp / rel
+    try:
+        os.link(src, dst)
+    except OSError:
+        dst.write_bytes(src.read_bytes())
+
+
 def write_library(lays: list[Layout], out: Path, options: Options,
                   progress: Callable[[str], None] | None = None) -> dict[str, Any]:
-    """Write the library of the packages ``lays`` into ``out``; returns what went in (also written as the marker
-    file)."""
+    """Write (or add to) the library of the packages ``lays`` in ``out``. Returns the marker's record of the
+    whole library (``packages``) with ``footprints``: this run's packages, with the seconds and bytes of their
+    models, and ``replaced_earlier_format``: ``out`` held a library of an earlier format, now replaced."""
     say = progress or (lambda _stage: None)
-    lands = plan(lays, options)
-    check_output_folder(out, "kicad")  # before any work: the output guard
-    lib = options.lib
-    entries: list[dict[str, Any]] = []
+    entries = plan(lays, options)
+    verdict = check_output_folder(out, "kicad")  # before any work: the output guard
+    old = read_marker(verdict.path) if verdict.exists else None
+    if old is not None:
+        _check_merge(old, options, out)
+    earlier = old is None and verdict.exists and (verdict.path / MARKER).is_file()
+    lib, ext = options.lib, options.ext
+    run = [_entry(e, options) for e in entries]
+    packages = merge_packages(list(old["packages"]) if old else [], run)
     with source.staged_dir(out) as tmp:
         pretty, shapes = tmp / f"{lib}.pretty", tmp / f"{lib}.3dshapes"
         pretty.mkdir()
         shapes.mkdir()
-        jobs: dict[str, tuple[Layout, Path, bool, str]] = {}
-        for lay, ld in lands:
-            ext = "wrl" if options.wrl else "step"
-            model = f"{options.model_dir}/{lib}.3dshapes/{ld.model_name}.{ext}"
-            (pretty / f"{ld.name}.kicad_mod").write_text(footprint.kicad_mod(ld, model), encoding="utf-8")
-            entries.append({"template": lay.spec.meta.name, "footprint": ld.name, "model": ld.model_name,
-                            "kind": ld.kind, "pins": ld.pin_count, "copper_pads": len(ld.copper()),
-                            "lift_mm": source.board_lift(lay)})
-            jobs.setdefault(ld.model_name, (lay, shapes / ld.model_name, options.wrl, options.quality))
-        done = _run_models(list(jobs.values()), options.jobs, say)
-        for entry in entries:
-            entry.update(done[entry["model"]])
-        (tmp / "README.md").write_text(readme.text(lib, options, [ld for _lay, ld in lands]), encoding="utf-8")
-        summary = {"tool": "pkgcad kicad", "version": __version__, "units": "mm", "library": lib,
-                   "density": options.density, "thermal_vias": options.thermal_vias, "wrl": options.wrl,
-                   "model_dir": options.model_dir, "footprints": entries}
+        jobs: dict[str, tuple[Layout, Path, bool, str, bool]] = {}
+        for e in entries:
+            jobs.setdefault(e.model, (e.layout, shapes / e.model, options.wrl, options.quality, options.full_model))
+        writes = {f"{lib}.pretty/{e.land.name}.kicad_mod" for e in entries}
+        writes |= {f"{lib}.3dshapes/{m}.{x}" for m in jobs for x in (("step", "wrl") if options.wrl else ("step",))}
+        if old is not None:
+            for sub in (f"{lib}.pretty", f"{lib}.3dshapes"):
+                for f in sorted((verdict.path / sub).glob("*")):
+                    if f"{sub}/{f.name}" not in writes and f.is_file():
+                        _link_old(verdict.path, tmp, f"{sub}/{f.name}")
+        for e in {e.land.name: e for e in entries}.values():
+            models = sorted({p["model"] for p in packages if p["footprint"] == e.land.name})
+            paths = [f"{options.model_dir}/{lib}.3dshapes/{m}.{ext}" for m in models]
+            (pretty / f"{e.land.name}.kicad_mod").write_text(footprint.kicad_mod(e.land, paths), encoding="utf-8")
+        done = _run_models(list(jobs.values()), processes(options, len(jobs)), say)
+        for p in run:
+            p.update(done[p["model"]])
+        for p in packages:  # what the marker keeps of this run's: sizes, not timings
+            if p["model"] in done:
+                p["bytes"] = done[p["model"]]["bytes"]
+        kept = [{k: v for k, v in p.items() if k not in ("seconds", "wrl")} for p in packages]
+        summary = {"tool": "pkgcad kicad", "format": FORMAT, "version": __version__, "units": "mm",
+                   "library": lib, "model_dir": options.model_dir, "wrl": options.wrl, "packages": kept}
+        (tmp / "README.md").write_text(readme.text(lib, options, kept), encoding="utf-8")
         (tmp / MARKER).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    return summary
+    return {**summary, "footprints": run, "replaced_earlier_format": earlier}

@@ -1,7 +1,8 @@
 """The ONE place where ``pkgcad kicad`` reads pkgcad's layout maths, builders and exporters.
 
 Everything the KiCad library needs from the rest of pkgcad (the resolved :class:`~pkgcad.layout.Layout`, the
-geometry builders, the STEP exporter, the tessellation, the staged output folder) passes through here.
+geometry builders and primitives, the Package, the STEP exporter, the tessellation, the staged output folder)
+passes through here.
 Frame of what it returns: pkgcad's, millimetres, y up, carrier bottom at z = 0, package centred on x = y = 0.
 """
 
@@ -13,15 +14,21 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import cadquery as cq
 import numpy as np
 import trimesh
 
 from ..export.options import QUALITIES
 from ..export.staging import staged_dir as _staged_dir
 from ..export.step import write_step as _write_step
+from ..geometry import carrier
+from ..geometry.shapes import box, cut_all
 from ..layout import Layout
 from ..package import Package, Part
+from ..roles import Role
 from ..tessellate import Shifts, part_meshes
+
+__all__ = ["Layout", "Package", "Part", "Role", "box", "carrier", "cut_all"]
 
 Rect = tuple[float, float, float, float]  # cx, cy, sx, sy
 
@@ -84,6 +91,10 @@ def lifted(pkg: Package, dz: float) -> Package:
 def write_step(pkg: Package, path: Path) -> None:
     """pkgcad's STEP exporter, assembly mode: a repeated part is one definition placed N times."""
     _write_step(pkg, path, "assembly")
+
+
+def cylinder(radius: float, cx: float, cy: float, z0: float, z1: float) -> cq.Solid:
+    return cq.Solid.makeCylinder(radius, z1 - z0, cq.Vector(cx, cy, z0))
 
 
 def meshes(part: Part, quality: str) -> list[tuple[trimesh.Trimesh, Shifts]]:
