@@ -91,7 +91,7 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "interface_adheres_less": ("heat_sink", "interface_layer"), "interface_material": ("interface_layer",),
     "sides_exposed": ("heat_sink",), "coplanar_sides": ("heat_sink", "encapsulant"),
     "footprint_equal": ("heat_sink", "carrier"), "encapsulated": ("encapsulant", "chip"),
-    "gap_filled": ("encapsulant", "carrier", "heat_sink"), "first_surface_textured": ("heat_sink",),
+    "gap_filled": ("carrier", "heat_sink"), "first_surface_textured": ("heat_sink",),
 }
 
 #: More roles the pictures highlight beside :data:`NEEDS`.
@@ -100,7 +100,7 @@ SHOWN: dict[str, tuple[str, ...]] = {
     "adhesive_bond": ("adhesive", "buffer_pad", "buffer_pad_attach"),
     "buffer_pad_bond": ("adhesive", "buffer_pad_attach"), "first_surface_spaced": ("adhesive", "buffer_pad_attach"),
     "attach_kind": ("adhesive", "buffer_pad", "buffer_pad_attach"), "connecting_portion_over_chip": ("adhesive",),
-    "rest_spaced": ("adhesive",), "encapsulated": tuple(sorted(HIDDEN)), "gap_filled": ("chip",),
+    "rest_spaced": ("adhesive",), "encapsulated": tuple(sorted(HIDDEN)), "gap_filled": ("encapsulant", "chip"),
     "sides_exposed": ("encapsulant",), "coplanar_sides": ("carrier",),
 }
 

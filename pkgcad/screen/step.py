@@ -27,6 +27,9 @@ MAX_NAME = 200
 """Names longer than this (characters) are cut: a name is shown, never trusted."""
 MAX_COORD = 1e5
 """mm: a package model lies well within 100 m of its origin; farther is a broken or hostile file."""
+MESH_VOL_TOL = 0.04
+"""A solid is meshed finer until its mesh holds its exact volume within this fraction (see :func:`_mesh`): pkgcad's
+own bumps and balls hold 2.6-3.8 % less at normal quality and are not refined."""
 
 
 @dataclass
@@ -111,29 +114,32 @@ def _quiet_occt() -> Any:
 
 def read_step(path: str | Path) -> StepModel:
     """Prove, read and tessellate ``path``; :class:`InputError` (one line) for anything unreadable or hostile."""
+    path = Path(path)
+    proven = prove(path)  # before OpenCASCADE sees a byte of it
+    return _walk(occt_document(proven, str(path)), path, proven)
+
+
+def occt_document(proven: StepText, where: str) -> Any:
+    """The proven text read by OpenCASCADE's XCAF reader into a document (lengths converted to mm)."""
     from OCP.IFSelect import IFSelect_RetDone
     from OCP.Interface import Interface_Static
     from OCP.STEPCAFControl import STEPCAFControl_Reader
     from OCP.TCollection import TCollection_ExtendedString
     from OCP.TDocStd import TDocStd_Document
 
-    path = Path(path)
-    where = str(path)
-    proven = prove(path)
     with _proven_copy(proven.text) as tmp, _quiet_occt():
         reader = STEPCAFControl_Reader()
         reader.SetNameMode(True)
         reader.SetColorMode(True)
         reader.SetLayerMode(False)
         Interface_Static.SetCVal_s("xstep.cascade.unit", "MM")
-        Interface_Static.SetIVal_s("read.step.ideas", 0)
         status = reader.ReadFile(tmp)
         if status != IFSelect_RetDone:
             raise InputError(where, NO_VALUE, f"OpenCASCADE cannot read it ({status.name})", "export it again")
         doc = TDocStd_Document(TCollection_ExtendedString("XmlXCAF"))
         if not reader.Transfer(doc):
             raise InputError(where, NO_VALUE, "OpenCASCADE reads no shape from it", "export it again")
-    return _walk(doc, path, proven)
+    return doc
 
 
 def _label_name(label: Any) -> str:
@@ -287,7 +293,7 @@ def _tessellate(w: _Walk, where: str) -> list[str]:
         props = GProp_GProps()
         try:
             BRepGProp.VolumeProperties_s(solid, props)
-            mesh = shape_mesh(cq.Shape.cast(solid), QUALITIES["normal"])
+            mesh = _mesh(cq.Shape.cast(solid), float(props.Mass()), QUALITIES["normal"], shape_mesh, notes, owner)
         except Exception as exc:  # OCCT raises its own exception types
             raise InputError(where, owner, f"OpenCASCADE cannot mesh this solid ({type(exc).__name__}: "
                              f"{str(exc)[:80]})", "export the model again") from None
@@ -304,3 +310,19 @@ def _tessellate(w: _Walk, where: str) -> list[str]:
                              "simplify the model (drop fillets and text)")
         w.definitions[k] = Definition(v, f, float(props.Mass()))
     return notes
+
+
+def _mesh(shape: Any, volume: float, quality: Any, mesh_of: Any, notes: list[str], owner: str) -> Any:
+    """``shape`` meshed at pkgcad's normal quality, and finer (the chordal deviation 0.4 times smaller, up to
+    three times) while its mesh holds more than :data:`MESH_VOL_TOL` less volume than the exact solid: a thin
+    swept wire of a foreign file (a B-spline tube) loses 6 % at normal quality; pkgcad's own wires do not."""
+    from ..export.options import MeshQuality
+
+    mesh = mesh_of(shape, quality)
+    linear = quality.linear
+    for _ in range(3):
+        if volume <= 0 or abs(mesh.volume / volume - 1) <= MESH_VOL_TOL or len(mesh.faces) > 200_000:
+            break
+        linear *= 0.4
+        mesh = mesh_of(shape, MeshQuality(f"{quality.name}-finer", linear, quality.angular))
+    return mesh
