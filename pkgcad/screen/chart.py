@@ -107,21 +107,22 @@ class Sections:
                 best = (n, key)
         assert best is not None
         sec = self.cut(best[1])
-        regions = [Region(r.group, r.role, r.material, HIGHLIGHT.get(r.role, (0.4, 0.4, 0.4)) if r.role in roles
-                          else GREY, r.loops) for r in sec.regions]
+        regions = [Region(r.group, r.role, r.material if r.material != "unknown" else "material not stated",
+                          HIGHLIGHT.get(r.role, (0.4, 0.4, 0.4)) if r.role in roles else GREY, r.loops)
+                   for r in sec.regions]
         shown = [r.role for r in regions if r.role in roles]
         fig = arrange(replace(sec, regions=regions), WIDTH, self.zoom if sec.plane != "xy" else 1.0)
         return Picture(e.id, to_svg(fig), sec.plane, shown)
 
 
 # --------------------------------------------------------------------------------------- escaping
-_MD = re.compile(r"([\\`*_{}\[\]()#+!|~>-])")
+_MD = re.compile(r"([\\`*_{}\[\]()#+!|~-])")
 
 
 def md(s: object) -> str:
     """``s`` safe in a Markdown table cell: one line, HTML entities, Markdown punctuation escaped."""
     text = " ".join(str(s).split())
-    return _MD.sub(r"\\\1", html.escape(text, quote=True))
+    return html.escape(_MD.sub(r"\\\1", text), quote=False)
 
 
 def h(s: object) -> str:
@@ -253,7 +254,8 @@ def chart_html(s: Screening, used: dict[str, Element], pictures: dict[str, Pictu
         p.append('<table class="claim-elements"><thead><tr><th>element</th><th>verdict</th><th>evidence</th></tr>'
                  "</thead><tbody>")
         p += [f'<tr data-element="{h(e.id)}"><td><a href="#el-{h(e.id)}">{h(ELEMENT_NAMES.get(e.id, e.id))}</a></td>'
-              f"<td>{_badge(e.verdict)}</td><td>{h(e.evidence)}</td></tr>" for e in c.elements]
+              f"<td>{_badge(e.verdict)}</td><td>{h(e.evidence)}<br><small>solids: {h(_solids(s, e.roles) or 'none')}"
+              "</small></td></tr>" for e in c.elements]
         p.append("</tbody></table>")
     p.append('<h2 id="elements">Elements, with the solids they speak of highlighted</h2>')
     for eid, e in used.items():

@@ -103,6 +103,7 @@ class _Infer:
         self.by_index = {b.index: b for b in self.bodies}
         self.stated = stated
         self.out: dict[int, Assigned] = {}
+        self.first: tuple[int, float] | None = None
         if not self.bodies:
             return
         self.lo = np.min([b.lo for b in self.bodies], axis=0)
@@ -122,6 +123,13 @@ class _Infer:
         """The solids of ``role``: the ones stated (roles file, names) where any are, else ``picked``."""
         mine = [self.by_index[i] for i, a in self.stated.items() if a.role == role and i in self.by_index]
         return mine or picked
+
+    def first_surface(self, hs: list[Body]) -> float:
+        """The heat sink's first surface: where the centre line enters it (under a hat-shaped lid, its ceiling,
+        not its rim), else its lowest point."""
+        if self.first is not None and [b.index for b in hs] == [self.first[0]]:
+            return self.first[1]
+        return min(b.lo[2] for b in hs)
 
     # ------------------------------------------------------------------------------------ the column
     def column(self, xy: np.ndarray) -> list[tuple[Body, float, float, float]]:
@@ -144,12 +152,12 @@ class _Infer:
         probes = [(self.lo[:2] + self.hi[:2]) / 2 + size[:2] * [7.31e-4, 5.17e-4]]
         big = sorted((b for b in self.bodies if not self.small(b)), key=lambda b: -abs(b.volume))[:6]
         probes += [b.centre[:2] + size[:2] * [7.31e-4, 5.17e-4] for b in big]
-        stack: tuple[list[Body], list[Body], list[Body], list[Body]] | None = None
+        stack: tuple[list[Body], list[Body], list[Body]] | None = None
         for xy in probes:
             stack = self.stack(self.column(xy))
-            if stack is not None and stack[3]:  # found a chip
+            if stack is not None and stack[2]:  # found a chip
                 break
-        hs, il, carrier, chip = stack if stack is not None else ([], [], [], [])
+        hs, carrier, chip = stack if stack is not None else ([], [], [])
         self.rest(self.anchor("heat_sink", hs), self.anchor("carrier", carrier), self.anchor("chip", chip))
         for b in self.bodies:
             self.set(b, UNKNOWN, "no rule placed it (not in the stack at the centre, not under, around or "
@@ -157,36 +165,37 @@ class _Infer:
         return self.out
 
     def stack(self, seq: list[tuple[Body, float, float, float]]
-              ) -> tuple[list[Body], list[Body], list[Body], list[Body]] | None:
-        """Roles along one vertical line; returns (heat sink, interface layer, carrier, chip) as found."""
+              ) -> tuple[list[Body], list[Body], list[Body]] | None:
+        """Roles along one vertical line; returns (heat sink, carrier, chip) as found."""
         if not seq:
             return None
         self.out = {}
         top = seq[-1]
-        il: list[Body] = []
+        il = False
         if len(seq) >= 2:
             under = seq[-2]
             cover = top[0].xy_area / max(under[0].xy_area, 1e-12)
             if top[3] <= 0.34 * under[3] and top[3] <= 0.06 and abs(top[1] - under[2]) <= LEVEL and cover >= 0.5:
-                il = [top[0]]
+                il = True
                 self.set(top[0], "interface_layer", f"a layer {top[3] * 1000:.1f} um thick lying on the topmost "
                          f"plate, over {min(cover, 1) * 100:.0f} % of it", 0.9 if cover >= 0.95 else 0.7)
                 seq = seq[:-1]
                 top = seq[-1]
         hs_b = top[0]
+        self.first = (hs_b.index, top[1])  # where the line enters the heat sink: its first surface (a lid's ceiling)
         cover = hs_b.xy_area / self.foot
         self.set(hs_b, "heat_sink", f"the topmost plate{' under the interface layer' if il else ''}, spanning "
                  f"{cover * 100:.0f} % of the package footprint", 0.9 if cover >= 0.9 else 0.7)
         hs = self.anchor("heat_sink", [hs_b])
         if len(seq) < 2:
-            return hs, il, [], []
+            return hs, [], []
         car_b = seq[0][0]
         cover = car_b.xy_area / self.foot
         self.set(car_b, "carrier", f"the lowest solid under the centre, spanning {cover * 100:.0f} % of the "
                  "footprint", 0.9 if cover >= 0.9 else 0.75)
         carrier = self.anchor("carrier", [car_b])
         c_top = max(b.hi[2] for b in carrier)
-        h_low = min(b.lo[2] for b in hs)
+        h_low = self.first_surface(hs)
         middle = []
         for row in seq[1:-1]:
             b = row[0]
@@ -195,7 +204,7 @@ class _Infer:
             else:
                 middle.append(row)
         if not middle:
-            return hs, il, carrier, []
+            return hs, carrier, []
         tmax = max(r[3] for r in middle)
         ci = next(i for i, r in enumerate(middle) if r[3] >= 0.5 * tmax)
         chip_b = middle[ci][0]
@@ -206,7 +215,7 @@ class _Infer:
                      0.8 if len(middle[:ci]) == 1 else 0.6)
         above = [r[0] for r in middle[ci + 1:]]
         self.layers_above(above, [r[3] for r in middle[ci + 1:]])
-        return hs, il, carrier, self.anchor("chip", [chip_b])
+        return hs, carrier, self.anchor("chip", [chip_b])
 
     def layers_above(self, above: list[Body], thick: list[float]) -> None:
         """Between the chip and the heat sink: adhesive; with a thicker pad in between, the buffer pad (the
@@ -231,7 +240,8 @@ class _Infer:
         if not hs or not carrier:
             return
         c_lo, c_top = min(b.lo[2] for b in carrier), max(b.hi[2] for b in carrier)
-        h_low, h_top = min(b.lo[2] for b in hs), max(b.hi[2] for b in hs)
+        h_top = max(b.hi[2] for b in hs)
+        h_low = self.first_surface(hs)
         if chip:
             ch_lo = np.min([b.lo for b in chip], axis=0)
             ch_hi = np.max([b.hi for b in chip], axis=0)

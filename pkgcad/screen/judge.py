@@ -29,7 +29,7 @@ from ..check.geom import horizontal_faces, overlap_area, tri_area
 from ..check.hygiene import hygiene
 from ..check.rows import Row
 from ..claims import CLAIMS
-from ..materials import ADHESIVE_MATERIALS, INTERFACE_MATERIALS, MATERIALS
+from ..materials import ADHESIVE_MATERIALS, MATERIALS
 from ..reader.model import Model
 from ..roles import HIDDEN
 

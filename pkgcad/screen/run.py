@@ -29,8 +29,23 @@ class Screening:
     tol: float
     timings: dict[str, float] = field(default_factory=dict)
 
+    def solids_of(self, roles: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+        """Per role an element speaks of: how many solids have it and the first names."""
+        out = {}
+        for role in roles:
+            members = self.screened.members.get(role, [])
+            if members:
+                out[role] = {"count": len(members), "names": [m.name for m in members[:10]]}
+        return out
+
     def claims_json(self) -> list[dict[str, Any]]:
-        return [c.as_dict() for c in self.judgement.claims]
+        out = []
+        for c in self.judgement.claims:
+            d = c.as_dict()
+            for e, row in zip(c.elements, d["elements"], strict=True):
+                row["solids"] = self.solids_of(e.roles)
+            out.append(d)
+        return out
 
     def roles_json(self) -> list[dict[str, Any]]:
         out = []

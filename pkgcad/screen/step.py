@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -85,16 +85,8 @@ def _proven_copy(text: bytes) -> Any:
         yield name
     finally:
         interrupts.unregister(name)
-        with _suppress():
+        with suppress(OSError):
             os.unlink(name)
-
-
-@contextmanager
-def _suppress() -> Any:
-    try:
-        yield
-    except OSError:
-        pass
 
 
 @contextmanager
