@@ -187,3 +187,11 @@ def test_renamed_template_with_roles_file_agrees_with_check(exported: Callable[[
         (x.name, x.product, x.path) for x in s.step.solids if s.assigned[x.index].how != "roles file"][:5]
     assert inferred_share(s, name) == 1.0
     assert_agrees(s, folder)
+
+
+def test_a_failing_numpy_verdict_writes_as_json() -> None:
+    """A row judged by a numpy comparison holds a Python bool: a failing one used to break `--json`."""
+    from pkgcad.check.rows import Row
+
+    row = Row("chip_between", "chip between carrier and heat sink", "", "", np.float64(0.4) <= np.float64(0.3))
+    assert json.loads(json.dumps(row.as_dict()))["passed"] is False

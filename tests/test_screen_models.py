@@ -217,3 +217,19 @@ def test_chart_in_chromium(models: Callable[[str], tuple[Path, Screening]], tmp_
         assert not errors, errors
         others = [u for u in b.requests()[1:] if not u.startswith("data:")]
         assert not others, others
+
+
+def test_roles_file_by_index_and_ignore(models: Callable[[str], tuple[Path, Screening]], tmp_path: Path) -> None:
+    """"#N" names the N-th solid; "ignore" leaves solids out of the model; the first matching pattern wins."""
+    path, first = models("lidded_flip_chip")
+    lid = next(x.index for x in first.step.solids if x.name == "LID")
+    roles = tmp_path / "roles.toml"
+    roles.write_text(f'[roles]\n"#{lid}" = "chip"\n"lid" = "heat_sink"\n"c4_bump_1[0-4]" = "ignore"\n'
+                     '[materials]\nheat_sink = "copper"\n')
+    s = screen(path, roles)
+    a = s.assigned[lid]
+    assert (a.role, a.how) == ("chip", "roles file") and f"'#{lid}'" in a.reason
+    assert sum(x.role == "ignore" for x in s.assigned.values()) == 5
+    assert len(s.screened.members["bump"]) == 11 and "ignore" not in s.screened.members
+    assert s.screened.model.counts["chip"] == 2 and not s.screened.model.has("heat_sink")
+    assert s.roles.materials == {"heat_sink": "copper"}

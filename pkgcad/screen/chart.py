@@ -233,10 +233,11 @@ def chart_html(s: Screening, used: dict[str, Element], pictures: dict[str, Pictu
         f"<p>File <code>{h(s.step.path.name)}</code>: {len(s.step.solids)} solids, {s.step.proven.entities:,} "
         f"entities. pkgcad {h(__version__)}, tolerance {s.tol:g} mm; lengths in mm. Verdicts: "
         f"{_badge(MET)}, {_badge(NOT_MET)}, {_badge(CANNOT_TELL)} (the file does not hold it).</p>",
-        '<h2 id="summary">Claims</h2><table id="claims"><thead><tr><th>claim</th><th>verdict</th><th>note</th>'
-        "</tr></thead><tbody>"]
+        '<h2 id="summary">Claims</h2><table id="claims"><thead><tr><th>claim</th><th>in short</th><th>verdict</th>'
+        "<th>why</th></tr></thead><tbody>"]
     p += [f'<tr class="claim-row" data-claim="{c.claim}" data-verdict="{c.verdict}"><td><a href="#claim-{c.claim}">'
-          f"{c.claim}</a></td><td>{_badge(c.verdict)}</td><td>{h(c.note)}</td></tr>" for c in j.claims]
+          f"{c.claim}</a></td><td><small>{h(CLAIMS[c.claim].text)}</small></td><td>{_badge(c.verdict)}</td>"
+          f"<td>{h(c.note)}</td></tr>" for c in j.claims]
     p.append("</tbody></table>")
     p.append("<h2>What the model shows</h2><ul>")
     for k, v in j.embodiment.items():

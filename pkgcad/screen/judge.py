@@ -164,7 +164,7 @@ def detect(m: Model, tol: float) -> tuple[dict[str, str], dict[str, str]]:
     if m.has("carrier"):
         n = len(m.bodies("carrier")[0])
         carrier = "qfn" if n > 1 else "substrate"
-        how["carrier"] = f"{n} bodies"
+        how["carrier"] = f"{n} bod{'y' if n == 1 else 'ies'} in the carrier"
     mat = m.material_of("interface_layer")
     emb = {"carrier": carrier, "connection": conn, "attach": attach, "first_surface": "textured",
            "interface_layer": mat or "unknown"}
@@ -181,9 +181,12 @@ def connecting_portion(m: Model, tol: float) -> tuple[str, str]:
     (x0, y0), (x1, y1) = hs.bounds[0, :2], hs.bounds[1, :2]
     foot = (x1 - x0) * (y1 - y0)
     area = tri_area(low)
+    if area >= 0.5 * foot:
+        return "adhesive", (f"the heat sink's lowest face covers {area / foot * 100:.0f} % of its footprint: no "
+                            "connecting portion")
     top = horizontal_faces(chip, chip.bounds[1, 2], True, tol)
     over = overlap_area(low, top) / area if area else 0.0
-    if area < 0.5 * foot and over >= 0.99:
+    if over >= 0.99:
         return "connecting_portion", (f"the heat sink's lowest face ({area:.3f} mm², {area / foot * 100:.0f} % of its "
                                       f"footprint) stands out over the chip")
     return "adhesive", (f"the heat sink's lowest face covers {area / foot * 100:.0f} % of its footprint, "
@@ -231,6 +234,11 @@ def judge(m: Model, tol: float) -> Judgement:
     claims: dict[int, ClaimVerdict] = {}
     for n in sorted(CLAIMS):
         claims[n] = _claim(n, elements, claims, emb)
+    tex = elements["first_surface_textured"]
+    emb["first_surface"] = "textured" if tex.verdict == MET else "flat" if tex.rows else "not judged"
+    found["first_surface"] = tex.evidence
+    if emb["interface_layer"] == "unknown":
+        emb["interface_layer"] = "material not stated"
     return Judgement(elements, list(claims.values()), _run(hygiene, m, tol, errors), emb, found, undecided)
 
 
@@ -320,11 +328,13 @@ def _claim(n: int, elements: dict[str, Element], done: dict[int, ClaimVerdict], 
             picked[picked.index(a)] = Element(a.id, NOT_MET, f"{a.evidence}; claim {n} needs {want}", [], a.roles)
     verdicts = {e.verdict for e in picked}
     verdict = NOT_MET if NOT_MET in verdicts else CANNOT_TELL if CANNOT_TELL in verdicts else MET
-    note = ""
+    failing = [e.id.replace("_", " ") for e in picked if e.verdict == NOT_MET]
+    untold = [e.id.replace("_", " ") for e in picked if e.verdict == CANNOT_TELL]
+    note = f"not met: {', '.join(failing)}" if failing else f"cannot tell: {', '.join(untold)}" if untold else ""
     if c.parent is not None:
         parent = done[c.parent].verdict
         if parent == NOT_MET:
-            verdict, note = NOT_MET, f"claim {c.parent} is not met"
+            verdict, note = NOT_MET, f"claim {c.parent} is not met" + (f"; {note}" if note else "")
         elif parent == CANNOT_TELL and verdict == MET:
             verdict, note = CANNOT_TELL, f"claim {c.parent} cannot be told"
     return ClaimVerdict(n, verdict, picked, note)

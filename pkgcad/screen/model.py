@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import NO_VALUE, InputError
 from ..reader.blocks import Block, block_from_mesh
 from ..reader.model import Model
 from .roles import IGNORE, Assigned, RolesFile
@@ -31,6 +32,9 @@ def build_model(step: StepModel, assigned: dict[int, Assigned], roles: RolesFile
         role = assigned[s.index].role
         if role != IGNORE:
             members.setdefault(role, []).append(s)
+    if not members:
+        raise InputError(roles.path or "--roles", NO_VALUE, "every solid of the file is \"ignore\"d",
+                         "give the package's solids a role, or leave them to inference")
     blocks: dict[str, list[Block]] = {}
     volumes: dict[str, float] = {}
     for role, solids in members.items():
