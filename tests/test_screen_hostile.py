@@ -171,3 +171,24 @@ def test_hostile_names_are_escaped(tmp_path: Path) -> None:
     import fnmatch
 
     assert fnmatch.fnmatchcase(HOSTILE.lower(), pattern.lower())
+
+
+@pytest.mark.parametrize("schema", ["AP203", "AP214IS", "AP242DIS"])
+def test_schemas(tmp_path: Path, schema: str) -> None:
+    """AP203, AP214 and AP242 files read alike (OpenCASCADE's writer, the schema set for this file only)."""
+    from OCP.Interface import Interface_Static
+    from OCP.STEPControl import STEPControl_AsIs, STEPControl_Writer
+
+    path = tmp_path / f"{schema}.step"
+    writer = STEPControl_Writer()
+    was = Interface_Static.CVal_s("write.step.schema")
+    Interface_Static.SetCVal_s("write.step.schema", schema)
+    try:
+        writer.Transfer(cq.Solid.makeBox(3, 2, 1).wrapped, STEPControl_AsIs)
+        writer.Write(str(path))
+    finally:
+        Interface_Static.SetCVal_s("write.step.schema", was)
+    head = path.read_text()[:2000]
+    assert {"AP203": "CONFIG_CONTROL_DESIGN", "AP214IS": "AUTOMOTIVE_DESIGN", "AP242DIS": "AP242"}[schema] in head
+    m = read_step(path)
+    assert len(m.solids) == 1 and m.definitions[0].volume == pytest.approx(6.0, rel=1e-9)

@@ -243,7 +243,9 @@ def chart_html(s: Screening, used: dict[str, Element], pictures: dict[str, Pictu
     for k, v in j.embodiment.items():
         p.append(f"<li>{h(k.replace('_', ' '))}: <b>{h(v.replace('_', ' '))}</b> <small>{h(j.found.get(k, ''))}"
                  "</small></li>")
-    p.append("</ul>")
+    stated = [f"{r.replace('_', ' ')}: {m}" for r, m in s.roles.materials.items()]
+    stated += [f"{r.replace('_', ' ')}: {c:g} ppm/K" for r, c in s.roles.cte.items()]
+    p.append(f"<li>materials stated (a STEP file holds none): <b>{h(', '.join(stated) or 'none')}</b></li></ul>")
     if j.undecided:
         p.append('<h2 id="undecided">What the file cannot decide</h2><ul>')
         p += [f"<li>{h(ELEMENT_NAMES.get(e, e))}: {h(what)}</li>" for e, what in j.undecided]
@@ -263,7 +265,9 @@ def chart_html(s: Screening, used: dict[str, Element], pictures: dict[str, Pictu
         pic = pictures.get(eid)
         p.append(f'<div class="element" id="el-{h(eid)}" data-element="{h(eid)}" data-verdict="{e.verdict}" '
                  f'data-highlight="{h(" ".join(pic.shown if pic else []))}">')
-        p.append(f"<h3>{h(ELEMENT_NAMES.get(eid, eid))}: {_badge(e.verdict)}</h3><p>{h(e.evidence)}</p>")
+        supports = ", ".join(str(c.claim) for c in j.claims if any(x.id == eid for x in c.elements))
+        p.append(f"<h3>{h(ELEMENT_NAMES.get(eid, eid))}: {_badge(e.verdict)}</h3><p><small>an element of claims "
+                 f"{supports}</small></p><p>{h(e.evidence)}</p>")
         if e.rows:
             p.append("<table><thead><tr><th>check</th><th>measured</th><th>tolerance</th><th>result</th>"
                      "<th>detail</th></tr></thead><tbody>")
@@ -285,11 +289,13 @@ def chart_html(s: Screening, used: dict[str, Element], pictures: dict[str, Pictu
                  f"<td>{h(a.role)}</td><td>{h(a.how)}</td><td>{h(a.reason)}</td><td>{a.confidence:.2f}</td></tr>")
     p.append("</tbody></table>")
     if j.hygiene:
-        p.append('<h2 id="hygiene">Meshes</h2><table><thead><tr><th>group</th><th>volume (vs the STEP solids)</th>'
+        p.append('<h2 id="hygiene">Meshes</h2>')
+        p += [f"<p><small>{h(n)}</small></p>" for n in s.step.notes]
+        p.append('<table><thead><tr><th>group</th><th>volume (vs the STEP solids)</th>'
                  "<th>result</th><th>detail</th></tr></thead><tbody>")
         p += [f"<tr><td>{h(r.element)}</td><td>{h(r.measured)}</td><td>{'pass' if r.passed else 'FAIL'}</td>"
               f"<td>{h(r.detail)}</td></tr>" for r in j.hygiene]
         p.append("</tbody></table>")
-    p.append(f"<p><small>Written in {seconds:.1f} s. Claims {', '.join(str(n) for n in CLAIMS)} of US 6,844,622 B2; "
-             "the claims' words are quoted from the patent.</small></p></body></html>")
+    p.append(f"<p><small>Written in {seconds:.1f} s. Claims 1-{max(CLAIMS)} of US 6,844,622 B2, their words quoted "
+             "from the patent.</small></p></body></html>")
     return "\n".join(p) + "\n"

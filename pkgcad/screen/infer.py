@@ -41,7 +41,12 @@ class Body:
     hi: np.ndarray
     volume: float
     repeats: int
-    tris: np.ndarray  # placed triangles
+    vertices: np.ndarray  # placed
+    faces: np.ndarray
+
+    @property
+    def tris(self) -> np.ndarray:
+        return self.vertices[self.faces]
 
     @property
     def size(self) -> np.ndarray:
@@ -74,7 +79,7 @@ def bodies_of(model: StepModel, skip: set[int]) -> list[Body]:
         lo, hi = v.min(axis=0), v.max(axis=0)
         vol = d.volume * abs(float(np.linalg.det(s.matrix[:3, :3])))
         keys.append((float(f"{vol:.4g}"), *np.round(np.sort(hi - lo), 4)))
-        out.append(Body(s.index, lo, hi, vol, 1, v[d.faces]))
+        out.append(Body(s.index, lo, hi, vol, 1, v, d.faces))
     counts: dict[tuple[float, ...], int] = {}
     for k in keys:
         counts[k] = counts.get(k, 0) + 1

@@ -11,7 +11,7 @@ A roles file (TOML)::
     "#12" = "chip"               # "#N": the N-th solid of the file (what a file without names needs)
     "PCB*" = "ignore"            # left out of the model altogether
 
-    [materials]                  # role = a material of pkgcad's table (see `pkgcad claims` / README)
+    [materials]                  # role = a material of pkgcad's table (pkgcad.materials; roles.toml lists them)
     interface_layer = "nickel"
     heat_sink = "copper"
 

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..claims import CLAIMS
 from .infer import infer_roles
 from .judge import Judgement, judge
 from .model import Screened, build_model
@@ -60,13 +59,14 @@ class Screening:
             "tool": "pkgcad screen", "model": self.step.name, "file": str(self.step.path), "units": "mm",
             "tolerance_mm": self.tol,
             "claims": self.claims_json(),
-            "elements": [e.as_dict() for e in j.elements.values()],
+            "elements": [{**e.as_dict(), "claims": [c.claim for c in j.claims if any(x.id == e.id for x in c.elements)]}
+                         for e in j.elements.values()],
             "roles": self.roles_json(),
             "features": {k: {"value": v, "found": j.found.get(k, "")} for k, v in j.embodiment.items()},
             "materials": dict(self.roles.materials), "cte_ppm_k": dict(self.roles.cte),
             "cannot_decide": [{"id": e, "state": what} for e, what in j.undecided],
             "hygiene": [r.as_dict() for r in j.hygiene],
-            "solids": len(self.step.solids), "entities": self.step.proven.entities,
+            "solids": len(self.step.solids), "entities": self.step.proven.entities, "notes": self.step.notes,
             "timings_s": {k: round(v, 3) for k, v in self.timings.items()},
         }
 
@@ -116,4 +116,4 @@ def write_screening(s: Screening, folder: Path) -> list[str]:
     return [*files, "roles.toml", "screen.json"]
 
 
-__all__ = ["CLAIMS", "DEFAULT_TOL", "Screening", "screen", "write_screening"]
+__all__ = ["DEFAULT_TOL", "Screening", "screen", "write_screening"]

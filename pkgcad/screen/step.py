@@ -317,4 +317,7 @@ def _mesh(shape: Any, volume: float, quality: Any, mesh_of: Any, notes: list[str
             break
         linear *= 0.4
         mesh = mesh_of(shape, MeshQuality(f"{quality.name}-finer", linear, quality.angular))
+    if linear != quality.linear:
+        notes.append(f"{owner!r} meshed at a chordal deviation of {linear * 1000:g} um (its mesh then holds "
+                     f"{(mesh.volume / volume - 1) * 100:+.1f} % of its exact volume)")
     return mesh
