@@ -273,6 +273,53 @@ def check(
 
 
 @app.command()
+def screen(
+    model: Annotated[Path, typer.Argument(metavar="MODEL.step|.stp|.stpZ", help="Any package's STEP file (AP203, "
+                     "AP214 or AP242, any length unit; .stpZ gzip-compressed), not only pkgcad's.")],
+    roles: Annotated[Path | None, typer.Option("--roles", help="A roles file (TOML): [roles] \"NAME PATTERN\" = "
+                     "\"ROLE\" (\"#N\" = the N-th solid), [materials] ROLE = \"MATERIAL\", [cte_ppm_k] ROLE = "
+                     "NUMBER. Solids it does not name get a role from their name or their geometry; the "
+                     "chart's folder holds roles.toml to correct and rerun with.")] = None,
+    materials: Annotated[list[str] | None, typer.Option("--materials", metavar="ROLE=MATERIAL", help="State a "
+                         "material the claims need and a STEP file does not hold (repeatable): "
+                         "interface_layer=nickel, heat_sink=copper, buffer_pad=silicon, chip=silicon, "
+                         "adhesive=thermal-adhesive, or ROLE.cte_ppm_k=NUMBER.")] = None,
+    output: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder (chart.html, chart.md, "
+                                                "chart.csv, pictures/, roles.toml, screen.json). Default: "
+                                                "outputs/<name>-screen.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the verdicts as JSON: claims (claim, verdict, "
+                                          "elements), roles, features, cannot_decide.")] = False,
+    tol: Annotated[float, typer.Option("--tol", help="Geometric tolerance for planes and contacts, mm "
+                                       "(at most 0.05).")] = DEFAULT_TOL,
+) -> None:
+    """Judge any package's STEP against the 20 claims: roles (roles file, names, geometry), every claim element
+    the geometry decides, a claim chart with a picture per element. Exit 0 when it ran (the verdicts are in
+    the chart), 2 for an unreadable or hostile file (one line), 1 for an internal failure."""
+    import sys
+
+    from .export.outpath import check_output_folder
+    from .export.staging import staged_dir
+    from .screen.run import screen as screen_model
+    from .screen.run import write_screening
+
+    _check_tol(tol)
+    stem = model.name
+    for suffix in (".gz", ".stpz", ".step", ".stp"):
+        stem = stem[:-len(suffix)] if stem.lower().endswith(suffix) else stem
+    dest = check_output_folder(output or Path("outputs") / f"{stem or 'model'}-screen", "screen").path
+    with err.status(f"screen {model.name}: reading", spinner="dots") as status:
+        res = screen_model(model, roles, materials, tol)
+        status.update(f"screen {model.name}: writing {dest}")
+        with staged_dir(dest, "screen") as tmp:
+            write_screening(res, tmp)
+    if as_json:
+        sys.stdout.write(json.dumps(res.as_dict(), indent=2, ensure_ascii=False) + "\n")
+        return
+    for line in [*res.summary_lines(), f"-> {dest / 'chart.html'} (chart.md, chart.csv, roles.toml, screen.json)"]:
+        out.print(line, markup=False, emoji=False)
+
+
+@app.command()
 def section(
     folder: Annotated[Path, typer.Argument(help="A pkgcad output folder (manifest.json + parts/*.stl).")],
     plane: Annotated[str, typer.Option(help="Cutting plane: xz (front) | yz (side) | xy (top).")] = "xz",

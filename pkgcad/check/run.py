@@ -15,7 +15,8 @@ from rich.console import Console
 from rich.table import Table
 
 from ..claims import claims_of
-from ..reader.folder import OutputFolder, load_output
+from ..reader.folder import load_output
+from ..reader.model import Model
 from . import inside, outside
 from .hygiene import hygiene
 from .rows import Row
@@ -23,7 +24,7 @@ from .rows import Row
 DEFAULT_TOL = 0.001  # mm
 MAX_TOL = 0.05  # mm: a coarser tolerance would pass a detached interface layer or a step in the sides
 
-ELEMENTS: tuple[Callable[[OutputFolder, float], list[Row]], ...] = (
+ELEMENTS: tuple[Callable[[Model, float], list[Row]], ...] = (
     hygiene, inside.carrier, outside.interface_contact, outside.interface_exposure, outside.side_exposure,
     outside.coplanarity, outside.footprint, inside.stack_order, inside.wire_connection, inside.bump_connection,
     inside.attachment, inside.buffer_pad_cte, inside.encapsulation, inside.fill, outside.interface_material,
@@ -31,7 +32,7 @@ ELEMENTS: tuple[Callable[[OutputFolder, float], list[Row]], ...] = (
 )
 
 
-def run_checks(model: OutputFolder, tol: float = DEFAULT_TOL) -> list[Row]:
+def run_checks(model: Model, tol: float = DEFAULT_TOL) -> list[Row]:
     """Every element's rows, each with the embodied claims it proves; rows that prove none are dropped."""
     rows: list[Row] = []
     for element in ELEMENTS:

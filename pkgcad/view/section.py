@@ -14,7 +14,7 @@ import trimesh
 
 from ..errors import InputError
 from ..materials import MATERIALS
-from ..reader.folder import OutputFolder as Model
+from ..reader.model import Model
 from .figure import RGB, Figure, Line, Paths, Rect, Text, shade, text_width, to_png, to_svg, write_atomic
 from .labels import LANE, lanes_needed, lay_out
 from .planes import PLANES, busiest_plane, default_at, plane_range
@@ -175,11 +175,10 @@ def cut(model: Model, plane: str, at: float) -> Section:
         loops = slice_loops(mesh, axis, used, h, v)
         if not loops:
             continue
-        rows = model.part_rows(group)
-        mat = rows[0]["material"] if rows else "unknown"
+        mat = model.materials.get(group) or "unknown"
         regions.append(Region(group, model.roles[group], mat, color_of(mat), loops))
     blo, bhi = model.scene.bounds
-    return Section(model.manifest.get("name", model.root.name), plane, at, used, regions,
+    return Section(model.name, plane, at, used, regions,
                    (float(blo[h]), float(blo[v]), float(bhi[h]), float(bhi[v])))
 
 
