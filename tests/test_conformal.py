@@ -25,7 +25,16 @@ from OCP.TopTools import TopTools_IndexedMapOfShape
 from test_cli import assert_refused, run
 from test_property import _layout_or_reject, valid_overrides
 
-from pkgcad.conformal import ConformalError, Extra, MeshCheckError, check_folder, conformal, session, to_gmsh
+from pkgcad.conformal import (
+    ConformalError,
+    Extra,
+    MeshCheckError,
+    check_folder,
+    conformal,
+    session,
+    to_gmsh,
+    write_step,
+)
 from pkgcad.conformal.options import DEFAULT_SIZE
 from pkgcad.export.writer import write_package
 from pkgcad.geometry import build_package
@@ -38,7 +47,8 @@ def rel(a: float, b: float) -> float:
 
 def write_conformal(template: str, out: Path, *sets: str) -> dict:
     """Build ``template`` and write STEP + manifest in conformal mode; the manifest."""
-    return write_package(built(template, *sets), out / template, formats=("step",), step_mode="conformal")
+    return write_package(built(template, *sets), out / template, formats=("step",), step_mode="conformal",
+                         step_writer=write_step)
 
 
 def unique(shape: cq.Shape | object, kind: int) -> int:
@@ -306,7 +316,8 @@ def test_property_variants_mesh(case: tuple[str, list[str]], tmp_path_factory: p
     lay = _layout_or_reject(case)
     example_counter.hit("test_property_variants_mesh")
     out = tmp_path_factory.mktemp("fem") / lay.spec.meta.name
-    write_package(build_package(lay), out, formats=("step",), step_mode="conformal")
+    write_package(build_package(lay), out, formats=("step",), step_mode="conformal",
+                  step_writer=write_step)
     assert_meshes(out, DRAFT_SIZE)
 
 
