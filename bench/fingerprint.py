@@ -202,7 +202,15 @@ from pathlib import Path
 from pkgcad.export.writer import write_package
 from pkgcad.geometry import build_package
 from pkgcad.templates import load_layout
-write_package(build_package(load_layout(sys.argv[1])), Path(sys.argv[2]), formats=("step",), step_mode=sys.argv[3])
+kw = {}
+if sys.argv[3] == "conformal":
+    try:  # the conformal STEP writer is passed in since the one STEP writer (earlier code: write_package's own)
+        from pkgcad.conformal.step import write_step
+        kw["step_writer"] = write_step
+    except ImportError:
+        pass
+write_package(build_package(load_layout(sys.argv[1])), Path(sys.argv[2]), formats=("step",), step_mode=sys.argv[3],
+              **kw)
 """
 
 

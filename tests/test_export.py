@@ -426,3 +426,50 @@ def test_formats_subset(tmp_path: Path) -> None:
     data = write_package(built("qfn"), tmp_path / "glb", formats=("glb",))
     assert [f["path"] for f in data["files"]] == ["qfn.glb"]
     assert rel_close(sum(r["volume_total_mm3"] for r in data["parts"]), data["totals"]["volume_mm3"], 1e-6)
+
+
+# ------------------------------------------------------------------------------------ OCCT writer settings
+def _statics(keys: list[str]) -> dict[str, str]:
+    from OCP.Interface import Interface_Static
+
+    return {k: Interface_Static.CVal_s(k) for k in keys}
+
+
+def test_every_step_write_restores_the_occt_settings(tmp_path: Path) -> None:
+    """OCCT's writer settings are process-wide: every STEP pkgcad writes (each build mode, a strip's stage, the
+    non-manifold one) leaves them as it found them, so one write never changes the next (CadQuery's exporter
+    left p-curves off and its precision mode behind, the strip's writer its units)."""
+    from OCP.STEPCAFControl import STEPCAFControl_Writer
+
+    from pkgcad.export.assembly import Assembly
+
+    STEPCAFControl_Writer()  # registers the STEP settings
+    keys = sorted({*export_step.SETTINGS, *export_step.NONMANIFOLD})
+    before = _statics(keys)
+    assert before["write.surfacecurve.mode"] != "0" or before["write.precision.mode"] != "2"  # we do change them
+    pkg = built("qfn")
+    for mode in ("assembly", "solid", "fused"):
+        export_step.write_step(pkg, tmp_path / f"{mode}.step", mode)
+        assert _statics(keys) == before, mode
+    unit = Assembly("strip", [], pkg.parts[:2], [pkg.parts[0].placements[0]])
+    export_step.write_assembly(unit, tmp_path / "strip.step", "a strip", names="part")
+    assert _statics(keys) == before
+
+
+def test_occt_settings_come_back_after_an_error() -> None:
+    from OCP.Interface import Interface_Static
+    from OCP.STEPCAFControl import STEPCAFControl_Writer
+
+    from pkgcad.errors import GeometryError
+
+    STEPCAFControl_Writer()
+    before = _statics(["write.surfacecurve.mode", "write.step.unit"])
+    with pytest.raises(RuntimeError, match="boom"), export_step.occt_settings({"write.surfacecurve.mode": 0,
+                                                                               "write.step.unit": "M"}):
+        assert Interface_Static.CVal_s("write.step.unit") == "M"
+        raise RuntimeError("boom")
+    assert _statics(["write.surfacecurve.mode", "write.step.unit"]) == before
+    with pytest.raises(GeometryError, match=r"no\.such\.setting"), \
+            export_step.occt_settings({"write.surfacecurve.mode": 0, "no.such.setting": 1}):
+        pass
+    assert _statics(["write.surfacecurve.mode", "write.step.unit"]) == before

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import cadquery as cq
 
+from .. import __version__
 from ..errors import GeometryError
 from ..export.step import SharedSolid, write_shared_solids
 from ..geometry import build_package
@@ -15,8 +16,8 @@ from ..materials import material
 from ..package import Package, Part
 from ..roles import Role
 
-__all__ = ["GeometryError", "Layout", "Package", "Part", "Role", "SharedSolid", "TilePlan", "box_volume", "envelope",
-           "material", "package_of", "plan_tiles", "write_shared_solids"]
+__all__ = ["GeometryError", "Layout", "Package", "Part", "Role", "SharedSolid", "TilePlan", "__version__", "box_volume",
+           "envelope", "material", "package_of", "plan_tiles", "write_shared_solids"]
 
 
 def package_of(source: Layout | Package) -> Package:

@@ -17,6 +17,8 @@ from OCP.TopAbs import TopAbs_SHELL
 from OCP.TopoDS import TopoDS_Iterator
 
 from . import adapter
+from .freecad import macro_text
+from .geo import geo_text
 from .model import ConformalError, ConformalModel
 
 
@@ -46,5 +48,12 @@ def write_conformal_step(pkg: adapter.Package, path: Path, model: ConformalModel
 
 def write_step(pkg: adapter.Package, path: Path) -> dict[str, Any]:
     """``pkgcad build --step-mode conformal``'s STEP writer (:class:`pkgcad.export.writer.StepWriter`): the
-    conformal model of ``pkg`` at ``path``; returns manifest.json's ``conformal`` record."""
-    return write_conformal_step(pkg, path).manifest()
+    conformal model of ``pkg`` at ``path`` and, beside it, ``<name>.geo`` (gmsh: physical volumes by part and by
+    material, mesh settings) and ``<name>.FCMacro`` (FreeCAD: named solids sharing their faces); returns
+    manifest.json's ``conformal`` record."""
+    model = write_conformal_step(pkg, path)
+    header = f"pkgcad {adapter.__version__}: {pkg.name}; {pkg.spec.meta.title}"
+    path.with_suffix(".geo").write_text(geo_text(path.name, model.solids, header), encoding="utf-8")
+    path.with_suffix(".FCMacro").write_text(macro_text(path.name, pkg.name, model.solids, header),
+                                            encoding="utf-8")
+    return model.manifest()
