@@ -56,7 +56,8 @@ for uses in owners.values():
             if f.isSame(g):
                 key = f"{min(i, j)},{max(i, j)}"
                 same[key] = same.get(key, 0) + 1
-out = {"document": doc.Name, "model_type": model.TypeId, "model_solids": len(solids),
+again = Part.read(os.path.join(os.path.dirname(os.environ["MACRO"]), os.environ["NAME"] + ".step"))
+out = {"again_solids": len(again.Solids), "again_shells": len(again.Shells), "document": doc.Name, "model_type": model.TypeId, "model_solids": len(solids),
        "model_faces": len(model.Shape.Faces), "faces_by_solid": sum(len(s.Faces) for s in solids),
        "volumes": [s.Volume for s in solids], "links": links, "same": same}
 with open(os.environ["OUT"], "w") as f:
@@ -129,6 +130,8 @@ def test_freecad_opens_named_solids_that_share_their_contact_faces(qfn: Path, tm
     assert out.exists(), done.stdout[-3000:] + done.stderr[-3000:]
     got = json.loads(out.read_text())
     assert got["document"] == "qfn" and got["model_type"] == "Part::Feature"
+    # the macro put FreeCAD's STEP reading back as it was: read again, the file gives shells, not solids
+    assert got["again_solids"] == 0 and got["again_shells"] == 71
     # solids: one per instance, sharing faces exactly as OCCT reads the file here
     n, distinct = _occt_shared_faces(qfn / "qfn.step")
     assert got["model_solids"] == n == len(instances) == 71

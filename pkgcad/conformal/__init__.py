@@ -11,8 +11,8 @@ STEP, a gmsh mesh check, and the model straight into gmsh for in-process solvers
 Modules: ``fuse`` (the one General Fuse), ``model`` (what it returns), ``step`` (non-manifold STEP, through
 pkgcad's one STEP writer), ``geo`` and ``freecad`` (the gmsh script and the FreeCAD macro written beside it, which
 open it with every part named), ``mesh`` (gmsh import, groups, sizes), ``check`` (the mesh check), ``live``
-(to_gmsh), ``options`` (CLI defaults, no kernel), ``adapter`` (the only door to the rest of pkgcad). Names load on first use, so
-``pkgcad.conformal.options`` stays cheap for the command line.
+(to_gmsh), ``options`` (CLI defaults, no kernel), ``adapter`` (the only door to the rest of pkgcad). Names load
+on first use, so ``pkgcad.conformal.options`` stays cheap for the command line.
 """
 
 from __future__ import annotations

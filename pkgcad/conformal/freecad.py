@@ -58,7 +58,10 @@ SOLIDS = [  # in the STEP's order: instance, part, material, volume mm3, colour 
 MULTI = {sorted(p for p, n in counts.items() if n > 1)!r}  # parts of several solids: one group each
 
 Part.setStaticValue("read.step.nonmanifold", 1)
-shape = Part.read(os.path.join(os.path.dirname(os.path.abspath(__file__)), STEP))
+try:
+    shape = Part.read(os.path.join(os.path.dirname(os.path.abspath(__file__)), STEP))
+finally:
+    Part.setStaticValue("read.step.nonmanifold", 0)  # back to OCCT's default for FreeCAD's own imports
 solids = shape.Solids
 if len(solids) != len(SOLIDS):
     raise RuntimeError(f"{{STEP}}: FreeCAD read {{len(solids)}} solids; pkgcad wrote {{len(SOLIDS)}}")
