@@ -255,9 +255,8 @@ def write_fused(pkg: Package, path: Path, title: str) -> None:
     the colour of the part it came from."""
     placed: list[tuple[cq.Shape, cq.Color]] = []
     for part in pkg.parts:
-        colour = colour_of(part.material)
-        for pl in part.placements:
-            placed.append((part.solid().moved(pl.location()).copy(), colour))
+        colour, solid = colour_of(part.material), part.solid()
+        placed += [(solid.moved(pl.location()).copy(), colour) for pl in part.placements]
     fuse = BRepAlgoAPI_Fuse()
     args, tools = TopTools_ListOfShape(), TopTools_ListOfShape()
     args.Append(placed[0][0].wrapped)
