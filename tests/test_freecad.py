@@ -57,7 +57,8 @@ for uses in owners.values():
                 key = f"{min(i, j)},{max(i, j)}"
                 same[key] = same.get(key, 0) + 1
 again = Part.read(os.path.join(os.path.dirname(os.environ["MACRO"]), os.environ["NAME"] + ".step"))
-out = {"again_solids": len(again.Solids), "again_shells": len(again.Shells), "document": doc.Name, "model_type": model.TypeId, "model_solids": len(solids),
+out = {"again_solids": len(again.Solids), "again_shells": len(again.Shells),
+       "document": doc.Name, "model_type": model.TypeId, "model_solids": len(solids),
        "model_faces": len(model.Shape.Faces), "faces_by_solid": sum(len(s.Faces) for s in solids),
        "volumes": [s.Volume for s in solids], "links": links, "same": same}
 with open(os.environ["OUT"], "w") as f:
