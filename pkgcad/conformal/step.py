@@ -3,8 +3,10 @@ representation, so a face two solids touch on is written once and read back shar
 writer (:func:`pkgcad.export.step.write_shared_solids`, which says how and why); each solid is named by its
 instance (``wire_003``) and coloured by its material.
 
-gmsh reads product names only, never the names of items inside one representation, so the physical groups come
-from manifest.json (``conformal.groups``: part -> gmsh volume tags), see :mod:`pkgcad.conformal.mesh`.
+gmsh reads product names only, never the names of items inside one representation, and FreeCAD's STEP import
+neither shares the faces nor names the solids: so beside the STEP go ``<name>.geo`` (:mod:`.geo`: gmsh's physical
+groups by part and by material) and ``<name>.FCMacro`` (:mod:`.freecad`: FreeCAD's named solids), and
+manifest.json records the solids by gmsh volume tag (``conformal.groups``: part -> tags, :mod:`.mesh`).
 """
 
 from __future__ import annotations
