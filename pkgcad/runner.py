@@ -114,8 +114,13 @@ def build_to(lay: Layout, dest: Path, options: Options, progress: Callable[[str]
     res = Result(name, dest, notes=lay.notes())
     try:
         pkg = build_package(lay, progress=progress)
+        step_writer = None
+        if options.step_mode == "conformal":  # the conformal model is made a layer above the exporters
+            from .conformal.step import write_step as conformal_step
+
+            step_writer = conformal_step
         manifest = write_package(pkg, dest, QUALITIES[options.quality], compress=options.compress,
-                                 step_mode=options.step_mode, progress=progress)
+                                 step_mode=options.step_mode, step_writer=step_writer, progress=progress)
     except GeometryError as exc:
         res.code, res.summary = 1, f"{name}: {exc}"
         return res

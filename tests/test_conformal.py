@@ -9,9 +9,13 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import cadquery as cq
+import numpy as np
 import pytest
 from conftest import TEMPLATES, ExampleCounter, built, total_volume
 from hypothesis import HealthCheck, given, settings
@@ -25,11 +29,23 @@ from OCP.TopTools import TopTools_IndexedMapOfShape
 from test_cli import assert_refused, run
 from test_property import _layout_or_reject, valid_overrides
 
-from pkgcad.conformal import ConformalError, Extra, MeshCheckError, check_folder, conformal, session, to_gmsh
+from pkgcad.conformal import (
+    ConformalError,
+    Extra,
+    MeshCheckError,
+    check_folder,
+    conformal,
+    session,
+    to_gmsh,
+    write_step,
+)
 from pkgcad.conformal.options import DEFAULT_SIZE
 from pkgcad.export.writer import write_package
 from pkgcad.geometry import build_package
 from pkgcad.materials import material
+
+GMSH = [sys.executable, str(Path(sys.executable).with_name("gmsh"))]
+"""The gmsh command of the PyPI wheel (a Python script beside this interpreter), as the README runs it."""
 
 
 def rel(a: float, b: float) -> float:
@@ -38,7 +54,8 @@ def rel(a: float, b: float) -> float:
 
 def write_conformal(template: str, out: Path, *sets: str) -> dict:
     """Build ``template`` and write STEP + manifest in conformal mode; the manifest."""
-    return write_package(built(template, *sets), out / template, formats=("step",), step_mode="conformal")
+    return write_package(built(template, *sets), out / template, formats=("step",), step_mode="conformal",
+                         step_writer=write_step)
 
 
 def unique(shape: cq.Shape | object, kind: int) -> int:
@@ -192,35 +209,122 @@ def test_other_step_modes_stay_manifold_after_a_conformal_write(tmp_path: Path) 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
 
-def readme_script() -> str:
-    """The python block of the README's "FEM-ready STEP" section, as users copy it."""
+def readme_blocks(lang: str) -> list[str]:
+    """The ``lang`` code blocks of the README's "FEM-ready STEP" section, as users copy them."""
     text = README.read_text(encoding="utf-8")
     section = text[text.index("## FEM-ready STEP"):]
-    return section[section.index("```python\n") + 10:section.index("```", section.index("```python\n") + 10)]
+    section = section[:section.index("\n## ", 5)]
+    return re.findall(rf"```{lang}\n(.*?)```", section, re.S)
 
 
-def test_readme_script_gives_one_physical_group_per_part(tmp_path: Path) -> None:
-    """The five lines in the README, run as written (paths pointed at a fresh build): gmsh imports the STEP (no
-    fragment) with shared surfaces, and the groups are named after the parts, each holding that part's volume."""
+def readme_commands(program: str) -> list[str]:
+    """The README's shell lines (FEM-ready STEP section) that run ``program``, comments stripped."""
+    lines = [ln.split("#")[0].strip() for block in readme_blocks("sh") for ln in block.splitlines()]
+    return [ln for ln in lines if ln.split()[:1] == [program]]
+
+
+@pytest.fixture(scope="module")
+def qfn_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``pkgcad build qfn --step-mode conformal`` (STEP only), written once for the tests that only read it."""
+    out = tmp_path_factory.mktemp("conformal")
+    write_conformal("qfn", out)
+    return out / "qfn"
+
+
+def test_readme_python_opens_the_geo_with_every_part_and_material_named(qfn_folder: Path) -> None:
+    """The README's Python lines, run as written (paths pointed at a fresh build): gmsh opens qfn.geo, which imports
+    qfn.step with its shared surfaces and declares one physical volume per part, holding that part's volume (the
+    built package's, not the conformal code's), and one per material; every solid is in one of each."""
     import gmsh
 
-    script = readme_script()
-    assert len(script.strip().splitlines()) == 5, script
-    write_conformal("qfn", tmp_path)
-    folder = tmp_path / "qfn"
-    manifest = json.loads((folder / "manifest.json").read_text())
+    pkg = built("qfn")
+    files = {f["path"] for f in json.loads((qfn_folder / "manifest.json").read_text())["files"]}
+    assert files == {"qfn.step", "qfn.geo", "qfn.FCMacro"}
+    (script,) = readme_blocks("python")
+    assert len(script.strip().splitlines()) == 3, script
+    step_faces = (qfn_folder / "qfn.step").read_text(encoding="latin-1").count("ADVANCED_FACE(")  # per solid
     try:
-        exec(script.replace("outputs/qfn", str(folder)), {})
-        groups = {gmsh.model.getPhysicalName(3, t): t for _d, t in gmsh.model.getPhysicalGroups(3)}
-        assert set(groups) == {r["name"] for r in manifest["parts"]}
-        for row in manifest["parts"]:
-            vols = gmsh.model.getEntitiesForPhysicalGroup(3, groups[row["name"]])
-            got = sum(gmsh.model.occ.getMass(3, int(v)) for v in vols)
-            assert rel(got, row["volume_total_mm3"]) < 1e-6, row["name"]
-        shared = sum(len(gmsh.model.getAdjacencies(2, s)[0]) == 2 for _d, s in gmsh.model.getEntities(2))
-        assert shared == manifest["conformal"]["shared_faces"] > 0
+        exec(script.replace("outputs/qfn", str(qfn_folder)), {})
+        groups = {gmsh.model.getPhysicalName(3, t): [int(v) for v in gmsh.model.getEntitiesForPhysicalGroup(3, t)]
+                  for _d, t in gmsh.model.getPhysicalGroups(3)}
+        materials = {p.material for p in pkg.parts}
+        assert set(groups) == {p.name for p in pkg.parts} | {f"material:{m}" for m in materials}
+        mass = {t: gmsh.model.occ.getMass(3, t) for _d, t in gmsh.model.getEntities(3)}
+        for part in pkg.parts:
+            assert len(groups[part.name]) == part.count, part.name
+            assert rel(sum(mass[v] for v in groups[part.name]), part.volume() * part.count) < 1e-6, part.name
+        for m in materials:
+            want = sum(p.volume() * p.count for p in pkg.parts if p.material == m)
+            assert rel(sum(mass[v] for v in groups[f"material:{m}"]), want) < 1e-6, m
+        by_part = sorted(v for name, vols in groups.items() if not name.startswith("material:") for v in vols)
+        by_material = sorted(v for name, vols in groups.items() if name.startswith("material:") for v in vols)
+        assert by_part == by_material == sorted(mass)  # each solid in exactly one group of each kind
+        surfaces = gmsh.model.getEntities(2)
+        shared = sum(len(gmsh.model.getAdjacencies(2, s)[0]) == 2 for _d, s in surfaces)
+        assert shared > 0 and len(surfaces) + shared == step_faces  # a shared face is one surface for two solids
     finally:
         gmsh.finalize()
+
+
+def test_geo_refuses_a_step_of_other_solids(qfn_folder: Path, tmp_path: Path) -> None:
+    """qfn.geo beside a STEP that is not the one pkgcad wrote (here: one box) stops with one error line naming the
+    file and the counts: gmsh's Python API raises it, the gmsh command exits 1 and writes no mesh."""
+    import gmsh
+
+    shutil.copy(qfn_folder / "qfn.geo", tmp_path / "qfn.geo")
+    cq.exporters.export(cq.Workplane().box(1, 1, 1), str(tmp_path / "qfn.step"))
+    gmsh.initialize()
+    try:
+        gmsh.option.setNumber("General.Terminal", 0)
+        with pytest.raises(Exception, match=r"qfn.step: gmsh found 1 volumes; this script is for the 71 solids"):
+            gmsh.open(str(tmp_path / "qfn.geo"))
+    finally:
+        gmsh.finalize()
+    done = subprocess.run([*GMSH, str(tmp_path / "qfn.geo"), "-3", "-o", str(tmp_path / "qfn.msh")],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and "gmsh found 1 volumes" in done.stdout + done.stderr
+    assert not (tmp_path / "qfn.msh").exists()
+
+
+@pytest.mark.slow
+def test_readme_gmsh_command_meshes_with_the_shipped_settings(qfn_folder: Path, tmp_path: Path) -> None:
+    """`gmsh outputs/qfn/qfn.geo -3 -o outputs/qfn/qfn.msh` as written (on a copy of the folder): exit 0, a mesh
+    whose physical volumes are the parts and materials, every part meshed, and tetrahedra that fill the package
+    exactly (its outside is planar: the inner curved faces are shared, so what one side loses the other gains)."""
+    import gmsh
+
+    (line,) = [c for c in readme_commands("gmsh") if "-3" in c.split()]
+    folder = tmp_path / "qfn"
+    folder.mkdir()
+    for name in ("qfn.step", "qfn.geo"):
+        shutil.copy(qfn_folder / name, folder / name)
+    args = line.replace("outputs/qfn", str(folder)).split()
+    done = subprocess.run([*GMSH, *args[1:]], capture_output=True, text=True, timeout=1800)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    pkg = built("qfn")
+    gmsh.initialize()
+    try:
+        gmsh.option.setNumber("General.Terminal", 0)
+        gmsh.open(str(folder / "qfn.msh"))
+        tags, coords, _ = gmsh.model.mesh.getNodes()
+        xyz = np.zeros((int(tags.max()) + 1, 3))
+        xyz[tags.astype(int)] = coords.reshape(-1, 3)
+        volume: dict[str, float] = {}
+        for _d, t in gmsh.model.getPhysicalGroups(3):
+            total = 0.0
+            for v in gmsh.model.getEntitiesForPhysicalGroup(3, t):
+                _types, _el, nodes = gmsh.model.mesh.getElements(3, int(v))
+                p = xyz[np.concatenate(nodes).astype(int)].reshape(-1, 4, 3)
+                total += float(np.abs(np.linalg.det(p[:, 1:] - p[:, :1])).sum()) / 6
+            volume[gmsh.model.getPhysicalName(3, t)] = total
+    finally:
+        gmsh.finalize()
+    materials = {p.material for p in pkg.parts}
+    assert set(volume) == {p.name for p in pkg.parts} | {f"material:{m}" for m in materials}
+    assert all(v > 0 for v in volume.values()), volume
+    whole = sum(p.volume() * p.count for p in pkg.parts)
+    assert rel(sum(volume[p.name] for p in pkg.parts), whole) < 1e-6
+    assert rel(sum(volume[f"material:{m}"] for m in materials), whole) < 1e-6
 
 
 def assert_meshes(folder: Path, size: float) -> None:
@@ -306,7 +410,8 @@ def test_property_variants_mesh(case: tuple[str, list[str]], tmp_path_factory: p
     lay = _layout_or_reject(case)
     example_counter.hit("test_property_variants_mesh")
     out = tmp_path_factory.mktemp("fem") / lay.spec.meta.name
-    write_package(build_package(lay), out, formats=("step",), step_mode="conformal")
+    write_package(build_package(lay), out, formats=("step",), step_mode="conformal",
+                  step_writer=write_step)
     assert_meshes(out, DRAFT_SIZE)
 
 
