@@ -428,3 +428,45 @@ def test_a_thin_layer_a_neighbour_edge_crosses_is_cut_into_boxes_and_meshed_two_
     for name in ("adhesive", "interface_layer"):
         j = mesh.part_names.index(name)
         assert len(np.unique(np.round(mesh.mesh.p[2, np.unique(mesh.mesh.t[:, mesh.part_of_element == j])], 9))) == 3
+
+
+def test_a_thin_layer_meshed_by_the_pipeline_has_its_shear_compliance() -> None:
+    """What the mechanics needs from a bond line: a 25 um layer (E 2 GPa, nu 0.3) between two nearly rigid 2 x 2
+    x 0.3 mm plates, meshed by the pipeline's mesher (2 elements through it), sheared by moving the top face
+    d = 1 um along x: the force is d / (t / (G A) + the plates' 2 t_p / (G_p A)) within 1 % (measured 0.06 %
+    low: the free edges' boundary layer). Assembled with scikit-fem's own linear-elasticity form, per part."""
+    from scipy.sparse.linalg import spsolve
+    from skfem import Basis, ElementTetP1, ElementVector, condense
+    from skfem.models.elasticity import lame_parameters, linear_elasticity
+    from thermal_models import box, mesh_parts
+
+    t, tp, side, d = 0.025, 0.3, 2.0, 1e-3
+    shapes = {"lo": [box(0, 0, -tp, side, side, tp)], "layer": [box(0, 0, 0, side, side, t)],
+              "hi": [box(0, 0, t, side, side, tp)]}
+    tm = mesh_parts(shapes, dict.fromkeys(shapes, "copper"), "coarse", thin=("layer",)).tm
+    e_mpa = {"lo": 1e7, "layer": 2000.0, "hi": 1e7}
+    nu = 0.3
+    element = ElementVector(ElementTetP1())
+    stiffness = None
+    for i, name in enumerate(tm.part_names):
+        basis = Basis(tm.mesh, element, elements=np.flatnonzero(tm.part_of_element == i))
+        k = linear_elasticity(*lame_parameters(e_mpa[name], nu)).assemble(basis)
+        stiffness = k if stiffness is None else stiffness + k
+    full = Basis(tm.mesh, element)
+    z = tm.mesh.p[2]
+    bottom, top = np.flatnonzero(np.isclose(z, -tp)), np.flatnonzero(np.isclose(z, t + tp))
+    dofs = full.nodal_dofs  # (3, n_nodes): the x, y, z dof of each node
+    fixed = np.concatenate([dofs[:, bottom].ravel(), dofs[:, top].ravel()])
+    u = np.zeros(full.N)
+    u[dofs[0, top]] = d
+    u = full.zeros() + u
+    u[np.setdiff1d(np.arange(full.N), fixed)] = spsolve(*condense(stiffness, np.zeros(full.N), x=u, D=fixed)[:2])
+    force = float((stiffness @ u)[dofs[0, top]].sum())  # N: MPa x mm2
+    g = 2000.0 / (2 * (1 + nu))
+    g_plate = 1e7 / (2 * (1 + nu))
+    area = side * side
+    expected = d / (t / (g * area) + 2 * tp / (g_plate * area))
+    assert force == pytest.approx(expected, rel=0.01)
+    layer = tm.part_names.index("layer")
+    levels = np.unique(np.round(z[np.unique(tm.mesh.t[:, tm.part_of_element == layer])], 9))
+    assert levels.tolist() == pytest.approx([0.0, 0.0125, 0.025])

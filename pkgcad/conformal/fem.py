@@ -103,8 +103,9 @@ class ArrayBlock:
 
 @dataclass(frozen=True, eq=False)
 class FemPart:
-    """One physical volume group: its role and material (``"air"``-free: the block's matrix lives in
-    :attr:`block`), its volume as modelled [mm^3], what an array block stands for, a thin layer's thickness."""
+    """One physical volume group: its role and material (an array block's material is its sites'; what fills
+    between them is :attr:`ArrayBlock.matrix`), its volume as modelled [mm^3] (the conformal solids'), what an
+    array block stands for, a thin layer's thickness."""
 
     name: str
     role: str
@@ -185,7 +186,7 @@ def fem_model(lay: adapter.Layout, options: FemOptions = FemOptions(),
     parts = tuple(FemPart(name, roles[name], materials[name], vol, blocks.get(name),
                           thickness.get(roles[name]) if roles[name] in THIN_LAYERS else None)
                   for name, vol in model.part_volumes().items())
-    faces = _faces(lay, options, {p.name for p in parts}, notes)
+    faces = _faces(lay, options, parts, notes)
     left = sorted(excluded & set(options.leave_out))
     if left:
         counts = {r: sum(len(p.placements) for p in pkg.parts if p.role == r) for r in left}
@@ -229,8 +230,10 @@ def _thin_thickness(lay: adapter.Layout) -> dict[str, float]:
     return {str(k): v for k, v in out.items()}
 
 
-def _faces(lay: adapter.Layout, options: FemOptions, parts: set[str], notes: list[str]) -> dict[str, Face]:
+def _faces(lay: adapter.Layout, options: FemOptions, parts: tuple[FemPart, ...], notes: list[str]
+           ) -> dict[str, Face]:
     """The named faces (see :data:`FACE_NAMES`)."""
+    names = {p.name for p in parts}
     faces: dict[str, Face] = {}
     if options.heat_sink:
         il = lay.spec.interface_layer
@@ -243,15 +246,16 @@ def _faces(lay: adapter.Layout, options: FemOptions, parts: set[str], notes: lis
     if lay.qfn:
         faces["board_side"] = Face(("die_pad", "lead"), "bottom",
                                    label="bottom of the die pad and the leads (board side)")
-    elif "ball_block" in parts:
+    elif "ball_block" in names:
         faces["board_side"] = Face("ball_block", "bottom", label="ball ends (board side), the ball block's bottom")
-    elif "ball" in parts:
+    elif "ball" in names:
         notes.append("every ball is its CAD solid, which touches the board at a point: no board-side face "
                      "(theta-JB needs the balls seated on pads)")
     else:
         faces["board_side"] = Face("carrier", "bottom", label="substrate bottom (board side)")
-    for name in sorted(parts):
-        if name in THIN_LAYERS:
-            faces[f"{name}_bottom"] = Face(name, "bottom", label=f"{name.replace('_', ' ')}: its bottom face")
-            faces[f"{name}_top"] = Face(name, "top", label=f"{name.replace('_', ' ')}: its top face")
+    for p in parts:
+        if p.thickness_mm is not None:
+            what = p.name.replace("_", " ")
+            faces[f"{p.name}_bottom"] = Face(p.name, "bottom", label=f"{what}: its bottom face")
+            faces[f"{p.name}_top"] = Face(p.name, "top", label=f"{what}: its top face")
     return faces

@@ -126,7 +126,7 @@ def build_model(lay: Layout, *, heat_sink: bool = True, detail: str = "homogenis
         elif part.name == BOARD_PART and board is not None:
             ks[part.name] = board.conductivity()
         elif part.role == Role.CARRIER and not lay.qfn:
-            ks[part.name] = SUBSTRATE.conductivity(lay.spec.carrier.thickness)
+            ks[part.name] = SUBSTRATE.conductivity(lay.stack.carrier_top)  # the substrate: z = 0 to its top
         else:
             ks[part.name] = resolve(part.material, part=part.name)
     notes = list(fem.notes)
@@ -169,5 +169,5 @@ def _wire_conductance_w_k(lay: Layout) -> float:
 
 
 def _die_attach_conductance_w_k(lay: Layout) -> float:
-    da = lay.spec.die_attach
-    return _k(da.material) * 1e-3 * lay.chip[2] * lay.chip[3] / da.thickness
+    thickness = lay.stack.chip_bottom - lay.stack.carrier_top
+    return _k(lay.spec.die_attach.material) * 1e-3 * lay.chip[2] * lay.chip[3] / thickness

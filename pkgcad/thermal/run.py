@@ -22,6 +22,7 @@ from pkgcad.layout import Layout
 
 if TYPE_CHECKING:
     from pkgcad.solvers.conduction import Result, Scenario, System
+    from pkgcad.thermal.board import BoardSpec
     from pkgcad.thermal.jedec import PackageFaces
     from pkgcad.thermal.model import ThermalModel
 
@@ -86,7 +87,7 @@ def run_layout(lay: Layout, *, power_w: float = 1.0, mesh: str = "normal", heat_
                       {"model": model_s, **seconds})
 
 
-def _model(lay: Layout, *, heat_sink: bool, detail: str, board: Any, say: Progress) -> ThermalModel:
+def _model(lay: Layout, *, heat_sink: bool, detail: str, board: BoardSpec | None, say: Progress) -> ThermalModel:
     from pkgcad.thermal.model import build_model
 
     try:
