@@ -8,7 +8,7 @@ reference and reports the junction (the source face), the heat leaving through e
 faces, h (T - Ta) on film faces), the energy balance, per-part extremes and solver figures.
 
 Units: mm, W, degC, K/W; conductivities in W/(m K) (``k / 1000`` in W/(mm K)), film coefficients in W/(m2 K).
-The elasticity solver of the mechanics sits beside this module on the same mesh.
+The mechanics' elasticity solver (issue 21) goes beside this module, on the same mesh.
 """
 
 from __future__ import annotations
