@@ -170,6 +170,12 @@ def _box(shape: TopoDS_Shape) -> tuple[float, float, float, float, float, float]
     return b.Get()
 
 
+def _exact_box(shape: TopoDS_Shape) -> tuple[float, float, float, float, float, float]:
+    b = Bnd_Box()
+    BRepBndLib.AddOptimal_s(shape, b, False, False)
+    return b.Get()
+
+
 def _plan(parts: Sequence[TopoDS_Shape], envelope: Sequence[TopoDS_Shape]) -> adapter.TilePlan | None:
     """Tile lines between the instances inside the envelope (the planner the tiled encapsulant uses)."""
     if not envelope:
@@ -198,8 +204,9 @@ def _split(args: list[TopoDS_Shape], arg_owner: list[int], plan: adapter.TilePla
 def _boxes(args: list[TopoDS_Shape], arg_owner: list[int], wanted: list[bool]
            ) -> tuple[list[TopoDS_Shape], list[int]]:
     """The ``wanted`` arguments cut along every x and y edge line of the arguments that touch them (bounding
-    boxes within 1 nm) that crosses them, so each piece meets one neighbour per face (ONE splitter run)."""
-    boxes = np.array([_box(s) for s in args])
+    boxes within 1 nm) that crosses them, so each piece meets one neighbour per face (ONE splitter run). The
+    boxes are the precise ones (no tolerance added), so a cut falls on the neighbour's edge itself."""
+    boxes = np.array([_exact_box(s) for s in args])
     tol = 1e-6
     xs: set[float] = set()
     ys: set[float] = set()
