@@ -593,7 +593,8 @@ def thermal(
     power: Annotated[float, typer.Option("--power", help="Heat dissipated in the chip's active face, W "
                                          "(down for flip chip, up for wire bond).")] = 1.0,
     mesh: Annotated[str, typer.Option("--mesh", help="Mesh preset: coarse | normal | fine (12 / 24 / 48 "
-                                      "elements across the package, twice as fine around the chip).")] = "normal",
+                                      "elements across the package, twice as fine around the chip, 2 through "
+                                      "each thin layer).")] = "normal",
     output: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder. Default: "
                                                 "outputs/<name>-thermal (--compare: outputs/thermal-compare).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary (or the --compare rows) as JSON.")] = (

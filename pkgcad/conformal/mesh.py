@@ -58,10 +58,10 @@ def session(threads: int = 2, verbose: bool = False) -> Iterator[Any]:
             gmsh.finalize()
 
 
-def load(gmsh: Any, source: Path, solids: list[dict[str, Any]], groups: bool = True) -> dict[str, int]:
+def load(gmsh: Any, source: Path, solids: list[dict[str, Any]]) -> dict[str, int]:
     """Import the conformal STEP or BREP ``source`` into a new gmsh model, without fragmenting; check that
-    volume tag i is manifest solid i; name each volume by its instance and (``groups``) add one physical group
-    per part. Returns part name -> physical group tag."""
+    volume tag i is manifest solid i; name each volume by its instance and add one physical group per part.
+    Returns part name -> physical group tag."""
     gmsh.model.add(source.stem)
     try:
         gmsh.model.occ.importShapes(str(source), highestDimOnly=False)
@@ -82,8 +82,6 @@ def load(gmsh: Any, source: Path, solids: list[dict[str, Any]], groups: bool = T
                                  f"({want:.6g} mm3) as manifest.json says")
         gmsh.model.setEntityName(3, tag, s["name"])
         by_part.setdefault(s["part"], []).append(tag)
-    if not groups:
-        return {}
     return {part: gmsh.model.addPhysicalGroup(3, vols, name=part) for part, vols in by_part.items()}
 
 
