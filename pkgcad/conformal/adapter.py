@@ -17,9 +17,9 @@ from ..materials import material
 from ..package import Package, Part
 from ..roles import Role
 
-__all__ = ["GeometryError", "Layout", "Package", "Part", "Rect", "Role", "SharedSolid", "Sites", "SphereCut", "TilePlan",
-           "__version__", "box", "box_volume", "cut_all", "envelope", "material", "package_of", "plan_tiles",
-           "write_shared_solids"]
+__all__ = ["GeometryError", "Layout", "Package", "Part", "Rect", "Role", "SharedSolid", "Sites", "SphereCut",
+           "TilePlan", "__version__", "box", "box_volume", "cut_all", "envelope", "material", "package_of",
+           "plan_tiles", "write_shared_solids"]
 
 
 def package_of(source: Layout | Package) -> Package:
