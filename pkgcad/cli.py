@@ -1,7 +1,9 @@
 """The ``pkgcad`` command line: parse, call the library, print. All lengths are millimetres.
 
-Errors are turned into exit codes in one place (:func:`main`): :class:`~pkgcad.errors.InputError` -> one line,
-exit 2; :class:`~pkgcad.errors.GeometryError` -> one line, exit 1.
+Errors are turned into exit codes in one place (:class:`_Commands`): :class:`~pkgcad.errors.InputError` -> one
+line, exit 2; :class:`~pkgcad.errors.GeometryError` and :class:`~pkgcad.errors.RunError` -> one line, exit 1; a
+full disk -> one line naming the folder and the free space, exit 1; anything else is a bug: one line ``internal
+error in <command>: <type>: <message>``, exit 1, the traceback with ``--debug`` (or ``PKGCAD_DEBUG=1``).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typer.core import TyperGroup
 
 from . import __version__, claims
 from .conformal.options import DEFAULT_SIZE as MESH_SIZE
-from .errors import EXIT_GEOMETRY, EXIT_INPUT, GeometryError, InputError
+from .errors import EXIT_GEOMETRY, EXIT_INPUT, InputError, PkgcadError, RunError, disk_full
 from .export.options import QUALITIES, STEP_MODES
 from .layout import Layout
 from .params import describe
@@ -31,18 +33,74 @@ out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+DEBUG_ENV = "PKGCAD_DEBUG"
+
+
 class _Commands(TyperGroup):
-    """Every command's errors become exit codes here, one line each: input 2, geometry 1."""
+    """Every command's errors become exit codes here, one line each (see the module doc)."""
 
     def invoke(self, ctx: Any) -> Any:
+        import click
+
         try:
             return super().invoke(ctx)
         except InputError as exc:
             err.print(f"error: {exc}", markup=False)
             raise typer.Exit(EXIT_INPUT) from None
-        except GeometryError as exc:
+        except PkgcadError as exc:
             err.print(f"error: {exc}", markup=False)
+            raise typer.Exit(exc.exit_code) from None
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:
+            self._unexpected(ctx, exc)
+
+    @staticmethod
+    def _unexpected(ctx: Any, exc: Exception) -> None:
+        """An exception pkgcad did not raise on purpose: a full disk, another OS error, or a bug (one line each;
+        the traceback only with --debug)."""
+        if os.environ.get(DEBUG_ENV, "") not in ("", "0"):
+            import traceback
+
+            traceback.print_exception(exc)
+        if isinstance(exc, OSError) and exc.errno in _DISK_FULL:
+            where = Path(exc.filename).parent if exc.filename else Path.cwd()
+            err.print(f"error: {_disk_full_at(where)}", markup=False)
             raise typer.Exit(EXIT_GEOMETRY) from None
+        command = ctx.invoked_subcommand or "pkgcad"
+        text = " ".join(str(exc).split())[:300] or "(no message)"
+        err.print(f"internal error in {command}: {type(exc).__name__}: {text}; this is a bug in pkgcad: run "
+                  f"`pkgcad --debug {command} ...` (or set {DEBUG_ENV}=1) to see where, and report it",
+                  markup=False)
+        raise typer.Exit(EXIT_GEOMETRY) from None
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        """The command list with each command's first sentence whole (click would cut it at 45 characters)."""
+        rows = []
+        for name in self.list_commands(ctx):
+            cmd = self.get_command(ctx, name)
+            if cmd is not None and not cmd.hidden:
+                text = " ".join((cmd.help or "").split())
+                rows.append((name, text.split(". ")[0].rstrip(".") + "."))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+_DISK_FULL = (28, 122)  # ENOSPC, EDQUOT
+
+
+def _disk_full_at(where: Path) -> RunError:
+    import shutil
+
+    probe = where
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    try:
+        free: int | None = shutil.disk_usage(probe).free
+    except OSError:
+        free = None
+    return disk_full(where, free)
 
 
 app = typer.Typer(
@@ -52,7 +110,19 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # click's help: flags without a "<bool>", text wrapped by sentence, nothing cut
 )
+
+
+@app.callback()
+def _options(
+    debug: Annotated[bool, typer.Option("--debug", envvar=DEBUG_ENV, help="Print the traceback of an "
+                                        "internal error (a bug), e.g. pkgcad --debug build qfn.")] = False,
+) -> None:
+    """Parametric CAD models (STEP, STL, GLB) of the exposed-heat-sink package of US 6,844,622 B2. All lengths
+    are millimetres."""
+    if debug:
+        os.environ[DEBUG_ENV] = "1"
 
 DEFAULT_TOL = 0.001  # mm, pkgcad.check.run.DEFAULT_TOL (not imported: the checker pulls in trimesh)
 
@@ -253,10 +323,9 @@ def _check_one(folder: Path, tol: float, as_json: bool) -> int:
 
 
 def _check_tol(tol: float) -> None:
-    from .check.run import MAX_TOL
+    from . import bounds
 
-    if not 0 < tol <= MAX_TOL:
-        raise InputError("--tol", tol, f"a length in mm, greater than 0 and at most {MAX_TOL:g}")
+    bounds.check("check --tol", tol)
 
 
 @app.command()

@@ -15,10 +15,9 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import interrupts
+from . import bounds, interrupts
 from .conformal.options import DEFAULT_SIZE as MESH_SIZE
-from .conformal.options import size_error as mesh_size_error
-from .errors import GeometryError, InputError
+from .errors import DiskFullError, GeometryError, InputError, RunError
 from .export.options import QUALITIES, STEP_MODES
 from .export.outpath import check_output_folder, check_output_parent, read_stamp
 from .export.staging import clean_stale
@@ -52,8 +51,7 @@ def make_options(quality: str = "normal", compress: bool = False, step_mode: str
         if not mesh_check:
             raise InputError("--mesh-size", mesh_size, "applies to --mesh-check only",
                              "add --mesh-check --step-mode conformal")
-        if why := mesh_size_error(mesh_size):
-            raise InputError("--mesh-size", mesh_size, why)
+        bounds.check("build --mesh-size", mesh_size)
     return Options(quality, compress, step_mode, mesh_check, MESH_SIZE if mesh_size is None else mesh_size)
 
 
@@ -105,7 +103,6 @@ class Result:
 
 def build_to(lay: Layout, dest: Path, options: Options, progress: Callable[[str], None] | None = None) -> Result:
     """Build ``lay`` and write it into ``dest``; never raises for a kernel failure (``code`` 1 instead)."""
-    from .errors import GeometryError
     from .export.writer import write_package
     from .geometry import build_package
 
@@ -119,13 +116,20 @@ def build_to(lay: Layout, dest: Path, options: Options, progress: Callable[[str]
     except GeometryError as exc:
         res.code, res.summary = 1, f"{name}: {exc}"
         return res
-    except (InputError, KeyboardInterrupt, SystemExit):
-        raise
-    except Exception as exc:  # an OCCT failure deep inside a builder or exporter
+    except DiskFullError as exc:  # the estimate says roughly what was needed
+        res.code, res.summary = 1, f"{name}: {exc.with_need(estimate_bytes(lay, options))}"
+        return res
+    except OSError as exc:  # another failure to write (an I/O error, permissions changed meanwhile)
+        res.code, res.summary = 1, f"{name}: could not write {dest}: {exc.strerror or exc}"
+        return res
+    except Exception as exc:
+        if not kernel_failure(exc):
+            raise  # a bug: the CLI says "internal error" (never "could not build the model")
         res.code, res.summary = 1, f"{name}: could not build the model: {type(exc).__name__}: {exc}"
         return res
     res.seconds = time.perf_counter() - t0
-    kept = (read_stamp(dest) or {}).get("views_kept", [])
+    stamp = read_stamp(dest)
+    kept = stamp.views_kept if stamp is not None else []
     if kept:
         res.notes.append(f"note: kept {len(kept)} picture(s) drawn into {dest} from the previous model: "
                          f"{', '.join(kept[:4])}{' ...' if len(kept) > 4 else ''} (redraw them to show this one)")
@@ -133,6 +137,18 @@ def build_to(lay: Layout, dest: Path, options: Options, progress: Callable[[str]
     res.summary = (f"{name}: {len(pkg.parts)} parts, {pkg.instance_count()} instances, "
                    f"{manifest['totals']['mass_g']:.4f} g -> {dest} ({size / 1e6:.1f} MB, {res.seconds:.1f} s)")
     return res
+
+
+def kernel_failure(exc: BaseException) -> bool:
+    """Whether ``exc`` came from the geometry kernel (OCCT through OCP, or CadQuery on top of it)."""
+    module = type(exc).__module__ or ""
+    return module.split(".")[0] in ("OCP", "cadquery") or type(exc).__name__.startswith(("Standard_", "StdFail_"))
+
+
+def estimate_bytes(lay: Layout, options: Options) -> int:
+    from .export.estimate import estimate
+
+    return estimate(lay, QUALITIES[options.quality]).bytes
 
 
 def build_job(job: tuple[Layout, Path, Options]) -> Result:
@@ -179,7 +195,7 @@ def build_many(work: list[tuple[Layout, Path, Options]], jobs: int,
         for folder in {dest.parent for _lay, dest, _o in work}:
             clean_stale(folder)
         me = os.getpid()
-        return [str(dest) for _lay, dest, _o in work if (read_stamp(dest) or {}).get("ppid") == me]
+        return [str(dest) for _lay, dest, _o in work if getattr(read_stamp(dest), "ppid", None) == me]
 
     with interrupts.on_interrupt(stop):
         # the workers start with SIGINT/SIGTERM blocked (interrupts.worker_init decides): a Ctrl-C meant for
@@ -198,6 +214,6 @@ def build_many(work: list[tuple[Layout, Path, Options]], jobs: int,
                     if done:
                         done(results[i])
             except BrokenProcessPool:
-                raise GeometryError("the models", "a build process ended abruptly (out of memory? killed?); "
-                                    "run the failing template alone to see why") from None
+                raise RunError("the models", "a build process ended abruptly (out of memory? killed?); run the "
+                               "failing template alone to see why") from None
     return [results[i] for i in range(len(work))]

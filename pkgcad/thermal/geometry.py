@@ -23,10 +23,10 @@ def mesh_model(model: ThermalModel, size: str | float = "normal", *, threads: in
     One gmsh thread by default: with two, the same model meshed twice differed (59,281 vs 58,913 tetrahedra on
     qfn, theta-JC by 4e-5) and was no faster (5.7 s vs 5.2-6.1 s); with one, the same input gives the same mesh.
     """
-    import gmsh
+    from pkgcad.conformal.mesh import initialize
 
     say = progress or (lambda _s: None)
-    gmsh.initialize(interruptible=False)
+    gmsh = initialize()  # pkgcad's signal handlers survive it
     try:
         gmsh.option.setNumber("General.Terminal", 0)
         gmsh.model.add(model.name)

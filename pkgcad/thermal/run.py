@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pkgcad.errors import GeometryError, InputError
+from pkgcad.errors import InputError, RunError
 from pkgcad.layout import Layout
 from pkgcad.thermal import jedec
 from pkgcad.thermal.board import BoardSpec
@@ -27,6 +27,9 @@ from pkgcad.thermal.solve import Result, System, prepare, solve
 
 Progress = Callable[[str], None]
 MAX_POWER_W = 1000.0
+MIN_POWER_W = 1e-3
+"""Least --power: the thetas do not depend on P, but the rise above the 25 degC plate does, and below a milliwatt
+it sinks into the rounding of the absolute temperatures (1e-20 W printed theta-JC 0.000, mean 355271 K/W)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -50,9 +53,9 @@ class ThermalRun:
 
 def check_options(power_w: float, mesh: str) -> None:
     """Bad options as one :class:`InputError` line, before any work."""
-    if not (power_w > 0.0 and power_w <= MAX_POWER_W):
-        raise InputError("--power", power_w, f"must be a power in W, greater than 0 and at most {MAX_POWER_W:g}",
-                         "e.g. --power 1")
+    if not (MIN_POWER_W <= power_w <= MAX_POWER_W):
+        raise InputError("--power", power_w, f"must be a power in W, greater than 0: from {MIN_POWER_W:g} to "
+                         f"{MAX_POWER_W:g} (the thetas in K/W do not depend on it)", "e.g. --power 1")
     if mesh not in PRESETS:
         raise InputError("--mesh", mesh, f"is not one of {', '.join(PRESETS)}",
                          "coarse for a quick look, normal for the figures, fine to confirm them")
@@ -61,7 +64,7 @@ def check_options(power_w: float, mesh: str) -> None:
 def run_layout(lay: Layout, *, power_w: float = 1.0, mesh: str = "normal", heat_sink: bool = True,
                detail: str = "homogenised", board: bool = False, progress: Progress | None = None) -> ThermalRun:
     """Mesh and solve the three scenarios of one package (and, with ``board``, the psi-JT / theta-JA estimate on
-    a JESD51-7-like board block, a second mesh). A mesher or solver failure -> GeometryError (exit 1)."""
+    a JESD51-7-like board block, a second mesh). A mesher or solver failure -> RunError (exit 1)."""
     check_options(power_w, mesh)
     say = progress or (lambda _s: None)
     start = time.perf_counter()
@@ -81,11 +84,11 @@ def _solve_model(model: ThermalModel, mesh: str, scenarios: list[Callable[..., S
     start = time.perf_counter()
     try:
         tm = mesh_model(model, mesh, progress=say)
-    except ValueError as exc:  # a part without conductivity, or without elements
-        raise InputError("thermal model", model.name, str(exc)) from None
-    except Exception as exc:  # gmsh raises plain Exception
-        raise GeometryError(f"{model.name} thermal mesh", str(exc).splitlines()[0] if str(exc) else
-                            type(exc).__name__) from None
+    except Exception as exc:
+        if type(exc) is not Exception:
+            raise  # not gmsh's failure (gmsh raises plain Exception): a bug, reported as one
+        raise RunError(f"{model.name} thermal mesh", str(exc).splitlines()[0] if str(exc) else
+                       "gmsh failed") from None
     mesh_s = time.perf_counter() - start
     say(f"assembling {tm.n_elements:,} tetrahedra")
     # OpenBLAS threads on the CG's short vector operations cost 8x on a busy 2-core machine (1.4 s -> 11.7 s
@@ -100,8 +103,8 @@ def _solve_model(model: ThermalModel, mesh: str, scenarios: list[Callable[..., S
                 scenario = make(model.faces, power_w)
                 say(f"solving {scenario.name} ({system.tm.n_nodes:,} unknowns, AMG-CG)")
                 results[scenario.name] = solve(system, scenario)
-    except (RuntimeError, ValueError) as exc:
-        raise GeometryError(f"{model.name} thermal solve", str(exc)) from None
+    except RuntimeError as exc:  # CG did not converge
+        raise RunError(f"{model.name} thermal solve", str(exc)) from None
     return system, results, mesh_s
 
 
