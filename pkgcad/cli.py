@@ -50,8 +50,9 @@ class _Commands(TyperGroup):
         except PkgcadError as exc:
             err.print(f"error: {exc}", markup=False)
             raise typer.Exit(exc.exit_code) from None
-        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
-            raise
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort, typer.Exit,
+                typer.Abort):
+            raise  # exit codes and usage errors on their way out (typer's Exit is a RuntimeError)
         except Exception as exc:
             self._unexpected(ctx, exc)
 
@@ -469,16 +470,20 @@ def kicad(
         raise InputError("pkgcad kicad", template or "", "give a template name or path, or --all (not both)")
     make_options(quality)
     check_jobs(jobs_n)
+    from .export.outpath import check_name_lengths
+
+    check_name_lengths(output, [f"{lib}.3dshapes", f"{lib}.pretty"], "--lib", value=lib)
     names = [str(p) for p in template_paths()] if all_ else [str(template)]
     lays = [_load(name, sets) for name in names]
     options = Options(lib=lib, density=density, wrl=wrl, thermal_vias=thermal_vias, model_dir=model_dir,
                       quality=quality, jobs=jobs_n or 0)
     with err.status("kicad: starting", spinner="dots") as status:
         summary = write_library(lays, output, options, progress=lambda stage: status.update(f"kicad: {stage}"))
+    where = Path(os.path.abspath(output))  # absolute, as every other command prints its output
     for fp in summary["footprints"]:
         out.print(f"{fp['template']}: {lib}.pretty/{fp['footprint']}.kicad_mod ({fp['copper_pads']} pads)",
                   markup=False)
-    out.print(f"-> {output} (see {output / 'README.md'} to add it to KiCad)", markup=False)
+    out.print(f"-> {where} (see {where / 'README.md'} to add it to KiCad)", markup=False)
 
 
 @app.command()
@@ -658,8 +663,17 @@ def _thermal_compare(lays: list[Layout], power: float, mesh: str, dest: Path, as
     from .export.staging import staged_dir
     from .thermal.compare import compare_rows, table_lines, write_compare
 
+    def finished(row: dict[str, Any]) -> None:
+        if not err.is_terminal:  # a log or a pipe (make run) sees no spinner: a line per finished model instead
+            err.print(f"thermal --compare: {row['package']} done ({len(rows_done) + 1}/{len(lays)}): theta-JC(top) "
+                      f"{row['theta_jc_top_K_W']:.3f} K/W (no heat sink {row['theta_jc_top_no_hs_K_W']:.3f}), "
+                      f"theta-JB {row['theta_jb_K_W']:.3f} K/W, {row['seconds']:.1f} s", markup=False)
+        rows_done.append(row)
+
+    rows_done: list[dict[str, Any]] = []
     with err.status("thermal --compare: starting", spinner="dots") as status:
-        rows = compare_rows(lays, power_w=power, mesh=mesh, progress=lambda s: status.update(f"thermal: {s}"))
+        rows = compare_rows(lays, power_w=power, mesh=mesh, progress=lambda s: status.update(f"thermal: {s}"),
+                            done=finished)
         with staged_dir(dest, "thermal") as tmp:
             write_compare(tmp, rows, {"power_W": power, "mesh": mesh,
                                       "baseline": "mold where the heat sink, its interface layer, the adhesive "

@@ -19,7 +19,13 @@ from . import bounds, interrupts
 from .conformal.options import DEFAULT_SIZE as MESH_SIZE
 from .errors import DiskFullError, GeometryError, InputError, RunError
 from .export.options import QUALITIES, STEP_MODES
-from .export.outpath import check_output_folder, check_output_parent, read_stamp
+from .export.outpath import (
+    check_free_space,
+    check_name_lengths,
+    check_output_folder,
+    check_output_parent,
+    read_stamp,
+)
 from .export.staging import clean_stale
 from .layout import Layout
 from .templates import load_layout, template_paths
@@ -78,17 +84,22 @@ def plan_builds(template: str | None, all_: bool, output: Path | None, sets: Seq
         dests = [output or Path("outputs") / layouts[0].spec.meta.name]
     jobs = []
     for lay, dest in zip(layouts, dests, strict=True):
-        jobs.append((lay, check_output_folder(dest, "build").path, options))
+        path = check_output_folder(dest, "build").path
+        name = lay.spec.meta.name  # <name>.step, .stpZ, .glb, .stl inside the folder
+        check_name_lengths(path, [f"{name}.stpZ"], "meta.name", value=name)
+        jobs.append((lay, path, options))
     return jobs
 
 
 def check_sizes(jobs: Sequence[Job], yes: bool = False) -> None:
-    """Refuse, before any geometry, a build estimated to write gigabytes unless ``yes`` (see
-    :mod:`pkgcad.export.estimate`)."""
+    """Refuse, before any geometry, a build estimated to write gigabytes unless ``yes``, or more than the file
+    system holding its output has free (see :mod:`pkgcad.export.estimate`)."""
     from .export.estimate import check_size
 
-    for lay, _dest, options in jobs:
-        check_size(lay, QUALITIES[options.quality], yes, QUALITIES)
+    need = {}
+    for lay, dest, options in jobs:
+        need[dest] = check_size(lay, QUALITIES[options.quality], yes, QUALITIES).bytes
+    check_free_space(need)
 
 
 @dataclass

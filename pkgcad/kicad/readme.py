@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from ..markup import md_code, md_text
 from .land import Land
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 
 
 def text(lib: str, options: Any, lands: list[Land]) -> str:
+    """The README; ``lib`` and ``options.model_dir`` are the user's text: shown as written, never as markup."""
     ext = "wrl" if options.wrl else "step"
-    rows = "\n".join(f"| `{ld.name}` | {ld.kind} | {ld.pin_count} | `{lib}.3dshapes/{ld.model_name}.step`"
-                     f"{' + .wrl' if options.wrl else ''} |" for ld in lands)
-    return f"""# KiCad library `{lib}` (written by pkgcad)
+    raw_lib, raw_dir = lib, options.model_dir
+    lib = _CONTROL.sub(" ", raw_lib)  # inside the indented code block below: literal, one line
+    code = md_code  # inline names
+    rows = "\n".join(f"| {code(ld.name)} | {md_text(ld.kind)} | {ld.pin_count} | "
+                     f"{code(f'{raw_lib}.3dshapes/{ld.model_name}.step')}{' + .wrl' if options.wrl else ''} |"
+                     for ld in lands)
+    return f"""# KiCad library {code(raw_lib)} (written by pkgcad)
 
 Footprints and 3D models of packages with an exposed heat sink (US 6,844,622 B2), made from the same spec
 as pkgcad's CAD models, so land pattern and 3D model cannot disagree. All lengths in millimetres.
@@ -24,12 +33,13 @@ Written for KiCad 6 (footprint format 20211014); KiCad 7 and 8 read it too.
 ## Add it to KiCad
 
 1. Footprints: Preferences > Manage Footprint Libraries > (Global or Project Specific Libraries) > add a row:
-   nickname `{lib}`, library path `<this folder>/{lib}.pretty` (or `${{KIPRJMOD}}/{lib}.pretty` when this folder
-   is the project folder), plugin type KiCad. In a project's `fp-lib-table`:
+   nickname {code(raw_lib)}, library path {code(f"<this folder>/{raw_lib}.pretty")} (or
+   {code("${KIPRJMOD}/" + raw_lib + ".pretty")} when this folder is the project folder), plugin type KiCad. In a
+   project's `fp-lib-table`:
 
        (lib (name "{lib}")(type "KiCad")(uri "${{KIPRJMOD}}/{lib}.pretty")(options "")(descr "pkgcad packages"))
 
-2. 3D models: each footprint's model line reads `{options.model_dir}/{lib}.3dshapes/<model>.{ext}`.
+2. 3D models: each footprint's model line reads {code(f"{raw_dir}/{raw_lib}.3dshapes/<model>.{ext}")}.
    With `${{KIPRJMOD}}` (the default) keep this folder inside the KiCad project folder. Elsewhere, write the
    library with `pkgcad kicad ... --3d-dir '${{PKGCAD_3D}}'` and define `PKGCAD_3D` as this folder's path in
    Preferences > Configure Paths (or point `--3d-dir` at an absolute path).
