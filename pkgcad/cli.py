@@ -40,7 +40,7 @@ class _Commands(TyperGroup):
     """Every command's errors become exit codes here, one line each (see the module doc)."""
 
     def invoke(self, ctx: Any) -> Any:
-        import click
+        from typer.exceptions import TyperException
 
         try:
             return super().invoke(ctx)
@@ -50,9 +50,8 @@ class _Commands(TyperGroup):
         except PkgcadError as exc:
             err.print(f"error: {exc}", markup=False)
             raise typer.Exit(exc.exit_code) from None
-        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort, typer.Exit,
-                typer.Abort):
-            raise  # exit codes and usage errors on their way out (typer's Exit is a RuntimeError)
+        except (TyperException, typer.Exit, typer.Abort):
+            raise  # usage errors and exit codes on their way out (typer's Exit is a RuntimeError)
         except Exception as exc:
             self._unexpected(ctx, exc)
 
@@ -60,7 +59,7 @@ class _Commands(TyperGroup):
     def _unexpected(ctx: Any, exc: Exception) -> None:
         """An exception pkgcad did not raise on purpose: a full disk, another OS error, or a bug (one line each;
         the traceback only with --debug)."""
-        if os.environ.get(DEBUG_ENV, "") not in ("", "0"):
+        if _debug[0] or os.environ.get(DEBUG_ENV, "") not in ("", "0"):
             import traceback
 
             traceback.print_exception(exc)
@@ -122,8 +121,10 @@ def _options(
 ) -> None:
     """Parametric CAD models (STEP, STL, GLB) of the exposed-heat-sink package of US 6,844,622 B2. All lengths
     are millimetres."""
-    if debug:
-        os.environ[DEBUG_ENV] = "1"
+    _debug[0] = debug
+
+
+_debug = [False]  # --debug of the command being run
 
 DEFAULT_TOL = 0.001  # mm, pkgcad.check.run.DEFAULT_TOL (not imported: the checker pulls in trimesh)
 

@@ -23,20 +23,14 @@ from pathlib import Path
 import pytest
 from test_cli import assert_refused, run
 from test_hostile import snapshot
+from test_hostile_inputs import no_geometry
 
 from pkgcad.export.outpath import TEMP_OVERHEAD
 
 
-def _no_geometry(monkeypatch: pytest.MonkeyPatch) -> None:
-    def refuse(*_a: object, **_k: object) -> None:
-        raise AssertionError("geometry was built: the refusal must come before any work")
-
-    monkeypatch.setattr("pkgcad.geometry.build_package", refuse)
-
-
 # ------------------------------------------------------------------------------------------ long names
 def test_a_long_output_name_is_refused_before_any_work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    _no_geometry(monkeypatch)
+    no_geometry(monkeypatch)
     name = "o" * (255 - TEMP_OVERHEAD + 1)  # fits alone, not with the temporary's prefix and suffix
     line = assert_refused(run("build", "qfn", "-o", str(tmp_path / name)), "-o", "bytes", "255")
     assert "temporary" in line
@@ -46,7 +40,7 @@ def test_a_long_output_name_is_refused_before_any_work(tmp_path: Path, monkeypat
 
 
 def test_a_long_meta_name_is_refused_before_any_work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    _no_geometry(monkeypatch)
+    no_geometry(monkeypatch)
     name = "q" * 251  # q...q.stpZ: 256 bytes
     assert_refused(run("build", "qfn", "--set", f"meta.name={name}", "-o", str(tmp_path / "out")), "meta.name",
                    "bytes")
@@ -61,7 +55,7 @@ def test_a_long_kicad_library_name_is_refused(tmp_path: Path) -> None:
 
 # ------------------------------------------------------------------------------------------ free space
 def test_a_build_that_cannot_fit_is_refused_before_building(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    _no_geometry(monkeypatch)
+    no_geometry(monkeypatch)
     real = shutil.disk_usage
 
     def small(path: object) -> object:
