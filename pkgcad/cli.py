@@ -67,6 +67,10 @@ class _Commands(TyperGroup):
             where = Path(exc.filename).parent if exc.filename else Path.cwd()
             err.print(f"error: {_disk_full_at(where)}", markup=False)
             raise typer.Exit(EXIT_GEOMETRY) from None
+        if isinstance(exc, OSError) and exc.errno is not None:  # the system refused a read or write meanwhile
+            what = f" {exc.filename}" if exc.filename else ""
+            err.print(f"error: could not read or write{what}: {exc.strerror or exc}", markup=False)
+            raise typer.Exit(EXIT_GEOMETRY) from None
         command = ctx.invoked_subcommand or "pkgcad"
         text = " ".join(str(exc).split())[:300] or "(no message)"
         err.print(f"internal error in {command}: {type(exc).__name__}: {text}; this is a bug in pkgcad: run "
