@@ -14,8 +14,8 @@ Native code: Python runs a signal handler only between two bytecodes of the main
 may replace the C-level handlers behind Python's back (``gmsh.initialize()`` resets SIGTERM to the default, so
 the process died silently and left its temporaries). So:
 
-- :func:`reinstall` puts the handlers Python believes in back at the C level; the one gmsh session helper
-  (:func:`pkgcad.conformal.mesh.session`) calls it right after ``gmsh.initialize``;
+- :func:`reinstall` puts the handlers Python believes in back at the C level; the one way pkgcad starts gmsh
+  (:func:`pkgcad.conformal.mesh.initialize`, behind the session helper) calls it right after ``gmsh.initialize``;
 - a watcher thread hears every signal through :func:`signal.set_wakeup_fd`; when the main thread has not
   handled it within :data:`GRACE_S` (it is inside a long native call that released the GIL, e.g. gmsh
   meshing), the watcher does the clean-up and exits itself. The main thread, back from native code, finds the
@@ -135,9 +135,7 @@ if hasattr(os, "register_at_fork"):
 
 def _handler(signum: int, _frame: FrameType | None) -> None:
     if _state.dying:
-        if _state.dier != threading.get_ident():
-            while True:  # the watcher is cleaning up: nothing more may run here; it ends the process
-                time.sleep(3600)
+        _wait_if_another_is_dying()
         return  # already on the way out: a second Ctrl-C must not cut the clean-up short
     if _state.depth:
         _state.pending = signum  # inside a swap: finish it first (see critical)
@@ -145,13 +143,23 @@ def _handler(signum: int, _frame: FrameType | None) -> None:
     die(signum)
 
 
+def _wait_if_another_is_dying() -> None:
+    """Another thread (the watcher) is cleaning up: nothing more may run here; it ends the process."""
+    if _state.dier != threading.get_ident():
+        while True:
+            time.sleep(3600)
+
+
 def die(signum: int) -> None:
     """Stop child processes, remove every registered temporary, say what is true in one line, exit."""
     with _state.lock:
-        if _state.dying:
-            return
-        _state.dying = True
-        _state.dier = threading.get_ident()
+        already = _state.dying
+        if not already:
+            _state.dying = True
+            _state.dier = threading.get_ident()
+    if already:
+        _wait_if_another_is_dying()
+        return
     extra: list[str] = []
     for hook in list(_state.hooks):
         with suppress(BaseException):  # nothing may stop the clean-up
