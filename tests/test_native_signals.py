@@ -64,6 +64,8 @@ def _moment(name: str, command: str) -> Callable[[int, Path], bool]:
         return lambda pid, _d: _caught(pid, signal.SIGTERM)
     if name == "write":
         return lambda _pid, d: bool(_temporaries(d))
+    if name == "late":  # the strip's sawn unit is written (a staged folder inside its staged folder), the rest not
+        return lambda _pid, d: any(d.glob(".out.pkgcad-*/unit/manifest.json"))
     lib, delay = ("libgmsh", 0.8) if command in GMSH else ("OCP", 2.0)  # into the meshing; past OCP's import
     if command in ("sweep", "report"):  # Dask workers build; report draws with numpy: seconds after the start
         lib, delay = "", 5.0 if command == "sweep" else 3.0
@@ -80,6 +82,7 @@ def _moment(name: str, command: str) -> Callable[[int, Path], bool]:
 CASES = [(c, m, s) for c in COMMANDS for m, s in (("early", signal.SIGINT), ("native", signal.SIGTERM),
                                                   ("write", signal.SIGTERM if c != "strip" else signal.SIGINT))
          if not (c == "report" and m == "write")]  # report writes one file in milliseconds: no moment to hit
+CASES.append(("strip", "late", signal.SIGINT))  # the line must not name the unit inside the vanished temporary
 
 
 @pytest.fixture(scope="module")

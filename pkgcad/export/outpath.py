@@ -47,9 +47,9 @@ LEGACY = {"build": ("manifest.json", "pkgcad"), "mockup": ("kit.json", "pkgcad m
 
 MAX_ENTRIES = 100_000  # a folder holding more than this was not written by pkgcad; stop looking
 
-TEMP_OVERHEAD = len(".") + len(".pkgcad-") + 6 + 1 + 6 + 1 + 10 + 1 + 10 + len(".tmp")
+TEMP_OVERHEAD = len(".") + len(".pkgcad-") + 6 + 1 + 6 + 1 + 7 + 1 + 6 + len(".tmp")
 """Characters a temporary's name adds to the output's (``.NAME.pkgcad-HOST-BOOT-PID-N.tmp``, see
-:mod:`.staging`), with room for any pid and counter."""
+:mod:`.staging`): 41, with room for a pid of 7 digits (Linux's largest, 4194304) and a millionth temporary."""
 
 
 # ------------------------------------------------------------------------------------------ judging
@@ -377,7 +377,7 @@ def check_name_lengths(folder: Path | str, names: list[str], option: str, tempor
     """Refuse, before any work, a name pkgcad would create in ``folder`` that its file system cannot hold
     (longer than its NAME_MAX, usually 255 bytes; ``temporary``: with the temporary's prefix and suffix,
     :data:`TEMP_OVERHEAD`), or a path longer than PATH_MAX. ``value`` is what the user gave (default: the name)."""
-    where = _existing(Path(folder))
+    where = _existing(Path(os.path.abspath(folder)))
     try:
         name_max = os.pathconf(where, "PC_NAME_MAX")
         path_max = os.pathconf(where, "PC_PATH_MAX")
@@ -388,9 +388,11 @@ def check_name_lengths(folder: Path | str, names: list[str], option: str, tempor
         size = len(os.fsencode(name)) + extra
         if size > name_max:
             what = f" ({size} with the {extra} of pkgcad's temporary name)" if extra else ""
-            raise InputError(option, value if value is not None else name,
-                             f"makes a file name of {len(os.fsencode(name))} bytes{what}, over the {name_max} bytes "
-                             f"a name may have on {where}", f"use a name of at most {name_max - extra} bytes")
+            given = value if value is not None else name
+            rest = len(os.fsencode(name)) - len(os.fsencode(given)) if given in name else 0  # e.g. ".3dshapes"
+            raise InputError(option, given, f"makes a file name of {len(os.fsencode(name))} bytes{what}, over the "
+                             f"{name_max} bytes a name may have on {where}",
+                             f"use a name of at most {name_max - extra - rest} bytes")
         full = len(os.fsencode(os.path.join(os.path.abspath(folder), name))) + extra + 64  # + what goes inside
         if full > path_max:
             raise InputError(option, value if value is not None else name,
