@@ -128,7 +128,7 @@ def test_a_scheduler_file_naming_an_http_server(tmp_path: Path) -> None:
         sfile = tmp_path / "scheduler.json"
         sfile.write_text(json.dumps({"type": "Scheduler", "address": f"tcp://127.0.0.1:{port}"}))
         res, took = _sweep(tmp_path, str(sfile))
-    _refused(res, took, str(sfile), f"tcp://127.0.0.1:{port}", "an HTTP server")
+    _refused(res, took, "scheduler.json", f"tcp://127.0.0.1:{port}", "an HTTP server")
 
 
 def test_a_real_scheduler_passes_the_probe(tmp_path: Path) -> None:
