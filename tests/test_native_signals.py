@@ -4,8 +4,10 @@
 and left its staged folder; a signal during a long native call that released the GIL waited for the call. Each
 command here runs as a real process on the smallest template (draft quality, coarse mesh) and is signalled at
 three moments: early (the handlers just installed, imports under way), inside native code (gmsh meshing, or OCCT
-building) and inside the write (a staged temporary exists). Afterwards: exit 130/143, ONE line on stderr naming
-only paths that exist, no traceback, the previous output byte for byte, no temporary anywhere.
+building) and inside the write (a staged temporary exists); the strip also late, once its sawn unit is written
+inside its staged folder (the line named that unit after the folder was gone). Afterwards: exit 130/143, ONE line
+on stderr naming only paths that exist, no traceback, the previous output byte for byte (or, when the line says
+so, a finished new one), no temporary anywhere. 29 runs, about 2 minutes on 2 cores.
 """
 
 from __future__ import annotations
