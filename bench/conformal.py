@@ -5,6 +5,7 @@ at the default size), with tetrahedra and the checks. Target (issue 16): <= 30 s
     python bench/conformal.py qfn flipchip-bga       # some
     python bench/conformal.py --size 0.5 --bumps 2500,10000   # also flip chips of that many bumps (0.1 mm pitch)
     python bench/conformal.py --no-mesh --bumps 10000         # the fuse and STEP only
+    python bench/conformal.py --no-mesh --geo                 # the fuse, STEP, and the shipped .geo's mesh
 
 Each case runs in a fresh process. The machine's load average is printed with each row: figures taken on a
 shared machine are upper bounds. Not a test: figures only. Lengths in millimetres.
@@ -33,9 +34,38 @@ def flipchip(n: int) -> dict[str, Any]:
             "bumps": {"count": n, "pitch": 0.1, "diameter": 0.06, "height": 0.05}, "balls": {"count": 64}}
 
 
-def run(case: str | dict[str, Any], size: float, mesh: bool) -> dict[str, Any]:
+def geo_mesh(folder: Path, name: str) -> dict[str, Any]:
+    """``gmsh <name>.geo -3`` (the script written beside the conformal STEP, its own mesh settings) with this
+    interpreter's gmsh command: wall and CPU seconds, tetrahedra, worst element quality (SICN), exit status."""
+    import subprocess
+    import sys
+
+    import gmsh
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    done = subprocess.run([sys.executable, str(Path(sys.executable).with_name("gmsh")), str(folder / f"{name}.geo"),
+                           "-3", "-o", str(folder / f"{name}.msh")], capture_output=True, text=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    row: dict[str, Any] = {"geo_s": time.perf_counter() - t0, "geo_exit": done.returncode,
+                           "geo_cpu_s": after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime}
+    if done.returncode == 0:
+        gmsh.initialize()
+        try:
+            gmsh.option.setNumber("General.Terminal", 0)
+            gmsh.open(str(folder / f"{name}.msh"))
+            _types, tags, _nodes = gmsh.model.mesh.getElements(3)
+            ids = [int(t) for block in tags for t in block]
+            row["geo_tets"] = len(ids)
+            row["geo_sicn"] = float(min(gmsh.model.mesh.getElementQualities(ids, "minSICN")))
+        finally:
+            gmsh.finalize()
+    return row
+
+
+def run(case: str | dict[str, Any], size: float, mesh: bool, geo: bool = False) -> dict[str, Any]:
     """Worker: build, fuse, write, mesh one case; the figures."""
-    from pkgcad.conformal import check_folder
+    from pkgcad.conformal import check_folder, write_step
     from pkgcad.export.writer import write_package
     from pkgcad.geometry import build_package
     from pkgcad.templates import load_layout, make_layout
@@ -49,7 +79,8 @@ def run(case: str | dict[str, Any], size: float, mesh: bool) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / spec.meta.name
         c0 = time.process_time()
-        data = write_package(pkg, out, formats=("step",), step_mode="conformal")
+        data = write_package(pkg, out, formats=("step",), step_mode="conformal",
+                             step_writer=write_step)
         row["write_cpu_s"] = time.process_time() - c0
         fem = data["conformal"]
         row.update(solids=len(fem["solids"]), tiles=fem["tiles"], shared=fem["shared_faces"],
@@ -62,6 +93,8 @@ def run(case: str | dict[str, Any], size: float, mesh: bool) -> dict[str, Any]:
                        import_s=report.seconds["import"], mesh_s=report.seconds["mesh"], tets=report.tets,
                        volume_err=(report.volume - report.expected_volume) / report.expected_volume,
                        failures=report.failures())
+        if geo:
+            row.update(geo_mesh(out, spec.meta.name))
     row["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     row["load"] = os.getloadavg()[0]
     return row
@@ -73,6 +106,8 @@ def main() -> None:
     ap.add_argument("--size", type=float, default=None, help="mesh size, mm (default: pkgcad.conformal's)")
     ap.add_argument("--bumps", default="", help="comma-separated bump counts of extra flip-chip cases")
     ap.add_argument("--no-mesh", action="store_true", help="skip gmsh")
+    ap.add_argument("--geo", action="store_true", help="also mesh with the shipped <name>.geo (gmsh command, its "
+                    "own settings): seconds, CPU seconds, tetrahedra, worst SICN")
     a = ap.parse_args()
     from pkgcad.conformal.options import DEFAULT_SIZE
     from pkgcad.templates import template_paths
@@ -88,7 +123,7 @@ def main() -> None:
     for case in cases:
         # not a multiprocessing.Pool: its daemonic worker may not fork the tiled encapsulant's cutters
         with ProcessPoolExecutor(1, mp_context=ctx) as pool:
-            r = pool.submit(run, case, size, not a.no_mesh).result()
+            r = pool.submit(run, case, size, not a.no_mesh, a.geo).result()
         total = r["fuse_s"] + r["step_s"] + r.get("gmsh_s", 0.0)
         verdict = ("FAIL " + "; ".join(r["failures"])) if r.get("failures") else (
             "PASS" if total <= TARGET_S else "MISS")
@@ -97,6 +132,9 @@ def main() -> None:
         print(f"{r['case']:<24} {r['solids']:>6} {r['tiles']:>5} {r['fuse_s']:>7.1f} {r['step_s']:>7.1f} "
               f"{r['write_cpu_s']:>6.1f} {r['step_mb']:>8.1f} {mesh} {total:>8.1f} {r['peak_mb']:>8.0f} "
               f"{r['load']:>5.1f}  {verdict}", flush=True)
+        if a.geo:
+            print(f"{'':<24} {r['case']}.geo: exit {r['geo_exit']}, {r['geo_s']:.1f} s, CPU {r['geo_cpu_s']:.1f} s, "
+                  f"{r.get('geo_tets', 0):,} tetrahedra, worst SICN {r.get('geo_sicn', float('nan')):.2g}", flush=True)
 
 
 if __name__ == "__main__":

@@ -361,16 +361,18 @@ def test_rebuild_replaces_the_folder(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("text, encoded", [
     ("plain", "plain"),
-    ("it's", "it''s"),
-    ("a\\b", "a\\\\b"),
+    ("it's", "it's"),  # OCCT doubles the quote when it writes the string
+    ("a\\b", "a\\X2\\005C\\X0\\b"),  # a backslash would open a control directive: encoded too
+    ("c:\\X2\\temp", "c:\\X2\\005C\\X0\\X2\\X2\\005C\\X0\\temp"),
     ("\u2014", "\\X2\\2014\\X0\\"),
     ("caf\u00e9 \u00b5m", "caf\\X2\\00E9\\X0\\ \\X2\\00B5\\X0\\m"),
     ("\u6563\u71b1", "\\X2\\656371B1\\X0\\"),
     ("x\U0001F600\u00e9", "x\\X4\\0001F600\\X0\\\\X2\\00E9\\X0\\"),
 ])
-def test_step_string_encoding(text: str, encoded: str) -> None:
-    """ISO 10303-21 §6.4.3: strings are printable ASCII, ' and \\ doubled, the rest in \\X2\\ / \\X4\\ runs."""
-    assert export_step.step_string(text) == encoded
+def test_step_header_string_encoding(text: str, encoded: str) -> None:
+    """ISO 10303-21 §6.4.3: strings are printable ASCII, the rest in \\X2\\ / \\X4\\ runs. What OCCT's header
+    model is given: it doubles quotes itself, and keeps the control directives."""
+    assert export_step.header_string(text) == encoded
     assert encoded.isascii()
 
 
@@ -380,7 +382,7 @@ def test_non_latin1_title_exports(tmp_path: Path) -> None:
     from OCP.IFSelect import IFSelect_ReturnStatus
     from OCP.STEPControl import STEPControl_Reader
 
-    title = "QFN-32 \u2014 it's caf\u00e9 \\ \u6563\u71b1 \U0001F600"
+    title = "QFN-32 \u2014 it's caf\u00e9 \\ c:\\X2\\temp \u6563\u71b1 \U0001F600"
     pkg = built("qfn", f'meta.title="{title.replace(chr(92), chr(92) * 2)}"')
     assert pkg.spec.meta.title == title
     write_package(pkg, tmp_path / "out", formats=("step",))
@@ -424,3 +426,50 @@ def test_formats_subset(tmp_path: Path) -> None:
     data = write_package(built("qfn"), tmp_path / "glb", formats=("glb",))
     assert [f["path"] for f in data["files"]] == ["qfn.glb"]
     assert rel_close(sum(r["volume_total_mm3"] for r in data["parts"]), data["totals"]["volume_mm3"], 1e-6)
+
+
+# ------------------------------------------------------------------------------------ OCCT writer settings
+def _statics(keys: list[str]) -> dict[str, str]:
+    from OCP.Interface import Interface_Static
+
+    return {k: Interface_Static.CVal_s(k) for k in keys}
+
+
+def test_every_step_write_restores_the_occt_settings(tmp_path: Path) -> None:
+    """OCCT's writer settings are process-wide: every STEP pkgcad writes (each build mode, a strip's stage, the
+    non-manifold one) leaves them as it found them, so one write never changes the next (CadQuery's exporter
+    left p-curves off and its precision mode behind, the strip's writer its units)."""
+    from OCP.STEPCAFControl import STEPCAFControl_Writer
+
+    from pkgcad.export.assembly import Assembly
+
+    STEPCAFControl_Writer()  # registers the STEP settings
+    keys = sorted({*export_step.SETTINGS, *export_step.NONMANIFOLD})
+    before = _statics(keys)
+    assert before["write.surfacecurve.mode"] != "0" or before["write.precision.mode"] != "2"  # we do change them
+    pkg = built("qfn")
+    for mode in ("assembly", "solid", "fused"):
+        export_step.write_step(pkg, tmp_path / f"{mode}.step", mode)
+        assert _statics(keys) == before, mode
+    unit = Assembly("strip", [], pkg.parts[:2], [pkg.parts[0].placements[0]])
+    export_step.write_assembly(unit, tmp_path / "strip.step", "a strip", names="part")
+    assert _statics(keys) == before
+
+
+def test_occt_settings_come_back_after_an_error() -> None:
+    from OCP.Interface import Interface_Static
+    from OCP.STEPCAFControl import STEPCAFControl_Writer
+
+    from pkgcad.errors import GeometryError
+
+    STEPCAFControl_Writer()
+    before = _statics(["write.surfacecurve.mode", "write.step.unit"])
+    with pytest.raises(RuntimeError, match="boom"), export_step.occt_settings({"write.surfacecurve.mode": 0,
+                                                                               "write.step.unit": "M"}):
+        assert Interface_Static.CVal_s("write.step.unit") == "M"
+        raise RuntimeError("boom")
+    assert _statics(["write.surfacecurve.mode", "write.step.unit"]) == before
+    with pytest.raises(GeometryError, match=r"no\.such\.setting"), \
+            export_step.occt_settings({"write.surfacecurve.mode": 0, "no.such.setting": 1}):
+        pass
+    assert _statics(["write.surfacecurve.mode", "write.step.unit"]) == before

@@ -28,20 +28,28 @@ def tri_area(tris: np.ndarray) -> float:
     return float(np.linalg.norm(np.cross(tris[:, 1] - tris[:, 0], tris[:, 2] - tris[:, 0]), axis=1).sum()) / 2
 
 
-def _inside_any(points: np.ndarray, tris: np.ndarray) -> np.ndarray:
-    """Which 2D ``points`` lie inside (or on) any of the projected triangles ``tris``."""
-    hit = np.zeros(len(points), dtype=bool)
+def _inside_grid(xs: np.ndarray, ys: np.ndarray, tris: np.ndarray) -> np.ndarray:
+    """Which points of the grid ``xs`` x ``ys`` (ascending; point ``iy * len(xs) + ix`` is ``(xs[ix], ys[iy])``)
+    lie inside (or on) any of the projected triangles ``tris``. Each triangle tests only the grid points in its
+    box (found by bisection), so a finely textured face costs its triangles' areas, not triangles x points."""
+    nx = len(xs)
+    hit = np.zeros(nx * len(ys), dtype=bool)
     eps = 1e-12
     for t in tris[:, :, :2]:
         lo, hi = t.min(axis=0) - 1e-9, t.max(axis=0) + 1e-9
-        cand = np.flatnonzero(np.all((points >= lo) & (points <= hi), axis=1) & ~hit)
+        i0, i1 = np.searchsorted(xs, lo[0], "left"), np.searchsorted(xs, hi[0], "right")
+        j0, j1 = np.searchsorted(ys, lo[1], "left"), np.searchsorted(ys, hi[1], "right")
+        if i0 >= i1 or j0 >= j1:
+            continue
+        cand = (np.arange(j0, j1)[:, None] * nx + np.arange(i0, i1)[None, :]).ravel()
+        cand = cand[~hit[cand]]
         if not len(cand):
             continue
-        p = points[cand]
+        px, py = xs[cand % nx], ys[cand // nx]
         a, b, c = t
-        d1 = (p[:, 0] - b[0]) * (a[1] - b[1]) - (a[0] - b[0]) * (p[:, 1] - b[1])
-        d2 = (p[:, 0] - c[0]) * (b[1] - c[1]) - (b[0] - c[0]) * (p[:, 1] - c[1])
-        d3 = (p[:, 0] - a[0]) * (c[1] - a[1]) - (c[0] - a[0]) * (p[:, 1] - a[1])
+        d1 = (px - b[0]) * (a[1] - b[1]) - (a[0] - b[0]) * (py - b[1])
+        d2 = (px - c[0]) * (b[1] - c[1]) - (b[0] - c[0]) * (py - c[1])
+        d3 = (px - a[0]) * (c[1] - a[1]) - (c[0] - a[0]) * (py - a[1])
         neg = (d1 < -eps) | (d2 < -eps) | (d3 < -eps)
         pos = (d1 > eps) | (d2 > eps) | (d3 > eps)
         hit[cand[~(neg & pos)]] = True
@@ -59,8 +67,7 @@ def overlap_area(a: np.ndarray, b: np.ndarray, n: int = 256) -> float:
         return 0.0
     xs = lo[0] + (np.arange(n) + 0.5) * (hi[0] - lo[0]) / n
     ys = lo[1] + (np.arange(n) + 0.5) * (hi[1] - lo[1]) / n
-    pts = np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2)
-    both = _inside_any(pts, a) & _inside_any(pts, b)
+    both = _inside_grid(xs, ys, a) & _inside_grid(xs, ys, b)
     return float(both.mean() * np.prod(hi - lo))
 
 

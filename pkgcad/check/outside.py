@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..materials import INTERFACE_MATERIALS, MATERIALS
-from ..reader.folder import OutputFolder as Model
+from ..reader.model import Model
 from ..reader.scene import first_axis_hit
 from .geom import AXES, horizontal_faces, side_faces_of, tri_area, xy_box
 from .inside import contact

@@ -21,6 +21,9 @@ class Row:
     detail: str = ""
     claims: str = ""
 
+    def __post_init__(self) -> None:
+        self.passed = bool(self.passed)  # a numpy comparison gives numpy's bool, which JSON cannot write
+
     @property
     def status(self) -> str:
         return "PASS" if self.passed else "FAIL"

@@ -1,23 +1,25 @@
 """The one place :mod:`pkgcad.conformal` reaches into the rest of pkgcad: the parts (geometry builders), the mold
-envelope, the tile planner and the STEP header stamp (exporters). Re-point these imports when those modules
-move."""
+envelope, the tile planner and the STEP writer (exporters). Re-point these imports when those modules move."""
 
 from __future__ import annotations
 
 import cadquery as cq
 
+from .. import __version__
 from ..errors import GeometryError
-from ..export.step import stamp_step_header
+from ..export.step import SharedSolid, write_shared_solids
 from ..geometry import build_package
 from ..geometry.encapsulant import envelope as mold_envelope
+from ..geometry.shapes import box, cut_all
 from ..geometry.tiles import TilePlan, plan_tiles
-from ..layout import Layout
+from ..layout import Layout, Rect, Sites, SphereCut
 from ..materials import material
 from ..package import Package, Part
 from ..roles import Role
 
-__all__ = ["GeometryError", "Layout", "Package", "Part", "Role", "TilePlan", "box_volume", "envelope", "material",
-           "package_of", "plan_tiles", "stamp_header"]
+__all__ = ["GeometryError", "Layout", "Package", "Part", "Rect", "Role", "SharedSolid", "Sites", "SphereCut",
+           "TilePlan", "__version__", "box", "box_volume", "cut_all", "envelope", "material", "package_of",
+           "plan_tiles", "write_shared_solids"]
 
 
 def package_of(source: Layout | Package) -> Package:
@@ -38,7 +40,3 @@ def box_volume(pkg: Package) -> float:
     _cx, _cy, sx, sy = pkg.layout.footprint  # a layout Rect is (centre x, centre y, size x, size y)
     return sx * sy * pkg.layout.stack.interface_top
 
-
-def stamp_header(text: str, pkg: Package) -> str:
-    """The STEP ``text`` with pkgcad's FILE_DESCRIPTION and author, as every pkgcad STEP has."""
-    return stamp_step_header(text, pkg)

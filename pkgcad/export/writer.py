@@ -9,14 +9,14 @@ import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import trimesh
 
 from ..package import Package
 from ..reader.schema import Manifest
 from ..tessellate import TiledMesh, part_meshes
-from .glb import build_scene
+from .glb import package_scene
 from .manifest import manifest
 from .options import QUALITIES, MeshQuality
 from .outpath import STAMP
@@ -27,13 +27,25 @@ from .stl import join_stl, placed_triangles, write_stl
 FORMATS = ("step", "stl", "glb")
 
 
+class StepWriter(Protocol):
+    """Writes the STEP of a package at a path (and any files that go with it beside it); returns what
+    manifest.json records of it under ``conformal``, or None."""
+
+    def __call__(self, pkg: Package, path: Path, /) -> dict[str, Any] | None: ...
+
+
 def write_package(pkg: Package, out: Path, quality: MeshQuality = QUALITIES["normal"],
                   formats: tuple[str, ...] = FORMATS, *, compress: bool = False, step_mode: str = "assembly",
+                  step_writer: StepWriter | None = None,
                   progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Write every requested format of ``pkg`` into ``out`` (replaced atomically). Returns the manifest.
 
-    ``compress`` also writes ``<name>.stpZ`` (gzip); ``step_mode`` is one of :data:`STEP_MODES`; ``progress``
-    hears the stage names."""
+    ``compress`` also writes ``<name>.stpZ`` (gzip); ``step_mode`` is one of :data:`STEP_MODES`, written by
+    :func:`.step.write_step`, except "conformal": the conformal model is made by :mod:`pkgcad.conformal` (a layer
+    above the exporters), so that mode needs its ``step_writer`` (``pkgcad.conformal.write_step``; the runner
+    passes it). ``progress`` hears the stage names."""
+    if step_writer is None and step_mode == "conformal" and "step" in formats:
+        raise ValueError("step mode 'conformal': pass step_writer=pkgcad.conformal.write_step")
     say = progress or (lambda _stage: None)
     timings = dict(pkg.timings)
     conformal = None
@@ -42,7 +54,10 @@ def write_package(pkg: Package, out: Path, quality: MeshQuality = QUALITIES["nor
         if "step" in formats:
             say("writing STEP")
             t = time.perf_counter()
-            conformal = write_step(pkg, tmp / f"{name}.step", step_mode)
+            if step_writer is not None:
+                conformal = step_writer(pkg, tmp / f"{name}.step")
+            else:
+                write_step(pkg, tmp / f"{name}.step", step_mode)
             timings["step_s"] = time.perf_counter() - t
             if compress:
                 t = time.perf_counter()
@@ -70,8 +85,8 @@ def write_package(pkg: Package, out: Path, quality: MeshQuality = QUALITIES["nor
         if "glb" in formats:
             say("writing GLB")
             t = time.perf_counter()
-            scene = build_scene(pkg, meshes, {part: tm.pieces for part, tm in tiled.items()})
-            (tmp / f"{name}.glb").write_bytes(scene.export(file_type="glb"))
+            scene = package_scene(pkg, meshes, {part: tm.pieces for part, tm in tiled.items()})
+            (tmp / f"{name}.glb").write_bytes(scene.glb())
             timings["glb_s"] = time.perf_counter() - t
         files = {str(p.relative_to(tmp)): p.stat().st_size for p in sorted(tmp.rglob("*"))
                  if p.is_file() and p.relative_to(tmp) != Path(STAMP)}

@@ -213,3 +213,14 @@ def seams(blocks: list[Block]) -> tuple[int, int, int]:
     _first, ids = weld(np.ascontiguousarray(np.concatenate(ends).reshape(-1, 3)))
     alone, crowded, doubled = edge_counts(ids[0::2], ids[1::2])
     return int(alone.sum()), crowded, doubled
+
+
+def block_from_mesh(vertices: np.ndarray, faces: np.ndarray, shifts: np.ndarray) -> Block:
+    """A block of a mesh that is already welded (``vertices`` float64 mm, ``faces`` (m, 3)) placed at ``shifts``
+    (n, 3): a model read from somewhere else than part files (a STEP), judged like one."""
+    faces = np.asarray(faces, dtype=np.int64)
+    a, b = faces.reshape(-1), faces[:, [1, 2, 0]].reshape(-1)
+    alone, crowded, doubled = edge_counts(a, b)
+    shifts = np.asarray(shifts, dtype=np.float64).reshape(-1, 3)
+    return Block(np.asarray(vertices, dtype=np.float64), faces, shifts, np.column_stack([a[alone], b[alone]]),
+                 np.zeros((len(shifts), 0, 2, 3), np.float32), crowded, doubled)

@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
-from functools import cached_property
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,10 +23,10 @@ import numpy as np
 
 from ..claims import Embodiment, embodied
 from ..errors import NO_VALUE, InputError
-from ..meshutil import STL_RECORD, Mesh, joined, welded
+from ..meshutil import STL_RECORD, welded
 from ..roles import REQUIRED, Role
 from .blocks import Block, blocks_of
-from .scene import Scene
+from .model import Model, WireEnds
 
 if TYPE_CHECKING:
     import trimesh
@@ -60,34 +59,21 @@ class Meshes(Mapping[str, "trimesh.Trimesh"]):
         return len(self._corners)
 
 
-@dataclass
-class OutputFolder:
+@dataclass(kw_only=True)
+class OutputFolder(Model):
     """An exported model: the manifest (validated, as a dict and as :attr:`schema`), each STL group as blocks
     (proven copies, for the checks) and as one welded mesh (:attr:`meshes`, made on first use), and the role of
-    each group."""
+    each group; as a :class:`~pkgcad.reader.model.Model`, what the check elements and the views judge."""
 
     root: Path
     manifest: dict[str, Any]
     schema: Manifest
-    blocks: dict[str, list[Block]]
-    meshes: Meshes
-    roles: dict[str, Role]
-    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+    files: Meshes
 
     @property
-    def name(self) -> str:
-        return self.schema.name
-
-    @property
-    def embodiment(self) -> dict[str, Any]:
-        return self.schema.embodiment.model_dump()
-
-    @property
-    def claims(self) -> set[int]:
-        """The claims the model embodies, derived from the embodiment its manifest states (the manifest's own
-        ``claims`` list is for people; what is checked follows from the features)."""
-        e = self.schema.embodiment
-        return set(embodied(Embodiment(e.carrier, e.connection, e.attach, e.first_surface, e.interface_layer)))
+    def meshes(self) -> Meshes:
+        """Group -> the group's file as one welded mesh (every triangle of the file)."""
+        return self.files
 
     def part_rows(self, group: str) -> list[dict[str, Any]]:
         return [r for r in self.manifest["parts"] if r.get("group", r["name"]) == group]
@@ -97,19 +83,6 @@ class OutputFolder:
             if r.role == role:
                 return r.material
         return None
-
-    def groups(self, *roles: str) -> list[str]:
-        return [g for g, r in self.roles.items() if r in roles]
-
-    def has(self, role: str) -> bool:
-        return bool(self.groups(role))
-
-    def _groups_of(self, roles: tuple[str, ...]) -> list[str]:
-        groups = self.groups(*roles)
-        if not groups:
-            raise InputError(str(self.root / "manifest.json"), NO_VALUE,
-                             f"no part with role {' / '.join(roles)}")
-        return groups
 
     def mesh(self, *roles: str) -> trimesh.Trimesh:
         """All groups with one of ``roles`` as one welded trimesh mesh, read from every triangle of their files
@@ -121,37 +94,6 @@ class OutputFolder:
         if len(groups) == 1:
             return self.meshes[groups[0]]
         return concatenate([self.meshes[g] for g in groups])
-
-    def numpy_mesh(self, *roles: str) -> Mesh:
-        """All groups with one of ``roles`` as one :class:`~pkgcad.meshutil.Mesh` (plain numpy), every copy of
-        every block placed (not welded across copies; :class:`InputError` when there is none): for the small
-        parts; judge repeated parts by :meth:`bodies` and :meth:`bounds`."""
-        parts = []
-        for b in (b for g in self._groups_of(roles) for b in self.blocks[g]):
-            nv = len(b.vertices)
-            parts.append(Mesh((b.vertices[None] + b.shifts[:, None]).reshape(-1, 3),
-                              (b.faces[None] + (np.arange(b.count) * nv)[:, None, None]).reshape(-1, 3)))
-        return joined(parts)
-
-    def bounds(self, *roles: str) -> np.ndarray:
-        """(2, 3) box of all groups with one of ``roles``, from their blocks."""
-        blocks = [b for g in self._groups_of(roles) for b in self.blocks[g]]
-        return np.array([np.min([b.lo + b.shifts.min(axis=0) for b in blocks], axis=0),
-                         np.max([b.hi + b.shifts.max(axis=0) for b in blocks], axis=0)])
-
-    def bodies(self, *roles: str) -> tuple[np.ndarray, np.ndarray]:
-        """Boxes (lo, hi), each (n, 3), of the connected bodies of all groups with one of ``roles``."""
-        boxes = [self.bodies_of(g) for g in self._groups_of(roles)]
-        return np.concatenate([lo for lo, _hi in boxes]), np.concatenate([hi for _lo, hi in boxes])
-
-    def bodies_of(self, group: str) -> tuple[np.ndarray, np.ndarray]:
-        """Boxes (lo, hi), each (n, 3), of the connected bodies in the part file ``group``."""
-        boxes = [b.bodies() for b in self.blocks[group]]
-        return np.concatenate([lo for lo, _hi in boxes]), np.concatenate([hi for _lo, hi in boxes])
-
-    @cached_property
-    def scene(self) -> Scene:
-        return Scene(self.blocks)
 
 
 def stl_triangles(path: Path) -> int:
@@ -236,4 +178,19 @@ def load_output(path: str | Path) -> OutputFolder:
         corners[group] = read_corners(spath)
         blocks[group] = blocks_of(corners[group], [r for r in schema.parts if (r.group or r.name) == group],
                                   str(spath))
-    return OutputFolder(root, data, schema, blocks, Meshes(corners), roles)
+    rows = {g: [r for r in schema.parts if (r.group or r.name) == g] for g in roles}
+    e = schema.embodiment
+    return OutputFolder(
+        name=schema.name, source=str(root / "manifest.json"), blocks=blocks, roles=dict(roles),
+        materials={g: rs[0].material for g, rs in rows.items()},
+        embodiment=e.model_dump(),
+        # the claims the model embodies, derived from the embodiment its manifest states (the manifest's own
+        # ``claims`` list is for people; what is checked follows from the features)
+        claims=set(embodied(Embodiment(e.carrier, e.connection, e.attach, e.first_surface, e.interface_layer))),
+        wires=[WireEnds(w.name, (w.start[0], w.start[1], w.start[2]), (w.end[0], w.end[1], w.end[2]))
+               for w in schema.layout.wires],
+        volumes={g: sum(r["volume_total_mm3"] for r in data["parts"] if r.get("group", r["name"]) == g)
+                 for g in roles},
+        counts={g: sum(r.count for r in rs) for g, rs in rows.items()},
+        stack_mm=dict(schema.stack_mm),
+        root=root, manifest=data, schema=schema, files=Meshes(corners))

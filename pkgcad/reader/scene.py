@@ -63,6 +63,8 @@ class Scene:
                 p, d = pid[ok], -sign * (at[ok] + b.shifts[0, axis])
             else:
                 lp, _tri, coord = axis_ray_hits(b.tris, axis, local)
+                if not len(lp):  # the lines cross the block's box but none of its triangles
+                    continue
                 p, d = pid[lp], -sign * (coord + b.shifts[copy[lp], axis])
                 order = np.lexsort((d, p))  # the nearest hit of each line in this block
                 first = np.r_[True, p[order][1:] != p[order][:-1]]

@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 import trimesh
 
+from ..export.glb import Meshes
 from ..materials import material
 from ..package import Part
 from ..view.figure import RGB, Figure, Line, Rect, Text, shade, to_png, to_svg, write_atomic
 from ..view.section import Region, Section, nice_length, slice_loops, write_section
-from .glb import Meshes
 from .layout import StripLayout
 from .model import Stage
 

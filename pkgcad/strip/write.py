@@ -14,14 +14,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ..export.assembly import Assembly
+from ..export.glb import Meshes, assembly_scene
 from ..export.options import MeshQuality
 from ..export.staging import staged_dir
+from ..export.step import write_assembly
 from ..export.writer import write_package
+from ..package import Placement
 from .figures import write_figures
-from .glb import Meshes, stage_glb
 from .model import StripModel
 from .sheet import markdown, sheet
-from .step import write_stage_step
 
 MARK = "strip.json"
 """The file that says a folder is ours: pkgcad strip may replace a folder holding it (and nothing else)."""
@@ -38,18 +40,19 @@ def write_strip(model: StripModel, out: Path, quality: MeshQuality, all_stages: 
     timings = dict(model.timings)
     meshes = Meshes(quality)
     rows: list[dict[str, Any]] = []
+    units = [Placement(u.name, u.x, u.y) for u in strip.units]
     with staged_dir(out, "strip") as tmp:  # judged by the output guard again, swapped in on success
         (tmp / "stages").mkdir()
         for stage in model.stages if all_stages else [model.stage("deflashed")]:
             say(f"writing stage {stage.number} ({stage.key})")
             step, glb = f"stages/{stage.stem}.step", f"stages/{stage.stem}.glb"
+            assy = Assembly(f"{base}-{stage.stem}", stage.strip_parts, stage.unit_parts, units)
             t = time.perf_counter()
-            write_stage_step(stage.unit_parts, stage.strip_parts, strip.units, tmp / step, f"{base}-{stage.stem}",
-                             f"{base}: stage {stage.number}, {stage.title}")
+            write_assembly(assy, tmp / step, f"{assy.name}; {base}: stage {stage.number}, {stage.title}",
+                           names="part")
             timings[f"stage{stage.number}_step_s"] = time.perf_counter() - t
             t = time.perf_counter()
-            (tmp / glb).write_bytes(stage_glb(stage.unit_parts, stage.strip_parts, strip.units,
-                                              f"{base}-{stage.stem}", meshes))
+            (tmp / glb).write_bytes(assembly_scene(assy, meshes).glb())
             timings[f"stage{stage.number}_glb_s"] = time.perf_counter() - t
             rows.append({"number": stage.number, "key": stage.key, "title": stage.title, "step": step, "glb": glb,
                          "step_bytes": (tmp / step).stat().st_size, "glb_bytes": (tmp / glb).stat().st_size,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..reader.folder import OutputFolder as Model
+from ..reader.model import Model
 
 #: plane name -> (axis normal to the plane, horizontal drawing axis, vertical drawing axis, looking from)
 PLANES: dict[str, tuple[int, int, int, str]] = {
@@ -45,7 +45,7 @@ def busiest_plane(model: Model, plane: str, near: float, span: float = 0.6, step
         a, b = blo[:, axis], bhi[:, axis]
         inside = (a[None] < cand[:, None]) & (cand[:, None] < b[None])
         crossed += inside.any(axis=1)
-        if sum(r["count"] for r in model.part_rows(group)) > 1:
+        if model.counts.get(group, 1) > 1:
             mid, half = (a + b) / 2, np.maximum((b - a) / 2, 1e-12)
             off = np.clip(np.abs(cand[:, None] - mid[None]) / half[None], 0, 1)
             centred += np.where(inside, np.sqrt(1 - off**2), 0.0).max(axis=1, initial=0.0)
@@ -54,9 +54,9 @@ def busiest_plane(model: Model, plane: str, near: float, span: float = 0.6, step
 
 
 def chip_mid_height(model: Model) -> float:
-    stack = model.manifest.get("stack_mm", {})
-    if stack.get("chip_bottom") is not None and stack.get("chip_top") is not None:
-        return float((stack["chip_bottom"] + stack["chip_top"]) / 2)
+    bottom, top = model.stack_mm.get("chip_bottom"), model.stack_mm.get("chip_top")
+    if bottom is not None and top is not None:
+        return float((bottom + top) / 2)
     return float(model.bounds("chip")[:, 2].mean())
 
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import InputError
-from ..reader.folder import OutputFolder as Model
+from .. import bounds
+from ..reader.model import Model
 from .figure import png_info, write_atomic
 from .planes import default_at, stack_zoom
 from .section import color_of
@@ -104,18 +104,16 @@ def render(model: Model, path: Path, width: int = 1200, height: int = 900, cut: 
     title says so."""
     from PIL import Image, ImageDraw, ImageFont
 
-    if not (64 <= width <= 6000 and 64 <= height <= 6000):
-        raise InputError("--size", f"{width}x{height}", "each side allowed 64 to 6000 px")
+    for side in (width, height):
+        bounds.check("render --size", side, f"{width}x{height}")
     if zoom_z is None:
         zoom_z = stack_zoom(model)
-    if not 1 <= zoom_z <= 100:
-        raise InputError("--zoom-z", zoom_z, "allowed 1 to 100 (vertical exaggeration)")
+    bounds.check("render --zoom-z", zoom_z)
     t0 = time.perf_counter()
     ss = max(1, supersample)
     W, H = width * ss, height * ss
     names = list(model.meshes)
-    colors = np.array([color_of(model.part_rows(g)[0]["material"]) if model.part_rows(g) else (0.6, 0.6, 0.6)
-                       for g in names])
+    colors = np.array([color_of(model.materials.get(g) or "unknown") for g in names])
     tris = np.concatenate([model.meshes[g].triangles for g in names]) * [1.0, 1.0, zoom_z]
     owner = np.repeat(np.arange(len(names)), [len(model.meshes[g].faces) for g in names])
     normals = np.cross(tris[:, 1] - tris[:, 0], tris[:, 2] - tris[:, 0])
@@ -221,7 +219,7 @@ def render(model: Model, path: Path, width: int = 1200, height: int = 900, cut: 
     out = Image.fromarray((np.clip(img, 0, 1) * 255).round().astype(np.uint8), "RGB")
     if ss > 1:
         out = out.resize((width, height), Image.Resampling.LANCZOS)
-    name = model.manifest.get("name", model.root.name)
+    name = model.name
     text = f"{name}: isometric" + (f", front quadrant cut away at x = {cx0:g}, y = {cy0:g} mm" if cut else "") + (
         f", vertical ×{zoom_z:g}" if zoom_z != 1 else "")
     if title:

@@ -12,9 +12,10 @@ from pathlib import Path
 import numpy as np
 import trimesh
 
+from .. import bounds
 from ..errors import InputError
 from ..materials import MATERIALS
-from ..reader.folder import OutputFolder as Model
+from ..reader.model import Model
 from .figure import RGB, Figure, Line, Paths, Rect, Text, shade, text_width, to_png, to_svg, write_atomic
 from .labels import LANE, lanes_needed, lay_out
 from .planes import PLANES, busiest_plane, default_at, plane_range
@@ -175,11 +176,10 @@ def cut(model: Model, plane: str, at: float) -> Section:
         loops = slice_loops(mesh, axis, used, h, v)
         if not loops:
             continue
-        rows = model.part_rows(group)
-        mat = rows[0]["material"] if rows else "unknown"
+        mat = model.materials.get(group) or "unknown"
         regions.append(Region(group, model.roles[group], mat, color_of(mat), loops))
     blo, bhi = model.scene.bounds
-    return Section(model.manifest.get("name", model.root.name), plane, at, used, regions,
+    return Section(model.name, plane, at, used, regions,
                    (float(blo[h]), float(blo[v]), float(bhi[h]), float(bhi[v])))
 
 
@@ -216,10 +216,8 @@ def arrange(sec: Section, width: int = 1200, zoom_z: float = 1.0, labels: bool =
     Layout, top to bottom: title; drawing (with leader labels in a column on its right, never crossing, see
     :mod:`.labels`); scale bars; legend. Everything below the drawing starts below the lowest label too, so a
     label never lies on the legend."""
-    if not 1 <= zoom_z <= 100:
-        raise InputError("--zoom-z", zoom_z, "allowed 1 to 100 (vertical exaggeration)")
-    if not 200 <= width <= 8000:
-        raise InputError("--width", width, "allowed 200 to 8000 px")
+    bounds.check("section --zoom-z", zoom_z)
+    bounds.check("section --width", width)
     vert = sec.plane != "xy"
     zoom = zoom_z if vert else 1.0
     hmin, vmin, hmax, vmax = sec.bounds
