@@ -753,6 +753,46 @@ def _print_thermal(data: Any, lines: list[str], written: str, as_json: bool) -> 
 
 
 @app.command()
+def warp(
+    source: Annotated[str, typer.Argument(metavar="TEMPLATE|OUTPUT_DIR", help="A template name or .toml path, or a "
+                      "pkgcad output folder (its manifest's parameters).")],
+    sets: SetOpt = None,
+    at: Annotated[str | None, typer.Option("--at", help="Temperatures, degC, separated by commas (-65 to 300). "
+                                           "Default: 25 and the JESD22-B112 reflow points 150,183,217,245,260.")] = (
+        None),
+    stress_free: Annotated[float, typer.Option("--stress-free", help="Stress-free temperature, degC (default: the "
+                                               "mold cure, 175).")] = 175.0,
+    mesh: Annotated[str, typer.Option("--mesh", help="Mesh preset: coarse | normal | fine (the pipeline's; "
+                                      "quadratic tetrahedra).")] = "normal",
+    output: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder. Default: "
+                                                "outputs/<name>-warp.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print warp.json's summary as JSON.")] = False,
+) -> None:
+    """Warpage (um, + convex as JESD22-B112) and stresses (MPa) from the CTE mismatch of the parts, by linear
+    thermo-elasticity (gmsh, scikit-fem P2, pyamg), the package free; writes warp.json, warp.vtu, deformed.png.
+    Exit 2 on bad input (nothing written), 1 if meshing or solving fails."""
+    from .export.outpath import check_output_folder
+    from .export.staging import staged_dir
+    from .thermal.inputs import load_input
+    from .warp.output import summary, summary_lines, write_all
+    from .warp.run import check_options, parse_temperatures, run_layout
+
+    temperatures = parse_temperatures(at)
+    check_options(temperatures, stress_free, mesh)
+    lay = load_input(source, sets or ())
+    dest = check_output_folder(output or Path("outputs") / f"{lay.spec.meta.name}-warp", "warp").path
+    name = lay.spec.meta.name
+    with err.status(f"{name} warp: starting", spinner="dots") as status:
+        res = run_layout(lay, temperatures=temperatures, stress_free_c=stress_free, mesh=mesh,
+                         progress=lambda s: status.update(f"{name} warp: {s}"))
+        status.update(f"{name} warp: writing {dest}")
+        with staged_dir(dest, "warp") as tmp:
+            write_all(tmp, res, lay)
+    data = summary(res, lay)
+    _print_thermal(data, summary_lines(data), f"-> {dest} (warp.json, warp.vtu, deformed.png)", as_json)
+
+
+@app.command()
 def version() -> None:
     """Print the version."""
     out.print(f"pkgcad {__version__}")

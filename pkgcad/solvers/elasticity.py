@@ -325,7 +325,7 @@ def stress_at(solution: Solution, local: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(np.moveaxis(sigma, 0, -1))
 
 
-DIRECT_MAX_DOFS = 120_000
+DIRECT_MAX_DOFS = 30_000
 """Up to this many unknowns :func:`solve` factors the matrix (scipy's SuperLU, seconds at this size); above it
 factoring costs minutes and gigabytes (a 256,000-unknown package took over 15 min), so conjugate gradients with
 smoothed aggregation take over."""

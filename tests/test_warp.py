@@ -1,0 +1,100 @@
+"""`pkgcad warp`: bad input refused before any work, the files and their stable names, and the physics across
+variants (the buffer pad's material), on the one FEM mesh."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import meshio
+import numpy as np
+import pytest
+
+from pkgcad.templates import load_layout
+from pkgcad.warp.model import PartMaterial, build_model, solder_fraction
+from tests.test_cli import assert_refused, run
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--at", "25,400"], ["--at", "400", "-65", "300"]),
+    (["--at", "-70"], ["--at", "-70"]),
+    (["--at", "25,175"], ["--at", "175", "stress-free"]),
+    (["--stress-free", "25", "--at", "25"], ["--at", "25", "stress-free"]),
+    (["--at", "25,hot"], ["--at", "25,hot", "degC"]),
+    (["--mesh", "medium"], ["--mesh", "medium", "coarse"]),
+])
+def test_bad_options_are_refused_with_one_line_and_nothing_written(tmp_path: Path, args: list[str],
+                                                                   words: list[str]) -> None:
+    out = tmp_path / "w"
+    assert_refused(run("warp", "qfn", "-o", str(out), *args), *words)
+    assert not out.exists()
+
+
+def test_a_folder_without_parts_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "built"
+    folder.mkdir()
+    (folder / "manifest.json").write_text(json.dumps({"tool": "pkgcad", "parts": []}))
+    out = tmp_path / "w"
+    assert_refused(run("warp", str(folder), "-o", str(out)))
+    assert not out.exists()
+
+
+def test_solder_fraction_of_the_ball_block_is_the_truncated_spheres_over_the_block() -> None:
+    lay = load_layout("wirebond-bga")
+    model = build_model(lay)
+    block = model.fem.part("ball_block").block
+    assert block is not None
+    s = block.sphere
+    r, c = s.diameter / 2, s.centre
+    one = np.pi * ((r * r * s.top - (s.top - c) ** 3 / 3) - (r * r * s.bottom - (s.bottom - c) ** 3 / 3))
+    assert solder_fraction(block) == pytest.approx(block.sites.realised * one / block.volume_mm3, rel=1e-12)
+    assert "interface_layer" not in {p.name for p in model.fem.parts}  # left out mechanically (see model.py)
+
+
+@pytest.mark.slow
+def test_warp_writes_the_stable_names_and_the_vtu_matches_them(tmp_path: Path) -> None:
+    out = tmp_path / "qfn-warp"
+    result = run("warp", "qfn", "--mesh", "coarse", "--at", "25,260", "-o", str(out), "--json")
+    assert result.exit_code == 0, (result.stdout, result.stderr)
+    doc = json.loads((out / "warp.json").read_text())
+    temps = doc["temperatures"]
+    assert [t["temperature_c"] for t in temps] == [25.0, 260.0]
+    for t in temps:
+        for key in ("warpage_board_um", "warpage_top_um", "chip_stress_max_mpa", "bond_shear_max_mpa"):
+            assert isinstance(t[key], float), key
+        assert t["solver"]["support_reaction"] < 1e-6 and t["solver"]["relative_residual"] < 1e-8
+    # cooled below the cure and heated above it the package bends opposite ways
+    assert np.sign(temps[0]["warpage_board_um"]) == -np.sign(temps[1]["warpage_board_um"])
+    vtu = meshio.read(out / "warp.vtu")
+    names = [p["name"] for p in doc["parts"]]
+    assert set(np.unique(vtu.cell_data["part_id"][0])) == set(range(len(names)))
+    u = vtu.point_data["u_25C_mm"]
+    p = vtu.points
+    bottom = p[:, 2] <= p[:, 2].min() + 1e-9
+    w = u[bottom, 2]
+    design = np.column_stack([np.ones(bottom.sum()), p[bottom, 0], p[bottom, 1]])
+    r = w - design @ np.linalg.lstsq(design, w, rcond=None)[0]
+    assert 1000 * (r.max() - r.min()) == pytest.approx(abs(temps[0]["warpage_board_um"]), rel=1e-9)
+    assert (out / "deformed.png").stat().st_size > 10_000
+    assert doc["picture"]["exaggeration"] > 1
+
+
+@pytest.mark.slow
+def test_a_silicon_buffer_pad_loads_the_chip_less_than_a_copper_one() -> None:
+    """Claim 12's reason, with numbers: the same mesh, the buffer pad's material swapped (a solver chooses materials,
+    never shapes)."""
+    from pkgcad.conformal.meshing import mesh_model
+    from pkgcad.solvers import elasticity as el
+    from pkgcad.warp.run import figures
+
+    lay = load_layout("buffer-pad")
+    model = build_model(lay)
+    fm, _ = mesh_model(model.fem, "coarse")
+    space = el.make_space(fm.mesh)
+    stress = {}
+    for mat in ("silicon", "copper"):
+        model.parts["buffer_pad"] = PartMaterial("buffer_pad", mat)
+        system = el.assemble(space, model.stiffness(fm, 25.0))
+        sol = el.solve(system, model.strain(fm, 175.0, 25.0))
+        stress[mat] = figures(fm, sol, 25.0).chip_stress_max_mpa
+    assert stress["silicon"] < stress["copper"], stress
