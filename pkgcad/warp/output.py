@@ -79,8 +79,8 @@ def write_vtu(path: Path, run: WarpRun) -> None:
 
 
 def deformed_png(path: Path, run: WarpRun, index: int = 0) -> dict[str, Any]:
-    """A vertical section through the package's middle (y), the vertices within one element size of it drawn at
-    their deformed place, the displacement exaggerated so the largest is a tenth of the package's thickness."""
+    """The package seen from the side (-y): every mesh vertex at its deformed place, the displacement exaggerated
+    so that the vertical displacement's range is a fifth of the package's thickness, coloured by it (um)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -89,11 +89,9 @@ def deformed_png(path: Path, run: WarpRun, index: int = 0) -> dict[str, Any]:
     r = run.results[index]
     p, u = run.mesh.mesh.p, r.displacement
     height = float(p[2].max() - p[2].min())
-    umax = float(np.abs(u).max()) or 1.0
-    factor = float(f"{0.1 * height / umax:.2g}")
-    yc = 0.5 * (p[1].min() + p[1].max())
-    band = 0.02 * float(p[1].max() - p[1].min())
-    near = np.abs(p[1] - yc) <= band
+    span = float(u[:, 2].max() - u[:, 2].min()) or 1.0
+    factor = float(f"{0.2 * height / span:.2g}")
+    near = np.argsort(-p[1])  # the front (low y) drawn last, on top
     fig, ax = plt.subplots(figsize=(9, 3.2), dpi=120)
     sc = ax.scatter(p[0, near] + factor * u[near, 0], p[2, near] + factor * u[near, 2], c=1000.0 * u[near, 2], s=3,
                     cmap="coolwarm")
@@ -101,13 +99,12 @@ def deformed_png(path: Path, run: WarpRun, index: int = 0) -> dict[str, Any]:
     fig.colorbar(sc, ax=ax, label="vertical displacement (um)")
     ax.set_xlabel("x (mm)")
     ax.set_ylabel("z (mm)")
-    ax.set_title(f"{run.model.name} at {r.temperature_c:g} degC (stress-free {run.stress_free_c:g}): section y = "
-                 f"{yc:.3g} mm, displacement x {factor:g}; board-side warpage {r.warpage_board_um:+.1f} um",
-                 fontsize=8)
+    ax.set_title(f"{run.model.name} at {r.temperature_c:g} degC (stress-free {run.stress_free_c:g}), seen from -y: "
+                 f"displacement x {factor:g}; board-side warpage {r.warpage_board_um:+.1f} um", fontsize=8)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
-    return {"file": path.name, "exaggeration": factor, "temperature_c": r.temperature_c, "section_y_mm": yc}
+    return {"file": path.name, "exaggeration": factor, "temperature_c": r.temperature_c, "view": "from -y"}
 
 
 def write_all(directory: Path, run: WarpRun, lay: Layout) -> list[Path]:
