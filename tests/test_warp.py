@@ -76,6 +76,16 @@ def test_warp_writes_the_stable_names_and_the_vtu_matches_them(tmp_path: Path) -
     assert 1000 * (r.max() - r.min()) == pytest.approx(abs(temps[0]["warpage_board_um"]), rel=1e-9)
     assert (out / "deformed.png").stat().st_size > 10_000
     assert doc["picture"]["exaggeration"] > 1
+    # the report's warp section reads the same file (a sweep's warp step writes it under warp/)
+    from pkgcad.view.warp import warp_html
+
+    model = tmp_path / "model"
+    model.mkdir()
+    out.rename(model / "warp")
+    html = warp_html(model)
+    assert f"{temps[0]['warpage_board_um']:+.1f}" in html and f"{temps[1]['chip_stress_max_mpa']:.1f}" in html
+    assert "data:image/png;base64," in html
+    assert warp_html(tmp_path) == ""
 
 
 @pytest.mark.slow
