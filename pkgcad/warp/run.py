@@ -130,11 +130,6 @@ def run_layout(lay: Layout, *, temperatures: Sequence[float] = DEFAULT_TEMPERATU
                stress_free_c: float = STRESS_FREE_C, mesh: str = "normal",
                progress: Progress | None = None) -> WarpRun:
     """Mesh ``lay`` and solve every temperature (see the module doc). Mesher or solver failure -> RunError."""
-    from threadpoolctl import threadpool_limits
-
-    from pkgcad.conformal.mesh import MeshCheckError
-    from pkgcad.conformal.meshing import mesh_model
-    from pkgcad.solvers import elasticity as el
     from pkgcad.warp.model import build_model
 
     check_options(temperatures, stress_free_c, mesh)
@@ -142,16 +137,36 @@ def run_layout(lay: Layout, *, temperatures: Sequence[float] = DEFAULT_TEMPERATU
     start = time.perf_counter()
     model = build_model(lay, progress=say)
     seconds = {"model": time.perf_counter() - start}
+    fm, space = mesh_space(model, mesh, say, seconds)
+    results = solve_all(model, fm, space, temperatures, stress_free_c, say)
+    seconds["total"] = time.perf_counter() - start
+    return WarpRun(model, fm, mesh, stress_free_c, results, seconds)
+
+
+def mesh_space(model: Any, mesh: str, say: Progress, seconds: dict[str, float]) -> tuple[Any, Any]:
+    """The pipeline's mesh of ``model`` and its P2 displacement space; gmsh failure -> RunError."""
+    from pkgcad.conformal.mesh import MeshCheckError
+    from pkgcad.conformal.meshing import mesh_model
+    from pkgcad.solvers import elasticity as el
+
+    t0 = time.perf_counter()
     try:
         fm, gmsh_s = mesh_model(model.fem, mesh, progress=say)
     except MeshCheckError as exc:
         raise RunError(f"{model.name} warp mesh", str(exc).splitlines()[0] if str(exc) else
                        type(exc).__name__) from None
-    seconds["mesh"] = time.perf_counter() - start - seconds["model"]
+    seconds["mesh"] = time.perf_counter() - t0
     seconds.update({f"gmsh_{k}": v for k, v in gmsh_s.items()})
-    t0 = time.perf_counter()
-    space = el.make_space(fm.mesh)
-    seconds["space"] = time.perf_counter() - t0
+    return fm, el.make_space(fm.mesh)
+
+
+def solve_all(model: Any, fm: Any, space: Any, temperatures: Sequence[float], stress_free_c: float,
+              say: Progress) -> tuple[TemperatureResult, ...]:
+    """Every temperature on one mesh: one matrix and one factor per glass-transition regime."""
+    from threadpoolctl import threadpool_limits
+
+    from pkgcad.solvers import elasticity as el
+
     results: dict[float, TemperatureResult] = {}
     regimes: dict[Any, list[float]] = {}
     for t in temperatures:
@@ -169,8 +184,7 @@ def run_layout(lay: Layout, *, temperatures: Sequence[float] = DEFAULT_TEMPERATU
                     results[t] = figures(fm, sol, t)
     except RuntimeError as exc:  # CG did not converge
         raise RunError(f"{model.name} warp solve", str(exc)) from None
-    seconds["total"] = time.perf_counter() - start
-    return WarpRun(model, fm, mesh, stress_free_c, tuple(results[t] for t in temperatures), seconds)
+    return tuple(results[t] for t in temperatures)
 
 
 def figures(fm: Any, sol: Any, temperature_c: float) -> TemperatureResult:
