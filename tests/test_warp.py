@@ -107,3 +107,16 @@ def test_a_silicon_buffer_pad_loads_the_chip_less_than_a_copper_one() -> None:
         sol = el.solve(system, model.strain(fm, 175.0, 25.0))
         stress[mat] = figures(fm, sol, 25.0).chip_stress_max_mpa
     assert stress["silicon"] < stress["copper"], stress
+
+
+def test_the_no_pad_variant_fills_the_pads_place_with_adhesive_and_keeps_the_outline() -> None:
+    from pkgcad.warp.compare import no_pad
+
+    lay = load_layout("buffer-pad")
+    bare = no_pad(lay)
+    bp = lay.spec.buffer_pad
+    assert bare.buffer_pad is None and not bare.spec.buffer_pad.enabled
+    assert bare.spec.adhesive.thickness == pytest.approx(bp.thickness + bp.attach_thickness
+                                                         + lay.spec.adhesive.thickness, abs=1e-12)
+    assert bare.stack.first_surface == pytest.approx(lay.stack.first_surface, abs=1e-9)
+    assert bare.footprint == lay.footprint
