@@ -38,6 +38,7 @@ def _row(package: str, variant: str, results: Sequence[TemperatureResult], secon
         t = f"{r.temperature_c:g}c"
         row[f"warpage_board_{t}_um"] = r.warpage_board_um
         row[f"chip_stress_{t}_mpa"] = r.chip_stress_max_mpa
+        row[f"chip_interior_{t}_mpa"] = r.chip_stress_interior_mpa
         row[f"bond_shear_{t}_mpa"] = r.bond_shear_max_mpa
     row["seconds"] = seconds
     return row
@@ -86,10 +87,16 @@ def compare_rows(lays: Sequence[Layout], *, mesh: str = "normal", stress_free_c:
 def table_lines(rows: Sequence[dict[str, Any]]) -> list[str]:
     temps = sorted({k.split("_")[2] for r in rows for k in r if k.startswith("warpage_board_")},
                    key=lambda t: float(t[:-1]))
-    head = "| package | variant | " + " | ".join(f"board warpage {t} um | chip stress {t} MPa" for t in temps) + " |"
-    lines = [head, "|---|---|" + "---|---|" * len(temps)]
+    head = "| package | variant | " + " | ".join(f"board warpage {t} um | chip stress {t} MPa | chip interior {t} MPa"
+                                                 for t in temps) + " |"
+    lines = [head, "|---|---|" + "---|---|---|" * len(temps)]
+
+    def num(v: float | None) -> str:
+        return "n/a" if v is None else f"{v:.1f}"
+
     for r in rows:
-        cells = " | ".join(f"{r[f'warpage_board_{t}_um']:+.1f} | {r[f'chip_stress_{t}_mpa']:.1f}" for t in temps)
+        cells = " | ".join(f"{r[f'warpage_board_{t}_um']:+.1f} | {r[f'chip_stress_{t}_mpa']:.1f} | "
+                           f"{num(r[f'chip_interior_{t}_mpa'])}" for t in temps)
         lines.append(f"| {r['package']} | {r['variant']} | {cells} |")
     return lines
 
@@ -110,9 +117,15 @@ def write_compare(directory: Path, rows: Sequence[dict[str, Any]], meta: dict[st
     labels = [f"{r['package']}\n{r['variant']}" for r in rows]
     t = f"{COMPARE_TEMPERATURES[0]:g}c"
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(12, 0.45 * len(rows) + 1.5), dpi=110)
-    a1.barh(labels, [r[f"chip_stress_{t}_mpa"] for r in rows], color="tab:red")
+    y = list(range(len(rows)))
+    a1.barh([v - 0.2 for v in y], [r[f"chip_stress_{t}_mpa"] for r in rows], height=0.4, color="tab:red",
+            label="peak (the chip's edge)")
+    a1.barh([v + 0.2 for v in y], [r[f"chip_interior_{t}_mpa"] or 0.0 for r in rows], height=0.4,
+            color="tab:orange", label="interior (0.25 mm inside its edges)")
+    a1.set_yticks(y, labels)
+    a1.legend(fontsize=7, loc="lower right")
     a1.set_xlabel(f"chip stress, first principal, at {t[:-1]} degC (MPa)")
-    a2.barh(labels, [r[f"warpage_board_{t}_um"] for r in rows], color="tab:blue")
+    a2.barh(y, [r[f"warpage_board_{t}_um"] for r in rows], color="tab:blue")
     a2.set_xlabel(f"board-side warpage at {t[:-1]} degC (um, + convex)")
     a2.set_yticks([])
     a1.invert_yaxis()

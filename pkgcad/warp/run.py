@@ -9,6 +9,7 @@ Figures, per temperature:
   (the corners down, the middle up, package upright), - concave. ``warpage_top_um`` the same for the package top.
 - ``coplanarity_corner_um``: the middle minus the mean of the four corners of the board side (signed likewise).
 - ``chip_stress_max_mpa``: the largest first principal stress in the chip (at an element corner) and where;
+  ``chip_stress_interior_mpa`` the same over the chip's elements :data:`CHIP_EDGE_DISTANCE_MM` inside its edges;
   ``heat_sink_von_mises_max_mpa``.
 - ``bond_shear_max_mpa`` / ``bond_peel_max_mpa`` per thin bond line: the largest sqrt(tau_xz^2 + tau_yz^2) and
   sigma_zz at element centroids at least :data:`CORNER_DISTANCE_MM` in plan from the layer's corners (the corner
@@ -40,6 +41,9 @@ STRESS_FREE_C = 175.0
 """Default stress-free state: the mold cure temperature."""
 DEFAULT_TEMPERATURES = (25.0, 150.0, 183.0, 217.0, 245.0, 260.0)
 """Room temperature and the JESD22-B112 reflow points (SnPb and SAC liquidus, peaks)."""
+CHIP_EDGE_DISTANCE_MM = 0.25
+"""``chip_stress_interior_mpa`` is taken over the chip's elements at least this far (in plan) inside its edges:
+what loads the chip's middle (the attach above it) apart from its edges (the mold and the substrate)."""
 CORNER_DISTANCE_MM = 0.1
 """Bond-line stresses are reported this far (in plan) from the layer's corners."""
 THIN_BONDS = ("die_attach", "buffer_pad_attach", "adhesive")
@@ -88,6 +92,7 @@ class TemperatureResult:
     coplanarity_corner_um: float
     chip_stress_max_mpa: float
     chip_stress_at_mm: tuple[float, float, float]
+    chip_stress_interior_mpa: float | None
     heat_sink_von_mises_max_mpa: float | None
     bond_shear_max_mpa: float | None
     bonds: dict[str, dict[str, float]]
@@ -107,6 +112,7 @@ class TemperatureResult:
             "coplanarity_corner_um": self.coplanarity_corner_um,
             "chip_stress_max_mpa": self.chip_stress_max_mpa,
             "chip_stress_at_mm": list(self.chip_stress_at_mm),
+            "chip_stress_interior_mpa": self.chip_stress_interior_mpa,
             "heat_sink_von_mises_max_mpa": self.heat_sink_von_mises_max_mpa,
             "bond_shear_max_mpa": self.bond_shear_max_mpa,
             "bonds": self.bonds,
@@ -206,6 +212,11 @@ def figures(fm: Any, sol: Any, temperature_c: float) -> TemperatureResult:
     s1 = principal(corner[in_chip])[..., 2]
     e, k = np.unravel_index(int(np.argmax(s1)), s1.shape)
     where = p[:, fm.mesh.t[k, in_chip[e]]]
+    cxy = p[:2, fm.mesh.t[:, in_chip]].mean(axis=1)
+    lo, hi = p[:2, fm.mesh.t[:, in_chip].ravel()].min(axis=1), p[:2, fm.mesh.t[:, in_chip].ravel()].max(axis=1)
+    inner = np.all((cxy >= lo[:, None] + CHIP_EDGE_DISTANCE_MM) & (cxy <= hi[:, None] - CHIP_EDGE_DISTANCE_MM),
+                   axis=0)
+    interior = float(s1[inner].max()) if inner.any() else None
     hs = names.index("heat_sink") if "heat_sink" in names else None
     hs_vm = float(vm[fm.part_of_element == hs].max()) if hs is not None else None
     centroid = sol.centroid_stress()
@@ -233,6 +244,7 @@ def figures(fm: Any, sol: Any, temperature_c: float) -> TemperatureResult:
         coplanarity_corner_um=1000.0 * corner_rise,
         chip_stress_max_mpa=float(s1.max()),
         chip_stress_at_mm=(float(where[0]), float(where[1]), float(where[2])),
+        chip_stress_interior_mpa=interior,
         heat_sink_von_mises_max_mpa=hs_vm,
         bond_shear_max_mpa=max((b["shear_max_mpa"] for b in bonds.values()), default=None),
         bonds=bonds,
