@@ -115,21 +115,24 @@ def write_compare(directory: Path, rows: Sequence[dict[str, Any]], meta: dict[st
         w.writerows(rows)
     out[2].write_text("\n".join(table_lines(rows)) + "\n")
     labels = [f"{r['package']}\n{r['variant']}" for r in rows]
-    t = f"{COMPARE_TEMPERATURES[0]:g}c"
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(12, 0.45 * len(rows) + 1.5), dpi=110)
+    temps = sorted({k.split("_")[2] for r in rows for k in r if k.startswith("warpage_board_")},
+                   key=lambda t: float(t[:-1]))
     y = list(range(len(rows)))
-    a1.barh([v - 0.2 for v in y], [r[f"chip_stress_{t}_mpa"] for r in rows], height=0.4, color="tab:red",
-            label="peak (the chip's edge)")
-    a1.barh([v + 0.2 for v in y], [r[f"chip_interior_{t}_mpa"] or 0.0 for r in rows], height=0.4,
-            color="tab:orange", label="interior (0.25 mm inside its edges)")
-    a1.set_yticks(y, labels)
-    a1.legend(fontsize=7, loc="lower right")
-    a1.set_xlabel(f"chip stress, first principal, at {t[:-1]} degC (MPa)")
-    a2.barh(y, [r[f"warpage_board_{t}_um"] for r in rows], color="tab:blue")
-    a2.set_xlabel(f"board-side warpage at {t[:-1]} degC (um, + convex)")
-    a2.set_yticks([])
-    a1.invert_yaxis()
-    a2.invert_yaxis()
+    fig, axes = plt.subplots(1, 2 * len(temps), figsize=(5.5 * len(temps) + 3, 0.45 * len(rows) + 1.8), dpi=110,
+                             squeeze=False)
+    for i, t in enumerate(temps):
+        a1, a2 = axes[0, i], axes[0, len(temps) + i]
+        a1.barh([v - 0.2 for v in y], [r[f"chip_stress_{t}_mpa"] for r in rows], height=0.4, color="tab:red",
+                label="peak (the chip's edge)")
+        a1.barh([v + 0.2 for v in y], [r[f"chip_interior_{t}_mpa"] or 0.0 for r in rows], height=0.4,
+                color="tab:orange", label="interior (0.25 mm inside its edges)")
+        a1.set_xlabel(f"chip first principal at {t[:-1]} degC (MPa)", fontsize=8)
+        a2.barh(y, [r[f"warpage_board_{t}_um"] for r in rows], color="tab:blue")
+        a2.set_xlabel(f"board-side warpage at {t[:-1]} degC (um, + convex)", fontsize=8)
+        for ax in (a1, a2):
+            ax.set_yticks(y, labels if ax is axes[0, 0] else [""] * len(y))
+            ax.invert_yaxis()
+    axes[0, 0].legend(fontsize=7, loc="lower right")
     fig.tight_layout()
     fig.savefig(out[3])
     plt.close(fig)
