@@ -753,6 +753,74 @@ def _print_thermal(data: Any, lines: list[str], written: str, as_json: bool) -> 
 
 
 @app.command()
+def warp(
+    sources: Annotated[list[str] | None, typer.Argument(metavar="TEMPLATE|OUTPUT_DIR...", help="A template name or "
+                       ".toml path, or a pkgcad output folder (its manifest's parameters). With --compare: any "
+                       "number of templates (default: every bundled one).")] = None,
+    sets: SetOpt = None,
+    at: Annotated[str | None, typer.Option("--at", help="Temperatures, degC, separated by commas (-65 to 300). "
+                                           "Default: 25 and the JESD22-B112 reflow points 150,183,217,245,260 "
+                                           "(--compare: 25,260).")] = None,
+    stress_free: Annotated[float, typer.Option("--stress-free", help="Stress-free temperature, degC (default: the "
+                                               "mold cure, 175).")] = 175.0,
+    mesh: Annotated[str, typer.Option("--mesh", help="Mesh preset: coarse | normal | fine (the pipeline's; "
+                                      "quadratic tetrahedra).")] = "normal",
+    output: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder. Default: "
+                                                "outputs/<name>-warp (--compare: outputs/warp-compare).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print warp.json's summary (or the --compare rows) as "
+                                          "JSON.")] = False,
+    compare: Annotated[bool, typer.Option("--compare", help="Each template; a buffer pad also in silicon, Alloy 42, "
+                                          "molybdenum and copper (same mesh) and replaced by adhesive: one table "
+                                          "and one chart of chip stress (MPa) and warpage (um).")] = False,
+) -> None:
+    """Warpage (um, + convex as JESD22-B112) and stresses (MPa) from the CTE mismatch of the parts, by linear
+    thermo-elasticity (gmsh, scikit-fem P2, pyamg), the package free; writes warp.json, warp.vtu, deformed.png.
+    Exit 2 on bad input (nothing written), 1 if meshing or solving fails."""
+    from .export.outpath import check_output_folder
+    from .export.staging import staged_dir
+    from .thermal.inputs import load_input
+    from .warp.compare import COMPARE_TEMPERATURES
+    from .warp.run import check_options, parse_temperatures, run_layout
+
+    temperatures = parse_temperatures(at) if (at is not None or not compare) else COMPARE_TEMPERATURES
+    check_options(temperatures, stress_free, mesh)
+    names = list(sources or ())
+    if not compare and len(names) != 1:
+        raise InputError("pkgcad warp", " ".join(names), "give one template or output folder (several only "
+                         "with --compare)")
+    if compare:
+        lays = [load_input(n, sets or ()) for n in names] or [_load(str(p), sets) for p in template_paths()]
+    else:
+        lays = [load_input(names[0], sets or ())]
+    default = Path("outputs") / ("warp-compare" if compare else f"{lays[0].spec.meta.name}-warp")
+    dest = check_output_folder(output or default, "warp").path
+    if compare:
+        from .warp.compare import compare_rows, table_lines, write_compare
+
+        with err.status("warp --compare: starting", spinner="dots") as status:
+            rows = compare_rows(lays, mesh=mesh, stress_free_c=stress_free, temperatures=temperatures,
+                                progress=lambda s: status.update(f"warp: {s}"))
+            with staged_dir(dest, "warp") as tmp:
+                write_compare(tmp, rows, {"mesh": mesh, "stress_free_c": stress_free,
+                                          "temperatures_c": list(temperatures)})
+        _print_thermal(rows, table_lines(rows), f"-> {dest} (compare.json, compare.csv, compare.md, compare.png)",
+                       as_json)
+        return
+    from .warp.output import summary, summary_lines, write_all
+
+    lay = lays[0]
+    name = lay.spec.meta.name
+    with err.status(f"{name} warp: starting", spinner="dots") as status:
+        res = run_layout(lay, temperatures=temperatures, stress_free_c=stress_free, mesh=mesh,
+                         progress=lambda s: status.update(f"{name} warp: {s}"))
+        status.update(f"{name} warp: writing {dest}")
+        with staged_dir(dest, "warp") as tmp:
+            write_all(tmp, res, lay)
+    data = summary(res, lay)
+    _print_thermal(data, summary_lines(data), f"-> {dest} (warp.json, warp.vtu, deformed.png)", as_json)
+
+
+@app.command()
 def version() -> None:
     """Print the version."""
     out.print(f"pkgcad {__version__}")

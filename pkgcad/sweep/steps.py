@@ -194,6 +194,25 @@ def _thermal(spec: PackageSpec, folder: Path, options: StepOptions) -> dict[str,
             "tj_max_c": s["Tj_max_C"], "thermal_top_share": s["heat_split_dual_plate"]["top"]}
 
 
+def _warp(spec: PackageSpec, folder: Path, options: StepOptions) -> dict[str, Any]:
+    """``pkgcad warp`` of the variant at --mesh normal, 25 and 260 degC from the 175 degC cure: warp.json,
+    warp.vtu and deformed.png in ``warp/``."""
+    from ..errors import GeometryError
+    from ..warp.output import write_all
+    from ..warp.run import run_layout
+
+    lay = layout_of(spec)
+    try:
+        res = run_layout(lay, temperatures=(25.0, 260.0), mesh="normal")
+    except (InputError, GeometryError) as exc:
+        raise StepFailed(f"warp: {exc}") from None
+    (folder / "warp").mkdir(exist_ok=True)
+    write_all(folder / "warp", res, lay)
+    cold, hot = res.results
+    return {"warpage_board_25c_um": cold.warpage_board_um, "warpage_board_260c_um": hot.warpage_board_um,
+            "chip_stress_25c_mpa": cold.chip_stress_max_mpa, "chip_stress_260c_mpa": hot.chip_stress_max_mpa}
+
+
 def _viewer_available() -> str | None:
     from ..view import require_viewer
 
@@ -208,13 +227,15 @@ def _always() -> str | None:
     return None
 
 
-#: Rows, table, plots and summary pick up whatever columns a step returns. ``thermal`` runs before ``report`` so
-#: the report has its thermal section.
+#: Rows, table, plots and summary pick up whatever columns a step returns. ``thermal`` and ``warp`` run before
+#: ``report`` so the report has their sections.
 STEPS: dict[str, Step] = {
     "build": Step("build", "STEP, STL, GLB, manifest.json", _build, ("manifest.json",), _always),
     "check": Step("check", "claim elements on the exported files -> check.json", _check, ("check.json",), _always),
     "thermal": Step("thermal", "theta-JC(top) / theta-JB / Tj at 1 W, --mesh normal (pkgcad thermal) -> thermal/",
                     _thermal, ("thermal",), _always),
+    "warp": Step("warp", "warpage / chip stress at 25 and 260 degC, --mesh normal (pkgcad warp) -> warp/", _warp,
+                 ("warp",), _always),
     "report": Step("report", "report.html (needs the viewer bundle)", _report, ("report.html",), _viewer_available),
     "kicad": Step("kicad", "footprint + STEP/WRL model (pkgcad kicad) -> kicad/", _kicad, ("kicad",), _always),
 }

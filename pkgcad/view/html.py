@@ -27,6 +27,7 @@ from .planes import default_at, plane_range
 from .render import render
 from .section import arrange, color_of, cut
 from .thermal import thermal_html
+from .warp import warp_html
 
 ASSETS = Path(__file__).parent / "assets"
 VIEWER_JS = ASSETS / "viewer.js"
@@ -248,6 +249,7 @@ code {{ font-size: 12.5px; }}
 {section_html}
 
 {thermal_html(model.root)}
+{warp_html(model.root)}
 <h2 id="checks-title">Claim check (pkgcad check, tolerance {tol:g} mm)</h2>
 <p>{verdict}</p>
 {_table(["claims", "element", "measured", "tolerance", "result", "detail"], check_rows, 'id="checks"', "check-row",
