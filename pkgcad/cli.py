@@ -19,7 +19,7 @@ from typer.core import TyperGroup
 from . import __version__, claims
 from .conformal.options import DEFAULT_SIZE as MESH_SIZE
 from .errors import EXIT_GEOMETRY, EXIT_INPUT, GeometryError, InputError
-from .export.options import QUALITIES, STEP_MODES
+from .export.options import DEFAULT_STL, QUALITIES, STEP_MODES, STL_MODES
 from .layout import Layout
 from .params import describe
 from .runner import Options, Result, build_many, build_to, check_jobs, check_sizes, make_options, plan_builds
@@ -176,10 +176,12 @@ def build(
                                              "print tetrahedra and volume per part; exit 1 if a check fails.")] = False,
     mesh_size: Annotated[float | None, typer.Option("--mesh-size", help="Largest tetrahedron edge of "
                                                     f"--mesh-check, mm (default {MESH_SIZE:g}).")] = None,
+    stl: Annotated[str, typer.Option("--stl", help="; ".join(f"{k}: {v}" for k, v in STL_MODES.items())
+                                     + ".")] = DEFAULT_STL,
 ) -> None:
-    """Build STEP, GLB, per-part STL and manifest.json for a template (mm). Exit 2 on bad input (nothing
+    """Build STEP, GLB, 3MF, per-part STL and manifest.json for a template (mm). Exit 2 on bad input (nothing
     written), 1 if the geometry fails, 130/143 if interrupted (the previous output intact)."""
-    options = make_options(quality, compress, step_mode, mesh_check, mesh_size)
+    options = make_options(quality, compress, step_mode, mesh_check, mesh_size, stl)
     check_jobs(jobs_n)
     if report_:
         from . import view
