@@ -1,8 +1,10 @@
-"""The scale ladder: build and export (STEP + STL + GLB) packages of growing size and print where the time goes.
+"""The ladder of issue 4: build and export (STEP + STL + GLB + 3MF, every-instance STL files as before the
+instanced part files) packages of growing size in this process, and print where the time goes. The 1k / 10k /
+100k bump figures through the CLI are ``bench/scale.py``'s.
 
-    python bench/scale.py               # the whole ladder, with the naive way on the smaller sizes
-    python bench/scale.py --quick       # no 10,000-bump case, no naive way
-    python bench/scale.py --cases flipchip-10000,wirebond-512w-900b --markdown
+    python bench/ladder.py               # the whole ladder, with the naive way on the smaller sizes
+    python bench/ladder.py --quick       # no 10,000-bump case, no naive way
+    python bench/ladder.py --cases flipchip-10000,wirebond-512w-900b --markdown
 
 Each case runs in a fresh process (so its peak memory is its own) and prints: build time (parts, encapsulant),
 export time per format (STEP, tessellation shared by STL and GLB, STL, GLB), total, peak memory, STEP size and
@@ -105,13 +107,13 @@ def run_case(case: Case, with_naive: bool) -> Row:
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
         pkg = build_package(lay)
-        manifest = write_package(pkg, Path(tmp) / case.name)
+        manifest = write_package(pkg, Path(tmp) / case.name, stl="all")
         row.total_s = time.perf_counter() - t0
         row.build = manifest["timings_s"]
         row.parts = pkg.instance_count()
         files = {f["path"]: f["bytes"] for f in manifest["files"]}
         row.step_mb = files[f"{case.name}.step"] / 1e6
-        row.triangles = (files[f"{case.name}.stl"] - 84) // 50
+        row.triangles = (files[f"{case.name}.stl"] - 84) // 50  # the whole-package file: every triangle
         row.peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         if with_naive and case.naive:
             from naive import naive
