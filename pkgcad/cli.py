@@ -496,6 +496,10 @@ def sweep(
                                           "valid, which rules refuse the rest. Writes nothing.")] = False,
     dashboard: Annotated[bool, typer.Option("--dashboard/--no-dashboard", help="Serve the dask dashboard of the "
                                             "local cluster (port 8787, or a free one) and print its address.")] = True,
+    keep: Annotated[str, typer.Option("--keep", help="What each variant's folder keeps: all (every file) | summary "
+                                      "(its JSON records: manifest.json, check.json, thermal/*.json) | failed (every "
+                                      "file of the variants whose check fails, the records of the rest). The table "
+                                      "keeps every figure.")] = "all",
 ) -> None:
     """Design-space sweep on Dask: every variant built (and checked...) into OUT/<variant-id>/, with
     results.parquet/.csv (one row per variant; mm, mm^3, g, s), plots/ and index.html. Exit 2 on bad input,
@@ -506,7 +510,8 @@ def sweep(
     from .sweep.progress import RichProgress
 
     req = SweepRequest(template, tuple(grid or ()), random_n, tuple(ranges or ()), seed, tuple(sets or ()), do,
-                       workers, scheduler, output, quality, dry_run=dry_run, dashboard=":8787" if dashboard else None)
+                       workers, scheduler, output, quality, dry_run=dry_run, dashboard=":8787" if dashboard else None,
+                       keep=keep)
 
     def terminated(signum: int, frame: object) -> None:
         raise _Terminated()

@@ -449,6 +449,64 @@ def test_step_file_smaller_thanks_to_instancing(written: Callable[[str], Written
     assert text.count("SPHERICAL_SURFACE") <= 2 + 2 * 400  # one bump + one ball + the encapsulant's holes
 
 
+@pytest.fixture(scope="module")
+def in_lines(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """flipchip-bga's STEP with its 400 bumps (20 x 20) and 64 balls written in lines, as a part placed more than
+    5,000 times is (the threshold lowered to 50 here: a 5,000-bump model takes long to read back)."""
+    path = tmp_path_factory.mktemp("lines") / "flipchip-bga.step"
+    old = export_step.LINES_OVER
+    export_step.LINES_OVER = 50
+    try:
+        export_step.write_step(built("flipchip-bga"), path)
+    finally:
+        export_step.LINES_OVER = old
+    return path
+
+
+def test_step_in_lines_places_every_bump(in_lines: Path) -> None:
+    """Two-level instancing: a line assembly per distinct column of the array (``bump_line``, the bump placed
+    at each offset as ``bump[j]``), an occurrence per column named by its first and last instance; read back by
+    OCCT, a solid at every placement of every bump and ball, the volume the package's."""
+    pkg = built("flipchip-bga")
+    text = in_lines.read_text(encoding="latin-1")
+    nauo = re.findall(r"NEXT_ASSEMBLY_USAGE_OCCURRENCE\('[^']*','([^']*)'", text)
+    assert "bump_0000..bump_0019" in nauo and "bump_0380..bump_0399" in nauo
+    assert sum(n.startswith("bump_") and ".." in n for n in nauo) == 20
+    assert sorted(n for n in nauo if n.startswith("bump[")) == sorted(f"bump[{j}]" for j in range(20))
+    assert "PRODUCT('bump_line'" in text and "PRODUCT('ball_line'" in text
+    assert len(re.findall(r"NEXT_ASSEMBLY_USAGE_OCCURRENCE", text)) < 200  # not 400 + 64 + ...
+    shape = cq.importers.importStep(str(in_lines)).val()
+    solids = shape.Solids()
+    assert len(solids) == sum(p.count * (len(p.tiling.uses) if p.tiling else 1) for p in pkg.parts)
+    volume = pkg.part("bump").volume()
+    centres = np.array([s.Center().toTuple() for s in solids if abs(s.Volume() - volume) < 1e-9 * (1 + volume)])
+    want = np.array([[pl.x, pl.y] for pl in pkg.part("bump").placements])
+    assert len(centres) == len(want)
+    got = np.round(centres[:, :2], 6)
+    got, want = got[np.lexsort((got[:, 1], got[:, 0]))], np.round(want, 6)
+    assert np.allclose(got, want[np.lexsort((want[:, 1], want[:, 0]))], atol=1e-6)
+    assert sum(s.Volume() for s in solids) == pytest.approx(sum(p.volume() * p.count for p in pkg.parts), rel=1e-6)
+
+
+@pytest.mark.slow
+def test_freecad_reads_the_step_in_lines(in_lines: Path, tmp_path: Path) -> None:
+    """FreeCAD (``freecadcmd``, Debian's freecad 0.20) reads the two-level STEP: a solid per instance and tile,
+    the package's volume."""
+    exe = shutil.which("freecadcmd")
+    require_tool(exe, "freecadcmd (Debian: apt-get install --no-install-recommends freecad)")
+    assert exe
+    pkg = built("flipchip-bga")
+    script = tmp_path / "probe.py"
+    out = tmp_path / "out.json"
+    script.write_text(f"import json, Part\nshape = Part.read({str(in_lines)!r})\n"
+                      f"json.dump({{'solids': len(shape.Solids), 'volume': shape.Volume}}, open({str(out)!r}, 'w'))\n")
+    res = subprocess.run([exe, str(script)], capture_output=True, text=True, timeout=600)
+    assert out.is_file(), res.stdout[-2000:] + res.stderr[-2000:]
+    got = json.loads(out.read_text())
+    assert got["solids"] == sum(p.count * (len(p.tiling.uses) if p.tiling else 1) for p in pkg.parts)
+    assert got["volume"] == pytest.approx(sum(p.volume() * p.count for p in pkg.parts), rel=1e-6)
+
+
 # ------------------------------------------------------------------------------------------------ GLB
 @pytest.mark.parametrize("template", WRITTEN)
 def test_glb_nodes_and_scale(template: str, written: Callable[[str], Written]) -> None:
@@ -659,3 +717,24 @@ def test_occt_settings_come_back_after_an_error() -> None:
             export_step.occt_settings({"write.surfacecurve.mode": 0, "no.such.setting": 1}):
         pass
     assert _statics(["write.surfacecurve.mode", "write.step.unit"]) == before
+
+
+# ------------------------------------------------------------------------------------------- the size guard
+def test_size_guard_follows_the_stl_mode() -> None:
+    """19,000 bumps of 0.03 mm at --quality fine: every instance written out (``--stl all``) is ~50 M triangles
+    twice at 50 bytes, over the 2 GB built unasked (refused, naming --quality normal); the instanced default
+    writes one bump, nine distinct tiles and a node, component and placement per bump: tens of MB, built."""
+    from pkgcad.errors import InputError
+    from pkgcad.export.estimate import MAX_UNASKED_BYTES, check_size, estimate
+
+    lay = load_layout("flipchip-bga", ("bumps.count=19000", "bumps.pitch=0.05", "bumps.diameter=0.03",
+                                       "bumps.height=0.02", "chip.size=[8.0,8.0]"))
+    with pytest.raises(InputError, match=r"--quality normal \(") as err:
+        check_size(lay, QUALITIES["fine"], False, QUALITIES, stl="all")
+    assert "GB written" in str(err.value)
+    every = estimate(lay, QUALITIES["fine"], stl="all")
+    once = check_size(lay, QUALITIES["fine"], False, QUALITIES)
+    assert every.triangles == once.triangles > 40_000_000  # the model is the same
+    assert once.bytes < 100_000_000 < MAX_UNASKED_BYTES < every.bytes
+    assert dict(every.files)["stl"] == 2 * 50 * every.triangles
+    assert dict(once.files)["stl"] < dict(every.files)["stl"] / 100  # one bump, nine tiles of ~25 cavities
