@@ -1,8 +1,9 @@
 """Thermal solver: time and memory against element count (gmsh mesh, assembly, AMG-CG solve) on 2 cores.
 
-A package-like model (10 x 10 mm BT substrate, 5 x 5 x 0.3 mm flip chip in mold, 0.3 mm copper heat sink, a
-25 um adhesive contact, 10 um PTFE interface layer as a Robin top) meshed at growing sizes; theta-JC(top) is
-solved at each. Each size runs in a fresh process so the peak resident memory (ru_maxrss) belongs to it.
+A package-like model (10 x 10 mm BT substrate, 5 x 5 x 0.3 mm flip chip in mold, a 25 um adhesive and a 10 um
+PTFE interface layer, both meshed 2 elements thick by the FEM pipeline's mesher, 0.3 mm copper heat sink) meshed
+at growing sizes; theta-JC(top) is solved at each. Each size runs in a fresh process so the peak resident memory
+(ru_maxrss) belongs to it.
 
     .venv/bin/python bench/thermal.py [--sizes 0.4,0.2,0.1,0.07,0.05]
 
@@ -20,39 +21,41 @@ import time
 
 
 def run_one(size: float) -> dict[str, float]:
-    import gmsh
-
-    from pkgcad.thermal import meshing
-    from pkgcad.thermal.contact import Contact
-    from pkgcad.thermal.faces import Face
+    from pkgcad.conformal.faces import Face
+    from pkgcad.conformal.femmesh import from_gmsh
+    from pkgcad.conformal.mesh import session
+    from pkgcad.conformal.meshing import generate
+    from pkgcad.materials import MATERIALS
+    from pkgcad.solvers.conduction import prepare, solve
     from pkgcad.thermal.jedec import PackageFaces, theta_jc_top
-    from pkgcad.thermal.mesh import from_gmsh
-    from pkgcad.thermal.solve import prepare, solve
 
     t0 = time.perf_counter()
-    gmsh.initialize()
-    gmsh.option.setNumber("General.Terminal", 0)
-    occ = gmsh.model.occ
-    boxes = {"substrate": (-5, -5, -0.3, 10, 10, 0.3), "mold": (-5, -5, 0, 10, 10, 0.3),
-             "chip": (-2.5, -2.5, 0, 5, 5, 0.3), "heat_sink": (-5, -5, 0.3, 10, 10, 0.3)}
-    tags = {name: occ.addBox(*b) for name, b in boxes.items()}
-    _, mapping = occ.fragment([(3, t) for t in tags.values()], [])
-    occ.synchronize()
-    owner = {}
-    for name, pieces in zip(tags, mapping, strict=True):
-        for _, piece in pieces:
-            owner[piece] = name
-    parts: dict[str, list[int]] = {}
-    for piece, name in owner.items():
-        parts.setdefault(name, []).append(piece)
-    meshing.add_part_groups(parts)
-    meshing.generate(size)
-    tm = from_gmsh({"substrate": "bt-laminate", "mold": "mold-compound", "chip": "silicon", "heat_sink": "copper"})
-    gmsh.finalize()
+    boxes = {"substrate": (-5, -5, -0.3, 10, 10, 0.3), "mold": (-5, -5, 0, 10, 10, 0.325),
+             "chip": (-2.5, -2.5, 0, 5, 5, 0.3), "adhesive": (-2.5, -2.5, 0.3, 5, 5, 0.025),
+             "heat_sink": (-5, -5, 0.325, 10, 10, 0.3), "interface": (-5, -5, 0.625, 10, 10, 0.01)}
+    materials = {"substrate": "bt-laminate", "mold": "mold-compound", "chip": "silicon",
+                 "adhesive": "thermal-adhesive", "heat_sink": "copper", "interface": "ptfe"}
+    with session(1) as gmsh:
+        gmsh.model.add("bench")
+        occ = gmsh.model.occ
+        tags = {name: occ.addBox(*b) for name, b in boxes.items()}
+        _, mapping = occ.fragment([(3, t) for t in tags.values()], [])
+        occ.synchronize()
+        owner = {}
+        for name, pieces in zip(tags, mapping, strict=True):
+            for _, piece in pieces:
+                owner[piece] = name  # later names win
+        parts: dict[str, list[int]] = {}
+        for piece, name in owner.items():
+            parts.setdefault(name, []).append(piece)
+        for name, vols in parts.items():
+            gmsh.model.addPhysicalGroup(3, vols, name=name)
+        generate(gmsh, size, thin=[parts["adhesive"], parts["interface"]])
+        tm = from_gmsh(gmsh.model)
     t_mesh = time.perf_counter() - t0
-    system = prepare(tm, (Contact.thin_layer("chip", "heat_sink", 0.025, 2.3),))
-    faces = PackageFaces(Face("chip", "bottom"), Face("heat_sink", "top"), Face("substrate", "bottom"),
-                         top_layers=((0.010, 0.25),))
+    k = tm.per_element([[MATERIALS[materials[n]].conductivity_w_mk] * 3 for n in tm.part_names])
+    system = prepare(tm, k)
+    faces = PackageFaces(Face("chip", "bottom"), Face("interface", "top"), Face("substrate", "bottom"))
     result = solve(system, theta_jc_top(faces))
     return {
         "size_mm": size, "nodes": system.tm.n_nodes, "tetrahedra": system.tm.n_elements, "mesh_s": t_mesh,

@@ -1,7 +1,9 @@
 """The ``pkgcad`` command line: parse, call the library, print. All lengths are millimetres.
 
-Errors are turned into exit codes in one place (:func:`main`): :class:`~pkgcad.errors.InputError` -> one line,
-exit 2; :class:`~pkgcad.errors.GeometryError` -> one line, exit 1.
+Errors are turned into exit codes in one place (:class:`_Commands`): :class:`~pkgcad.errors.InputError` -> one
+line, exit 2; :class:`~pkgcad.errors.GeometryError` and :class:`~pkgcad.errors.RunError` -> one line, exit 1; a
+full disk -> one line naming the folder and the free space, exit 1; anything else is a bug: one line ``internal
+error in <command>: <type>: <message>``, exit 1, the traceback with ``--debug`` (or ``PKGCAD_DEBUG=1``).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typer.core import TyperGroup
 
 from . import __version__, claims
 from .conformal.options import DEFAULT_SIZE as MESH_SIZE
-from .errors import EXIT_GEOMETRY, EXIT_INPUT, GeometryError, InputError
+from .errors import EXIT_GEOMETRY, EXIT_INPUT, InputError, PkgcadError, RunError, disk_full
 from .export.options import DEFAULT_STL, QUALITIES, STEP_MODES, STL_MODES
 from .layout import Layout
 from .params import describe
@@ -31,18 +33,78 @@ out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+DEBUG_ENV = "PKGCAD_DEBUG"
+
+
 class _Commands(TyperGroup):
-    """Every command's errors become exit codes here, one line each: input 2, geometry 1."""
+    """Every command's errors become exit codes here, one line each (see the module doc)."""
 
     def invoke(self, ctx: Any) -> Any:
+        from typer.exceptions import TyperException
+
         try:
             return super().invoke(ctx)
         except InputError as exc:
             err.print(f"error: {exc}", markup=False)
             raise typer.Exit(EXIT_INPUT) from None
-        except GeometryError as exc:
+        except PkgcadError as exc:
             err.print(f"error: {exc}", markup=False)
+            raise typer.Exit(exc.exit_code) from None
+        except (TyperException, typer.Exit, typer.Abort):
+            raise  # usage errors and exit codes on their way out (typer's Exit is a RuntimeError)
+        except Exception as exc:
+            self._unexpected(ctx, exc)
+
+    @staticmethod
+    def _unexpected(ctx: Any, exc: Exception) -> None:
+        """An exception pkgcad did not raise on purpose: a full disk, another OS error, or a bug (one line each;
+        the traceback only with --debug)."""
+        if _debug[0] or os.environ.get(DEBUG_ENV, "") not in ("", "0"):
+            import traceback
+
+            traceback.print_exception(exc)
+        if isinstance(exc, OSError) and exc.errno in _DISK_FULL:
+            where = Path(exc.filename).parent if exc.filename else Path.cwd()
+            err.print(f"error: {_disk_full_at(where)}", markup=False)
             raise typer.Exit(EXIT_GEOMETRY) from None
+        if isinstance(exc, OSError) and exc.errno is not None:  # the system refused a read or write meanwhile
+            what = f" {exc.filename}" if exc.filename else ""
+            err.print(f"error: could not read or write{what}: {exc.strerror or exc}", markup=False)
+            raise typer.Exit(EXIT_GEOMETRY) from None
+        command = ctx.invoked_subcommand or "pkgcad"
+        text = " ".join(str(exc).split())[:300] or "(no message)"
+        err.print(f"internal error in {command}: {type(exc).__name__}: {text}; this is a bug in pkgcad: run "
+                  f"`pkgcad --debug {command} ...` (or set {DEBUG_ENV}=1) to see where, and report it",
+                  markup=False)
+        raise typer.Exit(EXIT_GEOMETRY) from None
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        """The command list with each command's first sentence whole (click would cut it at 45 characters)."""
+        rows = []
+        for name in self.list_commands(ctx):
+            cmd = self.get_command(ctx, name)
+            if cmd is not None and not cmd.hidden:
+                text = " ".join((cmd.help or "").split())
+                rows.append((name, text.split(". ")[0].rstrip(".") + "."))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+_DISK_FULL = (28, 122)  # ENOSPC, EDQUOT
+
+
+def _disk_full_at(where: Path) -> RunError:
+    import shutil
+
+    probe = where
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    try:
+        free: int | None = shutil.disk_usage(probe).free
+    except OSError:
+        free = None
+    return disk_full(where, free)
 
 
 app = typer.Typer(
@@ -52,7 +114,21 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # click's help: flags without a "<bool>", text wrapped by sentence, nothing cut
 )
+
+
+@app.callback()
+def _options(
+    debug: Annotated[bool, typer.Option("--debug", envvar=DEBUG_ENV, help="Print the traceback of an "
+                                        "internal error (a bug), e.g. pkgcad --debug build qfn.")] = False,
+) -> None:
+    """Parametric CAD models (STEP, STL, GLB) of the exposed-heat-sink package of US 6,844,622 B2. All lengths
+    are millimetres."""
+    _debug[0] = debug
+
+
+_debug = [False]  # --debug of the command being run
 
 DEFAULT_TOL = 0.001  # mm, pkgcad.check.run.DEFAULT_TOL (not imported: the checker pulls in trimesh)
 
@@ -255,10 +331,9 @@ def _check_one(folder: Path, tol: float, as_json: bool) -> int:
 
 
 def _check_tol(tol: float) -> None:
-    from .check.run import MAX_TOL
+    from . import bounds
 
-    if not 0 < tol <= MAX_TOL:
-        raise InputError("--tol", tol, f"a length in mm, greater than 0 and at most {MAX_TOL:g}")
+    bounds.check("check --tol", tol)
 
 
 @app.command()
@@ -454,19 +529,23 @@ def kicad(
         raise InputError("pkgcad kicad", template or "", "give a template name or path, or --all (not both)")
     make_options(quality)
     check_jobs(jobs_n)
+    from .export.outpath import check_name_lengths
+
+    check_name_lengths(output, [f"{lib}.3dshapes", f"{lib}.pretty"], "--lib", value=lib)
     names = [str(p) for p in template_paths()] if all_ else [str(template)]
     lays = [_load(name, sets) for name in names]
     options = Options(lib=lib, density=density, wrl=wrl, thermal_vias=thermal_vias, model_dir=model_dir,
                       quality=quality, jobs=jobs_n or 0, full_model=full_model)
     with err.status("kicad: starting", spinner="dots") as status:
         summary = write_library(lays, output, options, progress=lambda stage: status.update(f"kicad: {stage}"))
+    where = Path(os.path.abspath(output))  # absolute, as every other command prints its output
     for fp in summary["footprints"]:
         out.print(f"{fp['template']}: {lib}.pretty/{fp['footprint']}.kicad_mod ({fp['copper_pads']} pads), "
                   f"{lib}.3dshapes/{fp['model']}", markup=False)
     if summary["replaced_earlier_format"]:
-        err.print(f"note: {output} held a library of an earlier pkgcad kicad (names that depended on the library); "
+        err.print(f"note: {where} held a library of an earlier pkgcad kicad (names that depended on the library); "
                   "it was replaced, not added to", markup=False)
-    out.print(f"-> {output} (see {output / 'README.md'} to add it to KiCad)", markup=False)
+    out.print(f"-> {where} (see {where / 'README.md'} to add it to KiCad)", markup=False)
 
 
 @app.command()
@@ -600,7 +679,8 @@ def thermal(
     power: Annotated[float, typer.Option("--power", help="Heat dissipated in the chip's active face, W "
                                          "(down for flip chip, up for wire bond).")] = 1.0,
     mesh: Annotated[str, typer.Option("--mesh", help="Mesh preset: coarse | normal | fine (12 / 24 / 48 "
-                                      "elements across the package, twice as fine around the chip).")] = "normal",
+                                      "elements across the package, twice as fine around the chip, 2 through "
+                                      "each thin layer).")] = "normal",
     output: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder. Default: "
                                                 "outputs/<name>-thermal (--compare: outputs/thermal-compare).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary (or the --compare rows) as JSON.")] = (
@@ -651,8 +731,17 @@ def _thermal_compare(lays: list[Layout], power: float, mesh: str, dest: Path, as
     from .export.staging import staged_dir
     from .thermal.compare import compare_rows, table_lines, write_compare
 
+    def finished(row: dict[str, Any]) -> None:
+        if not err.is_terminal:  # a log or a pipe (make run) sees no spinner: a line per finished model instead
+            err.print(f"thermal --compare: {row['package']} done ({len(rows_done) + 1}/{len(lays)}): theta-JC(top) "
+                      f"{row['theta_jc_top_K_W']:.3f} K/W (no heat sink {row['theta_jc_top_no_hs_K_W']:.3f}), "
+                      f"theta-JB {row['theta_jb_K_W']:.3f} K/W, {row['seconds']:.1f} s", markup=False)
+        rows_done.append(row)
+
+    rows_done: list[dict[str, Any]] = []
     with err.status("thermal --compare: starting", spinner="dots") as status:
-        rows = compare_rows(lays, power_w=power, mesh=mesh, progress=lambda s: status.update(f"thermal: {s}"))
+        rows = compare_rows(lays, power_w=power, mesh=mesh, progress=lambda s: status.update(f"thermal: {s}"),
+                            done=finished)
         with staged_dir(dest, "thermal") as tmp:
             write_compare(tmp, rows, {"power_W": power, "mesh": mesh,
                                       "baseline": "mold where the heat sink, its interface layer, the adhesive "

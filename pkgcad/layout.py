@@ -43,6 +43,25 @@ class Stack:
     interface_top: float
 
 
+@dataclass(frozen=True)
+class SphereCut:
+    """A sphere of ``diameter`` centred at z = ``centre`` on each site of an array, cut flat at z = ``bottom`` and
+    z = ``top`` [mm]: a solder ball or bump as built."""
+
+    diameter: float
+    bottom: float
+    top: float
+    centre: float
+
+    @property
+    def height(self) -> float:
+        return self.top - self.bottom
+
+    def radius_at(self, z: float) -> float:
+        """Radius of the sphere's section at height ``z`` [mm] (0 at a pole; the flat's radius at a cut)."""
+        return math.sqrt(max((self.diameter / 2) ** 2 - (z - self.centre) ** 2, 0.0))
+
+
 # --------------------------------------------------------------------------------------------- arrays
 @dataclass(frozen=True)
 class GridArray:
@@ -519,6 +538,38 @@ class Layout:
         """Where the encapsulant starts: the carrier top, or the package bottom for a QFN (the lead frame is
         held in the mold, its bottom exposed)."""
         return 0.0 if self.qfn else self.stack.carrier_top
+
+    @property
+    def ball_z(self) -> SphereCut | None:
+        """The solder balls' z range: cut flat on the substrate's underside (z = 0), resting on the board with
+        the sphere's pole at z = -balls.height (the seating plane). None without balls."""
+        if self.balls is None:
+            return None
+        b = self.spec.balls
+        return SphereCut(b.diameter, -b.height, 0.0, -b.height + b.diameter / 2)
+
+    @property
+    def bump_z(self) -> SphereCut | None:
+        """The flip-chip bumps' z range: from the carrier top to the chip bottom, cut symmetrically (flats on
+        carrier and chip). None for a wire bond."""
+        if self.bumps is None:
+            return None
+        d = self.spec.bumps.diameter
+        st = self.stack
+        return SphereCut(d, st.carrier_top, st.chip_bottom, (st.carrier_top + st.chip_bottom) / 2)
+
+    @property
+    def seating_plane(self) -> float:
+        """The package's lowest z [mm]: the balls' poles, or the carrier bottom (z = 0) without balls."""
+        bz = self.ball_z
+        return bz.bottom if bz is not None else 0.0
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float, float, float]:
+        """The package's bounding box ``(xmin, ymin, zmin, xmax, ymax, zmax)`` [mm]: the footprint, from the
+        seating plane to the interface layer's top."""
+        cx, cy, sx, sy = self.footprint
+        return (cx - sx / 2, cy - sy / 2, self.seating_plane, cx + sx / 2, cy + sy / 2, self.stack.interface_top)
 
     def notes(self) -> list[str]:
         """Lines for the user about what was realised differently from what was asked."""

@@ -15,12 +15,17 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import interrupts
+from . import bounds, interrupts
 from .conformal.options import DEFAULT_SIZE as MESH_SIZE
-from .conformal.options import size_error as mesh_size_error
-from .errors import GeometryError, InputError
+from .errors import DiskFullError, GeometryError, InputError, RunError
 from .export.options import DEFAULT_STL, QUALITIES, STEP_MODES, STL_MODES
-from .export.outpath import check_output_folder, check_output_parent, read_stamp
+from .export.outpath import (
+    check_free_space,
+    check_name_lengths,
+    check_output_folder,
+    check_output_parent,
+    read_stamp,
+)
 from .export.staging import clean_stale
 from .layout import Layout
 from .templates import load_layout, template_paths
@@ -55,8 +60,7 @@ def make_options(quality: str = "normal", compress: bool = False, step_mode: str
         if not mesh_check:
             raise InputError("--mesh-size", mesh_size, "applies to --mesh-check only",
                              "add --mesh-check --step-mode conformal")
-        if why := mesh_size_error(mesh_size):
-            raise InputError("--mesh-size", mesh_size, why)
+        bounds.check("build --mesh-size", mesh_size)
     return Options(quality, compress, step_mode, mesh_check, MESH_SIZE if mesh_size is None else mesh_size, stl)
 
 
@@ -83,17 +87,22 @@ def plan_builds(template: str | None, all_: bool, output: Path | None, sets: Seq
         dests = [output or Path("outputs") / layouts[0].spec.meta.name]
     jobs = []
     for lay, dest in zip(layouts, dests, strict=True):
-        jobs.append((lay, check_output_folder(dest, "build").path, options))
+        path = check_output_folder(dest, "build").path
+        name = lay.spec.meta.name  # <name>.step, .stpZ, .glb, .stl inside the folder
+        check_name_lengths(path, [f"{name}.stpZ"], "meta.name", value=name)
+        jobs.append((lay, path, options))
     return jobs
 
 
 def check_sizes(jobs: Sequence[Job], yes: bool = False) -> None:
-    """Refuse, before any geometry, a build estimated to write gigabytes unless ``yes`` (see
-    :mod:`pkgcad.export.estimate`)."""
+    """Refuse, before any geometry, a build estimated to write gigabytes unless ``yes``, or more than the file
+    system holding its output has free (see :mod:`pkgcad.export.estimate`)."""
     from .export.estimate import check_size
 
-    for lay, _dest, options in jobs:
-        check_size(lay, QUALITIES[options.quality], yes, QUALITIES, stl=options.stl)
+    need = {}
+    for lay, dest, options in jobs:
+        need[dest] = check_size(lay, QUALITIES[options.quality], yes, QUALITIES, stl=options.stl).bytes
+    check_free_space(need)
 
 
 @dataclass
@@ -108,7 +117,6 @@ class Result:
 
 def build_to(lay: Layout, dest: Path, options: Options, progress: Callable[[str], None] | None = None) -> Result:
     """Build ``lay`` and write it into ``dest``; never raises for a kernel failure (``code`` 1 instead)."""
-    from .errors import GeometryError
     from .export.writer import write_package
     from .geometry import build_package
 
@@ -127,13 +135,20 @@ def build_to(lay: Layout, dest: Path, options: Options, progress: Callable[[str]
     except GeometryError as exc:
         res.code, res.summary = 1, f"{name}: {exc}"
         return res
-    except (InputError, KeyboardInterrupt, SystemExit):
-        raise
-    except Exception as exc:  # an OCCT failure deep inside a builder or exporter
+    except DiskFullError as exc:  # the estimate says roughly what was needed
+        res.code, res.summary = 1, f"{name}: {exc.with_need(estimate_bytes(lay, options))}"
+        return res
+    except OSError as exc:  # another failure to write (an I/O error, permissions changed meanwhile)
+        res.code, res.summary = 1, f"{name}: could not write {dest}: {exc.strerror or exc}"
+        return res
+    except Exception as exc:
+        if not kernel_failure(exc):
+            raise  # a bug: the CLI says "internal error" (never "could not build the model")
         res.code, res.summary = 1, f"{name}: could not build the model: {type(exc).__name__}: {exc}"
         return res
     res.seconds = time.perf_counter() - t0
-    kept = (read_stamp(dest) or {}).get("views_kept", [])
+    stamp = read_stamp(dest)
+    kept = stamp.views_kept if stamp is not None else []
     if kept:
         res.notes.append(f"note: kept {len(kept)} picture(s) drawn into {dest} from the previous model: "
                          f"{', '.join(kept[:4])}{' ...' if len(kept) > 4 else ''} (redraw them to show this one)")
@@ -141,6 +156,18 @@ def build_to(lay: Layout, dest: Path, options: Options, progress: Callable[[str]
     res.summary = (f"{name}: {len(pkg.parts)} parts, {pkg.instance_count()} instances, "
                    f"{manifest['totals']['mass_g']:.4f} g -> {dest} ({size / 1e6:.1f} MB, {res.seconds:.1f} s)")
     return res
+
+
+def kernel_failure(exc: BaseException) -> bool:
+    """Whether ``exc`` came from the geometry kernel (OCCT through OCP, or CadQuery on top of it)."""
+    module = type(exc).__module__ or ""
+    return module.split(".")[0] in ("OCP", "cadquery") or type(exc).__name__.startswith(("Standard_", "StdFail_"))
+
+
+def estimate_bytes(lay: Layout, options: Options) -> int:
+    from .export.estimate import estimate
+
+    return estimate(lay, QUALITIES[options.quality]).bytes
 
 
 def build_job(job: tuple[Layout, Path, Options]) -> Result:
@@ -187,7 +214,7 @@ def build_many(work: list[tuple[Layout, Path, Options]], jobs: int,
         for folder in {dest.parent for _lay, dest, _o in work}:
             clean_stale(folder)
         me = os.getpid()
-        return [str(dest) for _lay, dest, _o in work if (read_stamp(dest) or {}).get("ppid") == me]
+        return [str(dest) for _lay, dest, _o in work if getattr(read_stamp(dest), "ppid", None) == me]
 
     with interrupts.on_interrupt(stop):
         # the workers start with SIGINT/SIGTERM blocked (interrupts.worker_init decides): a Ctrl-C meant for
@@ -206,6 +233,6 @@ def build_many(work: list[tuple[Layout, Path, Options]], jobs: int,
                     if done:
                         done(results[i])
             except BrokenProcessPool:
-                raise GeometryError("the models", "a build process ended abruptly (out of memory? killed?); "
-                                    "run the failing template alone to see why") from None
+                raise RunError("the models", "a build process ended abruptly (out of memory? killed?); run the "
+                               "failing template alone to see why") from None
     return [results[i] for i in range(len(work))]

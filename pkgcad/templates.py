@@ -7,6 +7,8 @@ line (:class:`~pkgcad.errors.InputError`).
 
 from __future__ import annotations
 
+import os
+import stat
 import tomllib
 from collections.abc import Sequence
 from pathlib import Path
@@ -35,17 +37,49 @@ def template_paths() -> list[Path]:
 
 
 def resolve_template(name_or_path: str) -> Path:
-    """A bundled template's name (``qfn``) or a path to a TOML file."""
-    p = Path(name_or_path)
-    if p.is_file():
-        return p
-    if p.suffix == ".toml":
-        raise InputError("template", name_or_path, "no such file")
-    bundled = templates_dir() / f"{name_or_path}.toml"
-    if bundled.is_file():  # a bundled name wins over a folder of that name (e.g. an earlier output)
-        return bundled
+    """A bundled template's name (``qfn``) or a path to a TOML file (a pipe included), by :func:`resolve_source`."""
+    return resolve_source(name_or_path)[1]
+
+
+def resolve_source(text: str, folders: bool = False) -> tuple[str, Path]:
+    """What a command's TEMPLATE argument names, by ONE rule for every command: ``("template", path)`` for a
+    bundled template's name or a TOML file given by its path (a pipe or process substitution too: it is read
+    once), ``("folder", path)`` for an output folder (only for a command that reads one: ``folders``).
+
+    A name holding a ``/`` or ending in ``.toml`` is a path and only a path. A bare name is a bundled template's
+    name, and also the path of whatever of that name is in the current folder: when both readings exist and the
+    command accepts both, the name is refused (exit 2) naming the two, with how to say either."""
+    p = Path(text)
+    is_path = "/" in text or p.suffix == ".toml"
+    bundled = None if is_path or not text else templates_dir() / f"{text}.toml"
+    if bundled is not None and not bundled.is_file():
+        bundled = None
+    try:
+        st: os.stat_result | None = os.stat(p) if text else None
+    except OSError:
+        st = None
+    here: tuple[str, Path] | None = None
+    if st is not None:
+        if stat.S_ISDIR(st.st_mode):
+            here = ("folder", p) if folders else None
+            if here is None and bundled is None:
+                raise InputError("template", text, "is a folder, not a template (a bundled template's name or a "
+                                 ".toml file)", "see pkgcad list")
+        else:
+            here = ("template", p)  # a file, a pipe, a device: read as TOML
+    if here is not None and bundled is not None:
+        what = "the folder" if here[0] == "folder" else "the file"
+        raise InputError("template", text, f"names both the bundled template {text} and {what} ./{text} here",
+                         f"write ./{text} for {what}, or {bundled} for the template")
+    if here is not None:
+        return here
+    if bundled is not None:
+        return "template", bundled
+    if is_path:
+        raise InputError("template", text, "no such file" + (" or folder" if folders else ""))
     names = ", ".join(t.stem for t in template_paths())
-    raise InputError("template", name_or_path, f"not a bundled template ({names}) nor a .toml file")
+    raise InputError("template", text, f"not a bundled template ({names}) nor a .toml file"
+                     + (" nor an output folder" if folders else ""))
 
 
 MAX_TEMPLATE_BYTES = 1 << 20
@@ -54,14 +88,33 @@ MAX_DEPTH = 16
 """Deepest nesting of tables and arrays accepted (a template needs 4: heat_sink.roughened.height)."""
 
 
+_READ_ONCE: dict[str, bytes] = {}
+"""The bytes of templates that cannot be read twice (a pipe, ``<(cat x.toml)``), by path, for this process."""
+
+
 def read_toml(path: Path) -> dict[str, Any]:
     """The tables of a TOML file, or one :class:`InputError` line: unreadable, too large, not UTF-8 (a UTF-8
-    byte-order mark is accepted and dropped), malformed, or nested deeper than :data:`MAX_DEPTH`."""
+    byte-order mark is accepted and dropped), malformed, or nested deeper than :data:`MAX_DEPTH`. A pipe is read
+    once and remembered (a sweep reads its template again for every variant)."""
+    data = _READ_ONCE.get(str(path))
+    if data is None:
+        data = _read_bytes(path)
+    return _parse_template(path, data)
+
+
+def _read_bytes(path: Path) -> bytes:
     try:
+        regular = stat.S_ISREG(os.stat(path).st_mode)
         with path.open("rb") as fh:
             data = fh.read(MAX_TEMPLATE_BYTES + 1)
     except OSError as exc:
         raise InputError("template", str(path), f"cannot be read: {exc.strerror}") from None
+    if not regular:
+        _READ_ONCE[str(path)] = data
+    return data
+
+
+def _parse_template(path: Path, data: bytes) -> dict[str, Any]:
     if len(data) > MAX_TEMPLATE_BYTES:
         raise InputError("template", str(path), f"larger than {MAX_TEMPLATE_BYTES >> 20} MB; a template is a few "
                          "kB of parameters")
@@ -130,6 +183,9 @@ def parse_override(text: str) -> tuple[list[str], Any]:
 
 
 def apply_overrides(data: dict[str, Any], overrides: Sequence[str]) -> dict[str, Any]:
+    """``data`` with each ``--set`` applied. A table (``--set 'chip={size=[2,2]}'``) is MERGED key by key into
+    the template's table of that name, as if each key had been set alone: the keys it does not name keep the
+    template's values (they never fall back to the defaults)."""
     out = _deep_copy(data)
     for text in overrides:
         keys, value = parse_override(text)
@@ -139,8 +195,16 @@ def apply_overrides(data: dict[str, Any], overrides: Sequence[str]) -> dict[str,
             if not isinstance(child, dict):
                 raise InputError(".".join(keys[: i + 1]), child, "is a value, not a table")
             node = child
-        node[keys[-1]] = value
+        _merge(node, keys[-1], value)
     return out
+
+
+def _merge(node: dict[str, Any], key: str, value: Any) -> None:
+    if isinstance(value, dict) and isinstance(node.get(key), dict):
+        for k, v in value.items():
+            _merge(node[key], k, v)
+    else:
+        node[key] = _deep_copy(value) if isinstance(value, dict) else value
 
 
 def _deep_copy(d: dict[str, Any]) -> dict[str, Any]:

@@ -32,13 +32,15 @@ from test_property import _layout_or_reject, valid_overrides
 from pkgcad.conformal import (
     ConformalError,
     Extra,
+    FemOptions,
     MeshCheckError,
     check_folder,
     conformal,
+    fem_model,
     session,
-    to_gmsh,
     write_step,
 )
+from pkgcad.conformal.meshing import mesh_model
 from pkgcad.conformal.options import DEFAULT_SIZE
 from pkgcad.export.writer import write_package
 from pkgcad.geometry import build_package
@@ -422,9 +424,9 @@ def test_property_variants_mesh(case: tuple[str, list[str]], tmp_path_factory: p
     (("--step-mode", "fused", "--mesh-check"), ("--step-mode = 'fused'", "conformal STEP only")),
     (("--step-mode", "conformal", "--mesh-size", "0.2"), ("--mesh-size = 0.2", "applies to --mesh-check only",
                                                            "add --mesh-check")),
-    (("--step-mode", "conformal", "--mesh-check", "--mesh-size", "0"), ("--mesh-size = 0", "above 0", "5 mm")),
+    (("--step-mode", "conformal", "--mesh-check", "--mesh-size", "0"), ("--mesh-size = 0", "greater than 0", "5 mm")),
     (("--step-mode", "conformal", "--mesh-check", "--mesh-size", "-1"), ("--mesh-size = -1",)),
-    (("--step-mode", "conformal", "--mesh-check", "--mesh-size", "50"), ("--mesh-size = 50", "up to 5 mm")),
+    (("--step-mode", "conformal", "--mesh-check", "--mesh-size", "50"), ("--mesh-size = 50", "at most 5 mm")),
     (("--step-mode", "conformal", "--mesh-check", "--mesh-size", "nan"), ("--mesh-size = nan",)),
     (("--step-mode", "conform"), ("--step-mode", "'conform'", "conformal")),
 ])
@@ -454,15 +456,14 @@ def test_build_conformal_with_mesh_check(tmp_path: Path) -> None:
 
 
 def test_model_goes_into_gmsh_in_process() -> None:
-    """What `pkgcad thermal` does: the model straight into gmsh (BREP, no file left behind), volumes named by
-    instance, one physical group per part holding that part's volume, contacts shared."""
+    """What the solvers' mesher does first: the model straight into gmsh (BREP, no file left behind), volumes
+    named by instance, one physical group per part holding that part's volume, contacts shared."""
     pkg = built("qfn-buffer-pad")
     model = conformal(pkg)
+    assert model.materials() == {p.name: p.material for p in pkg.parts}
     with session() as gmsh:
-        got_parts = to_gmsh(model, gmsh)
-        groups = got_parts.groups
+        groups = model.to_gmsh(gmsh)
         assert set(groups) == {p.name for p in pkg.parts}
-        assert got_parts.materials == {p.name: p.material for p in pkg.parts}
         for part in pkg.parts:
             vols = gmsh.model.getEntitiesForPhysicalGroup(3, groups[part.name])
             assert len(vols) == part.count
@@ -473,17 +474,95 @@ def test_model_goes_into_gmsh_in_process() -> None:
         assert shared == model.shared_faces()
 
 
-def test_layout_goes_into_gmsh_without_the_tiled_cut() -> None:
-    """`pkgcad thermal` may start from a Layout: the parts are built without the encapsulant cut, the model
-    makes the encapsulant from the envelope, and it holds what the exporters' cut encapsulant holds. With
-    ``groups=False`` no physical group exists yet (thermal fragments a board block first) and ``volumes``
-    gives the tags per part."""
-    pkg = built("qfn")
-    with session() as gmsh:
-        got = to_gmsh(pkg.layout, gmsh, groups=False)
-        assert gmsh.model.getPhysicalGroups(3) == [] and got.groups == {}
-        assert set(got.volumes) == {p.name for p in pkg.parts}
-        for part in pkg.parts:
-            vol = sum(gmsh.model.occ.getMass(3, t) for t in got.volumes[part.name])
-            assert rel(vol, part.volume() * part.count) < 1e-6, part.name
-        assert len(gmsh.model.getEntities(3)) == len(got.model)
+# ------------------------------------------------------------------------------- the solvers' model and mesh
+def _box_faces(model: object, part: str) -> list[int]:
+    return [unique(s.shape, TopAbs_FACE) for s in model.conformal.solids if s.part == part]  # type: ignore[attr-defined]
+
+
+def test_the_solver_model_swaps_the_balls_for_a_block_and_leaves_wires_and_fingers_to_the_mold() -> None:
+    """wirebond-bga from its Layout (built without the encapsulant cut): 100 balls (d 0.5, pitch 1.0, 0.4 high)
+    become one 10 x 10 x 0.4 mm block; the 64 wires and 64 bond fingers are left to the mold, which then holds
+    the CAD encapsulant plus their volume; every other part is the CAD part; the thin layers are boxes."""
+    pkg = built("wirebond-bga")
+    fem = fem_model(pkg.layout)
+    got = {p.name: p.volume_mm3 for p in fem.parts}
+    cad = {p.name: p.volume() * p.count for p in pkg.parts}
+    left = sum(v for k, v in cad.items() if k.startswith(("wire_", "bond_finger")))
+    assert set(got) == {"carrier", "die_attach", "chip", "adhesive", "heat_sink", "interface_layer", "ball_block",
+                        "encapsulant"}
+    assert rel(got["ball_block"], 10.0 * 10.0 * 0.4) < 1e-9
+    assert rel(got["encapsulant"], cad["encapsulant"] + left) < 1e-6
+    for name in ("carrier", "die_attach", "chip", "adhesive", "heat_sink", "interface_layer"):
+        assert rel(got[name], cad[name]) < 1e-9, name
+    for name in ("die_attach", "adhesive", "interface_layer"):
+        assert _box_faces(fem, name) == [6], name  # one six-sided box each: nothing crosses them
+        assert fem.part(name).thickness_mm is not None
+    t = {"die_attach": 0.025, "adhesive": 0.12, "interface_layer": 0.005}
+    assert {k: fem.part(k).thickness_mm for k in t} == pytest.approx(t)
+    assert {"top", "chip_active", "board_side", "adhesive_bottom", "adhesive_top"} <= set(fem.faces)
+    assert fem.faces["chip_active"].side == "top" and fem.faces["top"].patterns == ("interface_layer",)
+    assert any("64 wires" in n and "64 bond fingers" in n for n in fem.notes)
+    # every ball as its CAD solid instead: no board-side face (the balls touch the board at points)
+    full = fem_model(pkg.layout, FemOptions(arrays="full"))
+    assert full.n_sites == 100 and "board_side" not in full.faces
+
+
+def test_a_thin_layer_a_neighbour_edge_crosses_is_cut_into_boxes_and_meshed_two_elements_thick() -> None:
+    """qfn with a 3.4 mm chip on its 3.2 mm die pad: the die attach (the chip's footprint) sits partly on the pad
+    and partly on the mold, so the pad's edges cross its bottom. The pipeline cuts it along x, y = +-1.6 into 9
+    boxes, meshes each with 2 elements through its 25 um (nodes on 3 z levels) and the pieces hold 3.4 x 3.4 x
+    0.025 mm3 exactly."""
+    lay = built("qfn", "chip.size=[3.4,3.4]").layout
+    fem = fem_model(lay, FemOptions())
+    assert _box_faces(fem, "die_attach") == [6] * 9
+    mesh, _seconds = mesh_model(fem, "coarse")
+    i = mesh.part_names.index("die_attach")
+    z = mesh.mesh.p[2, np.unique(mesh.mesh.t[:, mesh.part_of_element == i])]
+    top = 0.203 + 0.025  # lead frame + die attach (templates/qfn.toml, spec default die attach)
+    assert np.unique(np.round(z, 9)).tolist() == pytest.approx([0.203, 0.203 + 0.0125, top])
+    assert mesh.volumes_mm3()["die_attach"] == pytest.approx(3.4 * 3.4 * 0.025, rel=1e-9)
+    for name in ("adhesive", "interface_layer"):
+        j = mesh.part_names.index(name)
+        assert len(np.unique(np.round(mesh.mesh.p[2, np.unique(mesh.mesh.t[:, mesh.part_of_element == j])], 9))) == 3
+
+
+def test_a_thin_layer_meshed_by_the_pipeline_has_its_shear_compliance() -> None:
+    """What the mechanics needs from a bond line: a 25 um layer (E 2 GPa, nu 0.3) between two nearly rigid 2 x 2
+    x 0.3 mm plates, meshed by the pipeline's mesher (2 elements through it), sheared by moving the top face
+    d = 1 um along x: the force is d / (t / (G A) + the plates' 2 t_p / (G_p A)) within 1 % (measured 0.06 %
+    low: the free edges' boundary layer). Assembled with scikit-fem's own linear-elasticity form, per part."""
+    from scipy.sparse.linalg import spsolve
+    from skfem import Basis, ElementTetP1, ElementVector, condense
+    from skfem.models.elasticity import lame_parameters, linear_elasticity
+    from thermal_models import box, mesh_parts
+
+    t, tp, side, d = 0.025, 0.3, 2.0, 1e-3
+    shapes = {"lo": [box(0, 0, -tp, side, side, tp)], "layer": [box(0, 0, 0, side, side, t)],
+              "hi": [box(0, 0, t, side, side, tp)]}
+    tm = mesh_parts(shapes, dict.fromkeys(shapes, "copper"), "coarse", thin=("layer",)).tm
+    e_mpa = {"lo": 1e7, "layer": 2000.0, "hi": 1e7}
+    nu = 0.3
+    element = ElementVector(ElementTetP1())
+    stiffness = None
+    for i, name in enumerate(tm.part_names):
+        basis = Basis(tm.mesh, element, elements=np.flatnonzero(tm.part_of_element == i))
+        k = linear_elasticity(*lame_parameters(e_mpa[name], nu)).assemble(basis)
+        stiffness = k if stiffness is None else stiffness + k
+    full = Basis(tm.mesh, element)
+    z = tm.mesh.p[2]
+    bottom, top = np.flatnonzero(np.isclose(z, -tp)), np.flatnonzero(np.isclose(z, t + tp))
+    dofs = full.nodal_dofs  # (3, n_nodes): the x, y, z dof of each node
+    fixed = np.concatenate([dofs[:, bottom].ravel(), dofs[:, top].ravel()])
+    u = np.zeros(full.N)
+    u[dofs[0, top]] = d
+    u = full.zeros() + u
+    u[np.setdiff1d(np.arange(full.N), fixed)] = spsolve(*condense(stiffness, np.zeros(full.N), x=u, D=fixed)[:2])
+    force = float((stiffness @ u)[dofs[0, top]].sum())  # N: MPa x mm2
+    g = 2000.0 / (2 * (1 + nu))
+    g_plate = 1e7 / (2 * (1 + nu))
+    area = side * side
+    expected = d / (t / (g * area) + 2 * tp / (g_plate * area))
+    assert force == pytest.approx(expected, rel=0.01)
+    layer = tm.part_names.index("layer")
+    levels = np.unique(np.round(z[np.unique(tm.mesh.t[:, tm.part_of_element == layer])], 9))
+    assert levels.tolist() == pytest.approx([0.0, 0.0125, 0.025])

@@ -25,7 +25,7 @@ from test_cli import assert_refused, run
 
 from pkgcad.errors import InputError, echo
 from pkgcad.export.outpath import STAMP, check_output_file, written_by_pkgcad
-from pkgcad.export.staging import clean_stale
+from pkgcad.export.staging import clean_stale, temp_name
 from pkgcad.spec import MAX_BUMPS
 from pkgcad.templates import load_layout
 
@@ -241,25 +241,26 @@ def test_permissions_follow_the_umask(tmp_path: Path) -> None:
 def test_stale_temporaries_of_dead_processes_are_cleaned(tmp_path: Path) -> None:
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     pid = int(dead.stdout)  # a process that has ended
-    stale = tmp_path / f".out.pkgcad-{pid}-0.tmp"
+    mark = json.dumps({"tool": "pkgcad", "command": "build", "host": os.uname().nodename})
+    stale = temp_name(tmp_path / "out", pid=pid)
     stale.mkdir()
-    (stale / STAMP).write_text(json.dumps({"tool": "pkgcad", "command": "build", "host": os.uname().nodename}))
+    (stale / STAMP).write_text(mark)
     (stale / "half.stl").write_bytes(b"\0" * 100)
-    stale_file = tmp_path / f".pic.svg.pkgcad-{pid}-3.tmp"
+    stale_file = temp_name(tmp_path / "pic.svg", pid=pid)
     stale_file.write_text("<svg")
-    live = tmp_path / f".out.pkgcad-{os.getpid()}-0.tmp"  # this process: alive, kept
+    live = temp_name(tmp_path / "out")  # this process: alive, kept
     live.mkdir()
-    (live / STAMP).write_text(json.dumps({"tool": "pkgcad", "command": "build", "host": os.uname().nodename}))
-    foreign = tmp_path / f".notes.pkgcad-{pid}-0.tmp"  # a dead pid but no pkgcad stamp: not ours, kept
+    (live / STAMP).write_text(mark)
+    foreign = temp_name(tmp_path / "notes", pid=pid)  # a dead pid but no pkgcad stamp: not ours, kept
     foreign.mkdir()
     (foreign / "x").write_text("x")
     assert build("-o", str(tmp_path / "out")).exit_code == 0
     assert not stale.exists() and not stale_file.exists()
     assert live.exists() and foreign.exists()
     # killed between the two renames of a swap: the old output comes back instead of being deleted
-    old = tmp_path / f".model.pkgcad-{pid}-1.old"
+    old = temp_name(tmp_path / "model", "old", pid=pid)
     old.mkdir()
-    (old / STAMP).write_text(json.dumps({"tool": "pkgcad", "command": "build", "host": os.uname().nodename}))
+    (old / STAMP).write_text(mark)
     assert clean_stale(tmp_path) == [] and (tmp_path / "model" / STAMP).exists() and not old.exists()
 
 

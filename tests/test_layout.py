@@ -410,3 +410,31 @@ def test_attach_areas() -> None:
     assert resolve(bp).attach[2:] == pytest.approx(bp.buffer_pad.size)
     sized = spec_of("connecting-portion", "adhesive.size=[3.0, 2.0]")
     assert resolve(sized).adhesive[2:] == pytest.approx((3.0, 2.0))
+
+
+# ----------------------------------------------------------------------------- ball and bump z ranges, bounds
+def test_ball_and_bump_z_ranges_seating_plane_and_bounds_by_hand() -> None:
+    """flipchip-bga (templates/flipchip-bga.toml): balls d 0.5, h 0.4 under a 0.36 mm substrate; bumps d 0.12,
+    h 0.09; chip 0.3, adhesive 0.03, plate 0.3, gold 0.002; footprint 10 x 10."""
+    lay = resolve(spec_of("flipchip-bga"))
+    assert lay.ball_z is not None and lay.bump_z is not None
+    # the ball: flat on the substrate's underside, pole on the board 0.4 below it, centre 0.25 above the pole
+    assert (lay.ball_z.bottom, lay.ball_z.top, lay.ball_z.diameter) == pytest.approx((-0.4, 0.0, 0.5))
+    assert lay.ball_z.centre == pytest.approx(-0.15)  # -0.4 + 0.25
+    assert lay.ball_z.radius_at(-0.4) == pytest.approx(0.0, abs=1e-9)  # the pole
+    assert lay.ball_z.radius_at(0.0) == pytest.approx(math.sqrt(0.25**2 - 0.15**2))  # 0.2: the pad flat
+    # the bump: from the substrate top 0.36 to the chip bottom 0.45, centred at 0.405, flats of equal radius
+    assert (lay.bump_z.bottom, lay.bump_z.top, lay.bump_z.centre) == pytest.approx((0.36, 0.45, 0.405))
+    assert lay.bump_z.radius_at(0.36) == pytest.approx(math.sqrt(0.06**2 - 0.045**2))
+    assert lay.bump_z.radius_at(0.45) == pytest.approx(lay.bump_z.radius_at(0.36))
+    assert lay.seating_plane == pytest.approx(-0.4)
+    top = 0.36 + 0.09 + 0.3 + 0.03 + 0.3 + 0.002
+    assert lay.bounds == pytest.approx((-5.0, -5.0, -0.4, 5.0, 5.0, top))
+    # qfn: no balls, no bumps; the lead frame's bottom (z = 0) is the seating plane; 5 x 5 body
+    q = resolve(spec_of("qfn"))
+    assert q.ball_z is None and q.bump_z is None and q.seating_plane == 0.0
+    assert q.bounds[:5] == pytest.approx((-2.5, -2.5, 0.0, 2.5, 2.5))
+    # wirebond-bga: 100 balls d 0.5, h 0.4 under 12 x 12; no bumps
+    w = resolve(spec_of("wirebond-bga"))
+    assert w.bump_z is None and w.ball_z is not None and w.ball_z.centre == pytest.approx(-0.15)
+    assert w.bounds[:3] == pytest.approx((-6.0, -6.0, -0.4))

@@ -11,21 +11,20 @@ import pytest
 from PIL import Image
 from thermal_models import box, cylinder, mesh_parts
 
+from pkgcad.conformal.faces import Face, facet_areas, select
+from pkgcad.solvers.conduction import HeatSource, Isothermal, Scenario, prepare, solve
 from pkgcad.thermal import homogenize
 from pkgcad.thermal.board import BoardSpec
 from pkgcad.thermal.conductivity import Conductivity, resolve
-from pkgcad.thermal.faces import Face, facet_areas, select
 from pkgcad.thermal.jedec import PackageFaces, compact_model, theta_jb, theta_jc_top
 from pkgcad.thermal.output import write_all
-from pkgcad.thermal.problem import HeatSource, Isothermal, Scenario
 from pkgcad.thermal.section import sample_plane
-from pkgcad.thermal.solve import prepare, solve
 
 
 def balls_on_plate():  # type: ignore[no-untyped-def]
     shapes = {"plate": [box(0, 0, 0, 4, 4, 0.5)],
               "ball_1": [cylinder(1, 1, -0.4, 0.4, 0.3)], "ball_2": [cylinder(3, 3, -0.4, 0.4, 0.3)]}
-    return mesh_parts(shapes, {"plate": "copper", "ball_1": "solder", "ball_2": "solder"}, "coarse")
+    return mesh_parts(shapes, {"plate": "copper", "ball_1": "solder", "ball_2": "solder"}, "coarse").tm
 
 
 def test_faces_by_part_and_side_are_found_geometrically() -> None:
@@ -51,8 +50,11 @@ def test_faces_by_part_and_side_are_found_geometrically() -> None:
 def test_intake_errors_name_the_part_and_the_fix() -> None:
     with pytest.raises(ValueError, match="part 'plate': unknown material 'unobtainium'"):
         mesh_parts({"plate": [box(0, 0, 0, 1, 1, 1)]}, {"plate": "unobtainium"}, "coarse")
-    with pytest.raises(ValueError, match="no material for part"):
-        mesh_parts({"plate": [box(0, 0, 0, 1, 1, 1)]}, {}, "coarse")
+    tm = mesh_parts({"plate": [box(0, 0, 0, 1, 1, 1)]}, {"plate": "copper"}, "coarse").tm
+    with pytest.raises(ValueError, match=r"conductivity must be \(3, "):
+        prepare(tm, np.ones((3, 1)))
+    with pytest.raises(ValueError, match="positive conductivity"):
+        prepare(tm, np.zeros((3, tm.n_elements)))
     with pytest.raises(ValueError, match="must be positive"):
         resolve((1.0, -2.0, 3.0))
     with pytest.raises(ValueError, match="power"):
@@ -60,11 +62,11 @@ def test_intake_errors_name_the_part_and_the_fix() -> None:
 
 
 def test_parts_that_do_not_share_faces_are_refused() -> None:
-    tm = mesh_parts({"a": [box(0, 0, 0, 1, 1, 1)], "b": [box(0, 0, 1, 1, 1, 1)]}, {"a": "copper", "b": "copper"},
-                    "coarse", fragment=False)
+    m = mesh_parts({"a": [box(0, 0, 0, 1, 1, 1)], "b": [box(0, 0, 1, 1, 1, 1)]}, {"a": "copper", "b": "copper"},
+                   "coarse", fragment=False)
     scenario = Scenario("s", "", HeatSource(Face("b", "top")), (Isothermal(Face("a", "bottom")),))
     with pytest.raises(ValueError, match=r"part\(s\) b touch no held or convective face"):
-        solve(prepare(tm), scenario)
+        solve(m.system(), scenario)
 
 
 def test_homogenisation_formulas_by_hand() -> None:
@@ -88,7 +90,7 @@ def test_homogenisation_formulas_by_hand() -> None:
 
 
 def test_section_sampling_reproduces_a_linear_field() -> None:
-    tm = mesh_parts({"slab": [box(0, 0, 0, 3, 2, 1)]}, {"slab": "copper"}, "coarse")
+    tm = mesh_parts({"slab": [box(0, 0, 0, 3, 2, 1)]}, {"slab": "copper"}, "coarse").tm
     field = 20.0 + 3.0 * tm.mesh.p[0] - 7.0 * tm.mesh.p[2]
     u, z = np.linspace(0.01, 2.99, 50), np.linspace(0.01, 0.99, 20)
     values, part = sample_plane(tm, field, "y", 1.0 + 1e-7, u, z)
@@ -104,12 +106,13 @@ def test_outputs_vtu_json_compact_model_and_picture(tmp_path) -> None:  # type: 
               "lid": [box(0, 0, 0.5, 6, 6, 0.2)], "fill": [box(0, 0, 0.3, 6, 6, 0.2)]}
     mats = {"base": "bt-laminate", "chip": "silicon", "lid": "copper",
             "fill": Conductivity(0.9, 0.9, 0.9, "mold")}
-    tm = mesh_parts({k: shapes[k] for k in ("base", "fill", "chip", "lid")}, mats, "coarse")
+    m = mesh_parts({k: shapes[k] for k in ("base", "fill", "chip", "lid")}, mats, "coarse")
+    tm = m.tm
     faces = PackageFaces(Face("chip", "bottom"), Face("lid", "top"), Face("base", "bottom"))
-    system = prepare(tm)
+    system = m.system()
     results = {s.name: solve(system, s) for s in (theta_jc_top(faces, 2.0), theta_jb(faces, 2.0))}
     compact = compact_model(results["theta_jc_top"], results["theta_jb"])
-    written = write_all(tmp_path, system, results, compact=compact)
+    written = write_all(tmp_path, system, results, m.conductivities, compact=compact)
     assert {p.name for p in written} == {"thermal.vtu", "thermal.json", "compact_model.json",
                                          "section_theta_jc_top.png", "section_theta_jb.png"}
     vtu = meshio.read(tmp_path / "thermal.vtu")

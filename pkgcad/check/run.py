@@ -56,17 +56,22 @@ def as_json(rows: list[Row]) -> str:
     return json.dumps([r.as_dict() for r in rows], indent=2, ensure_ascii=False)
 
 
+TABLE_WIDTH = 100
+"""Widest the table is printed (columns): the details of failing rows follow it; every row's are in --json."""
+
+
 def print_table(rows: list[Row], console: Console, title: str = "") -> None:
-    table = Table(title=title or None, show_lines=False)
-    for col in ("claims", "element", "measured", "tolerance", "result", "detail"):
+    table = Table(title=title or None, show_lines=False, width=min(console.width, TABLE_WIDTH)
+                  if console.is_terminal else TABLE_WIDTH)
+    for col in ("claims", "element", "measured", "tolerance", "result"):
         table.add_column(col, overflow="fold")
     for r in rows:
         table.add_row(r.claims, r.element, r.measured, r.tolerance,
-                      "[green]PASS[/]" if r.passed else "[bold red]FAIL[/]", r.detail)
-    # a pipe or a narrow terminal would wrap every cell; let the table take the width it needs
-    if not console.is_terminal:
-        table.width = max(console.width, 160)
+                      "[green]PASS[/]" if r.passed else "[bold red]FAIL[/]")
     console.print(table, crop=False)
+    for r in rows:
+        if not r.passed and r.detail:
+            console.print(f"FAIL {r.element}: {r.detail}", markup=False, width=TABLE_WIDTH)
     failed = sum(not r.passed for r in rows)
-    console.print(f"{len(rows) - failed} of {len(rows)} elements pass" + (f", {failed} FAIL" if failed else ""),
-                  markup=False)
+    console.print(f"{len(rows) - failed} of {len(rows)} elements pass" + (f", {failed} FAIL" if failed else "")
+                  + "; every row's details: --json", markup=False)

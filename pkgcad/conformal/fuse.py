@@ -19,6 +19,11 @@ the fuse splits it by the wires itself, so each contact face exists once, shared
    split (a heat sink with a connecting portion) is merged back into one solid.
 5. Checks: each argument's pieces add up to its volume; the total equals the package's (manifest) within
    :data:`REL_TOL` when nothing was excluded or added.
+
+``boxes`` (roles, e.g. the thin bond lines) are split, before the fuse, along every edge line of the solids
+that touch them, so each of their pieces is a six-sided box whose faces each meet one neighbour: what a
+structured (transfinite) mesh through their thickness needs (:mod:`pkgcad.conformal.meshing`). A box that no
+neighbour's edge crosses stays whole.
 """
 
 from __future__ import annotations
@@ -68,13 +73,14 @@ class Owner:
 
 
 def conformal(source: adapter.Layout | adapter.Package, *, exclude_roles: Iterable[str] = (),
-              extra: Sequence[Extra] = (), tile: bool | None = None) -> ConformalModel:
+              extra: Sequence[Extra] = (), tile: bool | None = None, boxes: Iterable[str] = ()) -> ConformalModel:
     """The package (a built Package, or a Layout: built here without its encapsulant, which the model makes
     itself) as solids that share every contact face, each named by its part instance.
 
     ``exclude_roles`` leaves every part of those roles out (inside the mold envelope the encapsulant then fills
     their space; ``"encapsulant"`` leaves the mold out); ``extra`` adds solids (e.g. a homogenised block for an
     excluded bump array). ``tile`` forces tiling on or off (default: from :data:`TILE_MIN` instances).
+    ``boxes``: roles whose solids are split into boxes along their neighbours' edges (see the module notes).
     Raises :class:`ConformalError` when the kernel fails or a check does not hold (overlapping parts, lost
     volume)."""
     t0 = time.perf_counter()
@@ -96,6 +102,9 @@ def conformal(source: adapter.Layout | adapter.Package, *, exclude_roles: Iterab
         for s in env.Solids():
             args.append(s.wrapped)
             arg_owner.append(env_owner)
+    if box_roles := set(boxes):
+        args, arg_owner = _boxes(args, arg_owner, [owners[o].role in box_roles for o in arg_owner])
+        n_parts = sum(1 for o in arg_owner if o != env_owner)
     t1 = time.perf_counter()
     plan = _plan(args[:n_parts], args[n_parts:]) if (tile is None and n_parts >= TILE_MIN) or tile else None
     if plan is not None and plan.count > 1:
@@ -161,6 +170,12 @@ def _box(shape: TopoDS_Shape) -> tuple[float, float, float, float, float, float]
     return b.Get()
 
 
+def _exact_box(shape: TopoDS_Shape) -> tuple[float, float, float, float, float, float]:
+    b = Bnd_Box()
+    BRepBndLib.AddOptimal_s(shape, b, False, False)
+    return b.Get()
+
+
 def _plan(parts: Sequence[TopoDS_Shape], envelope: Sequence[TopoDS_Shape]) -> adapter.TilePlan | None:
     """Tile lines between the instances inside the envelope (the planner the tiled encapsulant uses)."""
     if not envelope:
@@ -183,19 +198,55 @@ def _split(args: list[TopoDS_Shape], arg_owner: list[int], plan: adapter.TilePla
                 if ((xs > b[0]) & (xs < b[3])).any() or ((ys > b[1]) & (ys < b[4])).any()]
     if not crossing:
         return args, arg_owner
+    return _cut_along(args, arg_owner, crossing, xs, ys, "the large parts along the tile lines")
+
+
+def _boxes(args: list[TopoDS_Shape], arg_owner: list[int], wanted: list[bool]
+           ) -> tuple[list[TopoDS_Shape], list[int]]:
+    """The ``wanted`` arguments cut along every x and y edge line of the arguments that touch them (bounding
+    boxes within 1 nm) that crosses them, so each piece meets one neighbour per face (ONE splitter run). The
+    boxes are the precise ones (no tolerance added), so a cut falls on the neighbour's edge itself."""
+    boxes = np.array([_exact_box(s) for s in args])
+    tol = 1e-6
+    xs: set[float] = set()
+    ys: set[float] = set()
+    chosen = []
+    for i in np.flatnonzero(wanted):
+        b = boxes[i]
+        touching = np.all((boxes[:, :3] <= b[3:] + tol) & (boxes[:, 3:] >= b[:3] - tol), axis=1)
+        touching[i] = False
+        near = boxes[touching]
+        lines_x = {float(v) for v in near[:, [0, 3]].ravel() if b[0] + tol < v < b[3] - tol}
+        lines_y = {float(v) for v in near[:, [1, 4]].ravel() if b[1] + tol < v < b[4] - tol}
+        if lines_x or lines_y:
+            chosen.append(int(i))
+            xs |= lines_x
+            ys |= lines_y
+    if not chosen:
+        return args, arg_owner
+    # one set of planes for all: a line that crosses another box it does not concern only adds a seam
+    return _cut_along(args, arg_owner, chosen, np.array(sorted(xs)), np.array(sorted(ys)),
+                      "the thin layers into boxes")
+
+
+def _cut_along(args: list[TopoDS_Shape], arg_owner: list[int], which: Sequence[int], xs: np.ndarray,
+               ys: np.ndarray, what: str) -> tuple[list[TopoDS_Shape], list[int]]:
+    """The arguments with those in ``which`` replaced by their pieces between the planes x = ``xs`` and y =
+    ``ys`` (ONE splitter run)."""
+    boxes = np.array([_box(s) for s in args])
     lo, hi = boxes[:, :3].min(axis=0), boxes[:, 3:].max(axis=0)
     r = 2 * float(np.linalg.norm(hi - lo)) + 1
     planes = [BRepBuilderAPI_MakeFace(gp_Pln(gp_Pnt(x, 0, 0), gp_Dir(1, 0, 0)), -r, r, -r, r).Face() for x in xs]
     planes += [BRepBuilderAPI_MakeFace(gp_Pln(gp_Pnt(0, y, 0), gp_Dir(0, 1, 0)), -r, r, -r, r).Face() for y in ys]
     op = BRepAlgoAPI_Splitter()
-    op.SetArguments(_list(args[i] for i in crossing))
+    op.SetArguments(_list(args[i] for i in which))
     op.SetTools(_list(planes))
     op.SetRunParallel(True)
     op.SetNonDestructive(True)
     op.Build()
     if not op.IsDone():
-        raise ConformalError("OCCT could not split the large parts along the tile lines")
-    split = set(crossing)
+        raise ConformalError(f"OCCT could not split {what}")
+    split = set(which)
     out: list[TopoDS_Shape] = []
     out_owner: list[int] = []
     for i, a in enumerate(args):

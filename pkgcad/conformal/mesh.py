@@ -41,6 +41,21 @@ class MeshCheckError(RuntimeError):
     """gmsh could not import or mesh the model, or a volume is not the solid the manifest says."""
 
 
+def initialize() -> Any:
+    """``gmsh.initialize()`` the one way pkgcad starts gmsh: no configuration files, no SIGINT handler of its own,
+    and pkgcad's SIGINT/SIGTERM handlers put back at once (gmsh resets SIGTERM to the default at the C level, so a
+    SIGTERM would end the process silently and leave its temporaries). Returns the gmsh module."""
+    import gmsh
+
+    # not through .adapter (it loads CadQuery, seconds a thermal run does not need): pkgcad.interrupts imports
+    # nothing of pkgcad and is loaded first by every command anyway
+    from .. import interrupts
+
+    gmsh.initialize(readConfigFiles=False, interruptible=False)
+    interrupts.reinstall()
+    return gmsh
+
+
 @contextmanager
 def session(threads: int = 2, verbose: bool = False) -> Iterator[Any]:
     """An initialised gmsh (finalised afterwards, unless it was running already); yields the module."""
@@ -48,7 +63,7 @@ def session(threads: int = 2, verbose: bool = False) -> Iterator[Any]:
 
     owned = not gmsh.isInitialized()
     if owned:
-        gmsh.initialize(readConfigFiles=False, interruptible=False)
+        initialize()
     try:
         gmsh.option.setNumber("General.Terminal", 1 if verbose else 0)
         gmsh.option.setNumber("General.NumThreads", threads)
@@ -58,10 +73,10 @@ def session(threads: int = 2, verbose: bool = False) -> Iterator[Any]:
             gmsh.finalize()
 
 
-def load(gmsh: Any, source: Path, solids: list[dict[str, Any]], groups: bool = True) -> dict[str, int]:
+def load(gmsh: Any, source: Path, solids: list[dict[str, Any]]) -> dict[str, int]:
     """Import the conformal STEP or BREP ``source`` into a new gmsh model, without fragmenting; check that
-    volume tag i is manifest solid i; name each volume by its instance and (``groups``) add one physical group
-    per part. Returns part name -> physical group tag."""
+    volume tag i is manifest solid i; name each volume by its instance and add one physical group per part.
+    Returns part name -> physical group tag."""
     gmsh.model.add(source.stem)
     try:
         gmsh.model.occ.importShapes(str(source), highestDimOnly=False)
@@ -82,8 +97,6 @@ def load(gmsh: Any, source: Path, solids: list[dict[str, Any]], groups: bool = T
                                  f"({want:.6g} mm3) as manifest.json says")
         gmsh.model.setEntityName(3, tag, s["name"])
         by_part.setdefault(s["part"], []).append(tag)
-    if not groups:
-        return {}
     return {part: gmsh.model.addPhysicalGroup(3, vols, name=part) for part, vols in by_part.items()}
 
 

@@ -108,16 +108,17 @@ class ConformalModel:
         imports it with volume tag = :attr:`Solid.index`)."""
         BRepTools.Write_s(self.compound.wrapped, str(path))
 
-    def to_gmsh(self, gmsh: Any, groups: bool = True) -> dict[str, int]:
-        """Put the model into the running ``gmsh`` (a new gmsh model) through a BREP file, without fragmenting:
-        volume tag = :attr:`Solid.index`, entity names = instances, with ``groups`` one physical group per part.
-        Returns part name -> physical group tag (empty without ``groups``). See :func:`pkgcad.conformal.to_gmsh`."""
+    def to_gmsh(self, gmsh: Any) -> dict[str, int]:
+        """Put the model into the running ``gmsh`` (a new gmsh model; open it with
+        :func:`pkgcad.conformal.session`) through a BREP file, without fragmenting: volume tag =
+        :attr:`Solid.index` (proven by volume and centroid), entity names = instances, one physical volume group
+        per part named after it. Returns part name -> physical group tag. Nothing is meshed."""
         from .mesh import load
 
         with tempfile.TemporaryDirectory(prefix="pkgcad-fem-") as tmp:
             path = Path(tmp) / f"{self.name}.brep"
             self.write_brep(path)
-            return load(gmsh, path, [s.row() for s in self.solids], groups=groups)
+            return load(gmsh, path, [s.row() for s in self.solids])
 
     def manifest(self) -> dict[str, Any]:
         """What manifest.json records of the conformal model: groups and solids by gmsh volume tag."""

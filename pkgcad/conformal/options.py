@@ -1,15 +1,36 @@
-"""Mesh-check settings the command line validates without loading OCCT or gmsh. Millimetres."""
+"""Mesh settings the command line validates without loading OCCT or gmsh: the solver mesh presets (``--mesh
+coarse|normal|fine`` of ``pkgcad thermal`` and every later solver) and the mesh check's size. Millimetres."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 DEFAULT_SIZE = 0.3
 """Default largest tetrahedron edge of the mesh check [mm]."""
-MAX_SIZE = 5.0
-"""Largest --mesh-size accepted [mm]: beyond it every part is one or two tetrahedra thick."""
+# its range (0, 5] mm is in pkgcad.bounds, with every other length option's
 
 
-def size_error(size: float) -> str | None:
-    """Why ``size`` [mm] is no valid --mesh-size (the rule, for an InputError), or None."""
-    if not 0 < size <= MAX_SIZE:  # NaN fails too
-        return f"allowed above 0 and up to {MAX_SIZE:g} mm"
-    return None
+@dataclass(frozen=True)
+class MeshPreset:
+    """How fine a solver mesh is: ``across`` elements across the package's largest extent, ``near_chip`` times
+    that size in a box round the chip (where the heat and the stresses concentrate), and ``through`` elements
+    through the thickness of every thin layer (die attach, buffer-pad attach, adhesive, interface layer),
+    meshed structured (:mod:`pkgcad.conformal.meshing`)."""
+
+    name: str
+    across: int
+    near_chip: float = 0.5
+    through: int = 2
+
+    def size_mm(self, extent_mm: float) -> float:
+        """The element size [mm] for a package whose largest extent is ``extent_mm``."""
+        return extent_mm / self.across
+
+
+PRESETS: dict[str, MeshPreset] = {
+    "coarse": MeshPreset("coarse", 12),
+    "normal": MeshPreset("normal", 24),
+    "fine": MeshPreset("fine", 48),
+}
+"""The solver mesh presets by name: ``--mesh coarse|normal|fine``."""
+

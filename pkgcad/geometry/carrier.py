@@ -28,9 +28,9 @@ def bond_fingers(lay: Layout) -> Part:
 
 
 def balls(lay: Layout, sites: Sites) -> Part:
-    b = lay.spec.balls
-    # top cut flat on the substrate's underside (z = 0), bottom resting on the board at -height
-    shape = truncated_sphere(b.diameter, -b.height, 0.0, -b.height + b.diameter / 2)
+    bz = lay.ball_z  # top cut flat on the substrate's underside, the pole resting on the board
+    assert bz is not None
+    shape = truncated_sphere(bz.diameter, bz.bottom, bz.top, bz.centre)
     places = tuple(Placement(f"ball_{i:04d}", float(x), float(y)) for i, (x, y) in enumerate(sites.points))
     return Part("ball", Role.BALL, "solder", shape, places, group="balls")
 

@@ -12,12 +12,11 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from .. import bounds
 from ..errors import InputError
 from ..spec import PackageSpec
 
-SCALE_RANGE = (1.0, 200.0)
-MIN_FEATURE_RANGE = (0.1, 5.0)
-BED_RANGE = (20.0, 2000.0)
+SCALE_RANGE = (bounds.BOUNDS["mockup --scale"].lo, bounds.BOUNDS["mockup --scale"].hi)
 #: Bambu X1/P1 class; holds the 12 mm BGA templates at 20x (240 mm).
 DEFAULT_BED = "256x256"
 DEFAULT_SCALE = 20.0
@@ -54,30 +53,22 @@ class MockupOptions:
         return self.min_feature / self.scale
 
 
-def _in(key: str, value: float, lo: float, hi: float, unit: str = "") -> float:
-    if not (math.isfinite(value) and lo <= value <= hi):
-        raise InputError(key, value, f"allowed {lo:g} to {hi:g}{unit}")
-    return value
-
-
 def parse_bed(text: str) -> Bed:
     """``WxD`` or ``WxDxH`` in mm, e.g. ``250x210`` or ``256x256x256``."""
     m = re.fullmatch(r"\s*(\d+(?:\.\d*)?)\s*[xX*]\s*(\d+(?:\.\d*)?)(?:\s*[xX*]\s*(\d+(?:\.\d*)?))?\s*", text)
     if not m:
         raise InputError("--bed", text, "expected WIDTHxDEPTH[xHEIGHT] in mm, e.g. 250x210")
     dims = [float(g) for g in m.groups() if g is not None]
-    lo, hi = BED_RANGE
     for d in dims:
-        if not lo <= d <= hi:
-            raise InputError("--bed", text, f"each side allowed {lo:g} to {hi:g} mm")
+        bounds.check("mockup --bed", d, text)
     return Bed(dims[0], dims[1], dims[2] if len(dims) == 3 else None)
 
 
 def make_options(scale: float, min_feature: float, bed: str, cutaway: bool, section: bool,
                  exploded: bool) -> MockupOptions:
     """Validated options; raises :class:`InputError` naming the option, the value and the allowed range."""
-    _in("--scale", scale, *SCALE_RANGE, "x")
-    _in("--min-feature", min_feature, *MIN_FEATURE_RANGE, " mm")
+    bounds.check("mockup --scale", scale)
+    bounds.check("mockup --min-feature", min_feature)
     if section and not cutaway:
         raise InputError("--section", True, "needs --cutaway (it cuts away a half instead of a quarter)")
     cut: Cut = ("half" if section else "quarter") if cutaway else "none"

@@ -11,19 +11,18 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import bounds
 from ..errors import InputError
 from ..layout import Layout, Rect
 from .layout import StripLayout, units_that_fit
 
 MAX_UNITS = 20_000
 """Most units on one strip: a typo must not eat the machine (a 240 x 70 mm strip of 2 x 2 mm units is ~3,600)."""
-MAX_STREET = 10.0
-MAX_RAIL = 50.0
-MAX_FLASH = 0.1
 
 
 def parse_pair(option: str, text: str, integer: bool) -> tuple[float, float]:
-    """``"45x13"`` -> (45, 13): two positive numbers (whole ones if ``integer``) joined by ``x``."""
+    """``"45x13"`` -> (45, 13): two positive numbers (whole ones if ``integer``) joined by ``x``; lengths within
+    :data:`pkgcad.bounds.BOUNDS` ``["strip " + option]``."""
     parts = text.lower().replace("×", "x").split("x")
     what = "two whole numbers" if integer else "two lengths in mm"
     try:
@@ -34,22 +33,21 @@ def parse_pair(option: str, text: str, integer: bool) -> tuple[float, float]:
         raise InputError(option, text, f"expected {what} as NxM, e.g. {'45x13' if integer else '240x70'}") from None
     if not (a > 0 and b > 0 and np.isfinite(a) and np.isfinite(b)):
         raise InputError(option, text, f"both must be greater than 0 ({what})")
+    if not integer:
+        for v in (a, b):
+            bounds.check(f"strip {option}", v, text)
     return a, b
 
 
 def judge_options(street: float, kerf: float, rail: float, flash: float) -> None:
-    """The saw and mold options on their own."""
-    if not 0 < street <= MAX_STREET:
-        raise InputError("--street", street, f"a width in mm, greater than 0 and at most {MAX_STREET:g}")
-    if not kerf > 0:
-        raise InputError("--kerf", kerf, "a width in mm, greater than 0 (the saw blade's cut)")
+    """The saw and mold options on their own (their ranges: :data:`pkgcad.bounds.BOUNDS`)."""
+    bounds.check("strip --street", street)
+    bounds.check("strip --kerf", kerf)
     if kerf > street + 1e-12:
         raise InputError("--kerf", kerf, f"wider than --street ({street:g} mm): the saw would cut into the units",
                          f"use --kerf <= {street:g} or widen --street")
-    if not 0 <= rail <= MAX_RAIL:
-        raise InputError("--rail", rail, f"a width in mm, from 0 to {MAX_RAIL:g}")
-    if not 0 <= flash <= MAX_FLASH:
-        raise InputError("--flash", flash, f"a thickness in mm, from 0 (no flash) to {MAX_FLASH:g}")
+    bounds.check("strip --rail", rail)
+    bounds.check("strip --flash", flash)
 
 
 def judge(strip: StripLayout, rail: float, size: tuple[float, float] | None) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import __version__
+from ..markup import md_text
 from .layout import StripLayout
 from .model import StripModel, material_use
 from .rules import saw_clearance
@@ -71,10 +72,10 @@ def markdown(data: dict[str, Any]) -> str:
     u = s["units"]
     saw = s["saw"]
     lines = [
-        f"# {data['name']}: process sheet",
+        f"# {md_text(data['name'])}: process sheet",
         "",
-        f"{data['title']}. Made by pkgcad {data['version']} (`pkgcad strip`); all lengths in mm, volumes in mm^3,"
-        " masses in g.",
+        f"{md_text(data['title'])}. Made by pkgcad {data['version']} (`pkgcad strip`); all lengths in mm, volumes in "
+        "mm^3, masses in g.",
         "",
         "![the strip from above](top.png)",
         "",

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from . import engine, folder
 from .plots import write_plots
 from .results import collect, to_table, write_table
-from .steps import QUALITIES, STEP_MODES, STEPS, InputError, StepOptions, claims_of, staged_dir
+from .steps import QUALITIES, STEP_MODES, STEPS, InputError, StepOptions, claims_of, clean_stale, staged_dir
 from .summary import write_summary
 from .task import RECORD, Job, run_variant
 from .variants import Plan, Variant, make_plan, refusals
@@ -144,6 +144,16 @@ def run_sweep(req: SweepRequest, progress: Progress | None = None) -> SweepResul
         res.check_failed += row.get("check_pass") is False
         bar.advance(row)
 
+    try:
+        _run(req, plan, res, out, jobs, steps, settings, adopted, landed, bar)
+    finally:  # a local worker stopped mid-variant (an interrupt) leaves its staged folder: this host's dead ones go
+        clean_stale(out)
+    return res
+
+
+def _run(req: SweepRequest, plan: Plan, res: SweepResult, out: Path, jobs: list[Job], steps: tuple[str, ...],
+         settings: dict[str, Any], adopted: list[dict[str, Any]],
+         landed: Callable[[Job, dict[str, Any] | None, BaseException | None], None], bar: Progress) -> None:
     with ExitStack() as stack:
         client = None
         if jobs or req.scheduler:  # nothing to run on a local cluster: start none
@@ -165,7 +175,6 @@ def run_sweep(req: SweepRequest, progress: Progress | None = None) -> SweepResul
         finally:
             bar.stop()
             res.files = compile_results(out, plan, plots=not stopped)  # interrupted: be quick, no plots
-    return res
 
 
 def _row(v: Variant, out: Path, steps: Sequence[str], settings: dict[str, Any], got: dict[str, Any]) -> dict[str, Any]:

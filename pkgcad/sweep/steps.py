@@ -23,6 +23,7 @@ from ..claims import claims_of_spec
 from ..errors import InputError
 from ..export.options import QUALITIES, STEP_MODES
 from ..export.outpath import STAMP, check_output_place
+from ..export.staging import clean_stale
 from ..spec import PackageSpec
 from ..templates import layout_of, load_layout, parse_override, resolve_template
 
@@ -39,6 +40,7 @@ __all__ = [
     "__version__",
     "check_output_place",
     "claims_of",
+    "clean_stale",
     "limit_kernel_threads",
     "load_spec",
     "parse_override",

@@ -4,14 +4,15 @@ JESD51-7 (high effective conductivity board): FR-4, 1.6 mm thick, two signal lay
 copper planes. Here: 114.3 x 76.2 mm (the standard's board for packages up to 27 mm), two 35 um (1 oz)
 copper planes, FR-4 k = 0.3 W/m K, the sparse outer traces left out (they carry little heat beyond the
 package), no thermal vias. The block's conductivity comes from ``homogenize.laminate``: about 17 W/m K
-in-plane and 0.31 W/m K through. It is an estimate, and the output says so.
+in-plane and 0.31 W/m K through. It is an estimate, and the output says so. The block itself is a solid of the
+FEM model (:class:`~pkgcad.conformal.fem.BoardBlock`), its top on the package's seating plane.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
+from pkgcad.conformal.fem import BoardBlock
 from pkgcad.thermal.conductivity import Conductivity
 from pkgcad.thermal.homogenize import laminate
 
@@ -33,33 +34,5 @@ class BoardSpec:
         layers = [(dielectric, self.fr4_k_w_mk)] + [(self.plane_thickness_mm, self.copper_k_w_mk)] * self.planes
         return laminate(layers, label=f"JESD51-7-like {self.planes}-plane board (laminate estimate)")
 
-
-def add_board_block(
-    parts: dict[str, list[int]], centre_xy: tuple[float, float], z_top: float, spec: BoardSpec = BoardSpec(),
-    model: Any = None,
-) -> dict[str, list[int]]:
-    """Add the board box (top face at z_top, centred under the package) and fragment it with every part.
-
-    ``parts`` maps part names to OCC volume tags in the current gmsh model (before meshing). The fragment makes
-    the board share faces with whatever touches it (ball ends, leads); tags are renumbered, so the updated map
-    is returned, with the board under ``BOARD_PART``. Physical groups are the caller's job afterwards.
-    """
-    if model is None:
-        import gmsh
-
-        model = gmsh.model
-    occ = model.occ
-    board = occ.addBox(centre_xy[0] - spec.length_mm / 2, centre_xy[1] - spec.width_mm / 2,
-                       z_top - spec.thickness_mm, spec.length_mm, spec.width_mm, spec.thickness_mm)
-    names = list(parts)
-    objects = [(3, tag) for name in names for tag in parts[name]]
-    _, mapping = occ.fragment(objects, [(3, board)])
-    occ.synchronize()
-    updated: dict[str, list[int]] = {name: [] for name in names}
-    i = 0
-    for name in names:
-        for _ in parts[name]:
-            updated[name].extend(tag for dim, tag in mapping[i] if dim == 3)
-            i += 1
-    updated[BOARD_PART] = [tag for dim, tag in mapping[i] if dim == 3]
-    return updated
+    def block(self) -> BoardBlock:
+        return BoardBlock(self.length_mm, self.width_mm, self.thickness_mm, BOARD_PART)

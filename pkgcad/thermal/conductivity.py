@@ -7,7 +7,6 @@ homogenised array of bumps, balls or wires, a laminate board or a substrate with
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from pkgcad.materials import MATERIALS
@@ -35,10 +34,6 @@ class Conductivity:
     def values(self) -> tuple[float, float, float]:
         return (self.kx, self.ky, self.kz)
 
-    @property
-    def is_isotropic(self) -> bool:
-        return self.kx == self.ky == self.kz
-
 
 #: What a caller may give for a part: a material name, one value (W/m K), three values (x, y, z) or a Conductivity.
 MaterialSpec = str | float | tuple[float, float, float] | Conductivity
@@ -60,7 +55,3 @@ def resolve(spec: MaterialSpec, *, part: str = "?") -> Conductivity:
     if len(values) != 3:
         raise ValueError(f"part {part!r}: conductivity needs 1 or 3 values (x, y, z) in W/m K, got {spec!r}")
     return Conductivity(*values)
-
-
-def resolve_all(materials: Mapping[str, MaterialSpec]) -> dict[str, Conductivity]:
-    return {name: resolve(spec, part=name) for name, spec in materials.items()}

@@ -19,16 +19,12 @@ copper, gold), k_m the matrix (molding compound, underfill, air), phi the filler
 - Laminates (boards, substrates with copper planes), layers (t_i, k_i) stacked along z: in-plane
   k_xy = sum(t_i k_i) / sum(t_i), through-thickness k_z = sum(t_i) / sum(t_i / k_i).
 - Where pillars end on a plate (pads, a copper spreader), the heat must converge into each pillar: a
-  constriction the block does not see. ``end_constriction_mm2k_w`` gives it per unit area of the array, for a
-  Contact between the block and the plate: per pillar R = psi(eps) / (4 k_plate a) (isothermal disk of radius
-  a feeding a flux tube of radius b = sqrt(cell area / pi), eps = a / b, Yovanovich's series
-  psi = 1 - 1.4093 eps + 0.3381 eps^3 + 0.0679 eps^5 + 0.0044 eps^7; thick plate), times the cell area.
+  constriction the block does not see (the parallel rule is an upper bound on k_z).
 All conductivities in W/(m K), lengths in mm.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -139,13 +135,3 @@ def laminate(layers: Sequence[tuple[float, float]], label: str = "laminate") -> 
         raise ValueError("a laminate needs layers of positive thickness and conductivity")
     k_in = float(np.sum(t * k) / t.sum())
     return Conductivity(k_in, k_in, float(t.sum() / np.sum(t / k)), label)
-
-
-def end_constriction_mm2k_w(k_plate_w_mk: float, radius_mm: float, cell_area_mm2: float) -> float:
-    """Constriction resistance (mm2 K/W of array area) where round pillars meet a plate of conductivity k."""
-    b = math.sqrt(cell_area_mm2 / math.pi)
-    eps = radius_mm / b
-    if not 0.0 < eps < 1.0:
-        raise ValueError(f"pillar radius {radius_mm} mm must be below the cell's equivalent radius {b:.4g} mm")
-    psi = 1 - 1.4093 * eps + 0.3381 * eps**3 + 0.0679 * eps**5 + 0.0044 * eps**7
-    return psi / (4 * k_plate_w_mk * 1e-3 * radius_mm) * cell_area_mm2

@@ -1,43 +1,47 @@
-"""The package as a thermal model: a resolved :class:`~pkgcad.layout.Layout` -> named solids, conductivities,
-thin-layer contacts and the faces the JEDEC metrics need (pure maths, no gmsh: :mod:`.geometry` meshes it).
+"""The package as a thermal problem: the FEM model of the real parts (:mod:`pkgcad.conformal.fem`, the one
+geometry pipeline) with a conductivity for each part, the faces the JEDEC metrics need and the notes on what
+the model simplifies. No shapes are made here. Lengths mm, conductivities W/(m K).
 
-What each part becomes (all lengths mm, conductivities W/m K):
+What each part conducts:
 
 - carrier: a BGA substrate is one orthotropic block, a laminate of BT resin and its copper layers
-  (:data:`SUBSTRATE`, the FloTHERM PACK practice of volume-averaged metal layers); a QFN lead frame is the die
-  pad and the leads, copper, with the mold between them.
-- chip, buffer pad, heat sink plate (with its connecting portion): solids of their materials.
-- thin layers are NOT meshed: the die attach, the buffer-pad attach and the adhesive are exact interface
-  resistances (:class:`~pkgcad.thermal.contact.Contact`). To keep every z level, the neighbour grows over the
-  layer (chip down over the die attach, buffer pad down over its attach, the heat sink down over the adhesive as
-  a pedestal of the adhesive's footprint) and the contact takes the grown neighbour's own t/k off again.
-  The interface layer on top is a series film under the held / cooled top face (``PackageFaces.top_layers``).
-- arrays: bumps and balls are orthotropic blocks over their cells (:func:`homogenize.ball_array`; matrix: mold
-  under the chip, air under the substrate); ``detail="full"`` makes every bump and ball a truncated sphere
-  instead (to measure the homogenisation error). Balls are taken as truncated symmetrically (a pad on the board
-  as wide as the one on the substrate): the built ball touches the board at a point, which has no theta-JB.
-- left out, and said so in the notes: bonding wires (their parallel conductance is reported), bond fingers,
-  the first surface's texture.
-- mold fills the body (the envelope minus everything it holds); with ``heat_sink=False`` (the baseline of
-  ``--compare``) it also fills where the heat sink, its interface layer, adhesive and buffer pad were.
+  (:data:`SUBSTRATE`, the FloTHERM PACK practice of volume-averaged metal layers); a QFN lead frame (die pad,
+  leads) is copper.
+- every other part its material's conductivity (the materials table), the thin layers included: die attach,
+  buffer-pad attach, adhesive and interface layer are meshed with elements through their thickness, so their
+  t/k is exact for P1 and nothing is taken off a neighbour.
+- arrays (``detail="homogenised"``, the default): the bump block and the ball block are orthotropic
+  (:func:`homogenize.ball_array`: slices of the truncated spheres in series through the height, Maxwell-Garnett
+  across; matrix: mold between bumps, air between balls). The homogenised balls are taken as truncated
+  symmetrically (a pad on the board as wide as the one on the substrate): the CAD ball touches the board at a
+  point, which has no theta-JB. ``detail="full"``: every bump and ball is its CAD solid (to measure the
+  homogenisation error); theta-JB then has no board-side face.
+- left out by the pipeline, and said so: bonding wires (their parallel conductance is reported), bond fingers.
+- the no-heat-sink baseline (``heat_sink=False``): mold where the heat sink, its interface layer, the adhesive
+  and any buffer pad were, up to the same top.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 
-from pkgcad.layout import Layout, Rect, Sites
+import numpy as np
+
+from pkgcad.conformal.fem import FemModel, FemOptions, fem_model
+from pkgcad.conformal.femmesh import FemMesh
+from pkgcad.layout import Layout
 from pkgcad.materials import MATERIALS
+from pkgcad.roles import Role
 from pkgcad.thermal.board import BOARD_PART, BoardSpec
-from pkgcad.thermal.conductivity import Conductivity, MaterialSpec
-from pkgcad.thermal.contact import Contact
-from pkgcad.thermal.faces import Face
+from pkgcad.thermal.conductivity import Conductivity, resolve
 from pkgcad.thermal.homogenize import ball_array, laminate, parallel
 from pkgcad.thermal.jedec import PackageFaces
 
 AIR_K_W_MK = 0.0263  # CRC Handbook, 97th ed.: dry air at 300 K
-DETAILS = ("homogenised", "full")
+DETAILS = {"homogenised": "blocks", "full": "full"}
+"""``detail`` -> the pipeline's ``arrays``."""
 
 
 @dataclass(frozen=True)
@@ -68,199 +72,85 @@ class SubstrateStack:
 SUBSTRATE = SubstrateStack()
 
 
-@dataclass(frozen=True)
-class Solid:
-    """A box ``(x0, y0, z0, dx, dy, dz)`` minus an optional inner box (a ring of peripheral sites)."""
-
-    box: tuple[float, float, float, float, float, float]
-    hole: tuple[float, float, float, float, float, float] | None = None
-
-
-@dataclass(frozen=True)
-class SphereArray:
-    """Truncated spheres of ``radius`` centred at (x, y, z_centre), cut flat at z_lo and z_hi."""
-
-    radius: float
-    z_lo: float
-    z_hi: float
-    z_centre: float
-    points: tuple[tuple[float, float], ...]
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ThermalModel:
-    """Named solids (later names win where they overlap), their conductivities, the contacts and the faces."""
+    """The FEM model, each part's conductivity, the faces of the metrics and the notes."""
 
-    name: str
-    variant: str
-    detail: str
-    shapes: dict[str, list[Solid | SphereArray]]
-    materials: dict[str, MaterialSpec]
-    contacts: tuple[Contact, ...]
+    fem: FemModel
+    conductivities: dict[str, Conductivity]
     faces: PackageFaces
-    package_box: tuple[float, float, float, float, float, float]
-    refine: tuple[tuple[float, float, float, float, float, float, float], ...]
-    notes: tuple[str, ...] = field(default=())
-    far_size_mm: float | None = None  # element size on the board block, away from the package
+    detail: str
+    notes: tuple[str, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return self.fem.name
+
+    @property
+    def variant(self) -> str:
+        return "with heat sink" if self.fem.options.heat_sink else "no heat sink"
 
     @property
     def n_sites(self) -> int:
-        return sum(len(s.points) for ss in self.shapes.values() for s in ss if isinstance(s, SphereArray))
+        return self.fem.n_sites
+
+    @property
+    def package_box(self) -> tuple[float, float, float, float, float, float]:
+        return self.fem.bounds
+
+    def conductivity_w_mk(self, mesh: FemMesh) -> np.ndarray:
+        """(3, n_elements): each element's conductivity along x, y, z, W/(m K)."""
+        missing = [n for n in mesh.part_names if n not in self.conductivities]
+        if missing:
+            raise ValueError(f"no conductivity for part(s) {', '.join(missing)}")
+        return mesh.per_element([self.conductivities[n].values for n in mesh.part_names])
 
 
-def _box(rect: Rect, z0: float, z1: float) -> tuple[float, float, float, float, float, float]:
-    cx, cy, sx, sy = rect
-    return (cx - sx / 2, cy - sy / 2, z0, sx, sy, z1 - z0)
+def build_model(lay: Layout, *, heat_sink: bool = True, detail: str = "homogenised",
+                board: BoardSpec | None = None, progress: Callable[[str], None] | None = None) -> ThermalModel:
+    """The thermal model of ``lay`` (see the module doc); ``heat_sink=False``: the no-heat-sink baseline;
+    ``board``: the package on a JESD51-7-like board block (for the theta-JA estimate)."""
+    if detail not in DETAILS:
+        raise ValueError(f"detail {detail!r} is not one of {', '.join(DETAILS)}")
+    options = FemOptions(arrays=DETAILS[detail], heat_sink=heat_sink,
+                         board=board.block() if board is not None else None)
+    fem = fem_model(lay, options, progress=progress)
+    ks: dict[str, Conductivity] = {}
+    for part in fem.parts:
+        if part.block is not None:
+            b = part.block
+            k_matrix = AIR_K_W_MK if b.matrix == "air" else _k(b.matrix)
+            what = "bumps in mold" if part.role == Role.BUMP else "balls in air"
+            ks[part.name] = _label(ball_array(_k("solder"), k_matrix, b.sphere.diameter, b.sphere.height, b.pitch),
+                                   f"{b.sites.realised} solder {what}, homogenised")
+        elif part.name == BOARD_PART and board is not None:
+            ks[part.name] = board.conductivity()
+        elif part.role == Role.CARRIER and not lay.qfn:
+            ks[part.name] = SUBSTRATE.conductivity(lay.stack.carrier_top)  # the substrate: z = 0 to its top
+        else:
+            ks[part.name] = resolve(part.material, part=part.name)
+    notes = list(fem.notes)
+    if lay.wirebond:
+        notes.append(f"the {len(lay.wires)} bonding wires in parallel conduct {_wire_conductance_w_k(lay) * 1000:.3g}"
+                     f" mW/K chip to carrier, against the die attach's {_die_attach_conductance_w_k(lay):.3g} W/K")
+    for part in fem.thin_parts():
+        assert part.thickness_mm is not None
+        k = ks[part.name].kz
+        notes.append(f"{part.name.replace('_', ' ')} {part.thickness_mm * 1000:g} um {part.material} (k {k:g} W/m K)"
+                     f" meshed, {part.thickness_mm / (k * 1e-3):.4g} mm2 K/W through it")
+    if not heat_sink:
+        notes.append("baseline: mold where the heat sink, its interface layer, the adhesive"
+                     + (" and the buffer pad" if lay.buffer_pad is not None else "") + " were")
+    if board is not None:
+        kb = ks[BOARD_PART]
+        notes.append(f"on a {board.length_mm:g} x {board.width_mm:g} x {board.thickness_mm:g} mm board block "
+                     f"({kb.label}: k in-plane {kb.kx:.3g}, through {kb.kz:.3g} W/m K)")
+    faces = PackageFaces(active=fem.faces["chip_active"], top=fem.faces["top"], board=fem.faces.get("board_side"))
+    return ThermalModel(fem, ks, faces, detail, tuple(notes))
 
 
 def _k(material: str) -> float:
     return MATERIALS[material].conductivity_w_mk
-
-
-def _array_blocks(sites: Sites, z0: float, z1: float) -> Solid:
-    """The cells of a fitted array (each site's pitch square), a ring for a peripheral pattern."""
-    grid = sites.grid
-    assert grid is not None
-    p = grid.pitch
-    outer = _box((0.0, 0.0, grid.nx * p, grid.ny * p), z0, z1)
-    hole = None
-    if grid.rows is not None and 2 * grid.rows < min(grid.nx, grid.ny):
-        hole = _box((0.0, 0.0, (grid.nx - 2 * grid.rows) * p, (grid.ny - 2 * grid.rows) * p), z0, z1)
-    return Solid(outer, hole)
-
-
-def build_model(lay: Layout, *, heat_sink: bool = True, detail: str = "homogenised",
-                board: BoardSpec | None = None) -> ThermalModel:
-    """The thermal model of ``lay`` (see the module doc); ``heat_sink=False``: the no-heat-sink baseline;
-    ``board``: the package on a JESD51-7-like board block (for the theta-JA estimate), its top at the board side."""
-    if detail not in DETAILS:
-        raise ValueError(f"detail {detail!r} is not one of {', '.join(DETAILS)}")
-    spec, st = lay.spec, lay.stack
-    fx0, fy0, fx1, fy1 = (-spec.carrier.size[0] / 2, -spec.carrier.size[1] / 2,
-                          spec.carrier.size[0] / 2, spec.carrier.size[1] / 2)
-    top_z = st.second_surface if heat_sink else st.interface_top
-    shapes: dict[str, list[Solid | SphereArray]] = {"mold": [Solid(_box(lay.footprint, lay.mold_bottom,
-                                                                        st.first_surface if heat_sink else top_z))]}
-    mats: dict[str, MaterialSpec] = {"mold": spec.encapsulant.material}
-    contacts: list[Contact] = []
-    notes: list[str] = []
-    bottom_z = 0.0
-
-    # carrier
-    if lay.qfn:
-        assert lay.die_pad is not None
-        shapes["die_pad"] = [Solid(_box(lay.die_pad, 0.0, st.carrier_top))]
-        shapes["leads"] = [Solid(_box(ld.rect, 0.0, st.carrier_top)) for ld in lay.leads]
-        mats["die_pad"] = mats["leads"] = "copper"
-        board_face = Face(("die_pad", "leads"), "bottom", label="bottom of the die pad and the leads (board side)")
-        below_chip = "die_pad"
-    else:
-        shapes["carrier"] = [Solid(_box(lay.footprint, 0.0, st.carrier_top))]
-        mats["carrier"] = SUBSTRATE.conductivity(spec.carrier.thickness)
-        below_chip = "carrier"
-        board_face = Face("carrier", "bottom", label="substrate bottom (board side)")
-        if lay.balls is not None and lay.balls.realised:
-            b = spec.balls
-            bottom_z = -b.height
-            board_face = Face("balls", "bottom", label="ball ends (board side)")
-            if detail == "full":
-                shapes["balls"] = [SphereArray(b.diameter / 2, -b.height, 0.0, -b.height / 2,
-                                               tuple((float(x), float(y)) for x, y in lay.balls.points))]
-                mats["balls"] = "solder"
-            else:
-                shapes["balls"] = [_array_blocks(lay.balls, -b.height, 0.0)]
-                g = lay.balls.grid
-                assert g is not None
-                mats["balls"] = _label(ball_array(_k("solder"), AIR_K_W_MK, b.diameter, b.height, g.pitch),
-                                       f"{lay.balls.realised} solder balls in air, homogenised")
-
-    # chip and what joins it to the carrier
-    if lay.wirebond:
-        shapes["chip"] = [Solid(_box(lay.chip, st.carrier_top, st.chip_top))]
-        da = spec.die_attach
-        contacts.append(Contact.thin_layer(below_chip, "chip", da.thickness, _k(da.material),
-                                           absorbed_k_w_mk=_k("silicon"),
-                                           label=f"die attach {da.thickness * 1000:g} um {da.material}"))
-        wire_g = _wire_conductance_w_k(lay)
-        notes.append(f"bonding wires left out (mold in their place): all {len(lay.wires)} in parallel conduct "
-                     f"{wire_g * 1000:.3g} mW/K chip to carrier, against the die attach's "
-                     f"{_die_attach_conductance_w_k(lay):.3g} W/K")
-        active = Face("chip", "top", label="chip top (active face, wire bond)")
-    else:
-        shapes["chip"] = [Solid(_box(lay.chip, st.chip_bottom, st.chip_top))]
-        assert lay.bumps is not None
-        bu = spec.bumps
-        if detail == "full":
-            shapes["bumps"] = [SphereArray(bu.diameter / 2, st.carrier_top, st.chip_bottom,
-                                           st.carrier_top + bu.height / 2,
-                                           tuple((float(x), float(y)) for x, y in lay.bumps.points))]
-            mats["bumps"] = "solder"
-        else:
-            shapes["bumps"] = [_array_blocks(lay.bumps, st.carrier_top, st.chip_bottom)]
-            g = lay.bumps.grid
-            assert g is not None
-            mats["bumps"] = _label(ball_array(_k("solder"), _k(spec.encapsulant.material), bu.diameter, bu.height,
-                                              g.pitch), f"{lay.bumps.realised} solder bumps in mold, homogenised")
-        active = Face("chip", "bottom", label="chip bottom (active face, flip chip)")
-    mats["chip"] = "silicon"
-
-    # the claimed heat path above the chip
-    top_layers: tuple[tuple[float, float], ...] = ()
-    if heat_sink:
-        under_sink = "chip"
-        if lay.buffer_pad is not None:
-            bp = spec.buffer_pad
-            assert st.buffer_top is not None
-            shapes["buffer_pad"] = [Solid(_box(lay.buffer_pad, st.chip_top, st.buffer_top))]
-            mats["buffer_pad"] = bp.material
-            contacts.append(Contact.thin_layer("chip", "buffer_pad", bp.attach_thickness,
-                                               _k(spec.adhesive.material), absorbed_k_w_mk=_k(bp.material),
-                                               label=f"buffer-pad attach {bp.attach_thickness * 1000:g} um "
-                                               f"{spec.adhesive.material}"))
-            under_sink = "buffer_pad"
-        hs = spec.heat_sink
-        sink: list[Solid | SphereArray] = [Solid(_box(lay.footprint, st.first_surface, st.second_surface)),
-                Solid(_box(lay.adhesive, st.adhesive_bottom, st.adhesive_top))]
-        if lay.connecting_portion is not None:
-            sink.append(Solid(_box(lay.connecting_portion, st.adhesive_top, st.first_surface)))
-        shapes["heat_sink"] = sink
-        mats["heat_sink"] = hs.material
-        ad = spec.adhesive
-        contacts.append(Contact.thin_layer(under_sink, "heat_sink", ad.thickness, _k(ad.material),
-                                           absorbed_k_w_mk=_k(hs.material),
-                                           label=f"adhesive {ad.thickness * 1000:g} um {ad.material}"))
-        il = spec.interface_layer
-        top_layers = ((il.thickness, _k(il.material)),)
-        top = Face("heat_sink", "top", label=f"package top: heat sink second surface under the "
-                   f"{il.thickness * 1000:g} um {il.material} interface layer")
-        if lay.texture.kind != "flat":
-            notes.append(f"first-surface texture ({lay.texture.kind}, {lay.texture.count} features) left out: "
-                         "the plate is flat below")
-    else:
-        top = Face("mold", "top", label="package top: mold (no heat sink)")
-        notes.append("baseline: mold where the heat sink, its interface layer, the adhesive"
-                     + (" and the buffer pad" if lay.buffer_pad is not None else "") + " were")
-    if lay.fingers:
-        notes.append(f"{len(lay.fingers)} bond fingers (copper, {spec.wires.finger_thickness * 1000:g} um) left out")
-    far = None
-    if board is not None:
-        shapes = {BOARD_PART: [Solid((-board.length_mm / 2, -board.width_mm / 2, bottom_z - board.thickness_mm,
-                                      board.length_mm, board.width_mm, board.thickness_mm))], **shapes}
-        kb = board.conductivity()
-        mats[BOARD_PART] = kb
-        far = 4.0
-        notes.append(f"on a {board.length_mm:g} x {board.width_mm:g} x {board.thickness_mm:g} mm board block "
-                     f"({kb.label}: k in-plane {kb.kx:.3g}, through {kb.kz:.3g} W/m K)")
-    faces = PackageFaces(active=active, top=top, board=board_face, top_layers=top_layers)
-    chip_box = _box(lay.chip, st.carrier_top, st.chip_top)
-    margin = 0.5
-    refine = ((chip_box[0] - margin, chip_box[1] - margin, bottom_z, chip_box[0] + chip_box[3] + margin,
-               chip_box[1] + chip_box[4] + margin, top_z, 0.5),)
-    return ThermalModel(
-        name=spec.meta.name, variant="with heat sink" if heat_sink else "no heat sink", detail=detail,
-        shapes=shapes, materials=mats, contacts=tuple(contacts), faces=faces,
-        package_box=(fx0, fy0, bottom_z, fx1, fy1, top_z), refine=refine, notes=tuple(notes), far_size_mm=far,
-    )
 
 
 def _label(k: Conductivity, label: str) -> Conductivity:
@@ -269,8 +159,6 @@ def _label(k: Conductivity, label: str) -> Conductivity:
 
 def _wire_conductance_w_k(lay: Layout) -> float:
     """All wires in parallel, each L / (k A) along its centre line (W/K): the most they could add."""
-    import numpy as np
-
     area = math.pi * (lay.spec.wires.diameter / 2) ** 2
     total = 0.0
     for w in lay.wires:
@@ -281,5 +169,5 @@ def _wire_conductance_w_k(lay: Layout) -> float:
 
 
 def _die_attach_conductance_w_k(lay: Layout) -> float:
-    da = lay.spec.die_attach
-    return _k(da.material) * 1e-3 * lay.chip[2] * lay.chip[3] / da.thickness
+    thickness = lay.stack.chip_bottom - lay.stack.carrier_top
+    return _k(lay.spec.die_attach.material) * 1e-3 * lay.chip[2] * lay.chip[3] / thickness

@@ -14,20 +14,19 @@ from typing import Any
 import meshio
 import numpy as np
 
-from pkgcad.thermal.mesh import ThermalMesh
+from pkgcad.conformal.femmesh import FemMesh
+from pkgcad.solvers.conduction import Result, System
+from pkgcad.thermal.conductivity import Conductivity
 from pkgcad.thermal.section import section_png
-from pkgcad.thermal.solve import Result, System
 
 
-def write_vtu(path: Path, tm: ThermalMesh, results: Mapping[str, Result]) -> None:
-    """Nodes, tetrahedra, one temperature field per scenario (degC) and per-cell part id and conductivity.
-
-    `tm` is the solved mesh (``System.tm``: split contact faces have their nodes twice, one per side).
-    """
+def write_vtu(path: Path, system: System, results: Mapping[str, Result]) -> None:
+    """Nodes, tetrahedra, one temperature field per scenario (degC) and per-cell part id and conductivity."""
+    tm = system.tm
     for name, r in results.items():
         if r.temperature_c.shape != (tm.n_nodes,):
-            raise ValueError(f"result {name!r} is not on this mesh: pass System.tm, the mesh that was solved")
-    k = tm.conductivity_w_mk()
+            raise ValueError(f"result {name!r} is not on this mesh: pass the System that was solved")
+    k = system.k_w_mk
     mesh = meshio.Mesh(
         points=tm.mesh.p.T,
         cells=[("tetra", tm.mesh.t.T.astype(np.int64))],
@@ -42,27 +41,28 @@ def write_vtu(path: Path, tm: ThermalMesh, results: Mapping[str, Result]) -> Non
     meshio.write(path, mesh, file_format="vtu")
 
 
-def parts_table(tm: ThermalMesh) -> list[dict[str, Any]]:
+def parts_table(tm: FemMesh, conductivities: Mapping[str, Conductivity]) -> list[dict[str, Any]]:
     volumes = tm.volumes_mm3()
     return [
-        {"part_id": i, "name": p.name, "conductivity_W_mK": list(p.conductivity.values),
-         "material": p.conductivity.label, "volume_mm3": volumes[p.name]}
-        for i, p in enumerate(tm.parts)
+        {"part_id": i, "name": name, "conductivity_W_mK": list(conductivities[name].values),
+         "material": conductivities[name].label, "volume_mm3": volumes[name]}
+        for i, name in enumerate(tm.part_names)
     ]
 
 
 def write_all(
-    directory: Path, system: System, results: Mapping[str, Result], *, compact: Mapping[str, Any] | None = None,
+    directory: Path, system: System, results: Mapping[str, Result], conductivities: Mapping[str, Conductivity],
+    *, compact: Mapping[str, Any] | None = None,
     extra: Mapping[str, Any] | None = None, pictures: bool = True,
     window: tuple[float, float, float, float] | None = None,
 ) -> list[Path]:
     """Write every output into `directory` (which must exist); returns the paths written."""
     tm = system.tm
     written = [directory / "thermal.vtu", directory / "thermal.json"]
-    write_vtu(written[0], tm, results)
+    write_vtu(written[0], system, results)
     doc: dict[str, Any] = {
         "units": {"length": "mm", "temperature": "degC", "resistance": "K/W", "power": "W"},
-        "parts": parts_table(tm),
+        "parts": parts_table(tm, conductivities),
         "vtu": {"file": "thermal.vtu", "cell_data": "part_id indexes 'parts'; k_x/k_y/k_z in W/m K",
                 "point_data": [f"T_{n}_degC" for n in results]},
         "scenarios": {name: r.to_dict() for name, r in results.items()},

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import numpy as np
 
-from pkgcad.thermal.mesh import ThermalMesh
+from pkgcad.conformal.femmesh import FemMesh
 
 
 def sample_plane(
-    tm: ThermalMesh, values: np.ndarray, axis: str, at: float, u: np.ndarray, z: np.ndarray, chunk: int = 400_000
+    tm: FemMesh, values: np.ndarray, axis: str, at: float, u: np.ndarray, z: np.ndarray, chunk: int = 400_000
 ) -> tuple[np.ndarray, np.ndarray]:
     """Values and part ids on the grid u x z (uniform) in the plane (axis 'y': points (u, at, z); 'x': (at, u, z)).
 
@@ -63,7 +63,7 @@ def sample_plane(
 
 
 def section_png(
-    path: Path, tm: ThermalMesh, temperature_c: np.ndarray, *, axis: str = "y", at: float | None = None,
+    path: Path, tm: FemMesh, temperature_c: np.ndarray, *, axis: str = "y", at: float | None = None,
     title: str = "", width_px: int = 1200, max_aspect: float = 3.0,
     window: tuple[float, float, float, float] | None = None,
 ) -> dict[str, float]:

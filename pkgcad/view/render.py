@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import InputError
+from .. import bounds
 from ..reader.model import Model
 from .figure import png_info, write_atomic
 from .planes import default_at, stack_zoom
@@ -104,12 +104,11 @@ def render(model: Model, path: Path, width: int = 1200, height: int = 900, cut: 
     title says so."""
     from PIL import Image, ImageDraw, ImageFont
 
-    if not (64 <= width <= 6000 and 64 <= height <= 6000):
-        raise InputError("--size", f"{width}x{height}", "each side allowed 64 to 6000 px")
+    for side in (width, height):
+        bounds.check("render --size", side, f"{width}x{height}")
     if zoom_z is None:
         zoom_z = stack_zoom(model)
-    if not 1 <= zoom_z <= 100:
-        raise InputError("--zoom-z", zoom_z, "allowed 1 to 100 (vertical exaggeration)")
+    bounds.check("render --zoom-z", zoom_z)
     t0 = time.perf_counter()
     ss = max(1, supersample)
     W, H = width * ss, height * ss

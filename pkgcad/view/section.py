@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import trimesh
 
+from .. import bounds
 from ..errors import InputError
 from ..materials import MATERIALS
 from ..reader.model import Model
@@ -215,10 +216,8 @@ def arrange(sec: Section, width: int = 1200, zoom_z: float = 1.0, labels: bool =
     Layout, top to bottom: title; drawing (with leader labels in a column on its right, never crossing, see
     :mod:`.labels`); scale bars; legend. Everything below the drawing starts below the lowest label too, so a
     label never lies on the legend."""
-    if not 1 <= zoom_z <= 100:
-        raise InputError("--zoom-z", zoom_z, "allowed 1 to 100 (vertical exaggeration)")
-    if not 200 <= width <= 8000:
-        raise InputError("--width", width, "allowed 200 to 8000 px")
+    bounds.check("section --zoom-z", zoom_z)
+    bounds.check("section --width", width)
     vert = sec.plane != "xy"
     zoom = zoom_z if vert else 1.0
     hmin, vmin, hmax, vmax = sec.bounds

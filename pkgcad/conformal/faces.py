@@ -4,7 +4,8 @@ A ``Face`` picks facets of the mesh on the boundary of a group of parts (part na
 facets with exactly one side in the group, whose outward normal points along ``side``. With ``extreme`` (the
 default) only the facets on each matched part's outermost plane in that direction count (the ball ends, the
 package top); ``exposed`` keeps only facets on the outside of the whole model; ``where`` filters by facet
-centroid (x, y, z in mm); ``excluding`` removes other faces. Nothing here knows about pkgcad's geometry.
+centroid (x, y, z in mm); ``excluding`` removes other faces. Nothing here knows about pkgcad's geometry: the
+FEM model (:mod:`pkgcad.conformal.fem`) names the faces solvers need as Face values.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pkgcad.thermal.mesh import ThermalMesh
+from .femmesh import FemMesh
 
 DIRECTIONS: dict[str, tuple[float, float, float]] = {
     "top": (0.0, 0.0, 1.0),
@@ -62,7 +63,7 @@ class Face:
         return f"{side}{exposed} faces of {names}{where}"
 
 
-def match_parts(tm: ThermalMesh, patterns: tuple[str, ...]) -> list[int]:
+def match_parts(tm: FemMesh, patterns: tuple[str, ...]) -> list[int]:
     """Indices of the parts whose names match any pattern; ValueError listing the parts when none does."""
     found = [i for i, name in enumerate(tm.part_names) if any(fnmatch.fnmatchcase(name, p) for p in patterns)]
     if not found:
@@ -70,7 +71,7 @@ def match_parts(tm: ThermalMesh, patterns: tuple[str, ...]) -> list[int]:
     return found
 
 
-def facet_normals(tm: ThermalMesh, facets: np.ndarray, owners: np.ndarray) -> np.ndarray:
+def facet_normals(tm: FemMesh, facets: np.ndarray, owners: np.ndarray) -> np.ndarray:
     """(3, n) unit normals of `facets`, pointing out of the element `owners` (one per facet)."""
     p, f, t = tm.mesh.p, tm.mesh.facets[:, facets], tm.mesh.t[:, owners]
     n = np.cross(p[:, f[1]] - p[:, f[0]], p[:, f[2]] - p[:, f[0]], axis=0)
@@ -79,12 +80,12 @@ def facet_normals(tm: ThermalMesh, facets: np.ndarray, owners: np.ndarray) -> np
     return n * np.where(np.einsum("ij,ij->j", n, inward) > 0.0, -1.0, 1.0)
 
 
-def facet_areas(tm: ThermalMesh, facets: np.ndarray) -> np.ndarray:
+def facet_areas(tm: FemMesh, facets: np.ndarray) -> np.ndarray:
     p, f = tm.mesh.p, tm.mesh.facets[:, facets]
     return 0.5 * np.linalg.norm(np.cross(p[:, f[1]] - p[:, f[0]], p[:, f[2]] - p[:, f[0]], axis=0), axis=0)
 
 
-def boundary_of(tm: ThermalMesh, part_ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
+def boundary_of(tm: FemMesh, part_ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
     """Facets with exactly one side in the parts, and the element on that side."""
     in_group = np.isin(tm.part_of_element, part_ids)
     f2t = tm.mesh.f2t
@@ -95,7 +96,7 @@ def boundary_of(tm: ThermalMesh, part_ids: list[int]) -> tuple[np.ndarray, np.nd
     return facets, owners
 
 
-def select(tm: ThermalMesh, face: Face) -> np.ndarray:
+def select(tm: FemMesh, face: Face) -> np.ndarray:
     """Facet indices of `face` in `tm`; ValueError saying which face when nothing matches."""
     part_ids = match_parts(tm, face.patterns)
     facets, owners = boundary_of(tm, part_ids)
@@ -118,19 +119,19 @@ def select(tm: ThermalMesh, face: Face) -> np.ndarray:
     return chosen
 
 
-def _on_outer_plane(tm: ThermalMesh, facets: np.ndarray, owners: np.ndarray, d: np.ndarray) -> np.ndarray:
+def _on_outer_plane(tm: FemMesh, facets: np.ndarray, owners: np.ndarray, d: np.ndarray) -> np.ndarray:
     """Facets lying on their own part's outermost plane along d (each matched part has its own plane)."""
     p = tm.mesh.p
     tol = PLANE_TOL * float(np.linalg.norm(p.max(axis=1) - p.min(axis=1)))
     height = d @ p  # signed coordinate of every node along d
     owner_part = tm.part_of_element[owners]
-    outer = np.full(len(tm.parts), -np.inf)
+    outer = np.full(len(tm.part_names), -np.inf)
     np.maximum.at(outer, tm.part_of_element, height[tm.mesh.t].max(axis=0))
     lowest = height[tm.mesh.facets[:, facets]].min(axis=0)
     return lowest >= outer[owner_part] - tol
 
 
-def interface(tm: ThermalMesh, a: tuple[str, ...], b: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+def interface(tm: FemMesh, a: tuple[str, ...], b: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
     """Facets shared by an element of parts `a` and one of parts `b`, with the `a` element of each."""
     ids_a, ids_b = match_parts(tm, a), match_parts(tm, b)
     if set(ids_a) & set(ids_b):

@@ -1,9 +1,14 @@
-"""Steady conduction: scikit-fem P1 assembly, pyamg-preconditioned conjugate gradients, the figures engineers read.
+"""Steady heat conduction on a solver mesh: scikit-fem P1 assembly, pyamg-preconditioned conjugate gradients.
 
-``prepare`` splits the contact faces and assembles the conduction matrix once per mesh (W/K, millimetres,
-k in W/(mm K)); ``solve`` adds one scenario's faces, solves for the temperature rise over the reference and
-reports Tj, the heat leaving through every face (reactions on held faces, h (T - Ta) on convective ones),
-the energy balance, per-part extremes and solver figures.
+What a run asks (a :class:`Scenario`): a heat source on a face, held faces (:class:`Isothermal`) and film faces
+(:class:`Convective`, h (T - T_ambient)), faces to monitor; faces are :class:`~pkgcad.conformal.faces.Face`
+selections (part + side). :func:`prepare` assembles the conduction matrix once per mesh from each element's
+orthotropic conductivity; :func:`solve` adds one scenario's faces, solves for the temperature rise over the
+reference and reports the junction (the source face), the heat leaving through every face (reactions on held
+faces, h (T - Ta) on film faces), the energy balance, per-part extremes and solver figures.
+
+Units: mm, W, degC, K/W; conductivities in W/(m K) (``k / 1000`` in W/(mm K)), film coefficients in W/(m2 K).
+The mechanics' elasticity solver (issue 21) goes beside this module, on the same mesh.
 """
 
 from __future__ import annotations
@@ -19,11 +24,80 @@ from scipy.sparse.csgraph import connected_components
 from scipy.sparse.linalg import cg
 from skfem import Basis, BilinearForm, ElementTetP1, FacetBasis, LinearForm, condense
 
-from pkgcad.thermal.contact import Contact, SplitFace, coupling_matrix, split
-from pkgcad.thermal.faces import Face, facet_areas, select
-from pkgcad.thermal.mesh import ThermalMesh
-from pkgcad.thermal.problem import Scenario
+from ..conformal.faces import Face, facet_areas, select
+from ..conformal.femmesh import FemMesh
 
+
+@dataclass(frozen=True)
+class HeatSource:
+    """Power P (W) entering uniformly (flux P / A) through a face, e.g. the chip's active face."""
+
+    face: Face
+    power_w: float = 1.0
+    name: str = "junction"
+
+    def __post_init__(self) -> None:
+        if not self.power_w > 0.0:
+            raise ValueError(f"heat source power {self.power_w!r} W must be positive")
+
+
+@dataclass(frozen=True)
+class Isothermal:
+    """A face held at one temperature (a cold plate, the board side)."""
+
+    face: Face
+    temperature_c: float = 25.0
+    name: str = ""
+
+    @property
+    def title(self) -> str:
+        return self.name or self.face.describe()
+
+
+@dataclass(frozen=True)
+class Convective:
+    """A Robin face: heat flux h (T - T_ambient) leaves it (a film coefficient to the air, a contact to a plate)."""
+
+    face: Face
+    h_w_m2k: float
+    ambient_c: float = 25.0
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.h_w_m2k > 0.0:
+            raise ValueError(f"film coefficient h={self.h_w_m2k!r} W/(m2 K) must be positive")
+
+    @property
+    def title(self) -> str:
+        return self.name or self.face.describe()
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One boundary-value problem: the source, the held and convective faces, and the faces to report."""
+
+    name: str
+    description: str
+    source: HeatSource
+    isothermal: tuple[Isothermal, ...] = ()
+    convective: tuple[Convective, ...] = ()
+    monitors: tuple[tuple[str, Face], ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.isothermal and not self.convective:
+            raise ValueError(f"scenario {self.name!r}: no held or convective face, so no steady state exists")
+
+    @property
+    def reference_c(self) -> float:
+        """The temperature the thermal resistance is measured from: the held face, else the ambient."""
+        return self.isothermal[0].temperature_c if self.isothermal else self.convective[0].ambient_c
+
+
+AMG = "classical (Ruge-Stuben)"
+"""pyamg's preconditioner. The thin layers' flat elements (a 5 um film over a 0.5 mm grid) make the matrix
+strongly anisotropic; smoothed aggregation then took 125-256 CG iterations on theta-JB (wirebond-bga,
+flipchip-bga), classical AMG 31-33, and 0.6-0.9 s instead of 1.9-4.8 s; elsewhere within +-30 % of each other
+(measured on flipchip-bga, qfn, buffer-pad-uneven, wirebond-bga at --mesh normal)."""
 W_MM2K_PER_W_M2K = 1e-6  # film coefficient: W/(m2 K) -> W/(mm2 K)
 W_MMK_PER_W_MK = 1e-3  # conductivity: W/(m K) -> W/(mm K)
 
@@ -45,23 +119,28 @@ def _ones(v, _):
 
 @dataclass(frozen=True, eq=False)
 class System:
-    """A mesh with its contacts split and its conduction matrix (W/K) assembled: reused by every scenario."""
+    """A mesh with its conduction matrix (W/K) assembled: reused by every scenario. ``k_w_mk`` (3, n_elements):
+    each element's conductivity along x, y, z in W/(m K)."""
 
-    tm: ThermalMesh
+    tm: FemMesh
+    k_w_mk: np.ndarray
     stiffness: sp.csr_matrix
-    splits: tuple[SplitFace, ...]
     assembly_s: float
 
 
-def prepare(tm: ThermalMesh, contacts: tuple[Contact, ...] = ()) -> System:
+def prepare(tm: FemMesh, k_w_mk: np.ndarray) -> System:
+    """Assemble the conduction matrix of ``tm`` with each element's orthotropic conductivity ``k_w_mk`` (3,
+    n_elements) in W/(m K)."""
     start = time.perf_counter()
-    tm, splits = split(tm, contacts)
-    k = tm.conductivity_w_mk() * W_MMK_PER_W_MK
+    k_w_mk = np.asarray(k_w_mk, dtype=float)
+    if k_w_mk.shape != (3, tm.n_elements):
+        raise ValueError(f"conductivity must be (3, {tm.n_elements}) (x, y, z per element), got {k_w_mk.shape}")
+    if not np.all(k_w_mk > 0.0):
+        raise ValueError("every element needs a positive conductivity along x, y and z")
+    k = k_w_mk * W_MMK_PER_W_MK
     basis = Basis(tm.mesh, ElementTetP1(), intorder=1)  # P1 gradients and k are constant per element
     stiffness = _conduction.assemble(basis, kx=k[0][:, None], ky=k[1][:, None], kz=k[2][:, None])
-    for face in splits:
-        stiffness = stiffness + coupling_matrix(tm, face)
-    return System(tm, stiffness.tocsr(), splits, time.perf_counter() - start)
+    return System(tm, k_w_mk, stiffness.tocsr(), time.perf_counter() - start)
 
 
 @dataclass(frozen=True)
@@ -121,7 +200,7 @@ class Result:
             "parts_min_max_C": {k: list(v) for k, v in self.parts.items()},
             "mesh": {"nodes": self.n_nodes, "tetrahedra": self.n_elements},
             "solver": {
-                "method": "scikit-fem P1 + pyamg smoothed-aggregation preconditioned CG",
+                "method": "scikit-fem P1 + pyamg classical (Ruge-Stuben) AMG-preconditioned CG",
                 "iterations": self.iterations,
                 "relative_residual": self.residual,
                 "energy_balance": self.energy_balance,
@@ -131,7 +210,7 @@ class Result:
         }
 
 
-def _facet_basis(tm: ThermalMesh, facets: np.ndarray) -> FacetBasis:
+def _facet_basis(tm: FemMesh, facets: np.ndarray) -> FacetBasis:
     return FacetBasis(tm.mesh, ElementTetP1(), facets=facets, intorder=2)
 
 
@@ -166,7 +245,7 @@ def solve(system: System, scenario: Scenario, *, rtol: float = 1e-10, maxiter: i
     _check_connected(tm, matrix, held, robin)
     dofs = np.flatnonzero(held)
     a, b, x_full, interior = condense(matrix, f, x=x, D=dofs) if dofs.size else (matrix, f, x, np.arange(n))
-    ml = pyamg.smoothed_aggregation_solver(a.tocsr(), symmetry="symmetric")
+    ml = pyamg.ruge_stuben_solver(a.tocsr())  # see AMG below
     count = [0]
 
     def _tick(_: np.ndarray) -> None:
@@ -207,7 +286,7 @@ def solve(system: System, scenario: Scenario, *, rtol: float = 1e-10, maxiter: i
     )
 
 
-def face_temperature(tm: ThermalMesh, face: Face, temperature: np.ndarray) -> FaceTemperature:
+def face_temperature(tm: FemMesh, face: Face, temperature: np.ndarray) -> FaceTemperature:
     """Area-weighted mean, maximum, and the value at the node nearest the face's centroid."""
     facets = select(tm, face)
     load = _ones.assemble(_facet_basis(tm, facets))
@@ -223,16 +302,16 @@ def face_temperature(tm: ThermalMesh, face: Face, temperature: np.ndarray) -> Fa
     )
 
 
-def part_extremes(tm: ThermalMesh, temperature: np.ndarray) -> dict[str, tuple[float, float]]:
+def part_extremes(tm: FemMesh, temperature: np.ndarray) -> dict[str, tuple[float, float]]:
     values = temperature[tm.mesh.t]
-    lo = np.full(len(tm.parts), np.inf)
-    hi = np.full(len(tm.parts), -np.inf)
+    lo = np.full(len(tm.part_names), np.inf)
+    hi = np.full(len(tm.part_names), -np.inf)
     np.minimum.at(lo, tm.part_of_element, values.min(axis=0))
     np.maximum.at(hi, tm.part_of_element, values.max(axis=0))
-    return {p.name: (float(lo[i]), float(hi[i])) for i, p in enumerate(tm.parts)}
+    return {name: (float(lo[i]), float(hi[i])) for i, name in enumerate(tm.part_names)}
 
 
-def _check_connected(tm: ThermalMesh, matrix: sp.csr_matrix, held: np.ndarray, robin: list[Any]) -> None:
+def _check_connected(tm: FemMesh, matrix: sp.csr_matrix, held: np.ndarray, robin: list[Any]) -> None:
     """Every connected piece of the model must reach a held or convective face, else there is no steady state."""
     count, label = connected_components(matrix, directed=False)
     if count == 1:
@@ -244,8 +323,8 @@ def _check_connected(tm: ThermalMesh, matrix: sp.csr_matrix, held: np.ndarray, r
     floating = np.flatnonzero(~anchored)
     if floating.size:
         nodes = np.isin(label, floating)
-        parts = sorted({tm.parts[i].name for i in np.unique(tm.part_of_element[nodes[tm.mesh.t].any(axis=0)])})
+        parts = sorted({tm.part_names[i] for i in np.unique(tm.part_of_element[nodes[tm.mesh.t].any(axis=0)])})
         raise ValueError(
             f"part(s) {', '.join(parts)} touch no held or convective face and no part that does "
-            "(a mesh that is not conformal? a missing contact?)"
+            "(a mesh that is not conformal?)"
         )

@@ -1,0 +1,167 @@
+"""The solver mesh of a :class:`~pkgcad.conformal.fem.FemModel`: its conformal solids into gmsh (no fragment: the
+faces are already shared), one physical volume group per part, linear tetrahedra, read back as a
+:class:`~pkgcad.conformal.femmesh.FemMesh`. Millimetres.
+
+Sizes (:func:`generate`): ``h`` = the package's largest extent / ``preset.across`` (coarse 12, normal 24, fine
+48), ``preset.near_chip`` x h in the model's refinement boxes (round the chip), curvature refinement (12
+elements per full circle) so balls and bumps stay round, at least h / 20; beyond the package (a board block) the
+size grows to :data:`FAR_SIZE_MM`. gmsh's Delaunay 3-D on one thread: the same input gives the same mesh.
+
+Thin layers (:func:`structure`): each piece of a thin layer is a box (the fuse cut it so); it is meshed
+transfinite: ``preset.through`` elements through its thickness (2 by default), its faces a structured grid of
+the local size h (the refinement size when the whole layer lies in a refinement box), each grid cell six
+tetrahedra. The 25 um die attach under wirebond-bga's 6 mm chip costs 6 x 24^2 x 2 = 6,912 tetrahedra at
+normal; the layer's through-thickness conduction is exact for P1, its shear compliance is meshed (a test
+shears a 25 um layer between rigid plates: within 0.1 % of t / (G A)), and its neighbours' faces on it take the
+same grid.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from .femmesh import FemMesh, from_gmsh
+from .mesh import MeshCheckError, session
+from .options import PRESETS, MeshPreset
+
+if TYPE_CHECKING:
+    from .fem import FemModel
+
+Box = tuple[float, float, float, float, float, float]
+
+FAR_SIZE_MM = 4.0
+"""Element size on a board block away from the package [mm]."""
+CURVATURE_SEGMENTS = 12
+"""Elements per full circle on curved faces (balls, bumps, dimples)."""
+MIN_FRACTION = 1 / 20
+"""The smallest element is this fraction of the preset size."""
+
+
+def preset_of(mesh: str | MeshPreset) -> MeshPreset:
+    if isinstance(mesh, MeshPreset):
+        return mesh
+    if mesh not in PRESETS:
+        raise ValueError(f"mesh preset {mesh!r} is not one of {', '.join(PRESETS)}")
+    return PRESETS[mesh]
+
+
+def mesh_model(model: FemModel, mesh: str | MeshPreset = "normal", *, threads: int = 1,
+               progress: Callable[[str], None] | None = None) -> tuple[FemMesh, dict[str, float]]:
+    """Mesh ``model`` with the preset ``mesh``; returns the mesh and the seconds it took (``gmsh_load``,
+    ``generate``, ``read``). gmsh failures raise :class:`~pkgcad.conformal.MeshCheckError`."""
+    preset = preset_of(mesh)
+    say = progress or (lambda _s: None)
+    seconds: dict[str, float] = {}
+    with session(threads) as gmsh:
+        t0 = time.perf_counter()
+        model.conformal.to_gmsh(gmsh)
+        t1 = time.perf_counter()
+        seconds["gmsh_load"] = t1 - t0
+        groups = model.conformal.groups()
+        thin = [groups[p.name] for p in model.thin_parts()]
+        board = model.options.board is not None
+        say(f"meshing {len(model.conformal)} solids ({preset.name})")
+        try:
+            generate(gmsh, preset, near=model.bounds, refine=model.refine, thin=thin,
+                     far_size_mm=FAR_SIZE_MM if board else None)
+        except Exception as exc:
+            if type(exc) is not Exception:
+                raise  # not gmsh's failure (gmsh raises plain Exception): a bug, reported as one
+            raise MeshCheckError(f"gmsh could not mesh {model.name}: {exc}") from None
+        t2 = time.perf_counter()
+        seconds["generate"] = t2 - t1
+        fm = from_gmsh(gmsh.model)
+        seconds["read"] = time.perf_counter() - t2
+    return fm, seconds
+
+
+def generate(gmsh: Any, mesh: str | MeshPreset | float = "normal", *, near: Box | None = None,
+             refine: Sequence[Box] = (), refine_factor: float | None = None, thin: Iterable[Sequence[int]] = (),
+             far_size_mm: float | None = None) -> float:
+    """Mesh the current gmsh model with linear tetrahedra (see the module notes); returns the size h used near
+    the package [mm]. ``mesh``: a preset (name) or h itself in mm (then refinement boxes use 0.5 h and thin
+    layers 2 elements). ``near``: the package box (default: the model's), the reference length of a preset and,
+    with ``far_size_mm``, where h holds. ``refine``: boxes where the size is ``refine_factor`` x h (default: the
+    preset's ``near_chip``). ``thin``: the volume tags of each thin layer, meshed structured through their
+    thickness."""
+    model = gmsh.model
+    box = near if near is not None else tuple(model.getBoundingBox(-1, -1))
+    xmin, ymin, zmin, xmax, ymax, zmax = box
+    if isinstance(mesh, int | float):
+        if not mesh > 0:
+            raise ValueError(f"mesh size {mesh!r} mm must be positive")
+        preset, h = MeshPreset(f"{mesh:g} mm", 1), float(mesh)
+    else:
+        preset = preset_of(mesh)
+        h = preset.size_mm(max(xmax - xmin, ymax - ymin, zmax - zmin))
+    gmsh.option.setNumber("Mesh.ElementOrder", 1)
+    gmsh.option.setNumber("Mesh.Algorithm3D", 1)
+    gmsh.option.setNumber("Mesh.MeshSizeFromCurvature", CURVATURE_SEGMENTS)
+    gmsh.option.setNumber("Mesh.MeshSizeMin", h * MIN_FRACTION)
+    outer = h if far_size_mm is None else far_size_mm
+    gmsh.option.setNumber("Mesh.MeshSizeMax", outer)
+    fields = []
+    if far_size_mm is not None:
+        fields.append(_box_field(model, (xmin, ymin, zmin, xmax, ymax, zmax), h, far_size_mm,
+                                 max(xmax - xmin, ymax - ymin)))
+    near_h = h * (preset.near_chip if refine_factor is None else refine_factor)
+    for bounds in refine:
+        fields.append(_box_field(model, bounds, near_h, outer, 0.5 * h))
+    if fields:
+        smallest = model.mesh.field.add("Min")
+        model.mesh.field.setNumbers(smallest, "FieldsList", fields)
+        model.mesh.field.setAsBackgroundMesh(smallest)
+        gmsh.option.setNumber("Mesh.MeshSizeExtendFromBoundary", 0)
+    for layer in thin:
+        structure(gmsh, layer, h, near_h, refine, preset.through)
+    model.mesh.generate(3)
+    return h
+
+
+def structure(gmsh: Any, volumes: Sequence[int], h: float, h_near: float, refine: Sequence[Box],
+              through: int) -> None:
+    """Make the volumes of one thin layer (each a box) transfinite: ``through`` elements across the thickness
+    (z), a grid of size ``h`` in plan (``h_near`` when the whole layer lies inside a refinement box). A curve
+    two pieces share gets the same count from both (counts follow lengths). Raises MeshCheckError for a volume
+    that is no box."""
+    if through < 1:
+        raise ValueError(f"elements through a thin layer: {through!r}, at least 1")
+    model = gmsh.model
+    if not volumes:
+        return
+    boxes = [model.getBoundingBox(3, v) for v in volumes]
+    whole = [min(b[i] for b in boxes) for i in range(3)] + [max(b[i] for b in boxes) for i in range(3, 6)]
+    size = h_near if any(_inside(whole, r) for r in refine) else h
+    for v in volumes:
+        faces = model.getBoundary([(3, v)], oriented=False)
+        curves = {abs(c) for _d, c in model.getBoundary(faces, combined=False, oriented=False)}
+        if len(faces) != 6 or len(curves) != 12:
+            raise MeshCheckError(f"thin layer volume {v} ({model.getEntityName(3, v) or 'unnamed'}) has "
+                                 f"{len(faces)} faces and {len(curves)} edges, not a box: it cannot be meshed "
+                                 "structured through its thickness")
+        for c in curves:
+            x0, y0, z0, x1, y1, z1 = model.getBoundingBox(1, c)  # gmsh pads OCC boxes by ~1e-7 mm
+            if z1 - z0 > max(x1 - x0, y1 - y0):  # a box edge: along z, through the thickness
+                n = through
+            else:
+                n = max(1, math.ceil(max(x1 - x0, y1 - y0) / size - 1e-6))
+            model.mesh.setTransfiniteCurve(c, n + 1)
+        for _d, f in faces:
+            model.mesh.setTransfiniteSurface(f)
+        model.mesh.setTransfiniteVolume(v)
+
+
+def _inside(box: Sequence[float], region: Sequence[float], tol: float = 1e-9) -> bool:
+    return all(box[i] >= region[i] - tol for i in range(3)) and all(box[i] <= region[i] + tol for i in range(3, 6))
+
+
+def _box_field(model: Any, bounds: Sequence[float], inside: float, outside: float, thickness: float) -> int:
+    box = model.mesh.field.add("Box")
+    for key, value in zip(("XMin", "YMin", "ZMin", "XMax", "YMax", "ZMax"), bounds, strict=True):
+        model.mesh.field.setNumber(box, key, value)
+    for key, value in (("VIn", inside), ("VOut", outside), ("Thickness", thickness)):
+        model.mesh.field.setNumber(box, key, value)
+    return int(box)
