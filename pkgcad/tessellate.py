@@ -126,9 +126,10 @@ def part_meshes(part: Part, quality: MeshQuality) -> TiledMesh:
     return whole(shape_mesh(part.shape, quality))
 
 
-def placed_vertices(part: Part, mesh: trimesh.Trimesh) -> np.ndarray:
-    """``mesh``'s vertices at every placement of ``part``: (instances, vertices, 3), by numpy transforms."""
-    mats = np.stack([p.matrix() for p in part.placements])  # (n, 4, 4)
+def placed_vertices(part: Part, mesh: trimesh.Trimesh, start: int = 0, stop: int | None = None) -> np.ndarray:
+    """``mesh``'s vertices at every placement of ``part`` (or placements ``start`` to ``stop``): (instances,
+    vertices, 3), by numpy transforms."""
+    mats = np.stack([p.matrix() for p in part.placements[start:stop]])  # (n, 4, 4)
     return np.einsum("nij,vj->nvi", mats[:, :3, :3], mesh.vertices) + mats[:, None, :3, 3]
 
 

@@ -17,7 +17,7 @@ The bytes, file by file (``--stl`` decides the STL files, see :data:`.options.ST
   the distinct meshes and a component per instance and tile; manifest.json: a placement and a name per instance.
 
 Calibrated against real exports (``python bench/estimate.py`` prints estimate vs measured per file, for the
-bundled templates and the flip chips of ``bench/scale.py``). Peak memory: the kernel and the libraries (~450 MB),
+bundled templates and the flip chips of ``bench/scale.py``). Peak memory: the kernel and the libraries (~600 MB),
 a few kB per instance, and ~110 bytes per triangle held at once (every-instance STL files hold every triangle;
 measured: 20,000 bumps at ``--quality fine`` with every instance written, 54 M triangles, 5.9 GB resident).
 """
@@ -49,8 +49,8 @@ MF_TRIANGLE = 9
 MANIFEST_INSTANCE = 115
 MANIFEST_WIRE = 110
 MANIFEST_BASE = 25_000
-RAM_BASE = 450_000_000
-RAM_INSTANCE = 4_500
+RAM_BASE = 600_000_000
+RAM_INSTANCE = 3_000
 MAX_UNASKED_BYTES = 2_000_000_000
 """Largest estimated output (STL + GLB + STEP + 3MF + manifest) built without ``--yes``."""
 

@@ -17,19 +17,15 @@ import trimesh
 
 from ..meshutil import STL_RECORD
 from ..package import Part
-from ..tessellate import TiledMesh
+from ..tessellate import TiledMesh, placed_vertices
 
 CHUNK = 1_000_000
 """Triangles computed and written at a time (bounds the memory of a big part's every-instance file)."""
 
 
-def placed_triangles(part: Part, mesh: trimesh.Trimesh) -> np.ndarray:
-    """Every instance of ``part`` as (n, 3, 3) float32 triangle corners: numpy transforms of the one mesh."""
-    return placed_triangles_of(part, mesh, 0, part.count)
-
-
 def placed_chunks(part: Part, mesh: trimesh.Trimesh) -> Iterator[np.ndarray]:
-    """:func:`placed_triangles` in chunks of about :data:`CHUNK` triangles, instance order kept."""
+    """Every instance of ``part`` as (n, 3, 3) float32 triangle corners (numpy transforms of the one mesh), in
+    chunks of about :data:`CHUNK` triangles, instance order kept."""
     step = max(1, CHUNK // max(1, len(mesh.faces)))
     for s in range(0, part.count, step):
         yield placed_triangles_of(part, mesh, s, s + step)
@@ -37,9 +33,7 @@ def placed_chunks(part: Part, mesh: trimesh.Trimesh) -> Iterator[np.ndarray]:
 
 def placed_triangles_of(part: Part, mesh: trimesh.Trimesh, start: int, stop: int) -> np.ndarray:
     """Instances ``start`` to ``stop`` of ``part`` as (n, 3, 3) float32 corners."""
-    mats = np.stack([p.matrix() for p in part.placements[start:stop]])
-    verts = np.einsum("nij,vj->nvi", mats[:, :3, :3], mesh.vertices) + mats[:, None, :3, 3]
-    return verts.astype("<f4")[:, mesh.faces].reshape(-1, 3, 3)
+    return placed_vertices(part, mesh, start, stop).astype("<f4")[:, mesh.faces].reshape(-1, 3, 3)
 
 
 def once_triangles(part: Part, tm: TiledMesh) -> np.ndarray:
