@@ -21,7 +21,7 @@ from typer.core import TyperGroup
 from . import __version__, claims
 from .conformal.options import DEFAULT_SIZE as MESH_SIZE
 from .errors import EXIT_GEOMETRY, EXIT_INPUT, InputError, PkgcadError, RunError, disk_full
-from .export.options import QUALITIES, STEP_MODES
+from .export.options import DEFAULT_STL, QUALITIES, STEP_MODES, STL_MODES
 from .layout import Layout
 from .params import describe
 from .runner import Options, Result, build_many, build_to, check_jobs, check_sizes, make_options, plan_builds
@@ -252,10 +252,12 @@ def build(
                                              "print tetrahedra and volume per part; exit 1 if a check fails.")] = False,
     mesh_size: Annotated[float | None, typer.Option("--mesh-size", help="Largest tetrahedron edge of "
                                                     f"--mesh-check, mm (default {MESH_SIZE:g}).")] = None,
+    stl: Annotated[str, typer.Option("--stl", help="; ".join(f"{k}: {v}" for k, v in STL_MODES.items())
+                                     + ".")] = DEFAULT_STL,
 ) -> None:
-    """Build STEP, GLB, per-part STL and manifest.json for a template (mm). Exit 2 on bad input (nothing
+    """Build STEP, GLB, 3MF, per-part STL and manifest.json for a template (mm). Exit 2 on bad input (nothing
     written), 1 if the geometry fails, 130/143 if interrupted (the previous output intact)."""
-    options = make_options(quality, compress, step_mode, mesh_check, mesh_size)
+    options = make_options(quality, compress, step_mode, mesh_check, mesh_size, stl)
     check_jobs(jobs_n)
     if report_:
         from . import view
@@ -573,6 +575,10 @@ def sweep(
                                           "valid, which rules refuse the rest. Writes nothing.")] = False,
     dashboard: Annotated[bool, typer.Option("--dashboard/--no-dashboard", help="Serve the dask dashboard of the "
                                             "local cluster (port 8787, or a free one) and print its address.")] = True,
+    keep: Annotated[str, typer.Option("--keep", help="What each variant's folder keeps: all (every file) | summary "
+                                      "(its JSON records: manifest.json, check.json, thermal/*.json) | failed (every "
+                                      "file of the variants whose check fails, the records of the rest). The table "
+                                      "keeps every figure.")] = "all",
 ) -> None:
     """Design-space sweep on Dask: every variant built (and checked...) into OUT/<variant-id>/, with
     results.parquet/.csv (one row per variant; mm, mm^3, g, s), plots/ and index.html. Exit 2 on bad input,
@@ -583,7 +589,8 @@ def sweep(
     from .sweep.progress import RichProgress
 
     req = SweepRequest(template, tuple(grid or ()), random_n, tuple(ranges or ()), seed, tuple(sets or ()), do,
-                       workers, scheduler, output, quality, dry_run=dry_run, dashboard=":8787" if dashboard else None)
+                       workers, scheduler, output, quality, dry_run=dry_run, dashboard=":8787" if dashboard else None,
+                       keep=keep)
 
     def terminated(signum: int, frame: object) -> None:
         raise _Terminated()

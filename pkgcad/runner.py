@@ -18,7 +18,7 @@ from pathlib import Path
 from . import bounds, interrupts
 from .conformal.options import DEFAULT_SIZE as MESH_SIZE
 from .errors import DiskFullError, GeometryError, InputError, RunError
-from .export.options import QUALITIES, STEP_MODES
+from .export.options import DEFAULT_STL, QUALITIES, STEP_MODES, STL_MODES
 from .export.outpath import (
     check_free_space,
     check_name_lengths,
@@ -40,16 +40,19 @@ class Options:
     step_mode: str = "assembly"  # see export.options.STEP_MODES
     mesh_check: bool = False  # after the build, gmsh on the conformal STEP (pkgcad.conformal.check_folder)
     mesh_size: float = MESH_SIZE  # mm, largest tetrahedron edge of the mesh check
+    stl: str = DEFAULT_STL  # which STL files, see export.options.STL_MODES
 
 
 def make_options(quality: str = "normal", compress: bool = False, step_mode: str = "assembly",
-                 mesh_check: bool = False, mesh_size: float | None = None) -> Options:
+                 mesh_check: bool = False, mesh_size: float | None = None, stl: str = DEFAULT_STL) -> Options:
     """Build options, or an :class:`InputError` naming the option and the choices. The mesh check needs the
     conformal STEP (the other modes do not share contact faces); ``--mesh-size`` needs the mesh check."""
     if quality not in QUALITIES:
         raise InputError("--quality", quality, f"choose one of {' | '.join(QUALITIES)}")
     if step_mode not in STEP_MODES:
         raise InputError("--step-mode", step_mode, f"choose one of {' | '.join(STEP_MODES)}")
+    if stl not in STL_MODES:
+        raise InputError("--stl", stl, f"choose one of {' | '.join(STL_MODES)}")
     if mesh_check and step_mode != "conformal":
         raise InputError("--step-mode", step_mode, "--mesh-check meshes the conformal STEP only (the other STEP "
                          "modes do not share contact faces)", "add --step-mode conformal")
@@ -58,7 +61,7 @@ def make_options(quality: str = "normal", compress: bool = False, step_mode: str
             raise InputError("--mesh-size", mesh_size, "applies to --mesh-check only",
                              "add --mesh-check --step-mode conformal")
         bounds.check("build --mesh-size", mesh_size)
-    return Options(quality, compress, step_mode, mesh_check, MESH_SIZE if mesh_size is None else mesh_size)
+    return Options(quality, compress, step_mode, mesh_check, MESH_SIZE if mesh_size is None else mesh_size, stl)
 
 
 def check_jobs(jobs: int | None) -> None:
@@ -98,7 +101,7 @@ def check_sizes(jobs: Sequence[Job], yes: bool = False) -> None:
 
     need = {}
     for lay, dest, options in jobs:
-        need[dest] = check_size(lay, QUALITIES[options.quality], yes, QUALITIES).bytes
+        need[dest] = check_size(lay, QUALITIES[options.quality], yes, QUALITIES, stl=options.stl).bytes
     check_free_space(need)
 
 
@@ -127,7 +130,7 @@ def build_to(lay: Layout, dest: Path, options: Options, progress: Callable[[str]
             from .conformal.step import write_step as conformal_step
 
             step_writer = conformal_step
-        manifest = write_package(pkg, dest, QUALITIES[options.quality], compress=options.compress,
+        manifest = write_package(pkg, dest, QUALITIES[options.quality], stl=options.stl, compress=options.compress,
                                  step_mode=options.step_mode, step_writer=step_writer, progress=progress)
     except GeometryError as exc:
         res.code, res.summary = 1, f"{name}: {exc}"

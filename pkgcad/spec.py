@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, field
 from .materials import ADHESIVE_MATERIALS, BUFFER_PAD_MATERIALS, HEAT_SINK_MATERIALS, INTERFACE_MATERIALS
 
 #: Hard limits that keep a typo from eating the machine.
-MAX_BUMPS = 20_000
+MAX_BUMPS = 200_000
 MAX_BALLS = 5_000
 MAX_WIRES = 2_000
 MAX_LEADS = 400

@@ -32,3 +32,14 @@ STEP_MODES = {
     "conformal": "FEM-ready: every solid (named by its part instance) shares its contact faces with its "
     "neighbours, so meshers need no fragment (gmsh groups: manifest.json 'conformal')",
 }
+
+STL_MODES = {
+    "instanced": "parts/<group>.stl hold each distinct mesh ONCE (one bump, each distinct encapsulant tile), "
+    "placed by manifest.json's placements (what pkgcad check and the views read; the smallest)",
+    "parts": "parts/<group>.stl hold every instance: self-contained files for any STL tool",
+    "whole": "instanced part files and <name>.stl, the whole package as one mesh with every instance (to print)",
+    "all": "every instance in the part files and in <name>.stl (the largest)",
+}
+"""What ``--stl`` writes. Every mode writes the part files ``pkgcad check`` reads, and the 3MF (the whole package
+for slicers, each distinct mesh once)."""
+DEFAULT_STL = "instanced"

@@ -18,6 +18,7 @@ from ..errors import InputError
 from ..export.outpath import STAMP
 from ..export.staging import staged_dir
 from ..export.stl import write_mesh_stl
+from ..export.threemf import ColourObject, hex_color, write_3mf
 from ..geometry import build_package
 from ..materials import material
 from ..meshutil import concatenate
@@ -27,7 +28,6 @@ from .kit_md import kit_markdown
 from .options import MockupOptions, check_bed, fits, largest_fitting_scale
 from .pieces import Assembly, Piece, assemble
 from .thicken import PRINT_ANGULAR, PRINT_LINEAR, ROUND_ALLOWANCE, Change, thicken
-from .threemf import ColourObject, hex_color, write_3mf
 from .validate import mesh_report
 
 MIXED_COLOR = (0.5, 0.5, 0.5)

@@ -26,6 +26,13 @@ from typing import Any
 from .steps import InputError, __version__, check_output_place
 
 MARKER = "sweep.json"
+#: What ``--keep`` leaves in a variant's folder. Its row (and so the table) holds every figure whatever the policy.
+KEEP = {
+    "all": "every file of every variant (the model files, report, thermal fields)",
+    "summary": "each variant's JSON records only (manifest.json, check.json, variant.json, thermal/*.json); its "
+    "model files are deleted once its figures are in its row",
+    "failed": "every file of the variants whose check found a failing claim element, the JSON records of the rest",
+}
 ROWS = "rows"
 #: variant folders are named by 12 hex digits (``spec_id``); their stages ``.<id>.<random>.tmp`` (the build's
 #: own stage inside it ``..<id>.<random>.tmp.<random>.tmp``) and ``.<id>.old-<pid>`` while being replaced
@@ -99,10 +106,30 @@ def write_row(folder: Path, row: dict[str, Any]) -> None:
     write_json(row_path(folder, row["id"]), row)
 
 
+def kept_files(files: tuple[str, ...]) -> tuple[str, ...]:
+    """Of the files the steps leave (``Step.files``), those a variant pruned to its records keeps: its JSON
+    records and the thermal folder (its JSON)."""
+    return tuple(f for f in files if f.endswith(".json") or f == "thermal")
+
+
+def covers(row: dict[str, Any], keep: str) -> bool:
+    """Does what a finished variant kept (its row's ``kept``; rows of earlier versions kept everything) satisfy
+    the ``--keep`` policy ``keep``? A variant pruned to its records is built again for ``all``, and for
+    ``failed`` when its check failed."""
+    if row.get("kept", "all") == "all":
+        return True
+    return keep == "summary" or (keep == "failed" and row.get("check_pass") is not False)
+
+
+def needed_files(files: tuple[str, ...], keep: str) -> tuple[str, ...]:
+    return files if keep == "all" else kept_files(files)
+
+
 def adoptable(folder: Path, vid: str, steps: tuple[str, ...], files: tuple[str, ...], settings: dict[str, Any],
-              record: str) -> dict[str, Any] | None:
+              record: str, keep: str = "all") -> dict[str, Any] | None:
     """The results a worker left in ``DIR/<vid>/<record>``, usable as the variant's row when they cover
-    ``steps`` with ``settings`` (the client was interrupted or died after the variant finished)."""
+    ``steps`` with ``settings`` and the ``keep`` policy (the client was interrupted or died after the variant
+    finished)."""
     try:
         data = json.loads((Path(folder) / vid / record).read_text())
     except (OSError, ValueError):
@@ -111,18 +138,20 @@ def adoptable(folder: Path, vid: str, steps: tuple[str, ...], files: tuple[str, 
         return None
     if not set(steps) <= set(data.get("steps", ())) or any(data.get(k) != v for k, v in settings.items()):
         return None
-    if not all((Path(folder) / vid / f).is_file() for f in files):
+    if not covers(data, keep) or not all((Path(folder) / vid / f).exists() for f in needed_files(files, keep)):
         return None
     return {k: v for k, v in data.items() if k not in ("id", "steps", *settings)}
 
 
-def done(folder: Path, vid: str, steps: tuple[str, ...], files: tuple[str, ...], settings: dict[str, Any]) -> bool:
-    """A rerun skips this variant: its row says it finished the same ``steps`` with the same ``settings``
-    and every file those steps leave is in its folder."""
+def done(folder: Path, vid: str, steps: tuple[str, ...], files: tuple[str, ...], settings: dict[str, Any],
+         keep: str = "all") -> bool:
+    """A rerun skips this variant: its row says it finished the same ``steps`` with the same ``settings``,
+    what it kept covers the ``keep`` policy (:func:`covers`) and every file those steps leave (pruned: its
+    records) is in its folder."""
     row = read_row(folder, vid)
     if row is None or row.get("status") != "ok" or not set(steps) <= set(row.get("steps", ())):
         return False
-    if any(row.get(k) != v for k, v in settings.items()):
+    if any(row.get(k) != v for k, v in settings.items()) or not covers(row, keep):
         return False
     vdir = Path(folder) / vid
-    return bool(_VARIANT.match(vid)) and all((vdir / f).is_file() for f in files)
+    return bool(_VARIANT.match(vid)) and all((vdir / f).exists() for f in needed_files(files, keep))

@@ -17,7 +17,8 @@ from .variants import Plan, Variant
 #: Columns that lead the table, in this order, after the id, status and swept parameters.
 FIRST = ("claims", "check_pass", "check_failures", "check_failed", "volume_mm3", "mass_g")
 #: Columns that close it (after the seconds of each step, ``<step>_s``).
-LAST = ("steps", "quality", "step_mode", "seconds", "cpu_s", "worker", "path", "error")
+LAST = ("steps", "quality", "step_mode", "kept", "written_mb", "kept_mb", "seconds", "cpu_s", "worker", "path",
+        "error")
 
 
 def pending_row(plan: Plan, v: Variant) -> dict[str, Any]:

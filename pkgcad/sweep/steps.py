@@ -22,13 +22,14 @@ from .. import __version__
 from ..claims import claims_of_spec
 from ..errors import InputError
 from ..export.options import QUALITIES, STEP_MODES
-from ..export.outpath import check_output_place
+from ..export.outpath import STAMP, check_output_place
 from ..export.staging import clean_stale
 from ..spec import PackageSpec
 from ..templates import layout_of, load_layout, parse_override, resolve_template
 
 __all__ = [
     "QUALITIES",
+    "STAMP",
     "STEPS",
     "STEP_MODES",
     "InputError",
