@@ -34,6 +34,9 @@ class Bound:
         return math.isfinite(value) and (value > self.lo if self.lo_open else value >= self.lo) and value <= self.hi
 
 
+DEFAULT_TOL = 0.001
+"""The geometric tolerance [mm] of ``pkgcad check``, ``screen`` and ``report`` (``--tol``) unless given."""
+
 BOUNDS: dict[str, Bound] = {
     # pkgcad strip: a real strip is about 240 x 70 mm, saw blades a few tenths of a mm
     "strip --street": Bound(0.0, 10.0, "mm", "a width", lo_open=True),

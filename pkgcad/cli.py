@@ -19,10 +19,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from typer.core import TyperGroup
 
 from . import __version__, claims
+from .bounds import DEFAULT_TOL
 from .conformal.options import DEFAULT_SIZE as MESH_SIZE
 from .errors import EXIT_GEOMETRY, EXIT_INPUT, InputError, PkgcadError, RunError, disk_full
 from .export.options import QUALITIES, STEP_MODES
 from .layout import Layout
+from .mockup.options import DEFAULT_BED as MOCKUP_BED
+from .mockup.options import DEFAULT_MIN_FEATURE as MOCKUP_MIN_FEATURE
+from .mockup.options import DEFAULT_SCALE as MOCKUP_SCALE
 from .params import describe
 from .runner import Options, Result, build_many, build_to, check_jobs, check_sizes, make_options, plan_builds
 from .spec import MAX_BALLS, MAX_BUMPS, MAX_LEADS, MAX_TEXTURE_FEATURES, MAX_WIRES
@@ -129,8 +133,6 @@ def _options(
 
 
 _debug = [False]  # --debug of the command being run
-
-DEFAULT_TOL = 0.001  # mm, pkgcad.check.run.DEFAULT_TOL (not imported: the checker pulls in trimesh)
 
 SetOpt = Annotated[
     list[str] | None,
@@ -462,11 +464,11 @@ def mockup(
                                                  "outputs/<name>-mockup.")] = None,
     sets: SetOpt = None,
     scale: Annotated[float, typer.Option("--scale", help="Enlargement: printed mm per package mm (1 to 200).")] = (
-        20.0),
+        MOCKUP_SCALE),
     min_feature: Annotated[float, typer.Option("--min-feature", help="Least printable feature, mm on the print "
-                                               "(0.1 to 5); thinner features are thickened.")] = 0.4,
+                                               "(0.1 to 5); thinner features are thickened.")] = MOCKUP_MIN_FEATURE,
     bed: Annotated[str, typer.Option("--bed", help="Printer bed in mm: WIDTHxDEPTH, or WIDTHxDEPTHxHEIGHT to "
-                                       "check heights too.")] = "256x256",
+                                       "check heights too.")] = MOCKUP_BED,
     cutaway: Annotated[bool, typer.Option("--cutaway", help="One piece with a quarter cut away to show the "
                                           "stack.")] = False,
     section: Annotated[bool, typer.Option("--section", help="With --cutaway: cut away the front half.")] = False,

@@ -24,8 +24,7 @@ from typing import Any
 ECHO_LIMIT = 80
 """Most characters of a user's value repeated in a message."""
 
-EXIT_OK, EXIT_GEOMETRY, EXIT_INPUT, EXIT_SIGINT, EXIT_SIGTERM = 0, 1, 2, 130, 143
-EXIT_FAILED = EXIT_GEOMETRY  # 1: the work failed (geometry, mesher, solver, disk, a bug)
+EXIT_GEOMETRY, EXIT_INPUT = 1, 2  # the work failed (geometry, mesher, solver, disk, a bug); bad input
 
 
 class PkgcadError(Exception):

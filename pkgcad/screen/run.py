@@ -9,13 +9,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..bounds import DEFAULT_TOL
 from .infer import infer_roles
 from .judge import Judgement, judge
 from .model import Screened, build_model
 from .roles import Assigned, RolesFile, assign_stated, load_roles, parse_materials, roles_toml
 from .step import StepModel, read_step
-
-DEFAULT_TOL = 0.001  # mm, as pkgcad check
 
 
 @dataclass
@@ -116,4 +115,4 @@ def write_screening(s: Screening, folder: Path) -> list[str]:
     return [*files, "roles.toml", "screen.json"]
 
 
-__all__ = ["DEFAULT_TOL", "Screening", "screen", "write_screening"]
+__all__ = ["Screening", "screen", "write_screening"]

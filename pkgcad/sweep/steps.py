@@ -89,7 +89,7 @@ def claims_of(spec: PackageSpec) -> tuple[int, ...]:
 
 def limit_kernel_threads() -> None:
     """One OCCT thread in this process: a sweep worker is one process per core, and OCCT's own pool can hang
-    inside worker processes (DESIGN.md, Distribution)."""
+    inside worker processes (docs/references.md, OCCT in worker processes)."""
     from cadquery.occ_impl.shapes import setThreads
 
     setThreads(1)

@@ -69,7 +69,8 @@ def render_folder(folder: Path, out: Path | None = None, size: str = "1024x768",
 def report_folder(folder: Path, out: Path | None = None, tol: float | None = None) -> tuple[str, int]:
     """Write the HTML report of ``folder`` (default ``folder/report.html``). Returns the summary line and the
     number of failing claim elements."""
-    from .html import DEFAULT_TOL, write_report
+    from ..bounds import DEFAULT_TOL
+    from .html import write_report
 
     require_viewer()  # fail early, before any work, when the bundle is missing
     dest = check_output_file(out if out is not None else Path(folder) / "report.html", suffixes=(".html", ".htm"))

@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 
 from .. import __version__, interrupts
-from ..check.run import DEFAULT_TOL, run_checks
+from ..bounds import DEFAULT_TOL
+from ..check.run import run_checks
 from ..errors import NO_VALUE, InputError
 from ..params import describe
 from ..reader.folder import OutputFolder as Model
