@@ -1,4 +1,9 @@
-"""Export settings that the CLI can list without loading the geometry kernel."""
+"""Export settings that the CLI can list without loading the geometry kernel.
+
+:class:`MeshQuality` (``--quality draft|normal|fine``) is how finely the STL and GLB files TESSELLATE the exact
+shapes: the one tessellation setting of pkgcad (build, strip, KiCad's WRL, screen, mockup). It is not the
+solver mesh: that is :class:`pkgcad.conformal.options.MeshPreset` (``--mesh coarse|normal|fine``, tetrahedra).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class MeshQuality:
-    """Tessellation tolerances for STL and GLB: chordal deviation [mm] and angle [rad]."""
+    """Tessellation tolerances for STL and GLB (triangles on the exact faces): chordal deviation [mm] and angle
+    [rad]."""
 
     name: str
     linear: float
