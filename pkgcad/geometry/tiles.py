@@ -257,6 +257,12 @@ def tile_key(tools: Tools, rect: tuple[float, float, float, float], z: tuple[flo
             tuple(sorted(map(tuple, np.round(boxes, DIGITS).tolist()))))
 
 
+def box_tile_key(rect: tuple[float, float, float, float], z: tuple[float, float], boxes: np.ndarray) -> tuple:
+    """:func:`tile_key` of a box tile ``rect`` (``xmin, ymin, xmax, ymax``) from ``z[0]`` to ``z[1]`` cut only by
+    the boxes ``boxes`` ((n, 6), clipped to the tile): the key of a strip's street tile (:mod:`pkgcad.strip.tiling`)."""
+    return tile_key(Tools(()), rect, z, [], list(map(tuple, boxes)))
+
+
 def split(arg: cq.Shape, plan: TilePlan) -> list[cq.Solid]:
     """``arg`` cut by the planes of the tile lines (one splitter run)."""
     b = Bnd_Box()

@@ -29,8 +29,10 @@ from typing import Any
 from .. import __version__
 from ..errors import InputError
 from ..export.outpath import check_output_folder
+from ..export.staging import staged_dir
+from ..export.step import write_step
 from ..layout import Layout
-from . import footprint, model, readme, source
+from . import footprint, model, readme
 from .land import Land, land
 from .vrml import write_wrl
 
@@ -106,7 +108,7 @@ def model_job(job: tuple[Layout, Path, bool, str, bool]) -> dict[str, Any]:
     pkg = model.build(lay, full_model)
     t1 = time.perf_counter()
     step = base.with_name(base.name + ".step")
-    source.write_step(pkg, step)
+    write_step(pkg, step, "assembly")  # a repeated part is one definition placed N times
     t2 = time.perf_counter()
     out: dict[str, Any] = {"seconds": {"build": round(t1 - t0, 3), "step": round(t2 - t1, 3)},
                            "bytes": {"step": step.stat().st_size}}
@@ -173,7 +175,7 @@ def _entry(e: Entry, options: Options) -> dict[str, Any]:
             "pins": e.land.pin_count, "copper_pads": len(e.land.copper()), "density": e.land.density,
             "web_mm": e.land.web, "corner_gap_mm": e.land.corner_gap, "thermal_vias": options.thermal_vias,
             "full_model": options.full_model, "height_mm": model.height(e.layout), "finish": model.finish(e.layout),
-            "signature": e.signature, "lift_mm": source.board_lift(e.layout)}
+            "signature": e.signature, "lift_mm": model.board_lift(e.layout)}
 
 
 def merge_packages(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -215,7 +217,7 @@ def write_library(lays: list[Layout], out: Path, options: Options,
     lib, ext = options.lib, options.ext
     run = [_entry(e, options) for e in entries]
     packages = merge_packages(list(old["packages"]) if old else [], run)
-    with source.staged_dir(out) as tmp:
+    with staged_dir(out, "kicad") as tmp:
         pretty, shapes = tmp / f"{lib}.pretty", tmp / f"{lib}.3dshapes"
         pretty.mkdir()
         shapes.mkdir()

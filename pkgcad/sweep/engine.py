@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .steps import InputError
+from ..errors import InputError
 
 if TYPE_CHECKING:
     from distributed import Client

@@ -23,7 +23,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .steps import InputError, __version__, check_output_place
+from .. import __version__
+from ..errors import InputError
+from ..export.outpath import check_output_place
 
 MARKER = "sweep.json"
 ROWS = "rows"

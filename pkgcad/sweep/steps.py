@@ -1,7 +1,7 @@
-"""The per-variant steps of a sweep, and the ONE place where the sweep touches the rest of pkgcad.
+"""The per-variant steps of a sweep: each runs one pkgcad command's library entry point on a variant.
 
-Every import of a pkgcad library entry point made by ``pkgcad.sweep`` is in this module. The geometry-heavy imports
-sit inside the step functions: the CLI, ``--dry-run`` and the client process never load the kernel.
+The geometry-heavy imports sit inside the step functions: the CLI, ``--dry-run`` and the client process never
+load the kernel.
 
 A step is ``run(spec, folder, options) -> dict of result columns``; it writes its files into ``folder`` (the
 variant's staged folder) and raises :class:`StepFailed` with a one-line message when it cannot finish. Steps
@@ -11,42 +11,15 @@ whose ``available()`` returns a reason cannot be asked for (``--do`` says so, ex
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
-from ..claims import claims_of_spec
 from ..errors import InputError
-from ..export.options import QUALITIES, STEP_MODES
-from ..export.outpath import check_output_place
-from ..export.staging import clean_stale
+from ..reader.schema import PartRow
 from ..spec import PackageSpec
-from ..templates import layout_of, load_layout, parse_override, resolve_template
-
-__all__ = [
-    "QUALITIES",
-    "STEPS",
-    "STEP_MODES",
-    "InputError",
-    "PackageSpec",
-    "Step",
-    "StepFailed",
-    "StepOptions",
-    "__version__",
-    "check_output_place",
-    "claims_of",
-    "clean_stale",
-    "limit_kernel_threads",
-    "load_spec",
-    "parse_override",
-    "resolve_template",
-    "staged_dir",
-    "warm_up",
-]
+from ..templates import layout_of, load_layout
 
 
 class StepFailed(Exception):
@@ -75,18 +48,6 @@ def load_spec(template: str, overrides: Sequence[str] = ()) -> PackageSpec:
     return load_layout(template, overrides).spec
 
 
-def staged_dir(out: Path) -> AbstractContextManager[Path]:
-    """pkgcad's staged writing: a temporary folder beside ``out`` that replaces ``out`` on success."""
-    from ..export.staging import staged_dir as _staged
-
-    return _staged(out)
-
-
-def claims_of(spec: PackageSpec) -> tuple[int, ...]:
-    """The claims the spec embodies, derived by the claims table."""
-    return claims_of_spec(spec)
-
-
 def limit_kernel_threads() -> None:
     """One OCCT thread in this process: a sweep worker is one process per core, and OCCT's own pool can hang
     inside worker processes (docs/references.md, OCCT in worker processes)."""
@@ -108,28 +69,30 @@ def warm_up() -> None:
 # ------------------------------------------------------------------------------------------- the steps
 def _build(spec: PackageSpec, folder: Path, options: StepOptions) -> dict[str, Any]:
     """Build and export (STEP, STL, GLB, manifest.json) into ``folder``: total and per-group volumes, mass."""
+    from ..reader.folder import read_manifest
     from ..runner import Options, build_to
 
     res = build_to(layout_of(spec), folder, Options(quality=options.quality, step_mode=options.step_mode))
     if res.code:
         raise StepFailed(res.summary)
-    manifest = json.loads((folder / "manifest.json").read_text())
+    data, manifest = read_manifest(folder)
+    totals = data["totals"]
     row: dict[str, Any] = {
-        "parts": len(manifest["parts"]),
-        "instances": manifest["totals"]["instances"],
-        "volume_mm3": manifest["totals"]["volume_mm3"],
-        "mass_g": manifest["totals"]["mass_g"],
+        "parts": len(manifest.parts),
+        "instances": totals["instances"],
+        "volume_mm3": totals["volume_mm3"],
+        "mass_g": totals["mass_g"],
     }
-    for group, volume in _group_volumes(manifest["parts"]):
+    for group, volume in _group_volumes(manifest.parts):
         row[f"volume_{group}_mm3"] = volume
     return row
 
 
-def _group_volumes(parts: list[dict[str, Any]]) -> Iterator[tuple[str, float]]:
+def _group_volumes(parts: Sequence[PartRow]) -> Iterator[tuple[str, float]]:
     totals: dict[str, float] = {}
     for p in parts:
-        group = p.get("group", p["name"])
-        totals[group] = totals.get(group, 0.0) + p["volume_total_mm3"]
+        group = p.group or p.name
+        totals[group] = totals.get(group, 0.0) + p.volume_total_mm3
     for group, volume in totals.items():
         yield group, round(volume, 9)
 

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .steps import STEPS, PackageSpec, StepFailed, StepOptions, limit_kernel_threads, staged_dir
+from ..export.staging import staged_dir
+from ..spec import PackageSpec
+from .steps import STEPS, StepFailed, StepOptions, limit_kernel_threads
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .steps import InputError, PackageSpec, load_spec, parse_override, resolve_template
+from ..errors import InputError
+from ..spec import PackageSpec
+from ..templates import parse_override, resolve_template
+from .steps import load_spec
 
 #: More variants than this is a typo, not a sweep (a 1,000-variant dry run takes seconds).
 MAX_VARIANTS = 100_000
