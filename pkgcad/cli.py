@@ -481,13 +481,14 @@ def mockup(
     from .mockup.options import make_options as mockup_options
 
     options = mockup_options(scale, min_feature, bed, cutaway, section, exploded)
-    spec = _load(template, sets).spec
+    lay = _load(template, sets)
+    spec = lay.spec
     dest = check_output_folder(output or Path("outputs") / f"{spec.meta.name}-mockup", "mockup").path
     from .mockup.kit import make_kit, write_kit
 
     with err.status(f"{spec.meta.name}: starting", spinner="dots") as status:
         say = lambda stage: status.update(f"{spec.meta.name} mockup: {stage}")  # noqa: E731
-        kit = make_kit(spec, options, progress=say)
+        kit = make_kit(lay, options, progress=say)
         data = write_kit(kit, dest, progress=say)
     size = sum(f["bytes"] for f in data["files"])
     thick = f", {len(data['thickened'])} features thickened" if data["thickened"] else ""

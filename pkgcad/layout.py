@@ -272,16 +272,18 @@ def _chip_pads(spec: PackageSpec) -> list[tuple[int, float, float]]:
     return pads
 
 
-def _leads(spec: PackageSpec) -> list[Lead]:
-    """Every QFN lead, flush with the body side, in lead order, with the point a third of the lead length in
-    from its inner end where a wire lands."""
+def _leads(spec: PackageSpec, rim: tuple[float, float]) -> list[Lead]:
+    """Every QFN lead, flush with the body side (or running ``rim`` on past it to a sawn outline that large), in
+    lead order, with the point a third of the lead length in from its inner end where a wire lands."""
     ld = spec.leads
     out: list[Lead] = []
     for side, n in enumerate(split_sides(ld.count)):
         half = (spec.carrier.size[0] if side % 2 == 0 else spec.carrier.size[1]) / 2
+        more = rim[side % 2]
+        length = ld.length + more
         for a in along_side(n, ld.pitch):
-            cx, cy = _side_point(side, half - ld.length / 2, float(a))
-            sx, sy = (ld.length, ld.width) if side % 2 == 0 else (ld.width, ld.length)
+            cx, cy = _side_point(side, half - ld.length / 2 + more / 2, float(a))
+            sx, sy = (length, ld.width) if side % 2 == 0 else (ld.width, length)
             bond = _side_point(side, half - ld.length + ld.length / 3, float(a))
             out.append(Lead(len(out), side, (cx, cy, sx, sy), bond))
     return out
@@ -534,6 +536,22 @@ class Layout:
         return self.spec.qfn
 
     @property
+    def rim(self) -> tuple[float, float]:
+        """How far the footprint reaches beyond the package as designed (``spec.carrier.size``) on each side,
+        along x and y [mm]: 0 but for a sawn unit of a strip whose kerf is narrower than its street
+        (:meth:`resized`)."""
+        (_cx, _cy, fx, fy), (sx, sy) = self.footprint, self.spec.carrier.size
+        return ((fx - sx) / 2, (fy - sy) / 2)
+
+    def resized(self, size: tuple[float, float]) -> Layout:
+        """This package with the outline ``size`` [mm], re-resolved (:func:`resolve` with ``outline``): the
+        footprint (carrier, heat sink, interface layer, mold) becomes ``size`` about the same centre, a QFN's
+        leads run on to the new sides, and everything made for the package as designed (chip, arrays, wires,
+        fingers, texture sites, the leads' inner ends) stays where it is. What a strip's saw leaves when its
+        kerf is narrower than its street. Judge it with :func:`pkgcad.rules.check` like any layout."""
+        return resolve(self.spec, outline=size)
+
+    @property
     def mold_bottom(self) -> float:
         """Where the encapsulant starts: the carrier top, or the package bottom for a QFN (the lead frame is
         held in the mold, its bottom exposed)."""
@@ -576,16 +594,20 @@ class Layout:
         return [n for s in (self.bumps, self.balls) if s is not None and (n := s.note())]
 
 
-def resolve(spec: PackageSpec) -> Layout:
+def resolve(spec: PackageSpec, outline: tuple[float, float] | None = None) -> Layout:
     """The layout of a field-valid ``spec``. Total: it never raises for a spec the field limits accept; what
-    cannot be laid out (an array that does not fit) is recorded for :func:`pkgcad.rules.check` to refuse."""
+    cannot be laid out (an array that does not fit) is recorded for :func:`pkgcad.rules.check` to refuse.
+
+    ``outline``: the footprint's size if not ``carrier.size`` (a sawn unit with a rim, :meth:`Layout.resized`);
+    only the footprint and the leads' outer ends follow it."""
     st = _stack(spec)
     sx, sy = spec.carrier.size
+    ox, oy = outline if outline is not None else (sx, sy)
     bond = _chip_bond_area(spec)
     adhesive = _adhesive_size(spec, bond)
     attach = _attach_size(spec, adhesive)
     cp, bp = spec.heat_sink.connecting_portion, spec.buffer_pad
-    leads = _leads(spec) if spec.qfn else []
+    leads = _leads(spec, ((ox - sx) / 2, (oy - sy) / 2)) if spec.qfn else []
     wires = _wires(spec, st, leads) if spec.wirebond else []
     bumps = balls = None
     if not spec.wirebond:
@@ -598,7 +620,7 @@ def resolve(spec: PackageSpec) -> Layout:
     return Layout(
         spec=spec,
         stack=st,
-        footprint=(0.0, 0.0, sx, sy),
+        footprint=(0.0, 0.0, ox, oy),
         chip=(0.0, 0.0, *spec.chip.size),
         bond_area=bond,
         adhesive=(0.0, 0.0, *adhesive),

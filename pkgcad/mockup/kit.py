@@ -19,6 +19,7 @@ from ..export.outpath import STAMP
 from ..export.staging import staged_dir
 from ..export.stl import write_mesh_stl
 from ..geometry import build_package
+from ..layout import Layout
 from ..materials import material
 from ..meshutil import concatenate
 from ..spec import PackageSpec
@@ -60,14 +61,14 @@ class Kit:
     cut_at_print: tuple[float, float] | None = None  # the cut planes' x0, y0 in the cutaway STL's frame
 
 
-def make_kit(spec: PackageSpec, options: MockupOptions, progress: Callable[[str], None] | None = None) -> Kit:
+def make_kit(lay: Layout, options: MockupOptions, progress: Callable[[str], None] | None = None) -> Kit:
     """Thicken, build, group into pieces, orient and lay out. Raises :class:`~pkgcad.errors.InputError` for input that
     cannot make a kit (exit 2), :class:`~pkgcad.errors.GeometryError` if geometry fails."""
     say = progress or (lambda _s: None)
     t0 = time.perf_counter()
-    check_bed(spec, options)
+    check_bed(lay, options)
     say("thickening")
-    thick, changes = thicken(spec, options)
+    thick, changes = thicken(lay.spec, options)
     pkg = build_package(thick, progress=say, mold=False)
     t1 = time.perf_counter()
     asm = assemble(pkg, options, say)

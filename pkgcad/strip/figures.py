@@ -134,7 +134,7 @@ def street_section(stage: Stage, strip: StripLayout, meshes: Meshes, mark_kerf: 
         marks = [np.array([(e - hair / 2, 0.0), (e + hair / 2, 0.0), (e + hair / 2, top), (e - hair / 2, top)])
                  for e in (mid - strip.kerf / 2, mid + strip.kerf / 2)]
         regions["saw kerf"] = Region("saw kerf", "saw", f"edges, {strip.kerf:g} mm apart", SAW, marks)
-    zlo = min(0.0, -lay.spec.balls.height if lay.balls is not None else 0.0)
+    zlo = min(0.0, lay.seating_plane)
     name = f"{lay.spec.meta.name} strip, stage {stage.number} ({stage.key})"
     return Section(name, "xz", at, at, list(regions.values()), (xa, zlo, xb, top))
 

@@ -22,12 +22,12 @@ def panel(strip: StripLayout) -> Part:
     """The substrate panel: one plate over the whole strip."""
     w, h = strip.size
     lay = strip.unit
-    return Part("carrier", Role.CARRIER, "bt-laminate", box((w / 2, h / 2, w, h), 0.0, lay.spec.carrier.thickness))
+    return Part("carrier", Role.CARRIER, "bt-laminate", box((w / 2, h / 2, w, h), 0.0, lay.stack.carrier_top))
 
 
 def lead_frame(strip: StripLayout) -> list[Part]:
     """The QFN strip's rail ring and connecting bars (the units' die pads and leads are unit parts)."""
-    t = strip.unit.spec.carrier.thickness
+    t = strip.unit.stack.carrier_top
     w, h = strip.size
     x0, y0, x1, y1 = strip.array
     b = strip.bar
@@ -51,7 +51,7 @@ def lead_frame(strip: StripLayout) -> list[Part]:
 
 def bar_boxes(strip: StripLayout) -> np.ndarray:
     """The connecting bars as (n, 6) boxes ``xmin, ymin, zmin, xmax, ymax, zmax`` in the strip frame."""
-    t = strip.unit.spec.carrier.thickness
+    t = strip.unit.stack.carrier_top
     x0, _y0, x1, _y1 = strip.array
     hb = strip.bar / 2
     ys, xs = strip.street_centres(1), strip.street_centres(0)
@@ -63,7 +63,7 @@ def bar_boxes(strip: StripLayout) -> np.ndarray:
 def lengthened_leads(lay: Layout, extra: float) -> Part:
     """The package's ``lead`` part with every lead ``extra`` mm longer at its outer end (into the street)."""
     ld = lay.spec.leads
-    shape = box((extra / 2, 0.0, ld.length + extra, ld.width), 0.0, lay.spec.carrier.thickness)
+    shape = box((extra / 2, 0.0, ld.length + extra, ld.width), 0.0, lay.stack.carrier_top)
     places = tuple(Placement(f"lead_{lead.index:02d}", lead.rect[0], lead.rect[1], 0.0, 90.0 * lead.side)
                    for lead in lay.leads)
     return Part("lead", Role.CARRIER, "copper", shape, places, group="leads")
@@ -95,6 +95,6 @@ def street_leads(strip: StripLayout) -> np.ndarray:
     centres = np.array([(u.x, u.y) for u in strip.units])
     shift = np.tile(centres, 2)  # x, y, x, y
     rects = (runs[None, :, :] + shift[:, None, :]).reshape(-1, 4)
-    t = lay.spec.carrier.thickness
+    t = lay.stack.carrier_top
     return np.column_stack([rects[:, 0], rects[:, 1], np.zeros(len(rects)), rects[:, 2], rects[:, 3],
                             np.full(len(rects), t)])

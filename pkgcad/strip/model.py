@@ -14,7 +14,6 @@ plate, interface layer, mold body, flash) is made once for the strip.
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,8 +22,8 @@ from typing import Any
 import cadquery as cq
 import numpy as np
 
-from ..geometry import build_package
-from ..geometry.encapsulant import encapsulant, held_parts
+from .. import rules
+from ..geometry import build_package, encapsulant_of
 from ..geometry.shapes import box
 from ..geometry.tiles import TiledCut
 from ..layout import Layout
@@ -98,22 +97,23 @@ class StripModel:
 
 
 def body_layout(strip: StripLayout) -> Layout:
-    """The unit's layout with the sawn outline as its footprint (the footprint itself unless the kerf is narrower
-    than the street)."""
+    """The unit's layout on the sawn outline (:meth:`~pkgcad.layout.Layout.resized`, judged by the package rules):
+    the unit itself unless the kerf is narrower than the street, when the rim the saw leaves is part of it and a
+    QFN's leads run on to the sawn side."""
     lay = strip.unit
     if strip.rim <= 0:
         return lay
-    return dataclasses.replace(lay, footprint=(0.0, 0.0, *strip.body))
+    sawn = lay.resized(strip.body)
+    rules.check(sawn)
+    return sawn
 
 
 def sawn_unit(strip: StripLayout) -> Package:
-    """A sawn unit: the package builders on the sawn outline; a QFN's leads end at the sawn side."""
+    """A sawn unit: the package builders on the sawn outline (:func:`body_layout`)."""
     lay = body_layout(strip)
     parts = build_package(lay, mold=False).parts
-    if lay.qfn and strip.rim > 0:
-        parts = [frame.lengthened_leads(lay, strip.rim) if p.name == "lead" else p for p in parts]
     t0 = time.perf_counter()
-    parts.append(encapsulant(lay, held_parts(lay, parts)))
+    parts.append(encapsulant_of(lay, parts))
     return Package(lay, parts, timings={"encapsulant_s": time.perf_counter() - t0})
 
 
@@ -185,7 +185,7 @@ def offcuts(strip: StripLayout) -> list[Part]:
             if in_array:
                 inside.append(rect)
     layers = [("offcut_carrier", Role.CARRIER, "copper" if lay.qfn else "bt-laminate", carrier, 0.0,
-               lay.spec.carrier.thickness)]
+               st.carrier_top)]
     layers += [("offcut_encapsulant", Role.ENCAPSULANT, lay.spec.encapsulant.material, inside, lay.mold_bottom,
                 st.first_surface),
                ("offcut_heat_sink", Role.HEAT_SINK, lay.spec.heat_sink.material, inside, st.first_surface,

@@ -81,9 +81,9 @@ def inner_parts(lay: Layout) -> list[tuple[str, Rect]]:
         x0, x1 = sorted((w.start[0], w.end[0]))
         y0, y1 = sorted((w.start[1], w.end[1]))
         parts.append((w.name, ((x0 + x1) / 2, (y0 + y1) / 2, x1 - x0 + d, y1 - y0 + d)))
-    for sites, diameter, name in ((lay.bumps, lay.spec.bumps.diameter, "bump"),
-                                  (lay.balls, lay.spec.balls.diameter, "ball")):
-        if sites is not None:
+    for sites, cut, name in ((lay.bumps, lay.bump_z, "bump"), (lay.balls, lay.ball_z, "ball")):
+        if sites is not None and cut is not None:
+            diameter = cut.diameter
             parts += [(f"{name}_{i:04d}", (float(x), float(y), diameter, diameter))
                       for i, (x, y) in enumerate(sites.points)]
     return parts
