@@ -65,6 +65,12 @@ class RunError(PkgcadError):
         super().__init__(f"{what}: {why}")
 
 
+def kernel_failure(exc: BaseException) -> bool:
+    """Whether ``exc`` came from the geometry kernel (OCCT through OCP, or CadQuery on top of it)."""
+    module = type(exc).__module__ or ""
+    return module.split(".")[0] in ("OCP", "cadquery") or type(exc).__name__.startswith(("Standard_", "StdFail_"))
+
+
 def megabytes(n: float) -> str:
     """A byte count as people read it: ``3.2 MB``, ``1.4 GB``, ``512 kB``."""
     for unit, size in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):

@@ -17,11 +17,9 @@ if ``out`` is absent, empty or an earlier ``pkgcad kicad`` library (the output g
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +30,7 @@ from ..export.outpath import check_output_folder
 from ..export.staging import staged_dir
 from ..export.step import write_step
 from ..layout import Layout
+from ..pool import run_jobs
 from . import footprint, model, readme
 from .land import Land, land
 from .vrml import write_wrl
@@ -130,21 +129,16 @@ def processes(options: Options, models: int) -> int:
 
 def _run_models(jobs: list[tuple[Layout, Path, bool, str, bool]], n: int,
                 say: Callable[[str], None]) -> dict[str, dict[str, Any]]:
-    """:func:`model_job` for every job, in ``n`` processes (spawned: OCCT's thread pool does not survive a fork);
-    keyed by model name. Note: pkgcad has other pools (geometry.tiles' cuts, runner's build --all pool, sweep's
-    Dask cluster); making them one is a task of its own (issue 23 follow-up), so none is added here."""
-    results: dict[str, dict[str, Any]] = {}
-    if n <= 1:
-        for k, job in enumerate(jobs, 1):
-            say(f"{k}/{len(jobs)} models: {job[1].name}")
-            results[job[1].name] = model_job(job)
-        return results
-    with ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = {pool.submit(model_job, job): job[1].name for job in jobs}
-        for k, fut in enumerate(as_completed(futures), 1):
-            results[futures[fut]] = fut.result()
-            say(f"{k}/{len(jobs)} models written ({n} processes)")
-    return results
+    """:func:`model_job` for every job, in ``n`` processes (pkgcad's one pool, :func:`pkgcad.pool.run_jobs`), keyed
+    by model name."""
+    count = [0]
+
+    def done(i: int, _res: dict[str, Any]) -> None:
+        count[0] += 1
+        say(f"{count[0]}/{len(jobs)} models written ({jobs[i][1].name}" + (f", {n} processes)" if n > 1 else ")"))
+
+    results = run_jobs(model_job, jobs, n, what="the KiCad models", done=done)
+    return {job[1].name: res for job, res in zip(jobs, results, strict=True)}
 
 
 def read_marker(folder: Path) -> dict[str, Any] | None:
