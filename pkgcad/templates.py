@@ -12,7 +12,7 @@ import stat
 import tomllib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
@@ -291,7 +291,7 @@ def _pair_field(loc: list[str]) -> list[str] | None:
     for cut in (loc, loc[:-1]):
         if cut and not cut[-1].isdigit():
             info = _field_at(cut)
-            if info is not None and info.annotation in (Size2, Size2 | None):
+            if info is not None and cast(object, info.annotation) in (Size2, Size2 | None):
                 return cut
     return None
 

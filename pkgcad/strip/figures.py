@@ -90,17 +90,17 @@ def top_view(strip: StripLayout, title: str, width: int = 1400) -> Figure:
 def _clip(loop: np.ndarray, lo: float, hi: float) -> np.ndarray:
     """The polygon ``loop`` (n, 2) cut to ``lo <= x <= hi`` (Sutherland-Hodgman, two edges)."""
     pts = loop
-    for bound, keep in ((lo, lambda p: p[0] >= lo), (hi, lambda p: p[0] <= hi)):
+    for bound, side in ((lo, 1.0), (hi, -1.0)):  # keep side * x >= side * bound
         if len(pts) == 0:
             break
         out = []
         for i in range(len(pts)):
             a, b = pts[i - 1], pts[i]
-            if keep(b):
-                if not keep(a):
+            if side * b[0] >= side * bound:
+                if not side * a[0] >= side * bound:
                     out.append(a + (b - a) * (bound - a[0]) / (b[0] - a[0]))
                 out.append(b)
-            elif keep(a):
+            elif side * a[0] >= side * bound:
                 out.append(a + (b - a) * (bound - a[0]) / (b[0] - a[0]))
         pts = np.array(out).reshape(-1, 2)
     return pts

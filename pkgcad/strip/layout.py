@@ -190,5 +190,5 @@ def strip_layout(unit: Layout, units: tuple[int, int], street: float, kerf: floa
     pitch = (unit.footprint[2] + street, unit.footprint[3] + street)
     rails = (rail, rail)
     if size is not None:
-        rails = tuple((size[i] - (units[i] * pitch[i] + street)) / 2 for i in (0, 1))  # type: ignore[assignment]
+        rails = ((size[0] - (units[0] * pitch[0] + street)) / 2, (size[1] - (units[1] * pitch[1] + street)) / 2)
     return StripLayout(unit, units[0], units[1], street, kerf, rails, flash)

@@ -18,7 +18,7 @@ import cadquery as cq
 import numpy as np
 
 from ..errors import GeometryError
-from ..geometry.tiles import TiledCut, bnd_box, box_tile_key, cut_tile, valid_solids
+from ..geometry.tiles import TiledCut, TileKey, bnd_box, box_tile_key, cut_tile, valid_solids
 from .layout import Interval, StripLayout
 
 GROW = 1e-4
@@ -52,7 +52,7 @@ def tiled_layer(strip: StripLayout, body: TiledCut, z: tuple[float, float], tool
     has_tools = len(tools) > 0
     mx = [(tools[:, 3] > s.lo) & (tools[:, 0] < s.hi) for s in xi] if has_tools else []
     my = [(tools[:, 4] > s.lo) & (tools[:, 1] < s.hi) for s in yi] if has_tools else []
-    first: dict[tuple, int] = {}  # key -> index into reps
+    first: dict[TileKey, int] = {}  # key -> index into reps
     reps: list[tuple[tuple[float, float, float, float], np.ndarray]] = []
     placed: list[tuple[int, float, float]] = []  # rep index, tile origin
     for a, sx in enumerate(xi):

@@ -162,7 +162,7 @@ def _bytes(data: bytes) -> str:
 def _is_handshake(body: bytes) -> bool:
     """Whether ``body`` (after the length prefix) is a Dask handshake: frames whose message is a table."""
     try:
-        from distributed.protocol import loads
+        from distributed.protocol.core import loads
         from distributed.protocol.utils import unpack_frames
 
         frames = unpack_frames(body)

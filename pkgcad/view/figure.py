@@ -140,7 +140,8 @@ def to_png(fig: Figure, path: Path, supersample: int = 2) -> None:
     draw = ImageDraw.Draw(img)
 
     def col(c: RGB) -> tuple[int, int, int]:
-        return tuple(round(max(0.0, min(1.0, v)) * 255) for v in c)  # type: ignore[return-value]
+        r, g, b = (round(max(0.0, min(1.0, v)) * 255) for v in c)
+        return r, g, b
 
     fonts: dict[tuple[float, bool], ImageFont.FreeTypeFont | ImageFont.ImageFont] = {}
 
