@@ -43,7 +43,7 @@ def main() -> None:
             for _ in range(args.repeat):
                 t = time.perf_counter()
                 kit = make_kit(lay, options)
-                data = write_kit(kit, Path(tmp) / spec.meta.name)
+                data = write_kit(kit, Path(tmp) / spec.meta.name).record
                 best = min(best, time.perf_counter() - t)
             files = {f["path"]: f["bytes"] for f in data["files"]}
             stl = sum(n for p, n in files.items() if p.endswith(".stl")) / 1e6

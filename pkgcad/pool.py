@@ -25,10 +25,18 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import TypeVar
 
 from . import interrupts
-from .errors import RunError
+from .errors import InputError, RunError
 
 J = TypeVar("J")
 R = TypeVar("R")
+MAX_JOBS = 64
+"""Most processes ``--jobs`` may ask for."""
+
+
+def check_jobs(jobs: int | None) -> None:
+    """THE ``--jobs`` check (``build``, ``kicad``): None (the command's default) or 1 to :data:`MAX_JOBS`."""
+    if jobs is not None and not 1 <= jobs <= MAX_JOBS:
+        raise InputError("--jobs", jobs, f"allowed 1 to {MAX_JOBS}")
 
 
 def cores() -> int:

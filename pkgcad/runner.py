@@ -15,7 +15,7 @@ from pathlib import Path
 from . import bounds
 from .conformal.options import DEFAULT_SIZE as MESH_SIZE
 from .errors import DiskFullError, GeometryError, InputError, kernel_failure
-from .export.options import QUALITIES, STEP_MODES
+from .export.options import QUALITIES, STEP_MODES, mesh_quality
 from .export.outpath import (
     check_free_space,
     check_name_lengths,
@@ -27,8 +27,6 @@ from .export.staging import clean_stale
 from .layout import Layout
 from .pool import run_jobs
 from .templates import load_layout, template_paths
-
-MAX_JOBS = 64
 
 
 @dataclass(frozen=True)
@@ -44,8 +42,7 @@ def make_options(quality: str = "normal", compress: bool = False, step_mode: str
                  mesh_check: bool = False, mesh_size: float | None = None) -> Options:
     """Build options, or an :class:`InputError` naming the option and the choices. The mesh check needs the
     conformal STEP (the other modes do not share contact faces); ``--mesh-size`` needs the mesh check."""
-    if quality not in QUALITIES:
-        raise InputError("--quality", quality, f"choose one of {' | '.join(QUALITIES)}")
+    mesh_quality(quality)
     if step_mode not in STEP_MODES:
         raise InputError("--step-mode", step_mode, f"choose one of {' | '.join(STEP_MODES)}")
     if mesh_check and step_mode != "conformal":
@@ -57,11 +54,6 @@ def make_options(quality: str = "normal", compress: bool = False, step_mode: str
                              "add --mesh-check --step-mode conformal")
         bounds.check("build --mesh-size", mesh_size)
     return Options(quality, compress, step_mode, mesh_check, MESH_SIZE if mesh_size is None else mesh_size)
-
-
-def check_jobs(jobs: int | None) -> None:
-    if jobs is not None and not 1 <= jobs <= MAX_JOBS:
-        raise InputError("--jobs", jobs, f"allowed 1 to {MAX_JOBS}")
 
 
 Job = tuple[Layout, Path, Options]

@@ -37,7 +37,7 @@ def test_one_process_means_this_one() -> None:
 
 
 def test_a_worker_that_dies_is_one_run_error_naming_what() -> None:
-    with pytest.raises(RunError, match="^the test jobs: a worker process ended abruptly"):
+    with pytest.raises(RunError, match=r"^the test jobs: a worker process ended abruptly"):
         pool.run_jobs(_die, [1, 2], 2, what="the test jobs")
 
 
@@ -73,7 +73,8 @@ def _tiled_cut_in_daemon() -> tuple[int, int, float]:
     # a 10 x 10 x 1 mm block minus a 20 x 20 grid of 0.2 mm cubes: enough tools to tile (MIN_TOOLS = 150)
     block = cq.Solid.makeBox(10, 10, 1)
     cube = cq.Solid.makeBox(0.2, 0.2, 0.5, pnt=cq.Vector(0, 0, 0.25))
-    tools = [cube.moved(cq.Location(cq.Vector(0.25 + 0.5 * i, 0.25 + 0.5 * j, 0))) for i in range(20) for j in range(20)]
+    tools = [cube.moved(cq.Location(cq.Vector(0.25 + 0.5 * i, 0.25 + 0.5 * j, 0)))
+             for i in range(20) for j in range(20)]
     cut = tiled_cut(block, tools, "test block", workers=2)  # asks for 2 processes: refused in a daemon
     return cut.tiles, cut.cuts, sum(s.Volume() for s in cut.pieces())
 

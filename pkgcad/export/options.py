@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..errors import InputError
+
 
 @dataclass(frozen=True)
 class MeshQuality:
@@ -30,6 +32,14 @@ QUALITIES = {
     "normal": MeshQuality("normal", 0.005, 0.5),
     "fine": MeshQuality("fine", 0.001, 0.2),
 }
+
+
+def mesh_quality(name: str) -> MeshQuality:
+    """THE ``--quality`` check of every command: the :class:`MeshQuality` called ``name``, else one
+    :class:`~pkgcad.errors.InputError` naming the choices."""
+    if name not in QUALITIES:
+        raise InputError("--quality", name, f"choose one of {' | '.join(QUALITIES)}")
+    return QUALITIES[name]
 
 STEP_MODES = {
     "assembly": "named, instanced parts; a large encapsulant as instanced congruent tiles (smallest, fastest)",

@@ -5,6 +5,6 @@ or full model, built by pkgcad's builders) -> STEP (pkgcad's one STEP writer) an
 :mod:`.library` writes the folder.
 """
 
-from .library import Options, write_library
+from .library import Options, plan_kicad, run_kicad, write_library
 
-__all__ = ["Options", "write_library"]
+__all__ = ["Options", "plan_kicad", "run_kicad", "write_library"]

@@ -16,21 +16,23 @@ if ``out`` is absent, empty or an earlier ``pkgcad kicad`` library (the output g
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .. import __version__
 from ..errors import InputError
-from ..export.outpath import check_output_folder
+from ..export.options import mesh_quality
+from ..export.outpath import check_name_lengths, check_output_folder
 from ..export.staging import staged_dir
 from ..export.step import write_step
 from ..layout import Layout
-from ..pool import run_jobs
+from ..pool import check_jobs, run_jobs
 from . import footprint, model, readme
 from .land import Land, land
 from .vrml import write_wrl
@@ -68,6 +70,60 @@ class Entry:
     @property
     def template(self) -> str:
         return self.layout.spec.meta.name
+
+
+@dataclass(frozen=True)
+class Written:
+    """One package this run wrote: its footprint (``LIB.pretty/<footprint>.kicad_mod``, ``copper_pads`` pads) and
+    3D model (``LIB.3dshapes/<model>.step`` / ``.wrl``: ``bytes`` per file type, ``seconds`` per stage)."""
+
+    template: str
+    footprint: str
+    model: str
+    copper_pads: int
+    bytes: dict[str, int]
+    seconds: dict[str, float]
+
+
+@dataclass(frozen=True)
+class LibraryResult:
+    """What :func:`write_library` did: the packages it wrote (in the order asked), how many the library now holds,
+    and whether ``out`` held a library of an earlier format, now replaced."""
+
+    folder: Path
+    packages: tuple[Written, ...]
+    library_packages: int
+    replaced_earlier_format: bool
+
+
+@dataclass(frozen=True)
+class KicadPlan:
+    """A library asked for and judged before any geometry: the packages, the folder, the options."""
+
+    layouts: list[Layout]
+    out: Path
+    options: Options
+
+
+def plan_kicad(template: str | None, all_: bool, sets: Sequence[str], out: Path, options: Options,
+               jobs: int | None = None) -> KicadPlan:
+    """``pkgcad kicad``'s input judged: one template or ``--all``, ``--quality``, ``--jobs`` (None: see
+    :func:`processes`), the names the library folder will hold, every template (rules included). Raises
+    :class:`InputError`."""
+    from ..templates import load_layout, template_paths
+
+    if all_ == (template is not None):
+        raise InputError("pkgcad kicad", template or "", "give a template name or path, or --all (not both)")
+    mesh_quality(options.quality)
+    check_jobs(jobs)
+    check_name_lengths(out, [f"{options.lib}.3dshapes", f"{options.lib}.pretty"], "--lib", value=options.lib)
+    names = [str(p) for p in template_paths()] if all_ else [str(template)]
+    return KicadPlan([load_layout(name, sets) for name in names], out, dataclasses.replace(options, jobs=jobs or 0))
+
+
+def run_kicad(plan: KicadPlan, progress: Callable[[str], None] | None = None) -> LibraryResult:
+    """Write (or add to) the library of ``plan`` (:func:`write_library`)."""
+    return write_library(plan.layouts, plan.out, plan.options, progress)
 
 
 def check_lib_name(name: str) -> None:
@@ -197,10 +253,9 @@ def _link_old(old_root: Path, tmp: Path, rel: str) -> None:
 
 
 def write_library(lays: list[Layout], out: Path, options: Options,
-                  progress: Callable[[str], None] | None = None) -> dict[str, Any]:
-    """Write (or add to) the library of the packages ``lays`` in ``out``. Returns the marker's record of the
-    whole library (``packages``) with ``footprints``: this run's packages, with the seconds and bytes of their
-    models, and ``replaced_earlier_format``: ``out`` held a library of an earlier format, now replaced."""
+                  progress: Callable[[str], None] | None = None) -> LibraryResult:
+    """Write (or add to) the library of the packages ``lays`` in ``out`` (its marker records the whole library);
+    what was written."""
     say = progress or (lambda _stage: None)
     entries = plan(lays, options)
     verdict = check_output_folder(out, "kicad")  # before any work: the output guard
@@ -240,4 +295,6 @@ def write_library(lays: list[Layout], out: Path, options: Options,
                    "library": lib, "model_dir": options.model_dir, "wrl": options.wrl, "packages": kept}
         (tmp / "README.md").write_text(readme.text(lib, options, kept), encoding="utf-8")
         (tmp / MARKER).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    return {**summary, "footprints": run, "replaced_earlier_format": earlier}
+    written = tuple(Written(p["template"], p["footprint"], p["model"], p["copper_pads"], done[p["model"]]["bytes"],
+                            done[p["model"]]["seconds"]) for p in run)
+    return LibraryResult(verdict.path, written, len(kept), earlier)

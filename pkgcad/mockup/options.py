@@ -8,7 +8,6 @@ ON THE PRINT (after scaling).
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -54,13 +53,9 @@ class MockupOptions:
 
 
 def parse_bed(text: str) -> Bed:
-    """``WxD`` or ``WxDxH`` in mm, e.g. ``250x210`` or ``256x256x256``."""
-    m = re.fullmatch(r"\s*(\d+(?:\.\d*)?)\s*[xX*]\s*(\d+(?:\.\d*)?)(?:\s*[xX*]\s*(\d+(?:\.\d*)?))?\s*", text)
-    if not m:
-        raise InputError("--bed", text, "expected WIDTHxDEPTH[xHEIGHT] in mm, e.g. 250x210")
-    dims = [float(g) for g in m.groups() if g is not None]
-    for d in dims:
-        bounds.check("mockup --bed", d, text)
+    """``WxD`` or ``WxDxH`` in mm, e.g. ``250x210`` or ``256x256x256`` (:func:`pkgcad.bounds.parse_dims`)."""
+    dims = bounds.parse_dims("--bed", text, "WIDTHxDEPTH[xHEIGHT]", "lengths in mm", "250x210", counts=(2, 3),
+                             bound="mockup --bed")
     return Bed(dims[0], dims[1], dims[2] if len(dims) == 3 else None)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from ..bounds import DEFAULT_TOL
@@ -47,4 +48,30 @@ def write_screening(s: Screening, folder: Path) -> list[str]:
     return [*files, "roles.toml", "screen.json"]
 
 
-__all__ = ["screen", "write_screening"]
+def plan_screen(model: Path, output: Path | None, tol: float) -> Path:
+    """The folder ``pkgcad screen`` writes into (default ``outputs/<stem>-screen``), judged by the output guard, and
+    the tolerance judged by its range: both before the STEP is read. Raises :class:`~pkgcad.errors.InputError`."""
+    from .. import bounds
+    from ..export.outpath import check_output_folder
+
+    bounds.check("check --tol", tol)
+    stem = model.name
+    for suffix in (".gz", ".stpz", ".step", ".stp"):
+        stem = stem[:-len(suffix)] if stem.lower().endswith(suffix) else stem
+    return check_output_folder(output or Path("outputs") / f"{stem or 'model'}-screen", "screen").path
+
+
+def run_screen(model: Path, dest: Path, roles_path: Path | None = None, materials: list[str] | None = None,
+               tol: float = DEFAULT_TOL, progress: Callable[[str], None] | None = None) -> Screening:
+    """:func:`screen` ``model`` and write the chart and its files into ``dest`` (staged: replaced whole)."""
+    from ..export.staging import staged_dir
+
+    say = progress or (lambda _stage: None)
+    res = screen(model, roles_path, materials, tol)
+    say(f"writing {dest}")
+    with staged_dir(dest, "screen") as tmp:
+        write_screening(res, tmp)
+    return res
+
+
+__all__ = ["plan_screen", "run_screen", "screen", "write_screening"]

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 from ..claims import claims_of_spec
 from ..errors import InputError
-from ..export.options import QUALITIES, STEP_MODES
+from ..export.options import STEP_MODES, mesh_quality
 from ..export.staging import clean_stale, staged_dir
 from . import engine, folder
 from .plots import write_plots
@@ -92,8 +92,7 @@ def parse_steps(do: str) -> tuple[str, ...]:
 def check_request(req: SweepRequest) -> tuple[tuple[str, ...], Plan]:
     """Every bad option raises :class:`InputError` here, before any work or any file."""
     steps = parse_steps(req.do)
-    if req.quality not in QUALITIES:
-        raise InputError("--quality", req.quality, f"choose one of {' | '.join(QUALITIES)}")
+    mesh_quality(req.quality)
     if req.step_mode not in STEP_MODES:
         raise InputError("--step-mode", req.step_mode, f"choose one of {' | '.join(STEP_MODES)}")
     if req.workers is not None and req.scheduler:

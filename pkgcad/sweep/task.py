@@ -56,7 +56,7 @@ def run_variant(job: Job) -> dict[str, Any]:
                 run = STEPS[current].run
                 assert run is not None, f"step {current} has no run function"
                 t = time.perf_counter()
-                row.update(run(job.spec, tmp, job.options))
+                row.update(run(job.spec, tmp, job.options).columns())
                 row[f"{current}_s"] = round(time.perf_counter() - t, 3)
             finish()
             record = {"id": job.id, "steps": list(job.steps), "quality": job.options.quality,

@@ -6,10 +6,10 @@ one-line message naming the option, the value and what is allowed.
 
 from __future__ import annotations
 
-import re
 import time
 from pathlib import Path
 
+from .. import bounds
 from ..errors import InputError
 from ..export.outpath import check_output_file
 from ..reader.folder import load_output
@@ -27,10 +27,10 @@ def require_viewer() -> None:
 
 
 def parse_size(text: str) -> tuple[int, int]:
-    m = re.fullmatch(r"\s*(\d+)\s*[xX×]\s*(\d+)\s*", text)
-    if not m:
-        raise InputError("--size", text, "give WIDTHxHEIGHT in pixels, e.g. 1024x768")
-    return int(m[1]), int(m[2])
+    """``render --size``: ``WIDTHxHEIGHT`` in pixels (:func:`pkgcad.bounds.parse_dims`; the range is judged by the
+    renderer)."""
+    w, h = bounds.parse_dims("--size", text, "WIDTHxHEIGHT", "two whole numbers of pixels", "1024x768", integer=True)
+    return int(w), int(h)
 
 
 def section_folder(folder: Path, plane: str = "xz", at: float | None = None, out: Path | None = None,
