@@ -8,7 +8,7 @@ judge a Layout before any geometry is made; builders, the manifest, the mockup, 
 read it; nothing else calls the maths below.
 
 Frame: millimetres, z up, carrier bottom at z = 0, package centred on x = y = 0.
-Rectangles are ``(cx, cy, sx, sy)``; points are tuples or ``(n, 2|3)`` numpy arrays.
+Rectangles are :class:`~pkgcad.rect.Rect` ``(cx, cy, sx, sy)``; points are tuples or ``(n, 2|3)`` numpy arrays.
 """
 
 from __future__ import annotations
@@ -18,9 +18,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .rect import Rect
 from .spec import PackageSpec
-
-Rect = tuple[float, float, float, float]
 
 # the four sides of a square die or body, as outward unit normals, in the order +x, +y, -x, -y
 SIDES: tuple[tuple[int, int], ...] = ((1, 0), (0, 1), (-1, 0), (0, -1))
@@ -285,7 +284,7 @@ def _leads(spec: PackageSpec, rim: tuple[float, float]) -> list[Lead]:
             cx, cy = _side_point(side, half - ld.length / 2 + more / 2, float(a))
             sx, sy = (length, ld.width) if side % 2 == 0 else (ld.width, length)
             bond = _side_point(side, half - ld.length + ld.length / 3, float(a))
-            out.append(Lead(len(out), side, (cx, cy, sx, sy), bond))
+            out.append(Lead(len(out), side, Rect(cx, cy, sx, sy), bond))
     return out
 
 
@@ -333,7 +332,7 @@ def _fingers(spec: PackageSpec, wires: list[Wire]) -> list[Finger]:
         ang = math.radians(wire.angle_deg)
         radial_x = abs(math.cos(ang)) > 0.5
         sx, sy = (w.finger_length, w.finger_width) if radial_x else (w.finger_width, w.finger_length)
-        out.append(Finger(wire.index, (wire.end[0], wire.end[1], sx, sy), 0.0 if sx == w.finger_length else 90.0))
+        out.append(Finger(wire.index, Rect(wire.end[0], wire.end[1], sx, sy), 0.0 if sx == w.finger_length else 90.0))
     return out
 
 
@@ -473,7 +472,7 @@ def _grooves(spec: PackageSpec, attach: tuple[float, float]) -> list[Rect]:
             if b - a <= c.width:
                 continue
             mid, length = (a + b) / 2, b - a
-            out.append((u, mid, c.width, length) if along_y else (mid, u, length, c.width))
+            out.append(Rect(u, mid, c.width, length) if along_y else Rect(mid, u, length, c.width))
     return out
 
 
@@ -620,14 +619,14 @@ def resolve(spec: PackageSpec, outline: tuple[float, float] | None = None) -> La
     return Layout(
         spec=spec,
         stack=st,
-        footprint=(0.0, 0.0, ox, oy),
-        chip=(0.0, 0.0, *spec.chip.size),
+        footprint=Rect(0.0, 0.0, ox, oy),
+        chip=Rect(0.0, 0.0, *spec.chip.size),
         bond_area=bond,
-        adhesive=(0.0, 0.0, *adhesive),
-        attach=(0.0, 0.0, *attach),
-        connecting_portion=(0.0, 0.0, *cp.size) if cp.enabled else None,
-        buffer_pad=(0.0, 0.0, *bp.size) if bp.enabled else None,
-        die_pad=(0.0, 0.0, *spec.die_pad.size) if spec.qfn else None,
+        adhesive=Rect(0.0, 0.0, *adhesive),
+        attach=Rect(0.0, 0.0, *attach),
+        connecting_portion=Rect(0.0, 0.0, *cp.size) if cp.enabled else None,
+        buffer_pad=Rect(0.0, 0.0, *bp.size) if bp.enabled else None,
+        die_pad=Rect(0.0, 0.0, *spec.die_pad.size) if spec.qfn else None,
         leads=tuple(leads),
         chip_pads=tuple(_chip_pads(spec)) if spec.wirebond else (),
         wires=tuple(wires),

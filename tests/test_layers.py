@@ -3,7 +3,9 @@ same: every module of pkgcad has a row, and each row's "may import" column is ex
 that row import. ``make lint`` runs the contracts (``lint-imports``); this test keeps them the map's.
 
 The expected contracts are computed here from the README table alone. After changing the map, write them with
-``python tests/test_layers.py --write`` (it rewrites ``.importlinter`` from the README) and commit both.
+``python tests/test_layers.py --write`` (it rewrites ``.importlinter`` from the README) and commit both;
+``python tests/test_layers.py --picture`` redraws docs/structure.md (import-linter's report and the import graph
+between pkgcad's top-level modules, from grimp, the graph library import-linter runs on).
 """
 
 from __future__ import annotations
@@ -134,10 +136,57 @@ def test_output_folders_are_read_through_reader() -> None:
     assert not bad, bad
 
 
+def picture() -> str:
+    """docs/structure.md: ``lint-imports``' report and the graph of imports between pkgcad's top-level modules."""
+    import subprocess
+
+    import grimp
+
+    lint = Path(sys.executable).with_name("lint-imports")
+    report = subprocess.run([str(lint), "--no-cache", "--no-logo"], cwd=ROOT, capture_output=True, text=True,
+                            check=False)
+    graph = grimp.build_graph("pkgcad", cache_dir=None)
+    edges: dict[str, set[str]] = {}
+    for module in graph.modules:
+        a = module.split(".")[1] if "." in module else "pkgcad"
+        for imported in graph.find_modules_directly_imported_by(module):
+            b = imported.split(".")[1] if "." in imported else "pkgcad"
+            if a != b and b != "pkgcad":  # the root holds __version__ only
+                edges.setdefault(a, set()).add(b)
+    lines = ["flowchart LR"] + [f"    {a.strip('_')} --> {b.strip('_')}" for a in sorted(edges)
+                                for b in sorted(edges[a])]
+    return "\n".join([
+        "# The structure of pkgcad, as its own tools report it",
+        "",
+        "Made by `python tests/test_layers.py --picture` (import-linter's `lint-imports` on `.importlinter`, the",
+        "README's map of folders as contracts; the graph from grimp, the import graph import-linter checks).",
+        "",
+        "## lint-imports",
+        "",
+        "```",
+        report.stdout.strip(),
+        "```",
+        "",
+        f"Exit status {report.returncode} (0: every contract kept: no layer violation, no import cycle).",
+        "",
+        "## Who imports whom (top-level modules of pkgcad)",
+        "",
+        "An arrow A --> B: a module of A imports a module of B. The map in the README says which arrows may exist.",
+        "",
+        "```mermaid",
+        *lines,
+        "```",
+        "",
+    ])
+
+
 if __name__ == "__main__":
     if sys.argv[1:] == ["--write"]:
         CONTRACTS.write_text(contracts_text(map_rows(README.read_text(encoding="utf-8")), top_modules()),
                              encoding="utf-8")
         print(f"wrote {CONTRACTS}")
+    elif sys.argv[1:] == ["--picture"]:
+        (ROOT / "docs" / "structure.md").write_text(picture(), encoding="utf-8")
+        print(f"wrote {ROOT / 'docs' / 'structure.md'}")
     else:
         print(__doc__)

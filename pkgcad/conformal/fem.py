@@ -32,7 +32,8 @@ from dataclasses import dataclass, field
 import cadquery as cq
 
 from ..geometry.shapes import box, cut_all
-from ..layout import Layout, Rect, Sites, SphereCut
+from ..layout import Layout, Sites, SphereCut
+from ..rect import Rect
 from ..roles import Role
 from .faces import Face
 from .fuse import conformal, package_of
@@ -177,7 +178,7 @@ def fem_model(lay: Layout, options: FemOptions = FemOptions(),
         cx, cy = lay.footprint[:2]
         zb = lay.seating_plane
         extra.append(Extra(b.part, b.part, "board", "board",
-                           box((cx, cy, b.length_mm, b.width_mm), zb - b.thickness_mm, zb)))
+                           box(Rect(cx, cy, b.length_mm, b.width_mm), zb - b.thickness_mm, zb)))
     say(f"fusing {sum(len(p.placements) for p in pkg.parts if str(p.role) not in excluded)} solids")
     model = conformal(pkg, exclude_roles=sorted(excluded), extra=extra, boxes=THIN_LAYERS)
     thickness = _thin_thickness(lay)
@@ -207,10 +208,10 @@ def _array_blocks(lay: Layout) -> list[ArrayBlock]:
         if sites is None or sphere is None or sites.grid is None or not sites.realised:
             continue
         g = sites.grid
-        rect = (0.0, 0.0, g.nx * g.pitch, g.ny * g.pitch)
-        hole = None
+        rect = Rect(0.0, 0.0, g.nx * g.pitch, g.ny * g.pitch)
+        hole: Rect | None = None
         if g.rows is not None and 2 * g.rows < min(g.nx, g.ny):
-            hole = (0.0, 0.0, (g.nx - 2 * g.rows) * g.pitch, (g.ny - 2 * g.rows) * g.pitch)
+            hole = Rect(0.0, 0.0, (g.nx - 2 * g.rows) * g.pitch, (g.ny - 2 * g.rows) * g.pitch)
         out.append(ArrayBlock(str(role), sites, sphere, matrix, rect, hole))
     return out
 

@@ -20,10 +20,11 @@ from .. import __version__, interrupts
 from ..bounds import DEFAULT_TOL
 from ..check.run import run_checks
 from ..errors import NO_VALUE, InputError
+from ..export.staging import write_file
 from ..params import describe
 from ..reader.folder import OutputFolder
 from ..spec import PackageSpec
-from .figure import hex_color, to_svg, write_atomic
+from .figure import hex_color, to_svg
 from .planes import default_at, plane_range
 from .render import render
 from .section import arrange, color_of, cut
@@ -271,5 +272,5 @@ code {{ font-size: 12.5px; }}
 </body>
 </html>
 """
-    write_atomic(out, html)
+    write_file(out, html)
     return ReportResult(out, out.stat().st_size, time.perf_counter() - t0, len(rows), failed, timings)
