@@ -52,7 +52,8 @@ def time_command(folder: Path) -> float:
 
 
 def time_parts(folder: Path) -> None:
-    from pkgcad.check.run import DEFAULT_TOL, ELEMENTS
+    from pkgcad.bounds import DEFAULT_TOL
+    from pkgcad.check.run import ELEMENTS
     from pkgcad.reader.folder import load_output
 
     t = time.perf_counter()

@@ -13,6 +13,7 @@ first surface does.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal, get_args
 
 
 @dataclass(frozen=True)
@@ -178,13 +179,19 @@ MECHANICS: dict[str, Mechanical] = {
 }
 """The elastic constants of every material in :data:`MATERIALS` (the CTE below Tg is ``Material.cte_ppm_k``)."""
 
-#: Interface-layer materials named by claims 3 and 14 (gold, chromium, nickel, their alloy, Teflon).
-INTERFACE_MATERIALS = ("gold", "chromium", "nickel", "nickel-gold", "ptfe")
-HEAT_SINK_MATERIALS = ("copper", "aluminium")
-#: Buffer-pad materials; claim 12 wants a CTE close to the chip's, checked against BUFFER_CTE_TOLERANCE.
-BUFFER_PAD_MATERIALS = ("silicon", "alloy42", "molybdenum", "copper")
+# The materials a spec field may name: each a Literal type (the spec's field type, checked by mypy and pydantic)
+# and the same names as a tuple (for messages and membership tests).
+InterfaceMaterial = Literal["gold", "chromium", "nickel", "nickel-gold", "ptfe"]
+"""Interface-layer materials named by claims 3 and 14 (gold, chromium, nickel, their alloy, Teflon)."""
+INTERFACE_MATERIALS: tuple[str, ...] = get_args(InterfaceMaterial)
+HeatSinkMaterial = Literal["copper", "aluminium"]
+HEAT_SINK_MATERIALS: tuple[str, ...] = get_args(HeatSinkMaterial)
+BufferPadMaterial = Literal["silicon", "alloy42", "molybdenum", "copper"]
+"""Buffer-pad materials; claim 12 wants a CTE close to the chip's, checked against BUFFER_CTE_TOLERANCE."""
+BUFFER_PAD_MATERIALS: tuple[str, ...] = get_args(BufferPadMaterial)
 BUFFER_CTE_TOLERANCE_PPM_K = 3.0
-ADHESIVE_MATERIALS = ("thermal-adhesive", "silver-epoxy")
+AdhesiveMaterial = Literal["thermal-adhesive", "silver-epoxy"]
+ADHESIVE_MATERIALS: tuple[str, ...] = get_args(AdhesiveMaterial)
 
 
 def material(name: str) -> Material:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Protocol
 
 import cadquery as cq
 import numpy as np
@@ -22,17 +23,27 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from .export.options import MeshQuality
 from .package import Part, Tiling
 
 log = logging.getLogger(__name__)
+
+
+class Tolerances(Protocol):
+    """What tessellating needs of a quality: the chordal deviation [mm] and the angle [rad]
+    (:class:`pkgcad.export.options.MeshQuality` is one; taken structurally, so this layer imports no export)."""
+
+    @property
+    def linear(self) -> float: ...
+
+    @property
+    def angular(self) -> float: ...
 
 SNAP = 1e-6
 """Mesh vertices within this distance [mm] of a tile line lie on it (float64 noise is ~1e-15; every tool keeps
 clear of the tile lines by much more, see ``build.tiles.CLEARANCE``)."""
 
 
-def shape_mesh(shape: cq.Shape, quality: MeshQuality) -> trimesh.Trimesh:
+def shape_mesh(shape: cq.Shape, quality: Tolerances) -> trimesh.Trimesh:
     """``shape`` tessellated with ``quality``'s absolute tolerances: one triangle list for all its faces, welded,
     zero-area triangles (sphere poles) dropped, wound outwards. Meshes a copy: OCCT keeps a triangulation on
     the shape it meshes, and the model must not change by being exported."""
@@ -108,12 +119,12 @@ def whole(mesh: trimesh.Trimesh) -> TiledMesh:
     return TiledMesh([(mesh, [(0.0, 0.0)])], [(0, 0.0, 0.0)], [(mesh, [(0.0, 0.0)])], mesh)
 
 
-def part_mesh(part: Part, quality: MeshQuality) -> trimesh.Trimesh:
+def part_mesh(part: Part, quality: Tolerances) -> trimesh.Trimesh:
     """One instance of ``part`` as a mesh; see :func:`part_meshes`."""
     return part_meshes(part, quality).mesh
 
 
-def part_meshes(part: Part, quality: MeshQuality) -> TiledMesh:
+def part_meshes(part: Part, quality: Tolerances) -> TiledMesh:
     """One instance of ``part`` as a mesh, with the pieces an instancing viewer may draw instead (just the mesh,
     unshifted, unless the part is tiled). A tiled part is meshed from its tiles (:func:`tiled_mesh`), else, or
     if the tiles do not weld into a closed mesh, from its one solid."""
@@ -169,7 +180,7 @@ def _in_plane(a: np.ndarray, b: np.ndarray, lines: list[np.ndarray]) -> np.ndarr
     return ((x[a] >= 0) & (x[a] == x[b])) | ((y[a] >= 0) & (y[a] == y[b]))
 
 
-def tiled_mesh(tiling: Tiling, quality: MeshQuality) -> TiledMesh | None:
+def tiled_mesh(tiling: Tiling, quality: Tolerances) -> TiledMesh | None:
     """The meshes of a tiled part, made from one mesh per DISTINCT tile: each shifted into every place it is
     used, the triangles on the faces where two tiles meet dropped (a distinct tile with the same faces dropped
     is one piece). None if the pieces do not close each other up (then mesh the glued solid).

@@ -1,13 +1,21 @@
-"""Export settings that the CLI can list without loading the geometry kernel."""
+"""Export settings that the CLI can list without loading the geometry kernel.
+
+:class:`MeshQuality` (``--quality draft|normal|fine``) is how finely the STL and GLB files TESSELLATE the exact
+shapes: the one tessellation setting of pkgcad (build, strip, KiCad's WRL, screen, mockup). It is not the
+solver mesh: that is :class:`pkgcad.conformal.options.MeshPreset` (``--mesh coarse|normal|fine``, tetrahedra).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..errors import InputError
+
 
 @dataclass(frozen=True)
 class MeshQuality:
-    """Tessellation tolerances for STL and GLB: chordal deviation [mm] and angle [rad]."""
+    """Tessellation tolerances for STL and GLB (triangles on the exact faces): chordal deviation [mm] and angle
+    [rad]."""
 
     name: str
     linear: float
@@ -24,6 +32,14 @@ QUALITIES = {
     "normal": MeshQuality("normal", 0.005, 0.5),
     "fine": MeshQuality("fine", 0.001, 0.2),
 }
+
+
+def mesh_quality(name: str) -> MeshQuality:
+    """THE ``--quality`` check of every command: the :class:`MeshQuality` called ``name``, else one
+    :class:`~pkgcad.errors.InputError` naming the choices."""
+    if name not in QUALITIES:
+        raise InputError("--quality", name, f"choose one of {' | '.join(QUALITIES)}")
+    return QUALITIES[name]
 
 STEP_MODES = {
     "assembly": "named, instanced parts; a large encapsulant as instanced congruent tiles (smallest, fastest)",

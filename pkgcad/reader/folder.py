@@ -132,14 +132,6 @@ def read_corners(path: Path) -> np.ndarray:
     return corners
 
 
-def read_stl(path: Path) -> trimesh.Trimesh:
-    """A binary part file as a welded mesh without zero-area triangles (see :func:`read_corners`)."""
-    mesh = Meshes({"": read_corners(path)})[""]
-    if not len(mesh.faces):
-        raise InputError(str(path), NO_VALUE, "only zero-area triangles")
-    return mesh
-
-
 def read_manifest(root: Path) -> tuple[dict[str, Any], Manifest]:
     """``root/manifest.json``, parsed and validated (:class:`InputError` naming what is wrong)."""
     if not root.exists():

@@ -107,7 +107,9 @@ class FileRow(_Row):
     bytes: Annotated[int, Field(ge=0)]
 
 
-class MeshQuality(_Row):
+class MeshQualityRow(_Row):
+    """The :class:`pkgcad.export.options.MeshQuality` the STL and GLB were tessellated with (``--quality``)."""
+
     name: str
     linear_mm: Annotated[Num, Field(gt=0)]
     angular_rad: Annotated[Num, Field(gt=0)]
@@ -124,7 +126,7 @@ class Manifest(_Row):
     stack_mm: dict[str, Mm | None]
     layout: LayoutSection = LayoutSection()
     parts: Annotated[list[PartRow], Field(min_length=1)]
-    mesh_quality: MeshQuality | None = None
+    mesh_quality: MeshQualityRow | None = None
     files: list[FileRow] = []
     # how the part files hold the parts (see pkgcad.export.manifest.stl_layout): every instance (the layout of
     # earlier versions, so the default), or each distinct mesh once, placed by the rows' placements and tiles

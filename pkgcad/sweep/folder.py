@@ -14,16 +14,16 @@ pkgcad never replaces or deletes what it did not write: a non-empty folder witho
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .steps import InputError, __version__, check_output_place
+from .. import __version__
+from ..errors import InputError
+from ..export.outpath import check_output_place
+from ..export.staging import replace_file
 
 MARKER = "sweep.json"
 #: What ``--keep`` leaves in a variant's folder. Its row (and so the table) holds every figure whatever the policy.
@@ -73,21 +73,8 @@ def is_ours(folder: Path) -> bool:
     return isinstance(data, dict) and data.get("tool") == "pkgcad" and data.get("kind") == "sweep"
 
 
-def atomic(path: Path, write: Callable[[str], object]) -> None:
-    """``write(tmp)`` a temporary file beside ``path``, then rename it over ``path``: readers (and an
-    interrupt) see the old file or the new one, never half of one."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_json(path: Path, data: Any) -> None:
-    atomic(path, lambda tmp: Path(tmp).write_text(json.dumps(data, indent=1, default=str) + "\n"))
+    replace_file(path, json.dumps(data, indent=1, default=str) + "\n", clean=False)
 
 
 def row_path(folder: Path, vid: str) -> Path:

@@ -10,10 +10,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from ..claims import claims_of_spec
+from ..errors import InputError
+from ..export.options import STEP_MODES, mesh_quality
+from ..export.staging import clean_stale, staged_dir
 from . import engine, folder
 from .plots import write_plots
 from .results import collect, to_table, write_table
-from .steps import QUALITIES, STEP_MODES, STEPS, InputError, StepOptions, claims_of, clean_stale, staged_dir
+from .steps import STEPS, StepOptions
 from .summary import write_summary
 from .task import RECORD, Job, run_variant
 from .variants import Plan, Variant, make_plan, refusals
@@ -89,8 +93,7 @@ def parse_steps(do: str) -> tuple[str, ...]:
 def check_request(req: SweepRequest) -> tuple[tuple[str, ...], Plan]:
     """Every bad option raises :class:`InputError` here, before any work or any file."""
     steps = parse_steps(req.do)
-    if req.quality not in QUALITIES:
-        raise InputError("--quality", req.quality, f"choose one of {' | '.join(QUALITIES)}")
+    mesh_quality(req.quality)
     if req.step_mode not in STEP_MODES:
         raise InputError("--step-mode", req.step_mode, f"choose one of {' | '.join(STEP_MODES)}")
     if req.keep not in folder.KEEP:
@@ -180,7 +183,7 @@ def _run(req: SweepRequest, plan: Plan, res: SweepResult, out: Path, jobs: list[
 def _row(v: Variant, out: Path, steps: Sequence[str], settings: dict[str, Any], got: dict[str, Any]) -> dict[str, Any]:
     row: dict[str, Any] = {"id": v.id, **v.params}
     if v.spec is not None:
-        row["claims"] = ",".join(str(c) for c in claims_of(v.spec))
+        row["claims"] = ",".join(str(c) for c in claims_of_spec(v.spec))
     row.update(got)
     if v.spec is not None:
         row.update(steps=list(steps), **settings, path=str((out / v.id).resolve()))

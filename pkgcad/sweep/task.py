@@ -16,7 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .steps import STAMP, STEPS, PackageSpec, StepFailed, StepOptions, limit_kernel_threads, staged_dir
+from ..export.outpath import STAMP
+from ..export.staging import staged_dir
+from ..spec import PackageSpec
+from .steps import STEPS, StepFailed, StepOptions, limit_kernel_threads
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,7 @@ def run_variant(job: Job) -> dict[str, Any]:
                 run = STEPS[current].run
                 assert run is not None, f"step {current} has no run function"
                 t = time.perf_counter()
-                row.update(run(job.spec, tmp, job.options))
+                row.update(run(job.spec, tmp, job.options).columns())
                 row[f"{current}_s"] = round(time.perf_counter() - t, 3)
             row["written_mb"] = round(folder_bytes(tmp) / 1e6, 3)
             keep_all = job.keep == "all" or (job.keep == "failed" and row.get("check_pass") is False)
