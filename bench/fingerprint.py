@@ -19,6 +19,8 @@ its number or place in the file. Compared:
 
     python bench/fingerprint.py OUT.json                   # everything into a scratch folder, fingerprint
     python bench/fingerprint.py OUT.json --only build      # or: modes, strip, kicad (repeatable)
+    python bench/fingerprint.py OUT.json --stl all         # build --stl all: the STL files code before the
+                                                           # instanced outputs wrote (compare like with like)
     python bench/fingerprint.py --compare A.json B.json    # exit 1 and every difference if they differ
 
 It runs pkgcad with this interpreter in subprocesses, so ``PYTHONPATH=<other checkout>`` fingerprints another
@@ -214,13 +216,13 @@ write_package(build_package(load_layout(sys.argv[1])), Path(sys.argv[2]), format
 """
 
 
-def run_all(only: set[str], tmp: Path) -> dict[str, Any]:
+def run_all(only: set[str], tmp: Path, stl: str | None = None) -> dict[str, Any]:
     result: dict[str, Any] = {}
     templates = sorted(TEMPLATES.glob("*.toml"))
     if "build" in only:
         for t in templates:
             dest = tmp / t.stem
-            _run("-m", "pkgcad", "build", str(t), "-o", str(dest))
+            _run("-m", "pkgcad", "build", str(t), "-o", str(dest), *(("--stl", stl) if stl else ()))
             result[t.stem] = folder_fingerprint(dest)
             print(t.stem, result[t.stem]["step_solids"], flush=True)
     if "modes" in only:
@@ -285,6 +287,8 @@ def main() -> None:
     ap.add_argument("--compare", nargs=2, metavar=("A", "B"))
     ap.add_argument("--only", action="append", choices=("build", "modes", "strip", "kicad"),
                     help="what to fingerprint (repeatable; default: all)")
+    ap.add_argument("--stl", help="pass --stl STL to pkgcad build (code with the instanced outputs: 'all' writes the "
+                    "files earlier code wrote, every instance in the part files and the whole package's file)")
     args = ap.parse_args()
     if args.compare:
         a, b = (json.loads(Path(p).read_text()) for p in args.compare)
@@ -294,7 +298,7 @@ def main() -> None:
     if not args.out:
         ap.error("give OUT.json or --compare A B")
     with tempfile.TemporaryDirectory(prefix="pkgcad-fingerprint-") as tmp:
-        result = run_all(set(args.only or ("build", "modes", "strip", "kicad")), Path(tmp))
+        result = run_all(set(args.only or ("build", "modes", "strip", "kicad")), Path(tmp), args.stl)
     Path(args.out).write_text(json.dumps(result, indent=1, sort_keys=True) + "\n")
 
 
