@@ -147,6 +147,26 @@ def _load(template: str, sets: list[str] | None) -> Layout:
     return load_layout(template, sets or ())
 
 
+def _analysis_inputs(command: str, sources: list[str] | None, sets: list[str] | None, compare: bool,
+                     output: Path | None) -> tuple[list[Layout], Path]:
+    """The layouts an analysis (``thermal``, ``warp``) runs on: one template or output folder, or with
+    ``--compare`` those given (default: every bundled template); and its output folder, judged by the output
+    guard (default ``outputs/<name>-<command>``, ``outputs/<command>-compare``)."""
+    from .export.outpath import check_output_folder
+    from .thermal.inputs import load_input
+
+    names = list(sources or ())
+    if not compare and len(names) != 1:
+        raise InputError(f"pkgcad {command}", " ".join(names), "give one template or output folder (several only "
+                         "with --compare)")
+    if compare:
+        lays = [load_input(n, sets or ()) for n in names] or [_load(str(p), sets) for p in template_paths()]
+    else:
+        lays = [load_input(names[0], sets or ())]
+    default = Path("outputs") / (f"{command}-compare" if compare else f"{lays[0].spec.meta.name}-{command}")
+    return lays, check_output_folder(output or default, command).path
+
+
 @app.command("list")
 def list_templates() -> None:
     """The bundled templates, one line each: name, the claims it embodies (derived), title."""
@@ -665,22 +685,11 @@ def thermal(
     """Steady conduction by finite elements (gmsh, scikit-fem, pyamg): Tj, theta-JC(top), theta-JB (K/W), heat
     split; writes thermal.json, compact_model.json (JESD15-3), thermal.vtu, section PNGs (degC). Exit 2 on bad
     input (nothing written), 1 if meshing or solving fails."""
-    from .export.outpath import check_output_folder
     from .export.staging import staged_dir
-    from .thermal.inputs import load_input
     from .thermal.run import check_options
 
     check_options(power, mesh)
-    names = list(sources or ())
-    if not compare and len(names) != 1:
-        raise InputError("pkgcad thermal", " ".join(names), "give one template or output folder (several only "
-                         "with --compare)")
-    if compare:
-        lays = [load_input(n, sets or ()) for n in names] or [_load(str(p), sets) for p in template_paths()]
-    else:
-        lays = [load_input(names[0], sets or ())]
-    default = Path("outputs") / ("thermal-compare" if compare else f"{lays[0].spec.meta.name}-thermal")
-    dest = check_output_folder(output or default, "thermal").path
+    lays, dest = _analysis_inputs("thermal", sources, sets, compare, output)
     if compare:
         _thermal_compare(lays, power, mesh, dest, as_json)
         return
@@ -752,24 +761,13 @@ def warp(
     """Warpage (um, + convex as JESD22-B112) and stresses (MPa) from the CTE mismatch of the parts, by linear
     thermo-elasticity (gmsh, scikit-fem P2, pyamg), the package free; writes warp.json, warp.vtu, deformed.png.
     Exit 2 on bad input (nothing written), 1 if meshing or solving fails."""
-    from .export.outpath import check_output_folder
     from .export.staging import staged_dir
-    from .thermal.inputs import load_input
     from .warp.compare import COMPARE_TEMPERATURES
     from .warp.run import check_options, parse_temperatures, run_layout
 
     temperatures = parse_temperatures(at) if (at is not None or not compare) else COMPARE_TEMPERATURES
     check_options(temperatures, stress_free, mesh)
-    names = list(sources or ())
-    if not compare and len(names) != 1:
-        raise InputError("pkgcad warp", " ".join(names), "give one template or output folder (several only "
-                         "with --compare)")
-    if compare:
-        lays = [load_input(n, sets or ()) for n in names] or [_load(str(p), sets) for p in template_paths()]
-    else:
-        lays = [load_input(names[0], sets or ())]
-    default = Path("outputs") / ("warp-compare" if compare else f"{lays[0].spec.meta.name}-warp")
-    dest = check_output_folder(output or default, "warp").path
+    lays, dest = _analysis_inputs("warp", sources, sets, compare, output)
     if compare:
         from .warp.compare import compare_rows, table_lines, write_compare
 
