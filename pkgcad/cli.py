@@ -8,10 +8,11 @@ error in <command>: <type>: <message>``, exit 1, the traceback with ``--debug`` 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -33,6 +34,9 @@ from .runner import Options, Result, build_many, build_to, check_sizes, make_opt
 from .spec import MAX_BALLS, MAX_BUMPS, MAX_LEADS, MAX_TEXTURE_FEATURES, MAX_WIRES
 from .strip.run import DEFAULT_FLASH, DEFAULT_RAIL, DEFAULT_STREET, plan_strip, run_strip
 from .templates import load_layout, template_paths
+
+if TYPE_CHECKING:
+    from .export.sizes import QualitySizes
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -213,7 +217,8 @@ def show(
     qualities = _measure_qualities(lay) if sizes else None
     if as_json:
         params = spec.model_dump(mode="json")
-        data = params if qualities is None else {"parameters": params, "mesh_qualities": qualities}
+        data = params if qualities is None else {"parameters": params,
+                                                 "mesh_qualities": [dataclasses.asdict(q) for q in qualities]}
         out.print(json.dumps(data, indent=2), markup=False)
         return
     out.print(f"{spec.meta.name}: {spec.meta.title}  (lengths in mm; dimmed rows are not used here)")
@@ -234,13 +239,13 @@ def show(
     out.print(f"{'--quality':<10} {'deviation':>10} {'angle':>7} {'triangles':>11} {'STL MB':>8} {'GLB MB':>8} "
               f"{'seconds':>8}", style="bold")
     for q in qualities:
-        out.print(f"{q['quality']:<10} {q['linear_mm']:>7g} mm {q['angular_rad']:>3g} rad {q['triangles']:>11,} "
-                  f"{q['stl_bytes'] / 1e6:>8.2f} {q['glb_bytes'] / 1e6:>8.2f} {q['seconds']:>8.2f}", markup=False)
+        out.print(f"{q.quality:<10} {q.linear_mm:>7g} mm {q.angular_rad:>3g} rad {q.triangles:>11,} "
+                  f"{q.stl_bytes / 1e6:>8.2f} {q.glb_bytes / 1e6:>8.2f} {q.seconds:>8.2f}", markup=False)
     out.print("STL MB: the per-part files plus the whole-package file; seconds: tessellate + write STL + GLB "
               "(the STEP does not depend on --quality)", markup=False)
 
 
-def _measure_qualities(lay: Layout) -> list[dict[str, Any]]:
+def _measure_qualities(lay: Layout) -> list[QualitySizes]:
     from .export.sizes import measure_qualities
     from .geometry import build_package
 

@@ -155,7 +155,16 @@ def plan(lays: list[Layout], options: Options) -> list[Entry]:
     return entries
 
 
-def model_job(job: tuple[Layout, Path, bool, str, bool]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class ModelFiles:
+    """One 3D model :func:`model_job` wrote: ``seconds`` per stage (build, step, wrl) and ``bytes`` per file type
+    (step, wrl)."""
+
+    seconds: dict[str, float]
+    bytes: dict[str, int]
+
+
+def model_job(job: tuple[Layout, Path, bool, str, bool]) -> ModelFiles:
     """Build one package's model and write ``<base>.step`` (and ``.wrl``) with z = 0 on the board top; seconds
     taken and sizes. A top-level function, so a process pool can run it."""
     lay, base, wrl, quality, full_model = job
@@ -165,13 +174,12 @@ def model_job(job: tuple[Layout, Path, bool, str, bool]) -> dict[str, Any]:
     step = base.with_name(base.name + ".step")
     write_step(pkg, step, "assembly")  # a repeated part is one definition placed N times
     t2 = time.perf_counter()
-    out: dict[str, Any] = {"seconds": {"build": round(t1 - t0, 3), "step": round(t2 - t1, 3)},
-                           "bytes": {"step": step.stat().st_size}}
+    out = ModelFiles({"build": round(t1 - t0, 3), "step": round(t2 - t1, 3)}, {"step": step.stat().st_size})
     if wrl:
         path = base.with_name(base.name + ".wrl")
-        out["wrl"] = write_wrl(pkg, path, quality)
-        out["seconds"]["wrl"] = round(time.perf_counter() - t2, 3)
-        out["bytes"]["wrl"] = path.stat().st_size
+        write_wrl(pkg, path, quality)
+        out.seconds["wrl"] = round(time.perf_counter() - t2, 3)
+        out.bytes["wrl"] = path.stat().st_size
     return out
 
 
@@ -184,12 +192,12 @@ def processes(options: Options, models: int) -> int:
 
 
 def _run_models(jobs: list[tuple[Layout, Path, bool, str, bool]], n: int,
-                say: Callable[[str], None]) -> dict[str, dict[str, Any]]:
+                say: Callable[[str], None]) -> dict[str, ModelFiles]:
     """:func:`model_job` for every job, in ``n`` processes (pkgcad's one pool, :func:`pkgcad.pool.run_jobs`), keyed
     by model name."""
     count = [0]
 
-    def done(i: int, _res: dict[str, Any]) -> None:
+    def done(i: int, _res: ModelFiles) -> None:
         count[0] += 1
         say(f"{count[0]}/{len(jobs)} models written ({jobs[i][1].name}" + (f", {n} processes)" if n > 1 else ")"))
 
@@ -285,16 +293,14 @@ def write_library(lays: list[Layout], out: Path, options: Options,
             paths = [f"{options.model_dir}/{lib}.3dshapes/{m}.{ext}" for m in models]
             (pretty / f"{e.land.name}.kicad_mod").write_text(footprint.kicad_mod(e.land, paths), encoding="utf-8")
         done = _run_models(list(jobs.values()), processes(options, len(jobs)), say)
-        for p in run:
-            p.update(done[p["model"]])
         for p in packages:  # what the marker keeps of this run's: sizes, not timings
             if p["model"] in done:
-                p["bytes"] = done[p["model"]]["bytes"]
-        kept = [{k: v for k, v in p.items() if k not in ("seconds", "wrl")} for p in packages]
+                p["bytes"] = done[p["model"]].bytes
+        kept = packages
         summary = {"tool": "pkgcad kicad", "format": FORMAT, "version": __version__, "units": "mm",
                    "library": lib, "model_dir": options.model_dir, "wrl": options.wrl, "packages": kept}
         (tmp / "README.md").write_text(readme.text(lib, options, kept), encoding="utf-8")
         (tmp / MARKER).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    written = tuple(Written(p["template"], p["footprint"], p["model"], p["copper_pads"], done[p["model"]]["bytes"],
-                            done[p["model"]]["seconds"]) for p in run)
+    written = tuple(Written(p["template"], p["footprint"], p["model"], p["copper_pads"], done[p["model"]].bytes,
+                            done[p["model"]].seconds) for p in run)
     return LibraryResult(verdict.path, written, len(kept), earlier)
