@@ -19,8 +19,8 @@ its number or place in the file. Compared:
 
     python bench/fingerprint.py OUT.json                   # everything into a scratch folder, fingerprint
     python bench/fingerprint.py OUT.json --only build      # or: modes, strip, kicad (repeatable)
-    python bench/fingerprint.py OUT.json --stl all         # build --stl all: the STL files code before the
-                                                           # instanced outputs wrote (compare like with like)
+    python bench/fingerprint.py OUT.json --stl all         # build --stl all (and the strips' units so): the STL
+                                                           # files code before the instanced outputs wrote
     python bench/fingerprint.py --compare A.json B.json    # exit 1 and every difference if they differ
 
 It runs pkgcad with this interpreter in subprocesses, so ``PYTHONPATH=<other checkout>`` fingerprints another
@@ -216,6 +216,17 @@ write_package(build_package(load_layout(sys.argv[1])), Path(sys.argv[2]), format
 """
 
 
+STRIP_STL = """
+import functools, sys
+import pkgcad.strip.write as sw
+from pkgcad.export.writer import write_package
+sw.write_package = functools.partial(write_package, stl=sys.argv[1])  # the sawn unit's part files in that mode
+from pkgcad.cli import app
+app(sys.argv[2:], prog_name="pkgcad")
+"""
+"""``pkgcad strip`` with its sawn unit written in another ``--stl`` mode (strip has no --stl option)."""
+
+
 def run_all(only: set[str], tmp: Path, stl: str | None = None) -> dict[str, Any]:
     result: dict[str, Any] = {}
     templates = sorted(TEMPLATES.glob("*.toml"))
@@ -235,8 +246,8 @@ def run_all(only: set[str], tmp: Path, stl: str | None = None) -> dict[str, Any]
     if "strip" in only:
         for template, units in STRIPS:
             dest = tmp / f"{template}-strip"
-            _run("-m", "pkgcad", "strip", template, "--units", units, "--stages", "--quality", "draft", "-o",
-                 str(dest))
+            args = ("strip", template, "--units", units, "--stages", "--quality", "draft", "-o", str(dest))
+            _run(*(("-c", STRIP_STL, stl) if stl else ("-m", "pkgcad")), *args)
             for stage in sorted((dest / "stages").glob("*.step")):
                 fp = step_fingerprint(stage)
                 fp["glb_sha"] = _sha(stage.with_suffix(".glb").read_bytes())
@@ -287,8 +298,9 @@ def main() -> None:
     ap.add_argument("--compare", nargs=2, metavar=("A", "B"))
     ap.add_argument("--only", action="append", choices=("build", "modes", "strip", "kicad"),
                     help="what to fingerprint (repeatable; default: all)")
-    ap.add_argument("--stl", help="pass --stl STL to pkgcad build (code with the instanced outputs: 'all' writes the "
-                    "files earlier code wrote, every instance in the part files and the whole package's file)")
+    ap.add_argument("--stl", help="pass --stl STL to pkgcad build, and write the strips' sawn units so (code with the "
+                    "instanced outputs: 'all' writes the files earlier code wrote, every instance in the part files "
+                    "and the whole package's file)")
     args = ap.parse_args()
     if args.compare:
         a, b = (json.loads(Path(p).read_text()) for p in args.compare)
