@@ -19,6 +19,8 @@ its number or place in the file. Compared:
 
     python bench/fingerprint.py OUT.json                   # everything into a scratch folder, fingerprint
     python bench/fingerprint.py OUT.json --only build      # or: modes, strip, kicad (repeatable)
+    python bench/fingerprint.py OUT.json --stl all         # build --stl all (and the strips' units so): the STL
+                                                           # files code before the instanced outputs wrote
     python bench/fingerprint.py --compare A.json B.json    # exit 1 and every difference if they differ
 
 It runs pkgcad with this interpreter in subprocesses, so ``PYTHONPATH=<other checkout>`` fingerprints another
@@ -214,13 +216,24 @@ write_package(build_package(load_layout(sys.argv[1])), Path(sys.argv[2]), format
 """
 
 
-def run_all(only: set[str], tmp: Path) -> dict[str, Any]:
+STRIP_STL = """
+import functools, sys
+import pkgcad.strip.write as sw
+from pkgcad.export.writer import write_package
+sw.write_package = functools.partial(write_package, stl=sys.argv[1])  # the sawn unit's part files in that mode
+from pkgcad.cli import app
+app(sys.argv[2:], prog_name="pkgcad")
+"""
+"""``pkgcad strip`` with its sawn unit written in another ``--stl`` mode (strip has no --stl option)."""
+
+
+def run_all(only: set[str], tmp: Path, stl: str | None = None) -> dict[str, Any]:
     result: dict[str, Any] = {}
     templates = sorted(TEMPLATES.glob("*.toml"))
     if "build" in only:
         for t in templates:
             dest = tmp / t.stem
-            _run("-m", "pkgcad", "build", str(t), "-o", str(dest))
+            _run("-m", "pkgcad", "build", str(t), "-o", str(dest), *(("--stl", stl) if stl else ()))
             result[t.stem] = folder_fingerprint(dest)
             print(t.stem, result[t.stem]["step_solids"], flush=True)
     if "modes" in only:
@@ -233,8 +246,8 @@ def run_all(only: set[str], tmp: Path) -> dict[str, Any]:
     if "strip" in only:
         for template, units in STRIPS:
             dest = tmp / f"{template}-strip"
-            _run("-m", "pkgcad", "strip", template, "--units", units, "--stages", "--quality", "draft", "-o",
-                 str(dest))
+            args = ("strip", template, "--units", units, "--stages", "--quality", "draft", "-o", str(dest))
+            _run(*(("-c", STRIP_STL, stl) if stl else ("-m", "pkgcad")), *args)
             for stage in sorted((dest / "stages").glob("*.step")):
                 fp = step_fingerprint(stage)
                 fp["glb_sha"] = _sha(stage.with_suffix(".glb").read_bytes())
@@ -285,6 +298,9 @@ def main() -> None:
     ap.add_argument("--compare", nargs=2, metavar=("A", "B"))
     ap.add_argument("--only", action="append", choices=("build", "modes", "strip", "kicad"),
                     help="what to fingerprint (repeatable; default: all)")
+    ap.add_argument("--stl", help="pass --stl STL to pkgcad build, and write the strips' sawn units so (code with the "
+                    "instanced outputs: 'all' writes the files earlier code wrote, every instance in the part files "
+                    "and the whole package's file)")
     args = ap.parse_args()
     if args.compare:
         a, b = (json.loads(Path(p).read_text()) for p in args.compare)
@@ -294,7 +310,7 @@ def main() -> None:
     if not args.out:
         ap.error("give OUT.json or --compare A B")
     with tempfile.TemporaryDirectory(prefix="pkgcad-fingerprint-") as tmp:
-        result = run_all(set(args.only or ("build", "modes", "strip", "kicad")), Path(tmp))
+        result = run_all(set(args.only or ("build", "modes", "strip", "kicad")), Path(tmp), args.stl)
     Path(args.out).write_text(json.dumps(result, indent=1, sort_keys=True) + "\n")
 
 

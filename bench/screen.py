@@ -19,25 +19,9 @@ import time
 from pathlib import Path
 
 
-def strip(src: Path, dst: Path) -> None:
-    from OCP.Interface import Interface_Static
-    from OCP.STEPControl import STEPControl_AsIs, STEPControl_Reader, STEPControl_Writer
-
-    reader = STEPControl_Reader()
-    reader.ReadFile(str(src))
-    reader.TransferRoots()
-    was = Interface_Static.IVal_s("write.step.assembly")  # a global of OpenCASCADE: pkgcad's writer uses it too
-    Interface_Static.SetIVal_s("write.step.assembly", 0)
-    try:
-        writer = STEPControl_Writer()
-        writer.Transfer(reader.OneShape(), STEPControl_AsIs)
-        writer.Write(str(dst))
-    finally:
-        Interface_Static.SetIVal_s("write.step.assembly", was)
-
-
 def main() -> None:
     from pkgcad.errors import InputError
+    from pkgcad.export.step import unlabelled_copy
     from pkgcad.export.writer import write_package
     from pkgcad.geometry import build_package
     from pkgcad.screen.run import screen
@@ -53,7 +37,7 @@ def main() -> None:
             write_package(build_package(load_layout(name, ())), root / name, formats=("step",))
             named = root / name / f"{name}.step"
             bare = root / f"{name}-stripped.step"
-            strip(named, bare)
+            unlabelled_copy(named, bare)
             for path in (named, bare):
                 cpu = time.process_time()
                 s = screen(path)

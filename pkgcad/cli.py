@@ -8,10 +8,11 @@ error in <command>: <type>: <message>``, exit 1, the traceback with ``--debug`` 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -33,6 +34,9 @@ from .runner import Options, Result, build_many, build_to, check_sizes, make_opt
 from .spec import MAX_BALLS, MAX_BUMPS, MAX_LEADS, MAX_TEXTURE_FEATURES, MAX_WIRES
 from .strip.run import DEFAULT_FLASH, DEFAULT_RAIL, DEFAULT_STREET, plan_strip, run_strip
 from .templates import load_layout, template_paths
+
+if TYPE_CHECKING:
+    from .export.sizes import QualitySizes
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -147,6 +151,26 @@ def _load(template: str, sets: list[str] | None) -> Layout:
     return load_layout(template, sets or ())
 
 
+def _analysis_inputs(command: str, sources: list[str] | None, sets: list[str] | None, compare: bool,
+                     output: Path | None) -> tuple[list[Layout], Path]:
+    """The layouts an analysis (``thermal``, ``warp``) runs on: one template or output folder, or with
+    ``--compare`` those given (default: every bundled template); and its output folder, judged by the output
+    guard (default ``outputs/<name>-<command>``, ``outputs/<command>-compare``)."""
+    from .export.outpath import check_output_folder
+    from .thermal.inputs import load_input
+
+    names = list(sources or ())
+    if not compare and len(names) != 1:
+        raise InputError(f"pkgcad {command}", " ".join(names), "give one template or output folder (several only "
+                         "with --compare)")
+    if compare:
+        lays = [load_input(n, sets or ()) for n in names] or [_load(str(p), sets) for p in template_paths()]
+    else:
+        lays = [load_input(names[0], sets or ())]
+    default = Path("outputs") / (f"{command}-compare" if compare else f"{lays[0].spec.meta.name}-{command}")
+    return lays, check_output_folder(output or default, command).path
+
+
 @app.command("list")
 def list_templates() -> None:
     """The bundled templates, one line each: name, the claims it embodies (derived), title."""
@@ -193,7 +217,8 @@ def show(
     qualities = _measure_qualities(lay) if sizes else None
     if as_json:
         params = spec.model_dump(mode="json")
-        data = params if qualities is None else {"parameters": params, "mesh_qualities": qualities}
+        data = params if qualities is None else {"parameters": params,
+                                                 "mesh_qualities": [dataclasses.asdict(q) for q in qualities]}
         out.print(json.dumps(data, indent=2), markup=False)
         return
     out.print(f"{spec.meta.name}: {spec.meta.title}  (lengths in mm; dimmed rows are not used here)")
@@ -214,13 +239,13 @@ def show(
     out.print(f"{'--quality':<10} {'deviation':>10} {'angle':>7} {'triangles':>11} {'STL MB':>8} {'GLB MB':>8} "
               f"{'seconds':>8}", style="bold")
     for q in qualities:
-        out.print(f"{q['quality']:<10} {q['linear_mm']:>7g} mm {q['angular_rad']:>3g} rad {q['triangles']:>11,} "
-                  f"{q['stl_bytes'] / 1e6:>8.2f} {q['glb_bytes'] / 1e6:>8.2f} {q['seconds']:>8.2f}", markup=False)
+        out.print(f"{q.quality:<10} {q.linear_mm:>7g} mm {q.angular_rad:>3g} rad {q.triangles:>11,} "
+                  f"{q.stl_bytes / 1e6:>8.2f} {q.glb_bytes / 1e6:>8.2f} {q.seconds:>8.2f}", markup=False)
     out.print("STL MB: the per-part files plus the whole-package file; seconds: tessellate + write STL + GLB "
               "(the STEP does not depend on --quality)", markup=False)
 
 
-def _measure_qualities(lay: Layout) -> list[dict[str, Any]]:
+def _measure_qualities(lay: Layout) -> list[QualitySizes]:
     from .export.sizes import measure_qualities
     from .geometry import build_package
 
@@ -665,22 +690,11 @@ def thermal(
     """Steady conduction by finite elements (gmsh, scikit-fem, pyamg): Tj, theta-JC(top), theta-JB (K/W), heat
     split; writes thermal.json, compact_model.json (JESD15-3), thermal.vtu, section PNGs (degC). Exit 2 on bad
     input (nothing written), 1 if meshing or solving fails."""
-    from .export.outpath import check_output_folder
     from .export.staging import staged_dir
-    from .thermal.inputs import load_input
     from .thermal.run import check_options
 
     check_options(power, mesh)
-    names = list(sources or ())
-    if not compare and len(names) != 1:
-        raise InputError("pkgcad thermal", " ".join(names), "give one template or output folder (several only "
-                         "with --compare)")
-    if compare:
-        lays = [load_input(n, sets or ()) for n in names] or [_load(str(p), sets) for p in template_paths()]
-    else:
-        lays = [load_input(names[0], sets or ())]
-    default = Path("outputs") / ("thermal-compare" if compare else f"{lays[0].spec.meta.name}-thermal")
-    dest = check_output_folder(output or default, "thermal").path
+    lays, dest = _analysis_inputs("thermal", sources, sets, compare, output)
     if compare:
         _thermal_compare(lays, power, mesh, dest, as_json)
         return
@@ -752,24 +766,13 @@ def warp(
     """Warpage (um, + convex as JESD22-B112) and stresses (MPa) from the CTE mismatch of the parts, by linear
     thermo-elasticity (gmsh, scikit-fem P2, pyamg), the package free; writes warp.json, warp.vtu, deformed.png.
     Exit 2 on bad input (nothing written), 1 if meshing or solving fails."""
-    from .export.outpath import check_output_folder
     from .export.staging import staged_dir
-    from .thermal.inputs import load_input
     from .warp.compare import COMPARE_TEMPERATURES
     from .warp.run import check_options, parse_temperatures, run_layout
 
     temperatures = parse_temperatures(at) if (at is not None or not compare) else COMPARE_TEMPERATURES
     check_options(temperatures, stress_free, mesh)
-    names = list(sources or ())
-    if not compare and len(names) != 1:
-        raise InputError("pkgcad warp", " ".join(names), "give one template or output folder (several only "
-                         "with --compare)")
-    if compare:
-        lays = [load_input(n, sets or ()) for n in names] or [_load(str(p), sets) for p in template_paths()]
-    else:
-        lays = [load_input(names[0], sets or ())]
-    default = Path("outputs") / ("warp-compare" if compare else f"{lays[0].spec.meta.name}-warp")
-    dest = check_output_folder(output or default, "warp").path
+    lays, dest = _analysis_inputs("warp", sources, sets, compare, output)
     if compare:
         from .warp.compare import compare_rows, table_lines, write_compare
 

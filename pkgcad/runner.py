@@ -107,7 +107,7 @@ class Result:
 
 def build_to(lay: Layout, dest: Path, options: Options, progress: Callable[[str], None] | None = None) -> Result:
     """Build ``lay`` and write it into ``dest``; never raises for a kernel failure (``code`` 1 instead)."""
-    from .export.writer import write_package
+    from .export.writer import write_folder
     from .geometry import build_package
 
     t0 = time.perf_counter()
@@ -120,8 +120,8 @@ def build_to(lay: Layout, dest: Path, options: Options, progress: Callable[[str]
             from .conformal.step import write_step as conformal_step
 
             step_writer = conformal_step
-        manifest = write_package(pkg, dest, QUALITIES[options.quality], stl=options.stl, compress=options.compress,
-                                 step_mode=options.step_mode, step_writer=step_writer, progress=progress)
+        manifest = write_folder(pkg, dest, QUALITIES[options.quality], stl=options.stl, compress=options.compress,
+                                step_mode=options.step_mode, step_writer=step_writer, progress=progress)
     except GeometryError as exc:
         res.code, res.summary = 1, f"{name}: {exc}"
         return res
@@ -142,9 +142,9 @@ def build_to(lay: Layout, dest: Path, options: Options, progress: Callable[[str]
     if kept:
         res.notes.append(f"note: kept {len(kept)} picture(s) drawn into {dest} from the previous model: "
                          f"{', '.join(kept[:4])}{' ...' if len(kept) > 4 else ''} (redraw them to show this one)")
-    size = sum(f["bytes"] for f in manifest["files"])
+    size = sum(f.bytes for f in manifest.files)
     res.summary = (f"{name}: {len(pkg.parts)} parts, {pkg.instance_count()} instances, "
-                   f"{manifest['totals']['mass_g']:.4f} g -> {dest} ({size / 1e6:.1f} MB, {res.seconds:.1f} s)")
+                   f"{manifest.totals.mass_g:.4f} g -> {dest} ({size / 1e6:.1f} MB, {res.seconds:.1f} s)")
     return res
 
 

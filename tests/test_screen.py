@@ -45,20 +45,9 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
 def strip_names(src: Path, dst: Path) -> Path:
     """The STEP re-exported by OpenCASCADE without labels: one compound of solids, no names, colours or
     assembly (every solid its own definition)."""
-    from OCP.Interface import Interface_Static
-    from OCP.STEPControl import STEPControl_AsIs, STEPControl_Reader, STEPControl_Writer
+    from pkgcad.export.step import unlabelled_copy
 
-    reader = STEPControl_Reader()
-    reader.ReadFile(str(src))
-    reader.TransferRoots()
-    was = Interface_Static.IVal_s("write.step.assembly")  # a global of OpenCASCADE: pkgcad's writer uses it too
-    Interface_Static.SetIVal_s("write.step.assembly", 0)
-    try:
-        writer = STEPControl_Writer()
-        writer.Transfer(reader.OneShape(), STEPControl_AsIs)
-        writer.Write(str(dst))
-    finally:
-        Interface_Static.SetIVal_s("write.step.assembly", was)
+    unlabelled_copy(src, dst)
     text = dst.read_text(encoding="latin-1")
     assert "heat_sink" not in text and "chip" not in text
     return dst

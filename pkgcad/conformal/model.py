@@ -16,6 +16,7 @@ from OCP.TopExp import TopExp
 from OCP.TopTools import TopTools_IndexedDataMapOfShapeListOfShape
 
 from ..errors import GeometryError
+from ..reader.schema import ConformalSection, ConformalSolid
 
 
 class ConformalError(GeometryError):
@@ -53,11 +54,11 @@ class Solid:
     volume: float  # mm^3
     centroid: tuple[float, float, float]  # mm
 
-    def row(self) -> dict[str, Any]:
+    def row(self) -> ConformalSolid:
         """The manifest record of this solid."""
-        return {"index": self.index, "name": self.name, "part": self.part, "role": self.role,
-                "material": self.material, "volume_mm3": round(self.volume, 9),
-                "centroid_mm": [round(c, 9) for c in self.centroid]}
+        return ConformalSolid(index=self.index, name=self.name, part=self.part, role=self.role,
+                              material=self.material, volume_mm3=round(self.volume, 9),
+                              centroid_mm=[round(c, 9) for c in self.centroid])
 
 
 @dataclass
@@ -118,18 +119,18 @@ class ConformalModel:
         with tempfile.TemporaryDirectory(prefix="pkgcad-fem-") as tmp:
             path = Path(tmp) / f"{self.name}.brep"
             self.write_brep(path)
-            return load(gmsh, path, [s.row() for s in self.solids])
+            return load(gmsh, path, [s.row().model_dump() for s in self.solids])
 
-    def manifest(self) -> dict[str, Any]:
+    def manifest(self) -> ConformalSection:
         """What manifest.json records of the conformal model: groups and solids by gmsh volume tag."""
-        return {
-            "solids": [s.row() for s in self.solids],
-            "groups": self.groups(),
-            "shared_faces": self.shared_faces(),
-            "tiles": self.tiles,
-            "volume_mm3": round(self.volume(), 9),
-            "timings_s": {k: round(v, 3) for k, v in self.timings.items()},
-        }
+        return ConformalSection(
+            solids=[s.row() for s in self.solids],
+            groups=self.groups(),
+            shared_faces=self.shared_faces(),
+            tiles=self.tiles,
+            volume_mm3=round(self.volume(), 9),
+            timings_s={k: round(v, 3) for k, v in self.timings.items()},
+        )
 
 
 def face_use(shape: cq.Shape) -> tuple[int, int]:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
 
 from OCP.TopAbs import TopAbs_SHELL
 from OCP.TopoDS import TopoDS_Iterator
@@ -21,6 +20,7 @@ from OCP.TopoDS import TopoDS_Iterator
 from .. import __version__
 from ..export.step import SharedSolid, write_shared_solids
 from ..package import Package
+from ..reader.schema import ConformalSection
 from .freecad import macro_text
 from .geo import geo_text
 from .model import ConformalError, ConformalModel
@@ -50,7 +50,7 @@ def write_conformal_step(pkg: Package, path: Path, model: ConformalModel | None 
     return model
 
 
-def write_step(pkg: Package, path: Path) -> dict[str, Any]:
+def write_step(pkg: Package, path: Path) -> ConformalSection:
     """``pkgcad build --step-mode conformal``'s STEP writer (:class:`pkgcad.export.writer.StepWriter`): the
     conformal model of ``pkg`` at ``path`` and, beside it, ``<name>.geo`` (gmsh: physical volumes by part and by
     material, mesh settings) and ``<name>.FCMacro`` (FreeCAD: named solids sharing their faces); returns

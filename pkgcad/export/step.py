@@ -39,7 +39,7 @@ from OCP.Interface import Interface_Static
 from OCP.Quantity import Quantity_Color, Quantity_TOC_sRGB
 from OCP.STEPCAFControl import STEPCAFControl_Writer
 from OCP.STEPConstruct import STEPConstruct, STEPConstruct_Styles
-from OCP.STEPControl import STEPControl_StepModelType
+from OCP.STEPControl import STEPControl_Reader, STEPControl_StepModelType, STEPControl_Writer
 from OCP.StepRepr import StepRepr_HArray1OfRepresentationItem
 from OCP.StepVisual import StepVisual_MechanicalDesignGeometricPresentationRepresentation
 from OCP.TCollection import TCollection_ExtendedString, TCollection_HAsciiString
@@ -326,6 +326,23 @@ def write_fused(pkg: Package, path: Path, title: str) -> None:
                 if not label.IsNull():
                     doc.colours.SetColor(label, colour.wrapped, XCAFDoc_ColorType.XCAFDoc_ColorGen)
     doc.write(path, title)
+
+
+def unlabelled_copy(src: Path, dst: Path) -> None:
+    """The STEP ``src`` re-exported as ``dst`` without labels: one compound of solids, no names, colours or
+    assembly, every solid its own definition (what a foreign flat STEP looks like, and costs: ``pkgcad screen``
+    is tested and measured against it). Written by OCCT's plain writer with assemblies off, inside
+    :func:`occt_settings`."""
+    reader = STEPControl_Reader()
+    if reader.ReadFile(str(src)) != IFSelect_ReturnStatus.IFSelect_RetDone or not reader.TransferRoots():
+        raise GeometryError(src.name, "OCCT could not read it")
+    writer = STEPControl_Writer()  # registers the settings: make it first
+    with occt_settings({"write.step.assembly": 0}):
+        if writer.Transfer(reader.OneShape(), STEPControl_StepModelType.STEPControl_AsIs) != \
+                IFSelect_ReturnStatus.IFSelect_RetDone:
+            raise GeometryError(dst.stem, "OCCT could not translate the model to STEP")
+        if writer.Write(str(dst)) != IFSelect_ReturnStatus.IFSelect_RetDone:
+            raise GeometryError(dst.stem, f"OCCT could not write {dst.name}")
 
 
 @dataclass(frozen=True)

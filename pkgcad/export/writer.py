@@ -4,7 +4,6 @@ place (:mod:`.staging`)."""
 from __future__ import annotations
 
 import gzip
-import json
 import shutil
 import time
 from collections.abc import Callable
@@ -12,7 +11,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ..package import Package
-from ..reader.schema import Manifest
+from ..reader.schema import ConformalSection, Manifest
 from ..tessellate import TiledMesh, part_meshes
 from .glb import package_scene
 from .manifest import manifest
@@ -30,15 +29,24 @@ class StepWriter(Protocol):
     """Writes the STEP of a package at a path (and any files that go with it beside it); returns what
     manifest.json records of it under ``conformal``, or None."""
 
-    def __call__(self, pkg: Package, path: Path, /) -> dict[str, Any] | None: ...
+    def __call__(self, pkg: Package, path: Path, /) -> ConformalSection | None: ...
 
 
 def write_package(pkg: Package, out: Path, quality: MeshQuality = QUALITIES["normal"],
                   formats: tuple[str, ...] = FORMATS, *, stl: str = DEFAULT_STL, compress: bool = False,
-                  step_mode: str = "assembly",
-                  step_writer: StepWriter | None = None,
+                  step_mode: str = "assembly", step_writer: StepWriter | None = None,
                   progress: Callable[[str], None] | None = None) -> dict[str, Any]:
-    """Write every requested format of ``pkg`` into ``out`` (replaced atomically). Returns the manifest.
+    """:func:`write_folder`, returning manifest.json's JSON (what a script reads of the file) instead of its
+    model."""
+    return write_folder(pkg, out, quality, formats, stl=stl, compress=compress, step_mode=step_mode,
+                        step_writer=step_writer, progress=progress).model_dump(mode="json")
+
+
+def write_folder(pkg: Package, out: Path, quality: MeshQuality = QUALITIES["normal"],
+                 formats: tuple[str, ...] = FORMATS, *, stl: str = DEFAULT_STL, compress: bool = False,
+                 step_mode: str = "assembly", step_writer: StepWriter | None = None,
+                 progress: Callable[[str], None] | None = None) -> Manifest:
+    """Write every requested format of ``pkg`` into ``out`` (replaced atomically). Returns the manifest written.
 
     ``stl`` (:data:`.options.STL_MODES`) says which STL files "stl" writes: the part files with each distinct mesh
     once ("instanced") or with every instance ("parts"), and with "whole" / "all" the whole-package file too.
@@ -93,13 +101,11 @@ def write_package(pkg: Package, out: Path, quality: MeshQuality = QUALITIES["nor
             timings["3mf_s"] = time.perf_counter() - t
         files = {str(p.relative_to(tmp)): p.stat().st_size for p in sorted(tmp.rglob("*"))
                  if p.is_file() and p.relative_to(tmp) != Path(STAMP)}
-        data = manifest(pkg, files, timings, quality, tiled, step_mode,
-                        stl=(stl if "stl" in formats else None))
-        if conformal is not None:  # --step-mode conformal: the solids by gmsh volume tag, the part groups
-            data["conformal"] = conformal
-        Manifest.model_validate(data)  # what we write, every reader can read
-        (tmp / "manifest.json").write_text(json.dumps(data, indent=2) + "\n")
-    return data
+        # constructed as its schema (every section validated as it is made, the conformal one included)
+        record = manifest(pkg, files, timings, quality, tiled, step_mode,
+                          stl=(stl if "stl" in formats else None), conformal=conformal)
+        (tmp / "manifest.json").write_text(record.json_text())
+    return record
 
 
 def write_stls(pkg: Package, tiled: dict[str, TiledMesh], folder: Path, mode: str) -> None:

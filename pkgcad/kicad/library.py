@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, ValidationError
+
 from .. import __version__
 from ..errors import InputError
 from ..export.options import mesh_quality
@@ -155,7 +157,16 @@ def plan(lays: list[Layout], options: Options) -> list[Entry]:
     return entries
 
 
-def model_job(job: tuple[Layout, Path, bool, str, bool]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class ModelFiles:
+    """One 3D model :func:`model_job` wrote: ``seconds`` per stage (build, step, wrl) and ``bytes`` per file type
+    (step, wrl)."""
+
+    seconds: dict[str, float]
+    bytes: dict[str, int]
+
+
+def model_job(job: tuple[Layout, Path, bool, str, bool]) -> ModelFiles:
     """Build one package's model and write ``<base>.step`` (and ``.wrl``) with z = 0 on the board top; seconds
     taken and sizes. A top-level function, so a process pool can run it."""
     lay, base, wrl, quality, full_model = job
@@ -165,13 +176,12 @@ def model_job(job: tuple[Layout, Path, bool, str, bool]) -> dict[str, Any]:
     step = base.with_name(base.name + ".step")
     write_step(pkg, step, "assembly")  # a repeated part is one definition placed N times
     t2 = time.perf_counter()
-    out: dict[str, Any] = {"seconds": {"build": round(t1 - t0, 3), "step": round(t2 - t1, 3)},
-                           "bytes": {"step": step.stat().st_size}}
+    out = ModelFiles({"build": round(t1 - t0, 3), "step": round(t2 - t1, 3)}, {"step": step.stat().st_size})
     if wrl:
         path = base.with_name(base.name + ".wrl")
-        out["wrl"] = write_wrl(pkg, path, quality)
-        out["seconds"]["wrl"] = round(time.perf_counter() - t2, 3)
-        out["bytes"]["wrl"] = path.stat().st_size
+        write_wrl(pkg, path, quality)
+        out.seconds["wrl"] = round(time.perf_counter() - t2, 3)
+        out.bytes["wrl"] = path.stat().st_size
     return out
 
 
@@ -184,12 +194,12 @@ def processes(options: Options, models: int) -> int:
 
 
 def _run_models(jobs: list[tuple[Layout, Path, bool, str, bool]], n: int,
-                say: Callable[[str], None]) -> dict[str, dict[str, Any]]:
+                say: Callable[[str], None]) -> dict[str, ModelFiles]:
     """:func:`model_job` for every job, in ``n`` processes (pkgcad's one pool, :func:`pkgcad.pool.run_jobs`), keyed
     by model name."""
     count = [0]
 
-    def done(i: int, _res: dict[str, Any]) -> None:
+    def done(i: int, _res: ModelFiles) -> None:
         count[0] += 1
         say(f"{count[0]}/{len(jobs)} models written ({jobs[i][1].name}" + (f", {n} processes)" if n > 1 else ")"))
 
@@ -197,23 +207,45 @@ def _run_models(jobs: list[tuple[Layout, Path, bool, str, bool]], n: int,
     return {job[1].name: res for job, res in zip(jobs, results, strict=True)}
 
 
-def read_marker(folder: Path) -> dict[str, Any] | None:
+class LibraryRecord(BaseModel):
+    """``.pkgcad-kicad.json``, the record of a library (the folder itself is guarded by the output stamp): its
+    nickname, model-path prefix and model file type, which a later run adding to it must share, and one row per
+    package (a JSON row of :func:`_entry` and the model's ``bytes``, merged by template, footprint and model)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    tool: str = "pkgcad kicad"
+    format: int = FORMAT
+    version: str = ""
+    units: str = "mm"
+    library: str | None = None
+    model_dir: str | None = None
+    wrl: bool = False
+    packages: list[dict[str, Any]] = []
+
+
+def read_marker(folder: Path) -> LibraryRecord | None:
     """What an earlier ``pkgcad kicad`` recorded in ``folder``: None if nothing (or a library of an earlier
-    format, which is replaced whole)."""
+    format, or a record that does not read as one: the library is then replaced whole)."""
     try:
         data = json.loads((folder / MARKER).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    return data if isinstance(data, dict) and data.get("format") == FORMAT else None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        return None
+    try:
+        return LibraryRecord.model_validate(data)
+    except ValidationError:
+        return None
 
 
-def _check_merge(old: dict[str, Any], options: Options, out: Path) -> None:
+def _check_merge(old: LibraryRecord, options: Options, out: Path) -> None:
     """A library has one nickname, one model-path prefix and one model file type: refuse to mix."""
     for key, mine, theirs, fix in (
-        ("--lib", options.lib, old.get("library"), f"--lib {old.get('library')}"),
-        ("--3d-dir", options.model_dir, old.get("model_dir"), f"--3d-dir '{old.get('model_dir')}'"),
-        ("--wrl/--no-wrl", "--wrl" if options.wrl else "--no-wrl", "--wrl" if old.get("wrl") else "--no-wrl",
-         "--wrl" if old.get("wrl") else "--no-wrl"),
+        ("--lib", options.lib, old.library, f"--lib {old.library}"),
+        ("--3d-dir", options.model_dir, old.model_dir, f"--3d-dir '{old.model_dir}'"),
+        ("--wrl/--no-wrl", "--wrl" if options.wrl else "--no-wrl", "--wrl" if old.wrl else "--no-wrl",
+         "--wrl" if old.wrl else "--no-wrl"),
     ):
         if mine != theirs:
             raise InputError(key, mine, f"{out} holds a library written with {theirs}, and a library takes one",
@@ -265,7 +297,7 @@ def write_library(lays: list[Layout], out: Path, options: Options,
     earlier = old is None and verdict.exists and (verdict.path / MARKER).is_file()
     lib, ext = options.lib, options.ext
     run = [_entry(e, options) for e in entries]
-    packages = merge_packages(list(old["packages"]) if old else [], run)
+    packages = merge_packages(list(old.packages) if old else [], run)
     with staged_dir(out, "kicad") as tmp:
         pretty, shapes = tmp / f"{lib}.pretty", tmp / f"{lib}.3dshapes"
         pretty.mkdir()
@@ -285,16 +317,13 @@ def write_library(lays: list[Layout], out: Path, options: Options,
             paths = [f"{options.model_dir}/{lib}.3dshapes/{m}.{ext}" for m in models]
             (pretty / f"{e.land.name}.kicad_mod").write_text(footprint.kicad_mod(e.land, paths), encoding="utf-8")
         done = _run_models(list(jobs.values()), processes(options, len(jobs)), say)
-        for p in run:
-            p.update(done[p["model"]])
         for p in packages:  # what the marker keeps of this run's: sizes, not timings
             if p["model"] in done:
-                p["bytes"] = done[p["model"]]["bytes"]
-        kept = [{k: v for k, v in p.items() if k not in ("seconds", "wrl")} for p in packages]
-        summary = {"tool": "pkgcad kicad", "format": FORMAT, "version": __version__, "units": "mm",
-                   "library": lib, "model_dir": options.model_dir, "wrl": options.wrl, "packages": kept}
-        (tmp / "README.md").write_text(readme.text(lib, options, kept), encoding="utf-8")
-        (tmp / MARKER).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    written = tuple(Written(p["template"], p["footprint"], p["model"], p["copper_pads"], done[p["model"]]["bytes"],
-                            done[p["model"]]["seconds"]) for p in run)
-    return LibraryResult(verdict.path, written, len(kept), earlier)
+                p["bytes"] = done[p["model"]].bytes
+        record = LibraryRecord(version=__version__, library=lib, model_dir=options.model_dir, wrl=options.wrl,
+                               packages=packages)
+        (tmp / "README.md").write_text(readme.text(lib, options, packages), encoding="utf-8")
+        (tmp / MARKER).write_text(json.dumps(record.model_dump(), indent=2) + "\n", encoding="utf-8")
+    written = tuple(Written(p["template"], p["footprint"], p["model"], p["copper_pads"], done[p["model"]].bytes,
+                            done[p["model"]].seconds) for p in run)
+    return LibraryResult(verdict.path, written, len(packages), earlier)

@@ -182,8 +182,7 @@ def load_output(path: str | Path) -> OutputFolder:
         claims=set(embodied(Embodiment(e.carrier, e.connection, e.attach, e.first_surface, e.interface_layer))),
         wires=[WireEnds(w.name, (w.start[0], w.start[1], w.start[2]), (w.end[0], w.end[1], w.end[2]))
                for w in schema.layout.wires],
-        volumes={g: sum(r["volume_total_mm3"] for r in data["parts"] if r.get("group", r["name"]) == g)
-                 for g in roles},
+        volumes={g: sum(r.volume_total_mm3 for r in rs) for g, rs in rows.items()},
         counts={g: sum(r.count for r in rs) for g, rs in rows.items()},
         stack_mm=dict(schema.stack_mm),
         root=root, manifest=data, schema=schema,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -101,7 +101,7 @@ class Model:
     blocks: dict[str, list[Block]]
     roles: dict[str, str]
     materials: dict[str, str | None]
-    embodiment: dict[str, Any]
+    embodiment: dict[str, str]  # feature -> kind: the claims.Embodiment fields (carrier, connection, attach, ...)
     claims: set[int]
     wires: list[WireEnds] | None
     volumes: dict[str, float]

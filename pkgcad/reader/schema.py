@@ -1,13 +1,27 @@
-"""The schema of ``manifest.json`` (pydantic, strict: a volume written as a string is an error, not a guess).
-The writer validates what it writes against it; every reader validates what it reads, and a manifest that
-does not fit is refused in one line naming the field (exit 2)."""
+"""The schema of ``manifest.json`` (pydantic, strict: a volume written as a string is an error, not a guess; closed:
+a key the schema does not name is an error, not carried along). The writer constructs the manifest AS this model
+(:func:`pkgcad.export.manifest.manifest`) and writes its dump, so what is written is what every reader reads;
+every reader validates what it reads, and a manifest that does not fit is refused in one line naming the field
+(exit 2). Fields are declared in the order the file holds them, so the dump keeps the file's key order."""
 
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+    model_serializer,
+    model_validator,
+)
 
 from ..errors import InputError
 from ..roles import Role
@@ -20,13 +34,38 @@ def _finite(x: float) -> float:
     return x
 
 
-Num = Annotated[float, AfterValidator(_finite)]
+def _as_given(x: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    """A whole number stays one (a pitch given as 1 is dumped 1, not 1.0: the dump is the file as written)."""
+    return x if type(x) is int else handler(x)
+
+
+def _same(x: float) -> Any:  # Any: a return type of float would make pydantic dump a whole number as 1.0
+    return x
+
+
+Num = Annotated[float, WrapValidator(_as_given), AfterValidator(_finite), PlainSerializer(_same)]
 Mm = Num  # millimetres
 Point3 = Annotated[list[Num], Field(min_length=3, max_length=3)]
+Count = Annotated[int, Field(ge=0)]
 
 
 class _Row(BaseModel):
-    model_config = ConfigDict(strict=True, extra="allow", frozen=True)
+    """A closed record: strict types, no key it does not name. Fields in :attr:`OMIT_NONE` are left out of the
+    dump when None (they are absent from the file, not null)."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+    OMIT_NONE: ClassVar[tuple[str, ...]] = ()
+
+    def _absent(self) -> list[str]:
+        """The fields the file does not hold: those of :attr:`OMIT_NONE` that are None."""
+        return [k for k in self.OMIT_NONE if getattr(self, k) is None]
+
+    @model_serializer(mode="wrap")
+    def _omit_absent(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        for key in self._absent():
+            data.pop(key, None)
+        return data
 
 
 def _use(u: list[float]) -> list[float]:
@@ -55,6 +94,8 @@ class TileRow(_Row):
 
 
 class PartRow(_Row):
+    OMIT_NONE = ("triangles", "placements", "tiles")
+
     name: str
     role: Annotated[Role, Field(strict=False)]  # JSON holds the name
     material: str
@@ -90,8 +131,34 @@ class WireRow(_Row):
     end: Point3
 
 
+class ArrayRow(_Row):
+    """A fitted array (bumps or balls): the count asked for and realised, its grid, pitch (mm) and peripheral rows
+    (None: a full array)."""
+
+    requested: Count
+    realised: Count
+    grid: Annotated[list[Count], Field(min_length=2, max_length=2)]
+    pitch_mm: Annotated[Num, Field(gt=0)]
+    peripheral_rows: Annotated[int, Field(ge=1)] | None
+
+
+class TextureRow(_Row):
+    kind: str
+    features: Count
+
+
+Rect4 = Annotated[list[Mm], Field(min_length=4, max_length=4)]  # centre x, y and size x, y (mm): pkgcad.rect.Rect
+
+
 class LayoutSection(_Row):
+    """The layout facts readers use (:func:`pkgcad.export.manifest.layout_section`)."""
+
+    footprint_mm: Rect4 | None = None
     wires: list[WireRow] = []
+    bumps: ArrayRow | None = None
+    balls: ArrayRow | None = None
+    texture: TextureRow | None = None
+    connecting_portion_mm: Rect4 | None = None
 
 
 class Embodiment(_Row):
@@ -100,6 +167,30 @@ class Embodiment(_Row):
     attach: str
     first_surface: str
     interface_layer: str
+    adhesive: str = "thermally-conductive"
+    footprint: str = "carrier"
+
+
+class Units(_Row):
+    length: Literal["mm"] = "mm"
+    volume: Literal["mm^3"] = "mm^3"
+    mass: Literal["g"] = "g"
+
+
+class Realized(_Row):
+    """What the build realised: instance counts of wires, bumps, balls and leads, and the texture's features."""
+
+    wires: Count
+    bumps: Count
+    balls: Count
+    leads: Count
+    texture_features: Count
+
+
+class Totals(_Row):
+    instances: Count
+    volume_mm3: Annotated[Num, Field(ge=0)]
+    mass_g: Annotated[Num, Field(ge=0)]
 
 
 class FileRow(_Row):
@@ -115,28 +206,95 @@ class MeshQualityRow(_Row):
     angular_rad: Annotated[Num, Field(gt=0)]
 
 
+class ConformalSolid(_Row):
+    """One solid of the conformal model (:class:`pkgcad.conformal.model.Solid`): ``index`` is its gmsh volume tag."""
+
+    index: Annotated[int, Field(ge=1)]
+    name: str
+    part: str
+    role: str
+    material: str
+    volume_mm3: Annotated[Num, Field(ge=0)]
+    centroid_mm: Point3
+
+
+class ConformalSection(_Row):
+    """``--step-mode conformal``: the solids by gmsh volume tag, part -> tags (the physical groups), the faces two
+    solids share, the tiles the fuse was cut in, the total volume (mm^3) and the timings (s)."""
+
+    solids: Annotated[list[ConformalSolid], Field(min_length=1)]
+    groups: dict[str, list[Annotated[int, Field(ge=1)]]]
+    shared_faces: Count
+    tiles: Annotated[int, Field(ge=1)]
+    volume_mm3: Annotated[Num, Field(ge=0)]
+    timings_s: dict[str, Num] = {}
+
+    @model_validator(mode="after")
+    def _tags_agree(self) -> ConformalSection:
+        if [s.index for s in self.solids] != list(range(1, len(self.solids) + 1)):
+            raise ValueError("the solids' indices are not 1, 2, ... in order")
+        tags = sorted(t for ts in self.groups.values() for t in ts)
+        if tags != list(range(1, len(self.solids) + 1)):
+            raise ValueError("the groups do not name every solid once")
+        return self
+
+
+def _one_of(*names: str) -> AfterValidator:
+    def check(value: str) -> str:
+        if value not in names:
+            raise ValueError(f"one of {' | '.join(names)}")
+        return value
+
+    return AfterValidator(check)
+
+
+StepMode = Annotated[str, _one_of("assembly", "solid", "fused", "conformal")]  # --step-mode
+StlMode = Annotated[str, _one_of("instanced", "parts", "whole", "all")]  # --stl
+PartsLayout = Literal["every instance", "instanced"]
+
+
 class Manifest(_Row):
-    tool: str
+    OMIT_NONE = ("stl", "conformal")
+
+    tool: Literal["pkgcad"]
     version: str
+    units: Units = Units()
     name: str
     title: str = ""
     claims: list[Annotated[int, Field(ge=1, le=20)]]
     embodiment: Embodiment
     parameters: PackageSpec
+    realized: Realized
     stack_mm: dict[str, Mm | None]
     layout: LayoutSection = LayoutSection()
     parts: Annotated[list[PartRow], Field(min_length=1)]
+    totals: Totals
     mesh_quality: MeshQualityRow | None = None
-    files: list[FileRow] = []
+    step_mode: StepMode = "assembly"
+    # the --stl mode the part files were written in (None: no STL written)
+    stl: StlMode | None = None
     # how the part files hold the parts (see pkgcad.export.manifest.stl_layout): every instance (the layout of
-    # earlier versions, so the default), or each distinct mesh once, placed by the rows' placements and tiles
-    parts_layout: Literal["every instance", "instanced"] = "every instance"
+    # earlier versions, so the default), or each distinct mesh once, placed by the rows' placements and tiles;
+    # written with ``stl`` (absent, as it, when no STL was written)
+    parts_layout: PartsLayout = "every instance"
+    files: list[FileRow] = []
+    timings_s: dict[str, Num] = {}
+    conformal: ConformalSection | None = None  # --step-mode conformal
+
+    def _absent(self) -> list[str]:
+        return super()._absent() + (["parts_layout"] if self.stl is None else [])
 
     @model_validator(mode="after")
     def _instanced_is_laid_out(self) -> Manifest:
         if self.parts_layout == "instanced" and any(r.triangles is None or r.placements is None for r in self.parts):
             raise ValueError("instanced part files need every part's triangles and placements")
         return self
+
+    def json_text(self) -> str:
+        """manifest.json's text: the dump, two-space indented, one trailing newline."""
+        import json
+
+        return json.dumps(self.model_dump(mode="json"), indent=2) + "\n"
 
 
 def validate_manifest(data: Any, where: str) -> Manifest:

@@ -39,9 +39,10 @@ def _quiet() -> None:
         logging.getLogger(name).setLevel(logging.ERROR)
 
 
-def _check_address(scheduler: str) -> dict[str, Any]:
+def _check_address(scheduler: str) -> dict[str, str]:
     """``tcp://HOST:PORT`` (any dask protocol) or the JSON file that ``dask scheduler --scheduler-file`` wrote; a
-    tcp:// address must answer with a Dask handshake (:func:`_handshake`)."""
+    tcp:// address must answer with a Dask handshake (:func:`_handshake`). Returns the keyword that names it to
+    ``distributed.Client``."""
     if "://" in scheduler:
         _reachable(scheduler)
         _handshake(scheduler, scheduler)

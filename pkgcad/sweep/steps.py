@@ -150,10 +150,9 @@ def _build(spec: PackageSpec, folder: Path, options: StepOptions) -> BuildResult
     res = build_to(layout_of(spec), folder, Options(quality=options.quality, step_mode=options.step_mode))
     if res.code:
         raise StepFailed(res.summary)
-    data, manifest = read_manifest(folder)
-    totals = data["totals"]
-    return BuildResult(len(manifest.parts), totals["instances"], totals["volume_mm3"], totals["mass_g"],
-                       _group_volumes(manifest.parts))
+    _data, manifest = read_manifest(folder)
+    t = manifest.totals
+    return BuildResult(len(manifest.parts), t.instances, t.volume_mm3, t.mass_g, _group_volumes(manifest.parts))
 
 
 def _group_volumes(parts: Sequence[PartRow]) -> dict[str, float]:

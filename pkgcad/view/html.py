@@ -57,8 +57,7 @@ def viewer_bundle() -> str:
 
 
 def _glb_path(model: OutputFolder) -> Path:
-    name = model.manifest.get("name", "")
-    p = model.root / f"{name}.glb"
+    p = model.root / f"{model.schema.name}.glb"
     if p.is_file():
         return p
     found = sorted(model.root.glob("*.glb"))
@@ -143,8 +142,8 @@ def write_report(model: OutputFolder, path: Path | None = None, tol: float = DEF
     js = viewer_bundle()
     glb = _glb_path(model).read_bytes()
     out = Path(path) if path else model.root / "report.html"
-    m = model.manifest
-    name = m.get("name", model.root.name)
+    m = model.schema
+    name = m.name
 
     t = time.perf_counter()
     rows = run_checks(model, tol)
@@ -168,26 +167,23 @@ def write_report(model: OutputFolder, path: Path | None = None, tol: float = DEF
 
     groups: dict[str, dict[str, Any]] = {}
     instances: dict[str, str] = {}
-    for r in m["parts"]:
-        g = r.get("group", r["name"])
-        entry = groups.setdefault(g, {"name": g, "role": r["role"], "material": r["material"],
-                                      "color": list(color_of(r["material"])), "count": 0})
-        entry["count"] += r["count"]
-        for inst in r.get("instances", [r["name"]]):
-            instances[inst] = g
+    for r in m.parts:
+        entry = groups.setdefault(r.group, {"name": r.group, "role": r.role.value, "material": r.material,
+                                            "color": list(color_of(r.material)), "count": 0})
+        entry["count"] += r.count
+        for inst in r.instances or [r.name]:
+            instances[inst] = r.group
     data = {"name": name, "groups": list(groups.values()), "instances": instances}
 
     check_rows = [[escape(r.claims), escape(r.element), escape(r.measured), escape(r.tolerance),
                    f'<span class="{"pass" if r.passed else "fail"}">{r.status}</span>', escape(r.detail)]
                   for r in rows]
-    emb = m.get("embodiment", {})
-    facts = [("claims", ", ".join(str(c) for c in m.get("claims", []))),
-             *((k.replace("_", " "), str(v)) for k, v in emb.items()),
-             ("parts / instances", f"{len(m['parts'])} / {m.get('totals', {}).get('instances', '')}"),
-             ("mass", f"{m.get('totals', {}).get('mass_g', 0):.4f} g"),
-             ("generator", f"pkgcad {m.get('version', '?')} (report by pkgcad {__version__})")]
-    files = "".join(f"<li><code>{escape(f['path'])}</code> {f['bytes'] / 1e3:,.1f} kB</li>"
-                    for f in m.get("files", []))
+    facts = [("claims", ", ".join(str(c) for c in m.claims)),
+             *((k.replace("_", " "), str(v)) for k, v in m.embodiment.model_dump().items()),
+             ("parts / instances", f"{len(m.parts)} / {m.totals.instances}"),
+             ("mass", f"{m.totals.mass_g:.4f} g"),
+             ("generator", f"pkgcad {m.version} (report by pkgcad {__version__})")]
+    files = "".join(f"<li><code>{escape(f.path)}</code> {f.bytes / 1e3:,.1f} kB</li>" for f in m.files)
     verdict = (f'<span class="pass">all {len(rows)} claim elements pass</span>' if not failed else
                f'<span class="fail">{failed} of {len(rows)} claim elements FAIL</span>')
     section_html = "".join(f'<figure class="section">{svg}<figcaption>{escape(cap)}</figcaption></figure>'
@@ -228,7 +224,7 @@ code {{ font-size: 12.5px; }}
 </head>
 <body>
 <h1>{escape(name)}</h1>
-<p class="sub">{escape(m.get("title", ""))} — US 6,844,622 B2 — all lengths in mm</p>
+<p class="sub">{escape(m.title)} — US 6,844,622 B2 — all lengths in mm</p>
 <dl class="facts">{"".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in facts)}
 <dt>pkgcad check</dt><dd>{verdict}</dd></dl>
 
@@ -259,10 +255,10 @@ code {{ font-size: 12.5px; }}
 
 <h2 id="parts-title">Parts</h2>
 {_table(["part", "role", "material", "file group", "count", "volume each (mm³)", "volume (mm³)", "mass (g)"],
-        _part_rows(m), 'id="part-table"', "part-row")}
+        _part_rows(model.manifest), 'id="part-table"', "part-row")}
 
 <h2 id="params-title">Parameters</h2>
-{_table(["parameter", "value", "unit", "allowed", "meaning"], _parameter_rows(model.schema.parameters), 'id="params"',
+{_table(["parameter", "value", "unit", "allowed", "meaning"], _parameter_rows(m.parameters), 'id="params"',
         "param-row")}
 
 <h2>Files</h2>
