@@ -24,7 +24,9 @@ OPTIMIZE = False
 with Delaunay it costs +6 s CPU of 27 on qfn. The check proves conformity and volume; a solver that needs
 quality optimises its own mesh."""
 ALGORITHM_2D = 5
-"""gmsh 2-D algorithm: 5 = Delaunay; 25 % less CPU than the default Frontal-Delaunay on flipchip-bga."""
+"""gmsh 2-D algorithm: 5 = Delaunay; 25 % less CPU than the default Frontal-Delaunay on flipchip-bga. With the
+sizes of :func:`~pkgcad.conformal.mesh.sizes` (wirebond-bga, one thread): 2.6 CPU s faces + 2.1 s volumes, against
+3.2 + 1.8 s with Frontal-Delaunay."""
 DUPLICATE_TOL = 1e-7
 """Two mesh nodes closer than this [mm] are duplicates."""
 
