@@ -472,7 +472,8 @@ def test_mesh_check_keeps_the_balls_fine_size_on_the_balls(tmp_path: Path) -> No
     """The mesh check's sizes (issue 23: its time): each ball's sphere is meshed at least 24 segments round (median
     edge <= 2 pi r / 24, r from the spec), and that size stays on the balls: the carrier's underside, a plane with
     64 ball pads on it, grades to the mesh size between them (median edge >= half of it). Spread from the pads'
-    edges over the whole face, as before, it was 39k triangles of median edge 0.06 mm, half the check's time."""
+    edges over the whole face, as before, it was 39k triangles of median edge 0.06 mm (of the full flipchip-bga's
+    198k)."""
     data = write_conformal("flipchip-bga", tmp_path, "bumps.count=16")
     r = spec_of("flipchip-bga", "bumps.count=16").balls.diameter / 2
     groups = data["conformal"]["groups"]
