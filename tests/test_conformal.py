@@ -17,7 +17,7 @@ from pathlib import Path
 import cadquery as cq
 import numpy as np
 import pytest
-from conftest import TEMPLATES, ExampleCounter, built, total_volume
+from conftest import TEMPLATES, ExampleCounter, built, spec_of, total_volume
 from hypothesis import HealthCheck, given, settings
 from OCP.BRepCheck import BRepCheck_Analyzer
 from OCP.IFSelect import IFSelect_RetDone
@@ -37,9 +37,12 @@ from pkgcad.conformal import (
     check_folder,
     conformal,
     fem_model,
+    load,
     session,
+    sizes,
     write_step,
 )
+from pkgcad.conformal.check import ALGORITHM_2D
 from pkgcad.conformal.meshing import mesh_model
 from pkgcad.conformal.options import DEFAULT_SIZE
 from pkgcad.export.writer import write_package
@@ -453,6 +456,60 @@ def test_build_conformal_with_mesh_check(tmp_path: Path) -> None:
         assert int(line.split()[2].replace(",", "")) > 0, line  # tetrahedra
     assert any(x.startswith("total") for x in lines)
     assert "0 duplicate nodes" in result.stdout and "size 0.4 mm" in result.stdout
+
+
+def _edges(gmsh: object, face: int) -> np.ndarray:
+    """The lengths [mm] of the triangle edges of gmsh's mesh of ``face``."""
+    _types, _tags, nodes = gmsh.model.mesh.getElements(2, face)  # type: ignore[attr-defined]
+    tags, xyz, _ = gmsh.model.mesh.getNodes(2, face, includeBoundary=True)  # type: ignore[attr-defined]
+    at = np.zeros(int(tags.max()) + 1, dtype=np.int64)
+    at[tags.astype(np.int64)] = np.arange(len(tags))
+    p = xyz.reshape(-1, 3)[at[nodes[0].astype(np.int64)]].reshape(-1, 3, 3)
+    return np.linalg.norm(p - np.roll(p, 1, axis=1), axis=2).ravel()
+
+
+def test_mesh_check_keeps_the_balls_fine_size_on_the_balls(tmp_path: Path) -> None:
+    """The mesh check's sizes (issue 23: its time): each ball's sphere is meshed at least 24 segments round (median
+    edge <= 2 pi r / 24, r from the spec), and that size stays on the balls: the carrier's underside, a plane with
+    64 ball pads on it, grades to the mesh size between them (median edge >= half of it). Spread from the pads'
+    edges over the whole face, as before, it was 39k triangles of median edge 0.06 mm (of the full flipchip-bga's
+    198k)."""
+    data = write_conformal("flipchip-bga", tmp_path, "bumps.count=16")
+    r = spec_of("flipchip-bga", "bumps.count=16").balls.diameter / 2
+    groups = data["conformal"]["groups"]
+    with session() as gmsh:
+        load(gmsh, tmp_path / "flipchip-bga" / "flipchip-bga.step", data["conformal"]["solids"])
+        sizes(gmsh, DEFAULT_SIZE)
+        gmsh.option.setNumber("Mesh.Algorithm", ALGORITHM_2D)
+        gmsh.model.mesh.generate(2)
+        faces = [abs(f) for _d, f in gmsh.model.getBoundary([(3, t) for t in groups["carrier"]], oriented=False)]
+        underside = min(faces, key=lambda f: gmsh.model.getBoundingBox(2, f)[5])
+        assert gmsh.model.getType(2, underside) == "Plane"
+        assert gmsh.model.getBoundingBox(2, underside)[5] < 1e-3  # z = 0: the package bottom
+        pads = len(gmsh.model.getBoundary([(2, underside)], combined=False)) - 4  # holes besides the 4 sides
+        assert pads == len(groups["ball"]) == 64
+        assert np.median(_edges(gmsh, underside)) >= DEFAULT_SIZE / 2
+        for ball in groups["ball"]:
+            spheres = [abs(f) for _d, f in gmsh.model.getBoundary([(3, ball)], oriented=False)
+                       if gmsh.model.getType(2, abs(f)) == "Sphere"]
+            assert spheres
+            assert np.median(np.concatenate([_edges(gmsh, f) for f in spheres])) <= 2 * np.pi * r / 24
+
+
+def test_gmsh_threads_wait_passively_unless_the_user_says_otherwise(tmp_path: Path) -> None:
+    """gmsh's OpenMP threads spin while they wait (libgomp's default: 300,000 turns), CPU a loaded machine's other
+    work needs; pkgcad's gmsh session makes them wait passively (spin count 0) and keeps a user's own
+    OMP_WAIT_POLICY. libgomp prints what it read with OMP_DISPLAY_ENV=VERBOSE."""
+    code = "from pkgcad.conformal import session\nwith session():\n    pass\n"
+    base = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    base.update(OMP_DISPLAY_ENV="VERBOSE", PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+    for policy, spin in ((None, "'0'"), ("ACTIVE", "'30000000000'")):
+        env = base if policy is None else {**base, "OMP_WAIT_POLICY": policy}
+        done = subprocess.run([sys.executable, "-c", code], env=env, cwd=tmp_path, capture_output=True, text=True,
+                              timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert done.stderr.count("GOMP_SPINCOUNT") == 1, done.stderr  # one libgomp: gmsh's
+        assert f"GOMP_SPINCOUNT = {spin}" in done.stderr, done.stderr
 
 
 def test_model_goes_into_gmsh_in_process() -> None:
