@@ -74,7 +74,8 @@ def soldered(ball: SphereCut, board_pad_mm: float) -> SphereCut:
     the same volume of solder wets both pads and takes the shape of a sphere through the two pad circles (the
     truncated-sphere joint of surface tension without weight), its top where the ball's was. Its height H solves
     H^3 + 3 (a^2 + b^2) H = 6 V / pi (one positive root; a, b the pads' radii, V the ball's volume), the sphere's
-    centre lies (a^2 - b^2 - H^2) / (2 H) above the top (below it: negative) [mm]. A pad of diameter 0 gives the ball back."""
+    centre lies (a^2 - b^2 - H^2) / (2 H) above the top (below it: negative) [mm]. A pad of diameter 0 gives the
+    ball back."""
     if not 0.0 <= board_pad_mm <= ball.diameter:
         raise ValueError(f"board pad {board_pad_mm!r} mm: between 0 and the ball's diameter {ball.diameter:g} mm")
     a, b = ball.radius_at(ball.top), board_pad_mm / 2

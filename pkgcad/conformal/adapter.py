@@ -10,7 +10,7 @@ from ..errors import GeometryError
 from ..export.step import SharedSolid, write_shared_solids
 from ..geometry import build_package
 from ..geometry.encapsulant import envelope as mold_envelope
-from ..geometry.shapes import box, cut_all
+from ..geometry.shapes import box, cut_all, truncated_sphere
 from ..geometry.tiles import TilePlan, plan_tiles
 from ..layout import Layout, Rect, Sites, SphereCut
 from ..materials import material
@@ -19,7 +19,7 @@ from ..roles import Role
 
 __all__ = ["GeometryError", "Layout", "Package", "Part", "Rect", "Role", "SharedSolid", "Sites", "SphereCut",
            "TilePlan", "__version__", "box", "box_volume", "cut_all", "envelope", "material", "package_of",
-           "plan_tiles", "write_shared_solids"]
+           "plan_tiles", "truncated_sphere", "write_shared_solids"]
 
 
 def package_of(source: Layout | Package) -> Package:
