@@ -43,9 +43,11 @@ test: $(STAMP) $(VIEWER) lint
 quick: $(STAMP) $(VIEWER)
 	$(BIN)/pytest -n $(JOBS) -m "not slow"
 
+# lint-imports: the README's map of folders as import-linter contracts (.importlinter, see tests/test_layers.py)
 lint: $(STAMP)
 	$(BIN)/ruff check pkgcad tests bench hatch_build.py
 	$(BIN)/mypy pkgcad
+	$(BIN)/lint-imports --no-cache
 
 bench: $(STAMP)
 	$(BIN)/python bench/scale.py

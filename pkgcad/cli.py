@@ -1,7 +1,9 @@
 """The ``pkgcad`` command line: parse, call the library, print. All lengths are millimetres.
 
-Errors are turned into exit codes in one place (:func:`main`): :class:`~pkgcad.errors.InputError` -> one line,
-exit 2; :class:`~pkgcad.errors.GeometryError` -> one line, exit 1.
+Errors are turned into exit codes in one place (:class:`_Commands`): :class:`~pkgcad.errors.InputError` -> one
+line, exit 2; :class:`~pkgcad.errors.GeometryError` and :class:`~pkgcad.errors.RunError` -> one line, exit 1; a
+full disk -> one line naming the folder and the free space, exit 1; anything else is a bug: one line ``internal
+error in <command>: <type>: <message>``, exit 1, the traceback with ``--debug`` (or ``PKGCAD_DEBUG=1``).
 """
 
 from __future__ import annotations
@@ -13,16 +15,21 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from typer.core import TyperGroup
 
 from . import __version__, claims
+from .bounds import DEFAULT_TOL
 from .conformal.options import DEFAULT_SIZE as MESH_SIZE
-from .errors import EXIT_GEOMETRY, EXIT_INPUT, GeometryError, InputError
-from .export.options import QUALITIES, STEP_MODES
+from .errors import EXIT_GEOMETRY, EXIT_INPUT, InputError, PkgcadError, RunError, disk_full
+from .export.options import DEFAULT_STL, QUALITIES, STEP_MODES, STL_MODES
 from .layout import Layout
+from .mockup.options import DEFAULT_BED as MOCKUP_BED
+from .mockup.options import DEFAULT_MIN_FEATURE as MOCKUP_MIN_FEATURE
+from .mockup.options import DEFAULT_SCALE as MOCKUP_SCALE
 from .params import describe
-from .runner import Options, Result, build_many, build_to, check_jobs, check_sizes, make_options, plan_builds
+from .pool import check_jobs
+from .progress import bar, spinner
+from .runner import Options, Result, build_many, build_to, check_sizes, make_options, plan_builds
 from .spec import MAX_BALLS, MAX_BUMPS, MAX_LEADS, MAX_TEXTURE_FEATURES, MAX_WIRES
 from .strip.run import DEFAULT_FLASH, DEFAULT_RAIL, DEFAULT_STREET, plan_strip, run_strip
 from .templates import load_layout, template_paths
@@ -31,18 +38,78 @@ out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+DEBUG_ENV = "PKGCAD_DEBUG"
+
+
 class _Commands(TyperGroup):
-    """Every command's errors become exit codes here, one line each: input 2, geometry 1."""
+    """Every command's errors become exit codes here, one line each (see the module doc)."""
 
     def invoke(self, ctx: Any) -> Any:
+        from typer.exceptions import TyperException
+
         try:
             return super().invoke(ctx)
         except InputError as exc:
             err.print(f"error: {exc}", markup=False)
             raise typer.Exit(EXIT_INPUT) from None
-        except GeometryError as exc:
+        except PkgcadError as exc:
             err.print(f"error: {exc}", markup=False)
+            raise typer.Exit(exc.exit_code) from None
+        except (TyperException, typer.Exit, typer.Abort):
+            raise  # usage errors and exit codes on their way out (typer's Exit is a RuntimeError)
+        except Exception as exc:
+            self._unexpected(ctx, exc)
+
+    @staticmethod
+    def _unexpected(ctx: Any, exc: Exception) -> None:
+        """An exception pkgcad did not raise on purpose: a full disk, another OS error, or a bug (one line each;
+        the traceback only with --debug)."""
+        if _debug[0] or os.environ.get(DEBUG_ENV, "") not in ("", "0"):
+            import traceback
+
+            traceback.print_exception(exc)
+        if isinstance(exc, OSError) and exc.errno in _DISK_FULL:
+            where = Path(exc.filename).parent if exc.filename else Path.cwd()
+            err.print(f"error: {_disk_full_at(where)}", markup=False)
             raise typer.Exit(EXIT_GEOMETRY) from None
+        if isinstance(exc, OSError) and exc.errno is not None:  # the system refused a read or write meanwhile
+            what = f" {exc.filename}" if exc.filename else ""
+            err.print(f"error: could not read or write{what}: {exc.strerror or exc}", markup=False)
+            raise typer.Exit(EXIT_GEOMETRY) from None
+        command = ctx.invoked_subcommand or "pkgcad"
+        text = " ".join(str(exc).split())[:300] or "(no message)"
+        err.print(f"internal error in {command}: {type(exc).__name__}: {text}; this is a bug in pkgcad: run "
+                  f"`pkgcad --debug {command} ...` (or set {DEBUG_ENV}=1) to see where, and report it",
+                  markup=False)
+        raise typer.Exit(EXIT_GEOMETRY) from None
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        """The command list with each command's first sentence whole (click would cut it at 45 characters)."""
+        rows = []
+        for name in self.list_commands(ctx):
+            cmd = self.get_command(ctx, name)
+            if cmd is not None and not cmd.hidden:
+                text = " ".join((cmd.help or "").split())
+                rows.append((name, text.split(". ")[0].rstrip(".") + "."))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+_DISK_FULL = (28, 122)  # ENOSPC, EDQUOT
+
+
+def _disk_full_at(where: Path) -> RunError:
+    import shutil
+
+    probe = where
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    try:
+        free: int | None = shutil.disk_usage(probe).free
+    except OSError:
+        free = None
+    return disk_full(where, free)
 
 
 app = typer.Typer(
@@ -52,9 +119,21 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # click's help: flags without a "<bool>", text wrapped by sentence, nothing cut
 )
 
-DEFAULT_TOL = 0.001  # mm, pkgcad.check.run.DEFAULT_TOL (not imported: the checker pulls in trimesh)
+
+@app.callback()
+def _options(
+    debug: Annotated[bool, typer.Option("--debug", envvar=DEBUG_ENV, help="Print the traceback of an "
+                                        "internal error (a bug), e.g. pkgcad --debug build qfn.")] = False,
+) -> None:
+    """Parametric CAD models (STEP, STL, GLB) of the exposed-heat-sink package of US 6,844,622 B2. All lengths
+    are millimetres."""
+    _debug[0] = debug
+
+
+_debug = [False]  # --debug of the command being run
 
 SetOpt = Annotated[
     list[str] | None,
@@ -145,9 +224,7 @@ def _measure_qualities(lay: Layout) -> list[dict[str, Any]]:
     from .export.sizes import measure_qualities
     from .geometry import build_package
 
-    name = lay.spec.meta.name
-    with err.status(f"{name}: building", spinner="dots") as status:
-        say = lambda stage: status.update(f"{name}: {stage}")  # noqa: E731
+    with spinner(err, lay.spec.meta.name, "building") as say:
         return measure_qualities(build_package(lay, progress=say), progress=say)
 
 
@@ -176,10 +253,12 @@ def build(
                                              "print tetrahedra and volume per part; exit 1 if a check fails.")] = False,
     mesh_size: Annotated[float | None, typer.Option("--mesh-size", help="Largest tetrahedron edge of "
                                                     f"--mesh-check, mm (default {MESH_SIZE:g}).")] = None,
+    stl: Annotated[str, typer.Option("--stl", help="; ".join(f"{k}: {v}" for k, v in STL_MODES.items())
+                                     + ".")] = DEFAULT_STL,
 ) -> None:
-    """Build STEP, GLB, per-part STL and manifest.json for a template (mm). Exit 2 on bad input (nothing
+    """Build STEP, GLB, 3MF, per-part STL and manifest.json for a template (mm). Exit 2 on bad input (nothing
     written), 1 if the geometry fails, 130/143 if interrupted (the previous output intact)."""
-    options = make_options(quality, compress, step_mode, mesh_check, mesh_size)
+    options = make_options(quality, compress, step_mode, mesh_check, mesh_size, stl)
     check_jobs(jobs_n)
     if report_:
         from . import view
@@ -209,18 +288,14 @@ def build(
 
 def _run_one(lay: Layout, dest: Path, options: Options) -> Result:
     """One build with a spinner naming the stage it is in."""
-    name = lay.spec.meta.name
-    with err.status(f"{name}: starting", spinner="dots") as status:
-        return build_to(lay, dest, options, progress=lambda stage: status.update(f"{name}: {stage}"))
+    with spinner(err, lay.spec.meta.name) as say:
+        return build_to(lay, dest, options, progress=say)
 
 
 def _run_parallel(work: list[tuple[Layout, Path, Options]], n: int) -> list[Result]:
     """Builds in ``n`` processes with a progress bar; results in the order of ``work``."""
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn())
-    with Progress(*columns, console=err, transient=False) as bar:
-        task = bar.add_task(f"building {len(work)} models in {min(n, len(work))} processes", total=len(work))
-        return build_many(work, n, lambda res: bar.update(task, advance=1, description=f"built {res.name}"))
+    with bar(err, f"building {len(work)} models in {min(n, len(work))} processes", len(work)) as built:
+        return build_many(work, n, lambda res: built(f"built {res.name}"))
 
 
 def _mesh_check_one(folder: Path, size: float) -> bool:
@@ -228,7 +303,7 @@ def _mesh_check_one(folder: Path, size: float) -> bool:
     from .conformal import MeshCheckError, check_folder
 
     try:
-        with err.status(f"{folder.name}: meshing in gmsh", spinner="dots"):
+        with spinner(err, folder.name, "meshing in gmsh"):
             mesh = check_folder(folder, size)
     except MeshCheckError as exc:
         err.print(f"error: mesh check: {exc}", markup=False)
@@ -253,10 +328,9 @@ def _check_one(folder: Path, tol: float, as_json: bool) -> int:
 
 
 def _check_tol(tol: float) -> None:
-    from .check.run import MAX_TOL
+    from . import bounds
 
-    if not 0 < tol <= MAX_TOL:
-        raise InputError("--tol", tol, f"a length in mm, greater than 0 and at most {MAX_TOL:g}")
+    bounds.check("check --tol", tol)
 
 
 @app.command()
@@ -297,21 +371,11 @@ def screen(
     the chart), 2 for an unreadable or hostile file (one line), 1 for an internal failure."""
     import sys
 
-    from .export.outpath import check_output_folder
-    from .export.staging import staged_dir
-    from .screen.run import screen as screen_model
-    from .screen.run import write_screening
+    from .screen.run import plan_screen, run_screen
 
-    _check_tol(tol)
-    stem = model.name
-    for suffix in (".gz", ".stpz", ".step", ".stp"):
-        stem = stem[:-len(suffix)] if stem.lower().endswith(suffix) else stem
-    dest = check_output_folder(output or Path("outputs") / f"{stem or 'model'}-screen", "screen").path
-    with err.status(f"screen {model.name}: reading", spinner="dots") as status:
-        res = screen_model(model, roles, materials, tol)
-        status.update(f"screen {model.name}: writing {dest}")
-        with staged_dir(dest, "screen") as tmp:
-            write_screening(res, tmp)
+    dest = plan_screen(model, output, tol)
+    with spinner(err, f"screen {model.name}", "reading") as say:
+        res = run_screen(model, dest, roles, materials, tol, progress=say)
     if as_json:
         sys.stdout.write(json.dumps(res.as_dict(), indent=2, ensure_ascii=False) + "\n")
         return
@@ -387,11 +451,11 @@ def mockup(
                                                  "outputs/<name>-mockup.")] = None,
     sets: SetOpt = None,
     scale: Annotated[float, typer.Option("--scale", help="Enlargement: printed mm per package mm (1 to 200).")] = (
-        20.0),
+        MOCKUP_SCALE),
     min_feature: Annotated[float, typer.Option("--min-feature", help="Least printable feature, mm on the print "
-                                               "(0.1 to 5); thinner features are thickened.")] = 0.4,
+                                               "(0.1 to 5); thinner features are thickened.")] = MOCKUP_MIN_FEATURE,
     bed: Annotated[str, typer.Option("--bed", help="Printer bed in mm: WIDTHxDEPTH, or WIDTHxDEPTHxHEIGHT to "
-                                       "check heights too.")] = "256x256",
+                                       "check heights too.")] = MOCKUP_BED,
     cutaway: Annotated[bool, typer.Option("--cutaway", help="One piece with a quarter cut away to show the "
                                           "stack.")] = False,
     section: Annotated[bool, typer.Option("--section", help="With --cutaway: cut away the front half.")] = False,
@@ -400,22 +464,16 @@ def mockup(
 ) -> None:
     """A print kit for an enlarged mockup: one STL per piece, kit.3mf (one object per material colour),
     kit.json and kit.md (mm). Exit 2 on bad input, 1 if the geometry fails."""
-    from .export.outpath import check_output_folder
+    from .mockup.kit import plan_kit, run_kit
     from .mockup.options import make_options as mockup_options
 
-    options = mockup_options(scale, min_feature, bed, cutaway, section, exploded)
-    spec = _load(template, sets).spec
-    dest = check_output_folder(output or Path("outputs") / f"{spec.meta.name}-mockup", "mockup").path
-    from .mockup.kit import make_kit, write_kit
-
-    with err.status(f"{spec.meta.name}: starting", spinner="dots") as status:
-        say = lambda stage: status.update(f"{spec.meta.name} mockup: {stage}")  # noqa: E731
-        kit = make_kit(spec, options, progress=say)
-        data = write_kit(kit, dest, progress=say)
-    size = sum(f["bytes"] for f in data["files"])
-    thick = f", {len(data['thickened'])} features thickened" if data["thickened"] else ""
-    out.print(f"{spec.meta.name}: {len(data['pieces'])} pieces at {scale:g}x{thick} -> {dest} "
-              f"({size / 1e6:.1f} MB, {sum(data['timings_s'].values()):.1f} s)", markup=False)
+    plan = plan_kit(template, sets or (), mockup_options(scale, min_feature, bed, cutaway, section, exploded), output)
+    name = plan.layout.spec.meta.name
+    with spinner(err, f"{name} mockup") as say:
+        kit = run_kit(plan, progress=say)
+    thick = f", {kit.thickened} features thickened" if kit.thickened else ""
+    out.print(f"{name}: {kit.pieces} pieces at {scale:g}x{thick} -> {plan.dest} "
+              f"({kit.bytes / 1e6:.1f} MB, {sum(kit.timings_s.values()):.1f} s)", markup=False)
 
 
 @app.command()
@@ -446,25 +504,21 @@ def kicad(
     """A KiCad library: footprints (IPC-7351B lands) + STEP and WRL models, from the same spec (mm).
     Writing into an existing library adds to it (no name changes). Exit 2 on bad input or a land pattern that
     cannot exist (nothing written), 1 if the geometry fails."""
-    from .kicad import Options, write_library
+    from .kicad import Options, plan_kicad, run_kicad
 
-    if all_ == (template is not None):
-        raise InputError("pkgcad kicad", template or "", "give a template name or path, or --all (not both)")
-    make_options(quality)
-    check_jobs(jobs_n)
-    names = [str(p) for p in template_paths()] if all_ else [str(template)]
-    lays = [_load(name, sets) for name in names]
     options = Options(lib=lib, density=density, wrl=wrl, thermal_vias=thermal_vias, model_dir=model_dir,
-                      quality=quality, jobs=jobs_n or 0, full_model=full_model)
-    with err.status("kicad: starting", spinner="dots") as status:
-        summary = write_library(lays, output, options, progress=lambda stage: status.update(f"kicad: {stage}"))
-    for fp in summary["footprints"]:
-        out.print(f"{fp['template']}: {lib}.pretty/{fp['footprint']}.kicad_mod ({fp['copper_pads']} pads), "
-                  f"{lib}.3dshapes/{fp['model']}", markup=False)
-    if summary["replaced_earlier_format"]:
-        err.print(f"note: {output} held a library of an earlier pkgcad kicad (names that depended on the library); "
+                      quality=quality, full_model=full_model)
+    plan = plan_kicad(template, all_, sets or (), output, options, jobs_n)
+    with spinner(err, "kicad") as say:
+        written = run_kicad(plan, progress=say)
+    where = Path(os.path.abspath(output))  # absolute, as every other command prints its output
+    for fp in written.packages:
+        out.print(f"{fp.template}: {lib}.pretty/{fp.footprint}.kicad_mod ({fp.copper_pads} pads), "
+                  f"{lib}.3dshapes/{fp.model}", markup=False)
+    if written.replaced_earlier_format:
+        err.print(f"note: {where} held a library of an earlier pkgcad kicad (names that depended on the library); "
                   "it was replaced, not added to", markup=False)
-    out.print(f"-> {output} (see {output / 'README.md'} to add it to KiCad)", markup=False)
+    out.print(f"-> {where} (see {where / 'README.md'} to add it to KiCad)", markup=False)
 
 
 @app.command()
@@ -494,17 +548,22 @@ def sweep(
                                           "valid, which rules refuse the rest. Writes nothing.")] = False,
     dashboard: Annotated[bool, typer.Option("--dashboard/--no-dashboard", help="Serve the dask dashboard of the "
                                             "local cluster (port 8787, or a free one) and print its address.")] = True,
+    keep: Annotated[str, typer.Option("--keep", help="What each variant's folder keeps: all (every file) | summary "
+                                      "(its JSON records: manifest.json, check.json, thermal/*.json) | failed (every "
+                                      "file of the variants whose check fails, the records of the rest). The table "
+                                      "keeps every figure.")] = "all",
 ) -> None:
     """Design-space sweep on Dask: every variant built (and checked...) into OUT/<variant-id>/, with
     results.parquet/.csv (one row per variant; mm, mm^3, g, s), plots/ and index.html. Exit 2 on bad input,
     1 if a variant failed."""
     import signal
 
+    from .progress import SweepProgress
     from .sweep import SweepRequest, refusals, run_sweep
-    from .sweep.progress import RichProgress
 
     req = SweepRequest(template, tuple(grid or ()), random_n, tuple(ranges or ()), seed, tuple(sets or ()), do,
-                       workers, scheduler, output, quality, dry_run=dry_run, dashboard=":8787" if dashboard else None)
+                       workers, scheduler, output, quality, dry_run=dry_run, dashboard=":8787" if dashboard else None,
+                       keep=keep)
 
     def terminated(signum: int, frame: object) -> None:
         raise _Terminated()
@@ -514,7 +573,7 @@ def sweep(
     previous = signal.signal(signal.SIGTERM, terminated)
     previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        res = run_sweep(req, RichProgress(err))
+        res = run_sweep(req, SweepProgress(err))
     except _Terminated:
         err.print("terminated: the finished variants are kept; rerun the same command to resume", markup=False)
         raise typer.Exit(143) from None
@@ -570,17 +629,15 @@ def strip(
     lay = plan_strip(template, sets or (), units, street, kerf, rail, size, flash)
     dest = output or Path("outputs") / f"{lay.unit.spec.meta.name}-strip"
     name = lay.unit.spec.meta.name
-    with err.status(f"{name} strip: starting", spinner="dots") as status:
-        data = run_strip(lay, dest, quality, stages, progress=lambda st: status.update(f"{name} strip: {st}"))
-    size_mb = sum(f["bytes"] for f in data["files"]) / 1e6
-    c = data["unit_check"]
+    with spinner(err, f"{name} strip") as say:
+        sheet = run_strip(lay, dest, quality, stages, progress=say)
+    c = sheet.unit_check
     out.print(f"{name} strip: {lay.count} units ({lay.nx} x {lay.ny}) on {lay.size[0]:.4g} x {lay.size[1]:.4g} "
-              f"mm, saw path {data['strip']['saw']['path_mm']:,.0f} mm, kerf loss "
-              f"{data['kerf_loss']['volume_mm3']:,.2f} mm^3; sawn unit check {c['passed']}/{c['rows']} -> {dest} "
-              f"({size_mb:.1f} MB, {sum(data['timings_s'].values()):.1f} s)", markup=False)
-    if c["failed"]:
-        err.print(f"error: the sawn unit fails {c['failed']} check element(s): {', '.join(c['failing'])}",
-                  markup=False)
+              f"mm, saw path {lay.saw_length:,.0f} mm, kerf loss {sheet.kerf_loss_mm3:,.2f} mm^3; sawn unit "
+              f"check {c.passed}/{c.rows} -> {dest} ({sheet.bytes / 1e6:.1f} MB, "
+              f"{sum(sheet.timings_s.values()):.1f} s)", markup=False)
+    if c.failed:
+        err.print(f"error: the sawn unit fails {c.failed} check element(s): {', '.join(c.failing)}", markup=False)
         raise typer.Exit(EXIT_GEOMETRY)
 
 
@@ -630,10 +687,9 @@ def thermal(
     from .thermal.run import run_layout, summary, summary_lines, write_outputs
 
     lay = lays[0]
-    with err.status(f"{lay.spec.meta.name} thermal: starting", spinner="dots") as status:
-        res = run_layout(lay, power_w=power, mesh=mesh, board=board,
-                         progress=lambda s: status.update(f"{lay.spec.meta.name} thermal: {s}"))
-        status.update(f"{lay.spec.meta.name} thermal: writing {dest}")
+    with spinner(err, f"{lay.spec.meta.name} thermal") as say:
+        res = run_layout(lay, power_w=power, mesh=mesh, board=board, progress=say)
+        say(f"writing {dest}")
         with staged_dir(dest, "thermal") as tmp:
             write_outputs(tmp, res, lay)
     data = summary(res)
@@ -645,8 +701,16 @@ def _thermal_compare(lays: list[Layout], power: float, mesh: str, dest: Path, as
     from .export.staging import staged_dir
     from .thermal.compare import compare_rows, table_lines, write_compare
 
-    with err.status("thermal --compare: starting", spinner="dots") as status:
-        rows = compare_rows(lays, power_w=power, mesh=mesh, progress=lambda s: status.update(f"thermal: {s}"))
+    def finished(row: dict[str, Any]) -> None:
+        if not err.is_terminal:  # a log or a pipe (make run) sees no spinner: a line per finished model instead
+            err.print(f"thermal --compare: {row['package']} done ({len(rows_done) + 1}/{len(lays)}): theta-JC(top) "
+                      f"{row['theta_jc_top_K_W']:.3f} K/W (no heat sink {row['theta_jc_top_no_hs_K_W']:.3f}), "
+                      f"theta-JB {row['theta_jb_K_W']:.3f} K/W, {row['seconds']:.1f} s", markup=False)
+        rows_done.append(row)
+
+    rows_done: list[dict[str, Any]] = []
+    with spinner(err, "thermal --compare") as say:
+        rows = compare_rows(lays, power_w=power, mesh=mesh, progress=say, done=finished)
         with staged_dir(dest, "thermal") as tmp:
             write_compare(tmp, rows, {"power_W": power, "mesh": mesh,
                                       "baseline": "mold where the heat sink, its interface layer, the adhesive "
@@ -662,6 +726,74 @@ def _print_thermal(data: Any, lines: list[str], written: str, as_json: bool) -> 
         return
     for line in [*lines, written]:
         out.print(line, markup=False)
+
+
+@app.command()
+def warp(
+    sources: Annotated[list[str] | None, typer.Argument(metavar="TEMPLATE|OUTPUT_DIR...", help="A template name or "
+                       ".toml path, or a pkgcad output folder (its manifest's parameters). With --compare: any "
+                       "number of templates (default: every bundled one).")] = None,
+    sets: SetOpt = None,
+    at: Annotated[str | None, typer.Option("--at", help="Temperatures, degC, separated by commas (-65 to 300). "
+                                           "Default: 25 and the JESD22-B112 reflow points 150,183,217,245,260 "
+                                           "(--compare: 25,260).")] = None,
+    stress_free: Annotated[float, typer.Option("--stress-free", help="Stress-free temperature, degC (default: the "
+                                               "mold cure, 175).")] = 175.0,
+    mesh: Annotated[str, typer.Option("--mesh", help="Mesh preset: coarse | normal | fine (the pipeline's; "
+                                      "quadratic tetrahedra).")] = "normal",
+    output: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder. Default: "
+                                                "outputs/<name>-warp (--compare: outputs/warp-compare).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print warp.json's summary (or the --compare rows) as "
+                                          "JSON.")] = False,
+    compare: Annotated[bool, typer.Option("--compare", help="Each template; a buffer pad also in silicon, Alloy 42, "
+                                          "molybdenum and copper (same mesh) and replaced by adhesive: one table "
+                                          "and one chart of chip stress (MPa) and warpage (um).")] = False,
+) -> None:
+    """Warpage (um, + convex as JESD22-B112) and stresses (MPa) from the CTE mismatch of the parts, by linear
+    thermo-elasticity (gmsh, scikit-fem P2, pyamg), the package free; writes warp.json, warp.vtu, deformed.png.
+    Exit 2 on bad input (nothing written), 1 if meshing or solving fails."""
+    from .export.outpath import check_output_folder
+    from .export.staging import staged_dir
+    from .thermal.inputs import load_input
+    from .warp.compare import COMPARE_TEMPERATURES
+    from .warp.run import check_options, parse_temperatures, run_layout
+
+    temperatures = parse_temperatures(at) if (at is not None or not compare) else COMPARE_TEMPERATURES
+    check_options(temperatures, stress_free, mesh)
+    names = list(sources or ())
+    if not compare and len(names) != 1:
+        raise InputError("pkgcad warp", " ".join(names), "give one template or output folder (several only "
+                         "with --compare)")
+    if compare:
+        lays = [load_input(n, sets or ()) for n in names] or [_load(str(p), sets) for p in template_paths()]
+    else:
+        lays = [load_input(names[0], sets or ())]
+    default = Path("outputs") / ("warp-compare" if compare else f"{lays[0].spec.meta.name}-warp")
+    dest = check_output_folder(output or default, "warp").path
+    if compare:
+        from .warp.compare import compare_rows, table_lines, write_compare
+
+        with err.status("warp --compare: starting", spinner="dots") as status:
+            rows = compare_rows(lays, mesh=mesh, stress_free_c=stress_free, temperatures=temperatures,
+                                progress=lambda s: status.update(f"warp: {s}"))
+            with staged_dir(dest, "warp") as tmp:
+                write_compare(tmp, rows, {"mesh": mesh, "stress_free_c": stress_free,
+                                          "temperatures_c": list(temperatures)})
+        _print_thermal(rows, table_lines(rows), f"-> {dest} (compare.json, compare.csv, compare.md, compare.png)",
+                       as_json)
+        return
+    from .warp.output import summary, summary_lines, write_all
+
+    lay = lays[0]
+    name = lay.spec.meta.name
+    with err.status(f"{name} warp: starting", spinner="dots") as status:
+        res = run_layout(lay, temperatures=temperatures, stress_free_c=stress_free, mesh=mesh,
+                         progress=lambda s: status.update(f"{name} warp: {s}"))
+        status.update(f"{name} warp: writing {dest}")
+        with staged_dir(dest, "warp") as tmp:
+            write_all(tmp, res, lay)
+    data = summary(res, lay)
+    _print_thermal(data, summary_lines(data), f"-> {dest} (warp.json, warp.vtu, deformed.png)", as_json)
 
 
 @app.command()

@@ -10,6 +10,17 @@ registered hooks stop child processes, prints one line saying what was written, 
 The renames that swap a staged folder into place run inside :func:`critical`: a signal that arrives there is
 held until the swap is complete, so an output is either the old one or the new one, never missing.
 
+Native code: Python runs a signal handler only between two bytecodes of the main thread, and native libraries
+may replace the C-level handlers behind Python's back (``gmsh.initialize()`` resets SIGTERM to the default, so
+the process died silently and left its temporaries). So:
+
+- :func:`reinstall` puts the handlers Python believes in back at the C level; the one way pkgcad starts gmsh
+  (:func:`pkgcad.conformal.mesh.initialize`, behind the session helper) calls it right after ``gmsh.initialize``;
+- a watcher thread hears every signal through :func:`signal.set_wakeup_fd`; when the main thread has not
+  handled it within :data:`GRACE_S` (it is inside a long native call that released the GIL, e.g. gmsh
+  meshing), the watcher does the clean-up and exits itself. The main thread, back from native code, finds the
+  clean-up under way and waits for the exit.
+
 This module imports only the standard library's lightest modules: it is loaded before anything else.
 """
 
@@ -18,12 +29,16 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from types import FrameType
 
 EXIT_CODES: dict[int, int] = {int(signal.SIGINT): 130, int(signal.SIGTERM): 143}
 NAMES: dict[int, str] = {int(signal.SIGINT): "interrupted", int(signal.SIGTERM): "terminated (SIGTERM)"}
+GRACE_S = 0.25
+"""How long the watcher leaves a signal to the main thread before handling it itself."""
 
 
 class _State:
@@ -33,6 +48,9 @@ class _State:
         self.depth = 0  # inside critical()
         self.pending: int | None = None
         self.dying = False
+        self.dier: int | None = None  # the thread doing the clean-up
+        self.lock = threading.Lock()
+        self.watcher: tuple[int, int] | None = None  # (pid, read end of the wakeup pipe)
         self.temporaries: dict[str, None] = {}  # an ordered set: removed on the way out
         self.written: list[str] = []
         self.hooks: list[Callable[[], list[str]]] = []
@@ -49,14 +67,75 @@ def install(quiet: bool = False) -> None:
     signal.signal(signal.SIGINT, _handler)
     signal.signal(signal.SIGTERM, _handler)
     _state.installed = True
+    _watch()
 
 
 def installed() -> bool:
     return _state.installed
 
 
+def reinstall() -> None:
+    """Put back, at the C level, the SIGINT and SIGTERM handlers Python believes are installed, after native code
+    that may have replaced them (gmsh.initialize resets SIGTERM to the default). A no-op off the main thread
+    (only it may set handlers) and for handlers that were not set from Python."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        current = signal.getsignal(sig)
+        if current is not None:
+            signal.signal(sig, current)
+
+
+def _watch() -> None:
+    """Start the watcher thread (see the module doc); only from the main thread of the process."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    try:
+        read, write = os.pipe()
+        os.set_blocking(write, False)
+        signal.set_wakeup_fd(write, warn_on_full_buffer=False)
+    except (OSError, ValueError):
+        return
+    _state.watcher = (os.getpid(), read)
+    threading.Thread(target=_watcher, args=(read,), name="pkgcad-signals", daemon=True).start()
+
+
+def _watcher(fd: int) -> None:
+    me = os.getpid()
+    while True:
+        try:
+            data = os.read(fd, 64)
+        except OSError:
+            return
+        if not data or os.getpid() != me:
+            return
+        for signum in data:
+            if signum not in EXIT_CODES:
+                continue
+            time.sleep(GRACE_S)  # the main thread's handler runs first if the main thread runs Python
+            if _state.dying or signal.getsignal(signum) is not _handler:
+                continue  # handled, or a command with handlers of its own (the sweep raises instead)
+            if _state.depth:
+                _state.pending = signum  # inside a swap: critical() dies when it ends
+                continue
+            die(signum)
+
+
+def _forget_watcher() -> None:
+    """In a forked child: the wakeup pipe is the parent's; a signal here must not reach the parent's watcher."""
+    if _state.watcher is not None:
+        with suppress(ValueError, OSError):
+            signal.set_wakeup_fd(-1)
+        _state.watcher = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_watcher)
+
+
 def _handler(signum: int, _frame: FrameType | None) -> None:
     if _state.dying:
+        _wait_if_another_is_dying()
         return  # already on the way out: a second Ctrl-C must not cut the clean-up short
     if _state.depth:
         _state.pending = signum  # inside a swap: finish it first (see critical)
@@ -64,9 +143,23 @@ def _handler(signum: int, _frame: FrameType | None) -> None:
     die(signum)
 
 
+def _wait_if_another_is_dying() -> None:
+    """Another thread (the watcher) is cleaning up: nothing more may run here; it ends the process."""
+    if _state.dier != threading.get_ident():
+        while True:
+            time.sleep(3600)
+
+
 def die(signum: int) -> None:
     """Stop child processes, remove every registered temporary, say what is true in one line, exit."""
-    _state.dying = True
+    with _state.lock:
+        already = _state.dying
+        if not already:
+            _state.dying = True
+            _state.dier = threading.get_ident()
+    if already:
+        _wait_if_another_is_dying()
+        return
     extra: list[str] = []
     for hook in list(_state.hooks):
         with suppress(BaseException):  # nothing may stop the clean-up
@@ -123,8 +216,13 @@ def unregister(path: os.PathLike[str] | str) -> None:
 
 
 def wrote(path: os.PathLike[str] | str) -> None:
-    """Record that ``path`` was written in full (named by the line printed on an interrupt)."""
-    _state.written.append(os.fspath(path))
+    """Record that ``path`` was written in full (named by the line printed on an interrupt). A path inside a
+    registered temporary is not recorded: the temporary is removed on an interrupt (or renamed into place, and
+    then its own output is what was written)."""
+    text = os.fspath(path)
+    if any(text.startswith(t.rstrip(os.sep) + os.sep) for t in _state.temporaries):
+        return
+    _state.written.append(text)
 
 
 @contextmanager

@@ -6,26 +6,27 @@ The build options are validated here (:func:`make_options`), in the library, not
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import interrupts
+from . import bounds
 from .conformal.options import DEFAULT_SIZE as MESH_SIZE
-from .conformal.options import size_error as mesh_size_error
-from .errors import GeometryError, InputError
-from .export.options import QUALITIES, STEP_MODES
-from .export.outpath import check_output_folder, check_output_parent, read_stamp
+from .errors import DiskFullError, GeometryError, InputError, kernel_failure
+from .export.options import DEFAULT_STL, QUALITIES, STEP_MODES, STL_MODES, mesh_quality
+from .export.outpath import (
+    check_free_space,
+    check_name_lengths,
+    check_output_folder,
+    check_output_parent,
+    read_stamp,
+)
 from .export.staging import clean_stale
 from .layout import Layout
+from .pool import run_jobs
 from .templates import load_layout, template_paths
-
-MAX_JOBS = 64
 
 
 @dataclass(frozen=True)
@@ -35,16 +36,18 @@ class Options:
     step_mode: str = "assembly"  # see export.options.STEP_MODES
     mesh_check: bool = False  # after the build, gmsh on the conformal STEP (pkgcad.conformal.check_folder)
     mesh_size: float = MESH_SIZE  # mm, largest tetrahedron edge of the mesh check
+    stl: str = DEFAULT_STL  # which STL files, see export.options.STL_MODES
 
 
 def make_options(quality: str = "normal", compress: bool = False, step_mode: str = "assembly",
-                 mesh_check: bool = False, mesh_size: float | None = None) -> Options:
+                 mesh_check: bool = False, mesh_size: float | None = None, stl: str = DEFAULT_STL) -> Options:
     """Build options, or an :class:`InputError` naming the option and the choices. The mesh check needs the
     conformal STEP (the other modes do not share contact faces); ``--mesh-size`` needs the mesh check."""
-    if quality not in QUALITIES:
-        raise InputError("--quality", quality, f"choose one of {' | '.join(QUALITIES)}")
+    mesh_quality(quality)
     if step_mode not in STEP_MODES:
         raise InputError("--step-mode", step_mode, f"choose one of {' | '.join(STEP_MODES)}")
+    if stl not in STL_MODES:
+        raise InputError("--stl", stl, f"choose one of {' | '.join(STL_MODES)}")
     if mesh_check and step_mode != "conformal":
         raise InputError("--step-mode", step_mode, "--mesh-check meshes the conformal STEP only (the other STEP "
                          "modes do not share contact faces)", "add --step-mode conformal")
@@ -52,14 +55,8 @@ def make_options(quality: str = "normal", compress: bool = False, step_mode: str
         if not mesh_check:
             raise InputError("--mesh-size", mesh_size, "applies to --mesh-check only",
                              "add --mesh-check --step-mode conformal")
-        if why := mesh_size_error(mesh_size):
-            raise InputError("--mesh-size", mesh_size, why)
-    return Options(quality, compress, step_mode, mesh_check, MESH_SIZE if mesh_size is None else mesh_size)
-
-
-def check_jobs(jobs: int | None) -> None:
-    if jobs is not None and not 1 <= jobs <= MAX_JOBS:
-        raise InputError("--jobs", jobs, f"allowed 1 to {MAX_JOBS}")
+        bounds.check("build --mesh-size", mesh_size)
+    return Options(quality, compress, step_mode, mesh_check, MESH_SIZE if mesh_size is None else mesh_size, stl)
 
 
 Job = tuple[Layout, Path, Options]
@@ -80,17 +77,22 @@ def plan_builds(template: str | None, all_: bool, output: Path | None, sets: Seq
         dests = [output or Path("outputs") / layouts[0].spec.meta.name]
     jobs = []
     for lay, dest in zip(layouts, dests, strict=True):
-        jobs.append((lay, check_output_folder(dest, "build").path, options))
+        path = check_output_folder(dest, "build").path
+        name = lay.spec.meta.name  # <name>.step, .stpZ, .glb, .stl inside the folder
+        check_name_lengths(path, [f"{name}.stpZ"], "meta.name", value=name)
+        jobs.append((lay, path, options))
     return jobs
 
 
 def check_sizes(jobs: Sequence[Job], yes: bool = False) -> None:
-    """Refuse, before any geometry, a build estimated to write gigabytes unless ``yes`` (see
-    :mod:`pkgcad.export.estimate`)."""
+    """Refuse, before any geometry, a build estimated to write gigabytes unless ``yes``, or more than the file
+    system holding its output has free (see :mod:`pkgcad.export.estimate`)."""
     from .export.estimate import check_size
 
-    for lay, _dest, options in jobs:
-        check_size(lay, QUALITIES[options.quality], yes, QUALITIES)
+    need = {}
+    for lay, dest, options in jobs:
+        need[dest] = check_size(lay, QUALITIES[options.quality], yes, QUALITIES, stl=options.stl).bytes
+    check_free_space(need)
 
 
 @dataclass
@@ -105,7 +107,6 @@ class Result:
 
 def build_to(lay: Layout, dest: Path, options: Options, progress: Callable[[str], None] | None = None) -> Result:
     """Build ``lay`` and write it into ``dest``; never raises for a kernel failure (``code`` 1 instead)."""
-    from .errors import GeometryError
     from .export.writer import write_package
     from .geometry import build_package
 
@@ -119,18 +120,25 @@ def build_to(lay: Layout, dest: Path, options: Options, progress: Callable[[str]
             from .conformal.step import write_step as conformal_step
 
             step_writer = conformal_step
-        manifest = write_package(pkg, dest, QUALITIES[options.quality], compress=options.compress,
+        manifest = write_package(pkg, dest, QUALITIES[options.quality], stl=options.stl, compress=options.compress,
                                  step_mode=options.step_mode, step_writer=step_writer, progress=progress)
     except GeometryError as exc:
         res.code, res.summary = 1, f"{name}: {exc}"
         return res
-    except (InputError, KeyboardInterrupt, SystemExit):
-        raise
-    except Exception as exc:  # an OCCT failure deep inside a builder or exporter
+    except DiskFullError as exc:  # the estimate says roughly what was needed
+        res.code, res.summary = 1, f"{name}: {exc.with_need(estimate_bytes(lay, options))}"
+        return res
+    except OSError as exc:  # another failure to write (an I/O error, permissions changed meanwhile)
+        res.code, res.summary = 1, f"{name}: could not write {dest}: {exc.strerror or exc}"
+        return res
+    except Exception as exc:
+        if not kernel_failure(exc):
+            raise  # a bug: the CLI says "internal error" (never "could not build the model")
         res.code, res.summary = 1, f"{name}: could not build the model: {type(exc).__name__}: {exc}"
         return res
     res.seconds = time.perf_counter() - t0
-    kept = (read_stamp(dest) or {}).get("views_kept", [])
+    stamp = read_stamp(dest)
+    kept = stamp.views_kept if stamp is not None else []
     if kept:
         res.notes.append(f"note: kept {len(kept)} picture(s) drawn into {dest} from the previous model: "
                          f"{', '.join(kept[:4])}{' ...' if len(kept) > 4 else ''} (redraw them to show this one)")
@@ -140,69 +148,29 @@ def build_to(lay: Layout, dest: Path, options: Options, progress: Callable[[str]
     return res
 
 
+def estimate_bytes(lay: Layout, options: Options) -> int:
+    from .export.estimate import estimate
+
+    return estimate(lay, QUALITIES[options.quality]).bytes
+
+
 def build_job(job: tuple[Layout, Path, Options]) -> Result:
     """``build_to`` for a process pool."""
     return build_to(*job)
 
 
-def _quiet_resource_tracker() -> None:
-    """Start multiprocessing's resource tracker with its stderr on /dev/null. When this process ends on a signal
-    (``os._exit``, see :mod:`pkgcad.interrupts`) or is killed, the tracker still removes the pool's semaphores,
-    but would also print a ``UserWarning`` about them: the one-line promise of an interrupt must hold."""
-    from multiprocessing import resource_tracker
-
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    saved = os.dup(2)
-    try:
-        os.dup2(devnull, 2)
-        resource_tracker.ensure_running()
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
-
-
 def build_many(work: list[tuple[Layout, Path, Options]], jobs: int,
                done: Callable[[Result], None] | None = None) -> list[Result]:
-    """Every build of ``work`` in ``jobs`` processes; ``done`` hears each result as it comes. Results in the
-    order of ``work``."""
-    results: dict[int, Result] = {}
-    # spawn, not fork: OCCT's thread pool does not survive a fork once this process has used it
-    ctx = multiprocessing.get_context("spawn")
+    """Every build of ``work`` in ``jobs`` processes (:func:`pkgcad.pool.run_jobs`); ``done`` hears each result as
+    it comes. Results in the order of ``work``. On Ctrl-C / SIGTERM the workers end (they remove their own staged
+    folders), then any folder a worker killed harder left goes; the interrupt line names the models written."""
 
-    def stop() -> list[str]:
-        """On Ctrl-C / SIGTERM: end the workers (they remove their own staged folders), then any folder a
-        worker killed harder left; say which models were written."""
-        children = multiprocessing.active_children()
-        for child in children:
-            child.terminate()
-        for child in children:
-            child.join(10)
-            if child.is_alive():
-                child.kill()
-                child.join(5)
+    def cleanup() -> list[str]:
         for folder in {dest.parent for _lay, dest, _o in work}:
             clean_stale(folder)
         me = os.getpid()
-        return [str(dest) for _lay, dest, _o in work if (read_stamp(dest) or {}).get("ppid") == me]
+        return [str(dest) for _lay, dest, _o in work if getattr(read_stamp(dest), "ppid", None) == me]
 
-    with interrupts.on_interrupt(stop):
-        # the workers start with SIGINT/SIGTERM blocked (interrupts.worker_init decides): a Ctrl-C meant for
-        # this process group must not print a traceback from each worker's imports; the resource tracker keeps
-        # them blocked, so it outlives this process and removes the pool's semaphores
-        with interrupts.blocked():
-            _quiet_resource_tracker()
-            pool = ProcessPoolExecutor(max_workers=min(jobs, len(work)), mp_context=ctx,
-                                       initializer=interrupts.worker_init)
-            futures = {pool.submit(build_job, w): i for i, w in enumerate(work)}
-        with pool:
-            try:
-                for fut in as_completed(futures):
-                    i = futures[fut]
-                    results[i] = fut.result()
-                    if done:
-                        done(results[i])
-            except BrokenProcessPool:
-                raise GeometryError("the models", "a build process ended abruptly (out of memory? killed?); "
-                                    "run the failing template alone to see why") from None
-    return [results[i] for i in range(len(work))]
+    return run_jobs(build_job, work, jobs, what="the models", cleanup=cleanup,
+                    dead="a build process ended abruptly (out of memory? killed?); run the failing template alone "
+                    "to see why", done=(lambda _i, res: done(res)) if done else None)

@@ -7,10 +7,12 @@ line (:class:`~pkgcad.errors.InputError`).
 
 from __future__ import annotations
 
+import os
+import stat
 import tomllib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
@@ -35,17 +37,49 @@ def template_paths() -> list[Path]:
 
 
 def resolve_template(name_or_path: str) -> Path:
-    """A bundled template's name (``qfn``) or a path to a TOML file."""
-    p = Path(name_or_path)
-    if p.is_file():
-        return p
-    if p.suffix == ".toml":
-        raise InputError("template", name_or_path, "no such file")
-    bundled = templates_dir() / f"{name_or_path}.toml"
-    if bundled.is_file():  # a bundled name wins over a folder of that name (e.g. an earlier output)
-        return bundled
+    """A bundled template's name (``qfn``) or a path to a TOML file (a pipe included), by :func:`resolve_source`."""
+    return resolve_source(name_or_path)[1]
+
+
+def resolve_source(text: str, folders: bool = False) -> tuple[str, Path]:
+    """What a command's TEMPLATE argument names, by ONE rule for every command: ``("template", path)`` for a
+    bundled template's name or a TOML file given by its path (a pipe or process substitution too: it is read
+    once), ``("folder", path)`` for an output folder (only for a command that reads one: ``folders``).
+
+    A name holding a ``/`` or ending in ``.toml`` is a path and only a path. A bare name is a bundled template's
+    name, and also the path of whatever of that name is in the current folder: when both readings exist and the
+    command accepts both, the name is refused (exit 2) naming the two, with how to say either."""
+    p = Path(text)
+    is_path = "/" in text or p.suffix == ".toml"
+    bundled = None if is_path or not text else templates_dir() / f"{text}.toml"
+    if bundled is not None and not bundled.is_file():
+        bundled = None
+    try:
+        st: os.stat_result | None = os.stat(p) if text else None
+    except OSError:
+        st = None
+    here: tuple[str, Path] | None = None
+    if st is not None:
+        if stat.S_ISDIR(st.st_mode):
+            here = ("folder", p) if folders else None
+            if here is None and bundled is None:
+                raise InputError("template", text, "is a folder, not a template (a bundled template's name or a "
+                                 ".toml file)", "see pkgcad list")
+        else:
+            here = ("template", p)  # a file, a pipe, a device: read as TOML
+    if here is not None and bundled is not None:
+        what = "the folder" if here[0] == "folder" else "the file"
+        raise InputError("template", text, f"names both the bundled template {text} and {what} ./{text} here",
+                         f"write ./{text} for {what}, or {bundled} for the template")
+    if here is not None:
+        return here
+    if bundled is not None:
+        return "template", bundled
+    if is_path:
+        raise InputError("template", text, "no such file" + (" or folder" if folders else ""))
     names = ", ".join(t.stem for t in template_paths())
-    raise InputError("template", name_or_path, f"not a bundled template ({names}) nor a .toml file")
+    raise InputError("template", text, f"not a bundled template ({names}) nor a .toml file"
+                     + (" nor an output folder" if folders else ""))
 
 
 MAX_TEMPLATE_BYTES = 1 << 20
@@ -54,14 +88,33 @@ MAX_DEPTH = 16
 """Deepest nesting of tables and arrays accepted (a template needs 4: heat_sink.roughened.height)."""
 
 
+_READ_ONCE: dict[str, bytes] = {}
+"""The bytes of templates that cannot be read twice (a pipe, ``<(cat x.toml)``), by path, for this process."""
+
+
 def read_toml(path: Path) -> dict[str, Any]:
     """The tables of a TOML file, or one :class:`InputError` line: unreadable, too large, not UTF-8 (a UTF-8
-    byte-order mark is accepted and dropped), malformed, or nested deeper than :data:`MAX_DEPTH`."""
+    byte-order mark is accepted and dropped), malformed, or nested deeper than :data:`MAX_DEPTH`. A pipe is read
+    once and remembered (a sweep reads its template again for every variant)."""
+    data = _READ_ONCE.get(str(path))
+    if data is None:
+        data = _read_bytes(path)
+    return _parse_template(path, data)
+
+
+def _read_bytes(path: Path) -> bytes:
     try:
+        regular = stat.S_ISREG(os.stat(path).st_mode)
         with path.open("rb") as fh:
             data = fh.read(MAX_TEMPLATE_BYTES + 1)
     except OSError as exc:
         raise InputError("template", str(path), f"cannot be read: {exc.strerror}") from None
+    if not regular:
+        _READ_ONCE[str(path)] = data
+    return data
+
+
+def _parse_template(path: Path, data: bytes) -> dict[str, Any]:
     if len(data) > MAX_TEMPLATE_BYTES:
         raise InputError("template", str(path), f"larger than {MAX_TEMPLATE_BYTES >> 20} MB; a template is a few "
                          "kB of parameters")
@@ -130,17 +183,35 @@ def parse_override(text: str) -> tuple[list[str], Any]:
 
 
 def apply_overrides(data: dict[str, Any], overrides: Sequence[str]) -> dict[str, Any]:
+    """``data`` with each ``--set`` applied. A table (``--set 'chip={size=[2,2]}'``) is MERGED key by key into
+    the template's table of that name, as if each key had been set alone: the keys it does not name keep the
+    template's values (they never fall back to the defaults)."""
     out = _deep_copy(data)
     for text in overrides:
         keys, value = parse_override(text)
-        node = out
-        for i, k in enumerate(keys[:-1]):
-            child = node.setdefault(k, {})
-            if not isinstance(child, dict):
-                raise InputError(".".join(keys[: i + 1]), child, "is a value, not a table")
-            node = child
-        node[keys[-1]] = value
+        _merge(table_at(out, keys, create=True), keys[-1], value)
     return out
+
+
+def table_at(data: dict[str, Any], keys: Sequence[str], create: bool = False) -> dict[str, Any]:
+    """THE walk of a dotted key (``keys``: ``heat_sink.roughened.height`` split) through parameters as read from
+    TOML: the table that holds ``keys[-1]``, its tables made on the way with ``create``. A value where a table
+    should be is an :class:`InputError` naming the key so far."""
+    node = data
+    for i, k in enumerate(keys[:-1]):
+        child = node.setdefault(k, {}) if create else node[k]
+        if not isinstance(child, dict):
+            raise InputError(".".join(keys[: i + 1]), child, "is a value, not a table")
+        node = child
+    return node
+
+
+def _merge(node: dict[str, Any], key: str, value: Any) -> None:
+    if isinstance(value, dict) and isinstance(node.get(key), dict):
+        for k, v in value.items():
+            _merge(node[key], k, v)
+    else:
+        node[key] = _deep_copy(value) if isinstance(value, dict) else value
 
 
 def _deep_copy(d: dict[str, Any]) -> dict[str, Any]:
@@ -200,7 +271,7 @@ def _first_error(exc: ValidationError) -> InputError:
     loc = [str(p) for p in err["loc"]]
     key = _dotted(loc)
     if err["type"] == "extra_forbidden":
-        parent = _model_at(loc[:-1])
+        parent = model_at(loc[:-1])
         known = ", ".join(parent.model_fields) if parent else ""
         return InputError(key, err["input"], f"unknown key; {'.'.join(loc[:-1]) or 'top level'} has: {known}")
     msg = err["msg"]
@@ -227,7 +298,7 @@ def _pair_field(loc: list[str]) -> list[str] | None:
     for cut in (loc, loc[:-1]):
         if cut and not cut[-1].isdigit():
             info = _field_at(cut)
-            if info is not None and info.annotation in (Size2, Size2 | None):
+            if info is not None and cast(object, info.annotation) in (Size2, Size2 | None):
                 return cut
     return None
 
@@ -250,7 +321,9 @@ def _dotted(loc: list[str]) -> str:
     return out
 
 
-def _model_at(loc: list[str]) -> type[BaseModel] | None:
+def model_at(loc: Sequence[str]) -> type[BaseModel] | None:
+    """THE walk of a dotted key through the parameter models: the model of the table ``loc`` names (the
+    :class:`PackageSpec` for none), or None when ``loc`` does not name a table."""
     model: type[BaseModel] = PackageSpec
     for k in loc:
         f = model.model_fields.get(k)
@@ -262,5 +335,5 @@ def _model_at(loc: list[str]) -> type[BaseModel] | None:
 
 def _field_at(loc: list[str]) -> FieldInfo | None:
     names = [p for p in loc if not p.isdigit()]
-    parent = _model_at(names[:-1])
+    parent = model_at(names[:-1])
     return parent.model_fields.get(names[-1]) if parent and names else None

@@ -424,9 +424,9 @@ def test_property_variants_mesh(case: tuple[str, list[str]], tmp_path_factory: p
     (("--step-mode", "fused", "--mesh-check"), ("--step-mode = 'fused'", "conformal STEP only")),
     (("--step-mode", "conformal", "--mesh-size", "0.2"), ("--mesh-size = 0.2", "applies to --mesh-check only",
                                                            "add --mesh-check")),
-    (("--step-mode", "conformal", "--mesh-check", "--mesh-size", "0"), ("--mesh-size = 0", "above 0", "5 mm")),
+    (("--step-mode", "conformal", "--mesh-check", "--mesh-size", "0"), ("--mesh-size = 0", "greater than 0", "5 mm")),
     (("--step-mode", "conformal", "--mesh-check", "--mesh-size", "-1"), ("--mesh-size = -1",)),
-    (("--step-mode", "conformal", "--mesh-check", "--mesh-size", "50"), ("--mesh-size = 50", "up to 5 mm")),
+    (("--step-mode", "conformal", "--mesh-check", "--mesh-size", "50"), ("--mesh-size = 50", "at most 5 mm")),
     (("--step-mode", "conformal", "--mesh-check", "--mesh-size", "nan"), ("--mesh-size = nan",)),
     (("--step-mode", "conform"), ("--step-mode", "'conform'", "conformal")),
 ])

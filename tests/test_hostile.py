@@ -25,7 +25,7 @@ from test_cli import assert_refused, run
 
 from pkgcad.errors import InputError, echo
 from pkgcad.export.outpath import STAMP, check_output_file, written_by_pkgcad
-from pkgcad.export.staging import clean_stale
+from pkgcad.export.staging import clean_stale, temp_name
 from pkgcad.spec import MAX_BUMPS
 from pkgcad.templates import load_layout
 
@@ -241,25 +241,26 @@ def test_permissions_follow_the_umask(tmp_path: Path) -> None:
 def test_stale_temporaries_of_dead_processes_are_cleaned(tmp_path: Path) -> None:
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     pid = int(dead.stdout)  # a process that has ended
-    stale = tmp_path / f".out.pkgcad-{pid}-0.tmp"
+    mark = json.dumps({"tool": "pkgcad", "command": "build", "host": os.uname().nodename})
+    stale = temp_name(tmp_path / "out", pid=pid)
     stale.mkdir()
-    (stale / STAMP).write_text(json.dumps({"tool": "pkgcad", "command": "build", "host": os.uname().nodename}))
+    (stale / STAMP).write_text(mark)
     (stale / "half.stl").write_bytes(b"\0" * 100)
-    stale_file = tmp_path / f".pic.svg.pkgcad-{pid}-3.tmp"
+    stale_file = temp_name(tmp_path / "pic.svg", pid=pid)
     stale_file.write_text("<svg")
-    live = tmp_path / f".out.pkgcad-{os.getpid()}-0.tmp"  # this process: alive, kept
+    live = temp_name(tmp_path / "out")  # this process: alive, kept
     live.mkdir()
-    (live / STAMP).write_text(json.dumps({"tool": "pkgcad", "command": "build", "host": os.uname().nodename}))
-    foreign = tmp_path / f".notes.pkgcad-{pid}-0.tmp"  # a dead pid but no pkgcad stamp: not ours, kept
+    (live / STAMP).write_text(mark)
+    foreign = temp_name(tmp_path / "notes", pid=pid)  # a dead pid but no pkgcad stamp: not ours, kept
     foreign.mkdir()
     (foreign / "x").write_text("x")
     assert build("-o", str(tmp_path / "out")).exit_code == 0
     assert not stale.exists() and not stale_file.exists()
     assert live.exists() and foreign.exists()
     # killed between the two renames of a swap: the old output comes back instead of being deleted
-    old = tmp_path / f".model.pkgcad-{pid}-1.old"
+    old = temp_name(tmp_path / "model", "old", pid=pid)
     old.mkdir()
-    (old / STAMP).write_text(json.dumps({"tool": "pkgcad", "command": "build", "host": os.uname().nodename}))
+    (old / STAMP).write_text(mark)
     assert clean_stale(tmp_path) == [] and (tmp_path / "model" / STAMP).exists() and not old.exists()
 
 
@@ -419,7 +420,9 @@ def test_utf8_byte_order_mark_is_accepted(tmp_path: Path) -> None:
 
 
 def test_hard_limit_holds_on_the_realised_count() -> None:
-    sets = ("bumps.count=20000", "bumps.pitch=0.05", "bumps.diameter=0.03", "bumps.height=0.02", "chip.size=[8.0,8.0]")
+    # the hard limit asked for, in a 24 mm square: the nearest array that fits is 432 x 463 = 200,016 (layout.fit_array)
+    sets = (f"bumps.count={MAX_BUMPS}", "bumps.pitch=0.05", "bumps.diameter=0.03", "bumps.height=0.02",
+            "chip.size=[24.0,24.0]", "carrier.size=[30.0,30.0]")
     err = refused("flipchip-bga", *sets)
     assert err.key == "bumps.count" and f"hard limit of {MAX_BUMPS:,}" in str(err)
     realised = int(re.search(r"has ([\d,]+) bumps", str(err))[1].replace(",", ""))  # type: ignore[index]
@@ -482,7 +485,7 @@ def test_check_tolerance_is_bounded(built_qfn: Path) -> None:
 
 def test_big_model_needs_yes(tmp_path: Path) -> None:
     big = ("--set", "bumps.count=19000", "--set", "bumps.pitch=0.05", "--set", "bumps.diameter=0.03",
-           "--set", "bumps.height=0.02", "--set", "chip.size=[8.0,8.0]")
+           "--set", "bumps.height=0.02", "--set", "chip.size=[8.0,8.0]", "--stl", "all")  # every instance
     t0 = time.perf_counter()
     line = assert_refused(run("build", "flipchip-bga", "-o", str(tmp_path / "out"), "--quality", "fine", *big),
                           "--quality", "GB written", "--yes", "--quality normal")

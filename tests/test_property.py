@@ -9,8 +9,12 @@ of the session.
 from __future__ import annotations
 
 import math
+import os
+import random
+import shutil
 import typing
 from dataclasses import dataclass
+from pathlib import Path
 
 import annotated_types as at
 import numpy as np
@@ -379,3 +383,106 @@ def test_valid_single_field_in_range_is_accepted_or_refused_by_a_rule(template: 
         assert "\n" not in str(exc)
         return
     assert spec is not None
+
+
+# ------------------------------------------------------------------------------------------ the checker
+def test_a_ray_through_a_block_box_that_misses_every_triangle_is_a_miss() -> None:
+    """Issue 19 section 0: `pkgcad check` crashed (IndexError in Scene.first_hits) on a model pkgcad built, when
+    the lines through a block's box missed all its triangles (np.r_[True, ...] of length 1 on no hits)."""
+    from pkgcad.reader.blocks import block_of
+    from pkgcad.reader.scene import Scene
+
+    tri = np.array([[[[0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]]], dtype=np.float32)
+    block = block_of(tri, np.zeros((1, 3)), "t.stl", "one triangle")
+    scene = Scene({"plate": [block]})
+    pts = np.array([[0.9, 0.9], [0.25, 0.25]])  # in the box but off the triangle; on it
+    hit, at = scene.first_hits(2, 1.0, pts)
+    assert hit.tolist() == [-1, 0]
+    assert np.isnan(at[0]) and at[1] == 0.0
+    hit, _at = scene.first_hits(2, 1.0, pts[:1])  # the block with no hit at all
+    assert hit.tolist() == [-1]
+
+
+# ------------------------------------------------------------------------------------------ randomised run
+FUZZ_VARIANTS = int(os.environ.get("PKGCAD_FUZZ_VARIANTS", "16"))
+"""Models built AND checked per template by the randomised run (8 templates: 128 by default, and about as many
+drawn again because the rules refused them)."""
+FUZZ_SEED = os.environ.get("PKGCAD_FUZZ_SEED")
+"""Set it to rerun a failed randomised run exactly (its failure message prints the seed)."""
+FUZZ_MAX_TRIANGLES = 400_000
+"""Variants estimated above this at draft are drawn again (the run must stay a few minutes on 2 cores)."""
+_BOOLS = ("heat_sink.connecting_portion.enabled", "buffer_pad.enabled")
+
+
+def _value_near(rng: random.Random, f: Field, current: object) -> str:
+    """A value of field ``f`` inside its allowed range: mostly near the template's (x 0.4 to 2.5, so the rules
+    accept a fair share), sometimes anywhere in the range; literals uniformly."""
+    if f.kind == "literal":
+        return f'"{rng.choice(f.choices)}"'
+    lo = (f.lo if f.lo is not None else 0.0) + (1e-6 if f.lo_open else 0.0)
+    hi = f.hi if f.hi is not None else max(10.0, 4 * float(current if isinstance(current, int | float) else 1.0))
+
+    def one(now: float | None) -> float:
+        if now is None or now <= 0 or rng.random() < 0.2:
+            return rng.uniform(lo, hi)
+        return min(max(now * math.exp(rng.uniform(math.log(0.4), math.log(2.5))), lo), hi)
+
+    if f.kind == "size":
+        now = list(current) if isinstance(current, list | tuple) else [None, None]
+        a = one(now[0])
+        b = a if rng.random() < 0.6 else one(now[1])
+        return _size(a, b)
+    if f.kind == "int":
+        v = round(one(float(current) if isinstance(current, int | float) else None))
+        return str(min(max(v, math.ceil(lo)), int(hi)))
+    return _f(one(float(current) if isinstance(current, int | float) else None))
+
+
+def _current(data: dict[str, object], key: str) -> object:
+    node: object = data
+    for k in key.split("."):
+        if not isinstance(node, dict):
+            return None
+        node = node.get(k)
+    return node
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("template", TEMPLATES)
+def test_randomised_variants_of_every_template_build_and_pass_check(template: str,
+                                                                   tmp_path: Path) -> None:
+    """Issue 19 section 0: whatever the rules accept builds (draft) and passes `pkgcad check`, over random values of
+    every option, for every template. Randomised (a new seed each run, printed on failure; PKGCAD_FUZZ_SEED
+    replays it); a variant refused by the rules is drawn again, as is one estimated over FUZZ_MAX_TRIANGLES."""
+    from pkgcad.export.estimate import estimate
+
+    seed = int(FUZZ_SEED) if FUZZ_SEED else random.randrange(2**32)
+    rng = random.Random(f"{seed}-{template}")
+    base = load_layout(template).spec.model_dump(mode="json")
+    built = refused = big = 0
+    while built < FUZZ_VARIANTS:
+        assert refused + big < 60 * FUZZ_VARIANTS, f"the rules refuse almost every draw ({refused} refused)"
+        picks = rng.sample(FIELDS, rng.randint(1, 6))
+        sets = [f"{f.key}={_value_near(rng, f, _current(base, f.key))}" for f in picks]
+        sets += [f"{key}={rng.choice(['true', 'false'])}" for key in _BOOLS if rng.random() < 0.15]
+        what = f"seed {seed} (PKGCAD_FUZZ_SEED={seed}): pkgcad build {template} --set " + " --set ".join(sets)
+        try:
+            lay = load_layout(template, sets)
+        except InputError as exc:
+            assert "\n" not in str(exc), what
+            refused += 1
+            continue
+        if estimate(lay, QUALITIES["draft"]).triangles > FUZZ_MAX_TRIANGLES:
+            big += 1
+            continue
+        out = tmp_path / f"v{built}"
+        try:
+            write_package(build_package(lay), out, QUALITIES["draft"], formats=("stl",))
+            rows = check_folder(out)
+        except Exception as exc:
+            raise AssertionError(f"{what}: {type(exc).__name__}: {exc}") from exc
+        failed = [(r.element, r.measured, r.detail) for r in rows if not r.passed]
+        assert not failed, f"{what}: {failed}"
+        shutil.rmtree(out)
+        built += 1
+    print(f"{template}: seed {seed}, {built} built and checked, {refused} refused by the rules, {big} too big")

@@ -232,7 +232,7 @@ def test_kerf_volume_is_saw_path_times_kerf_times_strip_thickness(template: str)
     m = model(template, 3, 2) if template == "qfn" else model(template, 2, 2)
     spec = m.strip.unit.spec
     want = _kerf_arithmetic(m.strip, spec.carrier.size, z_levels(spec).interface_top, spec.carrier.thickness)
-    got = sum(r["kerf_mm3"] for r in material_use(m))
+    got = sum(r.kerf_mm3 for r in material_use(m))
     assert got == pytest.approx(want, rel=1e-6)
 
 

@@ -14,15 +14,13 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from ..bounds import DEFAULT_TOL
 from ..claims import claims_of
 from ..reader.folder import load_output
 from ..reader.model import Model
 from . import inside, outside
 from .hygiene import hygiene
 from .rows import Row
-
-DEFAULT_TOL = 0.001  # mm
-MAX_TOL = 0.05  # mm: a coarser tolerance would pass a detached interface layer or a step in the sides
 
 ELEMENTS: tuple[Callable[[Model, float], list[Row]], ...] = (
     hygiene, inside.carrier, outside.interface_contact, outside.interface_exposure, outside.side_exposure,
@@ -56,17 +54,22 @@ def as_json(rows: list[Row]) -> str:
     return json.dumps([r.as_dict() for r in rows], indent=2, ensure_ascii=False)
 
 
+TABLE_WIDTH = 100
+"""Widest the table is printed (columns): the details of failing rows follow it; every row's are in --json."""
+
+
 def print_table(rows: list[Row], console: Console, title: str = "") -> None:
-    table = Table(title=title or None, show_lines=False)
-    for col in ("claims", "element", "measured", "tolerance", "result", "detail"):
+    table = Table(title=title or None, show_lines=False, width=min(console.width, TABLE_WIDTH)
+                  if console.is_terminal else TABLE_WIDTH)
+    for col in ("claims", "element", "measured", "tolerance", "result"):
         table.add_column(col, overflow="fold")
     for r in rows:
         table.add_row(r.claims, r.element, r.measured, r.tolerance,
-                      "[green]PASS[/]" if r.passed else "[bold red]FAIL[/]", r.detail)
-    # a pipe or a narrow terminal would wrap every cell; let the table take the width it needs
-    if not console.is_terminal:
-        table.width = max(console.width, 160)
+                      "[green]PASS[/]" if r.passed else "[bold red]FAIL[/]")
     console.print(table, crop=False)
+    for r in rows:
+        if not r.passed and r.detail:
+            console.print(f"FAIL {r.element}: {r.detail}", markup=False, width=TABLE_WIDTH)
     failed = sum(not r.passed for r in rows)
-    console.print(f"{len(rows) - failed} of {len(rows)} elements pass" + (f", {failed} FAIL" if failed else ""),
-                  markup=False)
+    console.print(f"{len(rows) - failed} of {len(rows)} elements pass" + (f", {failed} FAIL" if failed else "")
+                  + "; every row's details: --json", markup=False)

@@ -39,12 +39,13 @@ from typing import Any
 
 import cadquery as cq
 
-from . import adapter
+from ..geometry.shapes import box, cut_all, truncated_sphere
+from ..layout import Layout, Sites, SphereCut
+from ..rect import Rect
+from ..roles import Role
 from .faces import Face, PlaneFacets
-from .fuse import conformal
+from .fuse import conformal, package_of
 from .model import ConformalModel, Extra
-
-Role = adapter.Role
 
 THIN_LAYERS: tuple[str, ...] = (Role.DIE_ATTACH, Role.BUFFER_PAD_ATTACH, Role.ADHESIVE, Role.INTERFACE_LAYER)
 """Roles of the thin bond lines and films: meshed structured through their thickness."""
@@ -137,11 +138,11 @@ class ArrayBlock:
     name, or ``"air"``)."""
 
     role: str  # bump or ball
-    sites: adapter.Sites
-    sphere: adapter.SphereCut
+    sites: Sites
+    sphere: SphereCut
     matrix: str
-    rect: adapter.Rect
-    hole: adapter.Rect | None
+    rect: Rect
+    hole: Rect | None
 
     @property
     def pitch(self) -> float:
@@ -175,7 +176,7 @@ class FemModel:
     :class:`TestBoard` also its planes (name -> facets), its points (name -> (x, y, z) mm), the board's z levels
     and :attr:`assembly`, the parts that are not the package as built (the board, its vias, the solder)."""
 
-    layout: adapter.Layout
+    layout: Layout
     options: FemOptions
     conformal: ConformalModel
     parts: tuple[FemPart, ...]
@@ -186,7 +187,7 @@ class FemModel:
     planes: dict[str, PlaneFacets] = field(default_factory=dict)
     points: dict[str, tuple[float, float, float]] = field(default_factory=dict)
     assembly: frozenset[str] = frozenset()
-    joint: adapter.SphereCut | None = None  # the soldered ball, on a test board
+    joint: SphereCut | None = None  # the soldered ball, on a test board
 
     @property
     def name(self) -> str:
@@ -207,13 +208,13 @@ class FemModel:
         return sum(1 for s in self.conformal.solids if s.role in (Role.BUMP, Role.BALL))
 
 
-def fem_model(lay: adapter.Layout, options: FemOptions = FemOptions(),
+def fem_model(lay: Layout, options: FemOptions = FemOptions(),
               progress: Callable[[str], None] | None = None) -> FemModel:
     """The solver model of ``lay`` (see the module notes). Raises :class:`~pkgcad.conformal.ConformalError` when
     the kernel fails."""
     say = progress or (lambda _s: None)
     say("building the parts")
-    pkg = adapter.package_of(lay)
+    pkg = package_of(lay)
     present = {str(p.role) for p in pkg.parts}
     excluded = set(options.leave_out) & present
     extra: list[Extra] = []
@@ -236,7 +237,7 @@ def fem_model(lay: adapter.Layout, options: FemOptions = FemOptions(),
         excluded |= BASELINE_REMOVED & present
         enc = lay.spec.encapsulant.material
         extra.append(Extra("encapsulant_cap", "encapsulant", Role.ENCAPSULANT, enc,
-                           adapter.box(lay.footprint, st.first_surface, st.interface_top)))
+                           box(lay.footprint, st.first_surface, st.interface_top)))
     planes: dict[str, PlaneFacets] = {}
     points: dict[str, tuple[float, float, float]] = {}
     assembly: set[str] = set()
@@ -244,7 +245,7 @@ def fem_model(lay: adapter.Layout, options: FemOptions = FemOptions(),
         cx, cy = lay.footprint[:2]
         zb = lay.seating_plane
         extra.append(Extra(b.part, b.part, "board", "board",
-                           adapter.box((cx, cy, b.length_mm, b.width_mm), zb - b.thickness_mm, zb)))
+                           box(Rect(cx, cy, b.length_mm, b.width_mm), zb - b.thickness_mm, zb)))
         assembly.add(b.part)
     elif isinstance(b, TestBoard):
         assert seat is not None
@@ -280,7 +281,7 @@ def fem_model(lay: adapter.Layout, options: FemOptions = FemOptions(),
                     frozenset(assembly), joint)
 
 
-def _array_blocks(lay: adapter.Layout, joint: adapter.SphereCut | None = None) -> list[ArrayBlock]:
+def _array_blocks(lay: Layout, joint: SphereCut | None = None) -> list[ArrayBlock]:
     """The bump and ball arrays as blocks over their cells (each site's pitch square); the balls soldered
     (``joint``) when the package sits on a test board."""
     out = []
@@ -290,24 +291,24 @@ def _array_blocks(lay: adapter.Layout, joint: adapter.SphereCut | None = None) -
         if sites is None or sphere is None or sites.grid is None or not sites.realised:
             continue
         g = sites.grid
-        rect = (0.0, 0.0, g.nx * g.pitch, g.ny * g.pitch)
-        hole = None
+        rect = Rect(0.0, 0.0, g.nx * g.pitch, g.ny * g.pitch)
+        hole: Rect | None = None
         if g.rows is not None and 2 * g.rows < min(g.nx, g.ny):
-            hole = (0.0, 0.0, (g.nx - 2 * g.rows) * g.pitch, (g.ny - 2 * g.rows) * g.pitch)
+            hole = Rect(0.0, 0.0, (g.nx - 2 * g.rows) * g.pitch, (g.ny - 2 * g.rows) * g.pitch)
         out.append(ArrayBlock(str(role), sites, sphere, matrix, rect, hole))
     return out
 
 
 def _block_shape(block: ArrayBlock) -> cq.Shape:
     z0, z1 = block.sphere.bottom, block.sphere.top
-    outer = adapter.box(block.rect, z0, z1)
-    return outer if block.hole is None else adapter.cut_all(outer, [adapter.box(block.hole, z0, z1)])
+    outer = box(block.rect, z0, z1)
+    return outer if block.hole is None else cut_all(outer, [box(block.hole, z0, z1)])
 
 
-def _joints(lay: adapter.Layout, joint: adapter.SphereCut) -> cq.Shape:
+def _joints(lay: Layout, joint: SphereCut) -> cq.Shape:
     """Every ball soldered (one truncated sphere placed at each site), as one compound."""
     assert lay.balls is not None
-    one = adapter.truncated_sphere(joint.diameter, joint.bottom, joint.top, joint.centre)
+    one = truncated_sphere(joint.diameter, joint.bottom, joint.top, joint.centre)
     return cq.Compound.makeCompound([one.moved(cq.Location(cq.Vector(float(x), float(y), 0.0)))
                                      for x, y in lay.balls.points])
 
@@ -317,13 +318,13 @@ class _Seat:
     """The package soldered to a :class:`TestBoard`: the joint, the board's top, and the board's solids, planes,
     faces and points."""
 
-    lay: adapter.Layout
+    lay: Layout
     board: TestBoard
-    joint: adapter.SphereCut | None
+    joint: SphereCut | None
     top: float  # the board's top surface [mm]
 
     @classmethod
-    def of(cls, lay: adapter.Layout, board: TestBoard) -> _Seat:
+    def of(cls, lay: Layout, board: TestBoard) -> _Seat:
         if lay.qfn:
             return cls(lay, board, None, -board.solder_mm)
         bz = lay.ball_z
@@ -355,7 +356,7 @@ class _Seat:
                         min(cy + sy / 2 + d, y1)))
         return out[0], out[1]
 
-    def via_rect(self) -> adapter.Rect | None:
+    def via_rect(self) -> Rect | None:
         return self.lay.die_pad if self.board.vias and self.lay.qfn else None
 
     def extras(self) -> list[Extra]:
@@ -366,7 +367,7 @@ class _Seat:
             assert lay.die_pad is not None
             pads = [lay.die_pad, *(lead.rect for lead in lay.leads)]
             out.append(Extra(BOARD_SOLDER, BOARD_SOLDER, BOARD_SOLDER, "solder", cq.Compound.makeCompound(
-                [adapter.box(r, self.top, 0.0) for r in pads])))
+                [box(r, self.top, 0.0) for r in pads])))
         x0, y0, x1, y1 = self.outline()
         inner, outer = self.ring()
         xs, ys = {x0, x1, inner[0], inner[2], outer[0], outer[2]}, {y0, y1, inner[1], inner[3], outer[1], outer[3]}
@@ -379,9 +380,9 @@ class _Seat:
         for zb, za in itertools.pairwise(zs):
             for xa, xb in itertools.pairwise(gx):
                 for ya, yb in itertools.pairwise(gy):
-                    rect = ((xa + xb) / 2, (ya + yb) / 2, xb - xa, yb - ya)
+                    rect = Rect((xa + xb) / 2, (ya + yb) / 2, xb - xa, yb - ya)
                     inside = via is not None and _within(rect, via)
-                    cells[BOARD_VIAS if inside else b.part].append(adapter.box(rect, za, zb))
+                    cells[BOARD_VIAS if inside else b.part].append(box(rect, za, zb))
         for part, shapes in cells.items():
             if shapes:
                 out.append(Extra(part, part, "board", "fr4", cq.Compound.makeCompound(shapes)))
@@ -442,12 +443,12 @@ class _Seat:
                    if self.via_rect() is not None and self.lay.die_pad is not None else ""))
 
 
-def _within(rect: adapter.Rect, region: adapter.Rect, tol: float = 1e-9) -> bool:
+def _within(rect: Rect, region: Rect, tol: float = 1e-9) -> bool:
     return (abs(rect[0] - region[0]) + rect[2] / 2 <= region[2] / 2 + tol
             and abs(rect[1] - region[1]) + rect[3] / 2 <= region[3] / 2 + tol)
 
 
-def _thin_thickness(lay: adapter.Layout) -> dict[str, float]:
+def _thin_thickness(lay: Layout) -> dict[str, float]:
     st = lay.stack
     out = {Role.DIE_ATTACH: st.chip_bottom - st.carrier_top, Role.ADHESIVE: st.adhesive_top - st.adhesive_bottom,
            Role.INTERFACE_LAYER: st.interface_top - st.second_surface}
@@ -456,7 +457,7 @@ def _thin_thickness(lay: adapter.Layout) -> dict[str, float]:
     return {str(k): v for k, v in out.items()}
 
 
-def _faces(lay: adapter.Layout, options: FemOptions, parts: tuple[FemPart, ...], notes: list[str]
+def _faces(lay: Layout, options: FemOptions, parts: tuple[FemPart, ...], notes: list[str]
            ) -> dict[str, Face]:
     """The named faces (see :data:`FACE_NAMES`)."""
     names = {p.name for p in parts}

@@ -41,6 +41,21 @@ class MeshCheckError(RuntimeError):
     """gmsh could not import or mesh the model, or a volume is not the solid the manifest says."""
 
 
+def initialize() -> Any:
+    """``gmsh.initialize()`` the one way pkgcad starts gmsh: no configuration files, no SIGINT handler of its own,
+    and pkgcad's SIGINT/SIGTERM handlers put back at once (gmsh resets SIGTERM to the default at the C level, so a
+    SIGTERM would end the process silently and leave its temporaries). Returns the gmsh module."""
+    import gmsh
+
+    # pkgcad.interrupts imports nothing of pkgcad (no CadQuery: seconds a thermal run does not need) and is loaded
+    # first by every command anyway
+    from .. import interrupts
+
+    gmsh.initialize(readConfigFiles=False, interruptible=False)
+    interrupts.reinstall()
+    return gmsh
+
+
 @contextmanager
 def session(threads: int = 2, verbose: bool = False) -> Iterator[Any]:
     """An initialised gmsh (finalised afterwards, unless it was running already); yields the module."""
@@ -48,7 +63,7 @@ def session(threads: int = 2, verbose: bool = False) -> Iterator[Any]:
 
     owned = not gmsh.isInitialized()
     if owned:
-        gmsh.initialize(readConfigFiles=False, interruptible=False)
+        initialize()
     try:
         gmsh.option.setNumber("General.Terminal", 1 if verbose else 0)
         gmsh.option.setNumber("General.NumThreads", threads)

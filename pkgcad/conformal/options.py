@@ -1,5 +1,6 @@
 """Mesh settings the command line validates without loading OCCT or gmsh: the solver mesh presets (``--mesh
-coarse|normal|fine`` of ``pkgcad thermal`` and every later solver) and the mesh check's size. Millimetres."""
+coarse|normal|fine`` of ``pkgcad thermal`` and every later solver: tetrahedra) and the mesh check's size.
+Millimetres. Not the STL/GLB tessellation: that is :class:`pkgcad.export.options.MeshQuality` (``--quality``)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,7 @@ from dataclasses import dataclass
 
 DEFAULT_SIZE = 0.3
 """Default largest tetrahedron edge of the mesh check [mm]."""
-MAX_SIZE = 5.0
-"""Largest --mesh-size accepted [mm]: beyond it every part is one or two tetrahedra thick."""
+# its range (0, 5] mm is in pkgcad.bounds, with every other length option's
 
 
 @dataclass(frozen=True)
@@ -35,16 +35,3 @@ PRESETS: dict[str, MeshPreset] = {
 }
 """The solver mesh presets by name: ``--mesh coarse|normal|fine``."""
 
-
-def preset_error(name: str) -> str | None:
-    """Why ``name`` is no mesh preset (the rule, for an InputError), or None."""
-    if name not in PRESETS:
-        return f"is not one of {', '.join(PRESETS)}"
-    return None
-
-
-def size_error(size: float) -> str | None:
-    """Why ``size`` [mm] is no valid --mesh-size (the rule, for an InputError), or None."""
-    if not 0 < size <= MAX_SIZE:  # NaN fails too
-        return f"allowed above 0 and up to {MAX_SIZE:g} mm"
-    return None

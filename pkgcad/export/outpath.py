@@ -31,9 +31,9 @@ import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from ..errors import InputError
+from ..errors import InputError, megabytes
+from ..reader.schema import Stamp, StampError, parse_stamp
 
 STAMP = ".pkgcad"
 """The stamp file in every output folder pkgcad writes: JSON naming the tool, the command, the version, the files
@@ -47,7 +47,9 @@ LEGACY = {"build": ("manifest.json", "pkgcad"), "mockup": ("kit.json", "pkgcad m
 
 MAX_ENTRIES = 100_000  # a folder holding more than this was not written by pkgcad; stop looking
 
-
+TEMP_OVERHEAD = len(".") + len(".pkgcad-") + 6 + 1 + 6 + 1 + 7 + 1 + 6 + len(".tmp")
+"""Characters a temporary's name adds to the output's (``.NAME.pkgcad-HOST-BOOT-PID-N.tmp``, see
+:mod:`.staging`): 41, with room for a pid of 7 digits (Linux's largest, 4194304) and a millionth temporary."""
 
 
 # ------------------------------------------------------------------------------------------ judging
@@ -59,6 +61,7 @@ class Verdict:
     path: Path
     exists: bool = False
     views: list[str] = field(default_factory=list)
+    dirs: list[str] = field(default_factory=list)  # empty folders a user made in it: kept across a rebuild
 
 
 def _locate(path: Path | str, option: str) -> Path:
@@ -130,6 +133,7 @@ def check_output_place(path: Path | str, option: str = "-o") -> tuple[Path, os.s
     (``pkgcad sweep`` resumes into it); see :func:`check_output_folder` for the rest."""
     p = _locate(path, option)
     _dangerous(p, option)
+    check_name_lengths(p.parent, [p.name], option, temporary=True)
     try:
         st = os.lstat(p)
     except (FileNotFoundError, NotADirectoryError):
@@ -159,7 +163,8 @@ def check_output_folder(path: Path | str, command: str, option: str = "-o") -> V
                          f"e.g. -o {p / 'qfn'}")
     if not os.access(p.parent, os.W_OK | os.X_OK):
         raise InputError(option, str(p), f"cannot replace it: no permission to write into {p.parent}")
-    return Verdict(p, True, _judge_contents(p, st.st_dev, command, option))
+    views, dirs = _judge_contents(p, st.st_dev, command, option)
+    return Verdict(p, True, views, dirs)
 
 
 def _entries(root: Path, dev: int) -> Iterator[tuple[str, os.stat_result]]:
@@ -180,27 +185,32 @@ def _entries(root: Path, dev: int) -> Iterator[tuple[str, os.stat_result]]:
                 yield rel, st
 
 
-def _judge_contents(p: Path, dev: int, command: str, option: str) -> list[str]:
-    """The views to keep, or :class:`InputError` if ``p`` holds anything pkgcad did not write."""
-    stamp = read_stamp(p)
+def _judge_contents(p: Path, dev: int, command: str, option: str) -> tuple[list[str], list[str]]:
+    """The views and the empty user folders to keep, or :class:`InputError` if ``p`` holds anything pkgcad did
+    not write (a malformed stamp included)."""
+    stamp = judge_stamp(p, option)
     legacy = None
     if stamp is None:
         legacy = _legacy_files(p, command)
-    if stamp is not None and stamp.get("command", "build") != command:
-        raise InputError(option, str(p), f"holds the output of `pkgcad {stamp.get('command')}`, not of "
+    if stamp is not None and stamp.command != command:
+        raise InputError(option, str(p), f"holds the output of `pkgcad {stamp.command}`, not of "
                          f"`pkgcad {command}`; give another folder (or delete it first)")
     files: dict[str, int | None] = {STAMP: None}
     views: list[str] = []
     if stamp is not None:
-        files.update({k: int(v) for k, v in dict(stamp.get("files", {})).items()})
-        views = [v for v in stamp.get("views", []) if isinstance(v, str)]
+        files.update(stamp.files)
+        views = list(stamp.views)
     elif legacy is not None:
         files.update(legacy)
         views = ["report.html"] if written_by_pkgcad(p / "report.html") else []
+    ours = {d for rel in [*files, *views] for d in _ancestors(os.path.dirname(rel))}  # folders of pkgcad's files
     strangers: list[str] = []
     changed: list[str] = []
+    folders: list[str] = []
     for rel, st in _entries(p, dev):
         if stat.S_ISDIR(st.st_mode) and st.st_dev == dev:
+            if rel not in ours:
+                folders.append(rel)  # a user's folder: kept if nothing but folders is in it
             continue  # its files are judged one by one
         if stat.S_ISREG(st.st_mode) and rel in views:
             continue
@@ -223,18 +233,47 @@ def _judge_contents(p: Path, dev: int, command: str, option: str) -> list[str]:
     if stamp is None and legacy is None and os.listdir(p):  # only empty folders in it, but not ours
         raise InputError(option, str(p), "is not a pkgcad output (no .pkgcad stamp) and not empty; give another "
                          "folder")
-    return [v for v in views if (p / v).is_file()]
+    return [v for v in views if (p / v).is_file()], sorted(folders)
 
 
-def read_stamp(folder: Path) -> dict[str, Any] | None:
-    """The stamp of a folder pkgcad wrote, or None (no stamp, not pkgcad's, unreadable)."""
+def _ancestors(rel: str) -> list[str]:
+    out = []
+    while rel:
+        out.append(rel)
+        rel = os.path.dirname(rel)
+    return out
+
+
+def read_stamp(folder: Path) -> Stamp | None:
+    """The stamp of a folder pkgcad wrote, or None (no stamp, not pkgcad's, unreadable or malformed)."""
     try:
-        if not stat.S_ISREG(os.lstat(folder / STAMP).st_mode):
-            return None
-        data = json.loads((folder / STAMP).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return judge_stamp(folder, "-o")
+    except InputError:
         return None
-    return data if isinstance(data, dict) and data.get("tool") == "pkgcad" else None
+
+
+def judge_stamp(folder: Path, option: str) -> Stamp | None:
+    """The stamp of ``folder`` read with its schema (:class:`~pkgcad.reader.schema.Stamp`): None when there is
+    none or it is not pkgcad's; :class:`InputError` naming the stamp when it says it is pkgcad's but is
+    malformed (sizes as strings, ``views`` not a list, a path leading out of the folder...)."""
+    path = folder / STAMP
+    try:
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            return None
+        with path.open("rb") as fh:
+            raw = fh.read(1 << 22)
+        text = raw.decode("utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) else "not UTF-8"
+        raise InputError(option, str(folder), f"its stamp {path} cannot be read ({why}); pkgcad replaces only "
+                         "what it wrote: give another folder") from None
+    try:
+        return parse_stamp(text)
+    except StampError as exc:
+        raise InputError(option, str(folder), f"its stamp {path} is malformed ({exc}); pkgcad replaces only what it "
+                         "wrote, and cannot tell what that was: move the folder away or give another") from None
 
 
 def _legacy_files(p: Path, command: str) -> dict[str, int | None] | None:
@@ -301,6 +340,7 @@ def check_output_file(path: Path | str, option: str = "-o", suffixes: tuple[str,
             raise InputError(option, str(p), f"is {_what(st)}; pkgcad writes only regular files")
     if suffixes and p.suffix.lower() not in suffixes:
         raise InputError(option, str(p), f"the file must end in {' or '.join(suffixes)}")
+    check_name_lengths(p.parent, [p.name], option, temporary=True)
     if st is None:
         _parent_ok(p, option)
         return p
@@ -322,3 +362,66 @@ def written_by_pkgcad(path: Path) -> bool:
     except OSError:
         return False
     return any(m in head for m in MARKERS)
+
+
+# ------------------------------------------------------------------------------------------ the file system
+def _existing(p: Path) -> Path:
+    """``p`` or its nearest existing ancestor."""
+    while not os.path.exists(p) and p != p.parent:
+        p = p.parent
+    return p
+
+
+def check_name_lengths(folder: Path | str, names: list[str], option: str, temporary: bool = False,
+                       value: str | None = None) -> None:
+    """Refuse, before any work, a name pkgcad would create in ``folder`` that its file system cannot hold
+    (longer than its NAME_MAX, usually 255 bytes; ``temporary``: with the temporary's prefix and suffix,
+    :data:`TEMP_OVERHEAD`), or a path longer than PATH_MAX. ``value`` is what the user gave (default: the name)."""
+    where = _existing(Path(os.path.abspath(folder)))
+    try:
+        name_max = os.pathconf(where, "PC_NAME_MAX")
+        path_max = os.pathconf(where, "PC_PATH_MAX")
+    except (OSError, ValueError):
+        name_max, path_max = 255, 4096
+    extra = TEMP_OVERHEAD if temporary else 0
+    for name in names:
+        size = len(os.fsencode(name)) + extra
+        if size > name_max:
+            what = f" ({size} with the {extra} of pkgcad's temporary name)" if extra else ""
+            given = value if value is not None else name
+            rest = len(os.fsencode(name)) - len(os.fsencode(given)) if given in name else 0  # e.g. ".3dshapes"
+            raise InputError(option, given, f"makes a file name of {len(os.fsencode(name))} bytes{what}, over the "
+                             f"{name_max} bytes a name may have on {where}",
+                             f"use a name of at most {name_max - extra - rest} bytes")
+        full = len(os.fsencode(os.path.join(os.path.abspath(folder), name))) + extra + 64  # + what goes inside
+        if full > path_max:
+            raise InputError(option, value if value is not None else name,
+                             f"the path would be about {full} bytes long, over the {path_max} a path may have",
+                             "write into a shorter folder")
+
+
+def check_free_space(folders: dict[Path, int], option: str = "-o") -> None:
+    """Refuse (exit 2), before any work, outputs that cannot fit: ``folders`` maps each output folder to the
+    bytes it is estimated to need; estimates on one file system are added up (the previous output stays until
+    the new one is complete, so it frees nothing)."""
+    import shutil
+
+    need: dict[int, tuple[Path, int]] = {}
+    for folder, size in folders.items():
+        where = _existing(folder)
+        try:
+            dev = os.stat(where).st_dev
+        except OSError:
+            continue
+        prev = need.get(dev, (where, 0))
+        need[dev] = (prev[0], prev[1] + size)
+    for where, size in need.values():
+        try:
+            free = shutil.disk_usage(where).free
+        except OSError:
+            continue
+        if size > free:
+            names = ", ".join(str(f) for f in folders)
+            raise InputError(option, names, f"about {megabytes(size)} will be written, but the file system "
+                             f"holding {where} has {megabytes(free)} free",
+                             "free some space, write elsewhere (-o) or lower --quality")

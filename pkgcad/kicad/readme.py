@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..markup import md_code, md_text
 from .land import PASTE_COVERAGE, VIA_DRILL, VIA_PAD, VIA_PASTE_CLEARANCE
 
 #: The command line the README gives for a board STEP (tests run it as written)
@@ -11,18 +12,22 @@ KICAD2STEP = 'KIPRJMOD="$PWD" kicad2step --subst-models -f -o board.step board.k
 
 
 def text(lib: str, options: Any, packages: list[dict[str, Any]]) -> str:
+    """The README; ``lib`` (letters, digits, '-', '_', '.') and ``options.model_dir`` (any text) are the user's:
+    shown as written, never as markup (:mod:`pkgcad.markup`)."""
     ext = options.ext
+    code = md_code
     rows = []
     for fp in sorted({p["footprint"] for p in packages}):
         mine = [p for p in packages if p["footprint"] == fp]
-        models = "<br>".join(f"`{m}` ({', '.join(sorted({p['template'] for p in mine if p['model'] == m}))})"
-                             for m in sorted({p["model"] for p in mine}))
+        users = {m: md_text(", ".join(sorted({p["template"] for p in mine if p["model"] == m}))) for m in
+                 {p["model"] for p in mine}}
+        models = "<br>".join(f"{code(m)} ({users[m]})" for m in sorted(users))
         corner = f" ({mine[0]['corner_gap_mm']:.3g} at the corners)" if mine[0].get("corner_gap_mm") else ""
-        rows.append(f"| `{fp}` | {mine[0]['kind']} {mine[0]['pins']} | {mine[0]['density']} | "
+        rows.append(f"| {code(fp)} | {mine[0]['kind']} {mine[0]['pins']} | {mine[0]['density']} | "
                     f"{mine[0]['web_mm']:g}{corner} | {models} |")
     table = "\n".join(rows)
     kiprjmod = options.model_dir == "${KIPRJMOD}"
-    return f"""# KiCad library `{lib}` (written by pkgcad)
+    return f"""# KiCad library {code(lib)} (written by pkgcad)
 
 Footprints and 3D models of packages with an exposed heat sink (US 6,844,622 B2), made from the same spec as
 pkgcad's CAD models, so land pattern and 3D model cannot disagree. All lengths in millimetres. Written for
@@ -34,24 +39,24 @@ KiCad 6 (footprint format 20211014); KiCad 7 and 8 read it too.
 
 Each footprint's model lines name every model in the last column, the first shown and the others hidden:
 Footprint Properties > 3D Models lists them all, and the tick in its Show column picks the one a board draws
-(per placed part). Models: `{lib}.3dshapes/<model>.step` (1:1, mm) and `.wrl` (VRML 2.0 at 1/2.54, what the
+(per placed part). Models: {code(lib + ".3dshapes/<model>.step")} (1:1, mm) and `.wrl` (VRML 2.0 at 1/2.54, what the
 model lines name{"" if options.wrl else "; this library was written with --no-wrl, its model lines name the .step"}).
 
 ## Add it to KiCad
 
-Model lines read `{options.model_dir}/{lib}.3dshapes/<model>.{ext}`.
+Model lines read {code(f"{options.model_dir}/{lib}.3dshapes/<model>.{ext}")}.
 
-- **In a project** (model lines `${{KIPRJMOD}}/...`, the default): copy `{lib}.pretty` and `{lib}.3dshapes` into
-  the project folder (the one holding the `.kicad_pro`) and add the footprints in Preferences > Manage Footprint
-  Libraries > Project Specific Libraries, or in the project's `fp-lib-table`:
+- **In a project** (model lines `${{KIPRJMOD}}/...`, the default): copy {code(lib + ".pretty")} and
+  {code(lib + ".3dshapes")} into the project folder (the one holding the `.kicad_pro`) and add the footprints in
+  Preferences > Manage Footprint Libraries > Project Specific Libraries, or in the project's `fp-lib-table`:
 
       (lib (name "{lib}")(type "KiCad")(uri "${{KIPRJMOD}}/{lib}.pretty")(options "")(descr "pkgcad packages"))
 
 - **For every project** (a global library): write it with `pkgcad kicad ... --3d-dir '${{KICAD6_3DMODEL_DIR}}'`,
-  copy `{lib}.3dshapes` into the folder Preferences > Configure Paths gives for `KICAD6_3DMODEL_DIR` (Debian:
-  `/usr/share/kicad/3dmodels`), and add `{lib}.pretty` under Global Libraries. Or name a path variable of your
-  own (`--3d-dir '${{PKGCAD_3D}}'`) and set it in Configure Paths to the folder holding `{lib}.3dshapes`.
-{"- This library's model lines start with `" + options.model_dir + "`." if not kiprjmod else ""}
+  copy {code(lib + ".3dshapes")} into the folder Preferences > Configure Paths gives for `KICAD6_3DMODEL_DIR` (Debian:
+  `/usr/share/kicad/3dmodels`), and add {code(lib + ".pretty")} under Global Libraries. Or name a path variable of your
+  own (`--3d-dir '${{PKGCAD_3D}}'`) and set it in Configure Paths to the folder holding {code(lib + ".3dshapes")}.
+{"- This library's model lines start with " + code(options.model_dir) + "." if not kiprjmod else ""}
 ## STEP of a board
 
 The model lines name the `.wrl` (KiCad's library rule: the 3D viewer draws VRML); the `.step` of the same name

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..markup import md_text
+
 NOTES = {
     "wire_fan": "print with supports under the loops; the wires are rods of at least the least feature",
     "balls": "prints upside down: the web on the bed, the balls up",
@@ -29,9 +31,9 @@ def kit_markdown(d: dict[str, Any]) -> str:
     bed = d["bed_mm"]
     bed_txt = f"{bed['width']:g} x {bed['depth']:g}" + (f" x {bed['height']:g}" if bed["height"] else "")
     lines = [
-        f"# Print kit: {d['name']} at {s:g}x",
+        f"# Print kit: {md_text(d['name'])} at {s:g}x",
         "",
-        f"{d['title']}.",
+        f"{md_text(d['title'])}.",
         "",
         f"- Scale {s:g}:1 (1 mm of the package is {s:g} mm on the print); all sizes below are printed mm.",
         f"- Least printable feature {d['min_feature_mm']:g} mm ({d['model_min_feature_mm']:.4g} mm on the package).",

@@ -5,7 +5,7 @@ does not fit is refused in one line naming the field (exit 2)."""
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -107,7 +107,9 @@ class FileRow(_Row):
     bytes: Annotated[int, Field(ge=0)]
 
 
-class MeshQuality(_Row):
+class MeshQualityRow(_Row):
+    """The :class:`pkgcad.export.options.MeshQuality` the STL and GLB were tessellated with (``--quality``)."""
+
     name: str
     linear_mm: Annotated[Num, Field(gt=0)]
     angular_rad: Annotated[Num, Field(gt=0)]
@@ -124,8 +126,17 @@ class Manifest(_Row):
     stack_mm: dict[str, Mm | None]
     layout: LayoutSection = LayoutSection()
     parts: Annotated[list[PartRow], Field(min_length=1)]
-    mesh_quality: MeshQuality | None = None
+    mesh_quality: MeshQualityRow | None = None
     files: list[FileRow] = []
+    # how the part files hold the parts (see pkgcad.export.manifest.stl_layout): every instance (the layout of
+    # earlier versions, so the default), or each distinct mesh once, placed by the rows' placements and tiles
+    parts_layout: Literal["every instance", "instanced"] = "every instance"
+
+    @model_validator(mode="after")
+    def _instanced_is_laid_out(self) -> Manifest:
+        if self.parts_layout == "instanced" and any(r.triangles is None or r.placements is None for r in self.parts):
+            raise ValueError("instanced part files need every part's triangles and placements")
+        return self
 
 
 def validate_manifest(data: Any, where: str) -> Manifest:
@@ -141,3 +152,62 @@ def validate_manifest(data: Any, where: str) -> Manifest:
         field = ".".join(str(p) for p in e["loc"])
         raise InputError(f"{where}: {field}", e.get("input"), e["msg"],
                          "rebuild the folder with `pkgcad build`") from None
+
+
+# ------------------------------------------------------------------------------------------ the output stamp
+def _relative(path: str) -> str:
+    """A path inside the output folder: relative, normalised, no ``..``, no NUL (a stamp must never name a file
+    outside its folder)."""
+    if not path or "\x00" in path or path.startswith("/") or "\\" in path:
+        raise ValueError("a path inside the folder: relative, without NUL or backslash")
+    parts = path.split("/")
+    if any(p in ("", ".", "..") for p in parts):
+        raise ValueError("a path inside the folder: no empty, '.' or '..' component")
+    return path
+
+
+RelPath = Annotated[str, AfterValidator(_relative)]
+
+
+class Stamp(BaseModel):
+    """``.pkgcad``, the stamp of every output folder pkgcad writes (:mod:`pkgcad.export.outpath`): the tool, the
+    command, the files written with their sizes (bytes), and the pictures drawn into it since (``views``). Strict:
+    a size written as a string, a view path leading out of the folder, ``views`` that is not a list: the stamp is
+    malformed and the folder is judged like any folder pkgcad did not write."""
+
+    model_config = ConfigDict(strict=True, extra="allow", frozen=True)
+
+    tool: str
+    command: str = "build"
+    version: str = ""
+    files: dict[RelPath, Annotated[int, Field(ge=0)]] = {}
+    views: list[RelPath] = []
+    views_kept: list[RelPath] = []
+    host: str = ""
+    boot: str = ""
+    pid: int | None = None
+    ppid: int | None = None
+    state: str = ""
+
+
+class StampError(Exception):
+    """A stamp file that is there but cannot be read as a pkgcad stamp (``str()``: why, naming the field)."""
+
+
+def parse_stamp(text: str) -> Stamp | None:
+    """The stamp in ``text``; None when it is not pkgcad's (not a JSON object whose ``tool`` is ``"pkgcad"``);
+    :class:`StampError` when it says it is pkgcad's but does not fit :class:`Stamp`."""
+    import json
+
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise StampError(f"not JSON ({type(exc).__name__})") from None
+    if not isinstance(data, dict) or data.get("tool") != "pkgcad":
+        return None
+    try:
+        return Stamp.model_validate(data)
+    except ValidationError as exc:
+        e = exc.errors()[0]
+        field = ".".join(str(p) for p in e["loc"]) or "(top)"
+        raise StampError(f"{field}: {e['msg']}") from None

@@ -232,7 +232,7 @@ def _shape_integrals(order: int) -> np.ndarray:
     vertices 0-3, then the edges 01, 12, 02, 03, 13, 23): vertex i: c_ii = 4 l_i - 1; edge ij: c_ij,j = 4 l_i,
     c_ij,i = 4 l_j. Integrals: (1 / V) int l_i = 1 / 4, (1 / V) int l_i l_j = (1 + delta_ij) / 20."""
     if order == 1:
-        return np.einsum("am,bn->abmn", np.eye(4), np.eye(4))
+        return np.asarray(np.einsum("am,bn->abmn", np.eye(4), np.eye(4)))
     # each c as coefficients over (1, l0, l1, l2, l3)
     coef = np.zeros((10, 4, 5))
     for i in range(4):
@@ -244,7 +244,7 @@ def _shape_integrals(order: int) -> np.ndarray:
     moments[0, 0] = 1.0
     moments[0, 1:] = moments[1:, 0] = 0.25
     moments[1:, 1:] = (np.ones((4, 4)) + np.eye(4)) / 20.0
-    return np.einsum("amp,bnq,pq->abmn", coef, coef, moments)
+    return np.asarray(np.einsum("amp,bnq,pq->abmn", coef, coef, moments))
 
 
 @dataclass(frozen=True)

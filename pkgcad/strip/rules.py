@@ -9,47 +9,34 @@ footprint; the saw's kerf edge lies ``(street - kerf) / 2`` outside it, so an in
 
 from __future__ import annotations
 
-import numpy as np
-
+from .. import bounds
 from ..errors import InputError
-from ..layout import Layout, Rect
+from ..layout import Layout
+from ..rect import Rect
 from .layout import StripLayout, units_that_fit
 
 MAX_UNITS = 20_000
 """Most units on one strip: a typo must not eat the machine (a 240 x 70 mm strip of 2 x 2 mm units is ~3,600)."""
-MAX_STREET = 10.0
-MAX_RAIL = 50.0
-MAX_FLASH = 0.1
 
 
 def parse_pair(option: str, text: str, integer: bool) -> tuple[float, float]:
-    """``"45x13"`` -> (45, 13): two positive numbers (whole ones if ``integer``) joined by ``x``."""
-    parts = text.lower().replace("×", "x").split("x")
-    what = "two whole numbers" if integer else "two lengths in mm"
-    try:
-        if len(parts) != 2:
-            raise ValueError
-        a, b = (int(p) if integer else float(p) for p in parts)
-    except ValueError:
-        raise InputError(option, text, f"expected {what} as NxM, e.g. {'45x13' if integer else '240x70'}") from None
-    if not (a > 0 and b > 0 and np.isfinite(a) and np.isfinite(b)):
-        raise InputError(option, text, f"both must be greater than 0 ({what})")
+    """``"45x13"`` -> (45, 13) (:func:`pkgcad.bounds.parse_dims`): two whole numbers (``--units``) or two lengths in
+    mm within :data:`pkgcad.bounds.BOUNDS` ``["strip " + option]`` (``--size``)."""
+    a, b = bounds.parse_dims(option, text, "NxM", "two whole numbers" if integer else "two lengths in mm",
+                             "45x13" if integer else "240x70", integer=integer,
+                             bound=None if integer else f"strip {option}")
     return a, b
 
 
 def judge_options(street: float, kerf: float, rail: float, flash: float) -> None:
-    """The saw and mold options on their own."""
-    if not 0 < street <= MAX_STREET:
-        raise InputError("--street", street, f"a width in mm, greater than 0 and at most {MAX_STREET:g}")
-    if not kerf > 0:
-        raise InputError("--kerf", kerf, "a width in mm, greater than 0 (the saw blade's cut)")
+    """The saw and mold options on their own (their ranges: :data:`pkgcad.bounds.BOUNDS`)."""
+    bounds.check("strip --street", street)
+    bounds.check("strip --kerf", kerf)
     if kerf > street + 1e-12:
         raise InputError("--kerf", kerf, f"wider than --street ({street:g} mm): the saw would cut into the units",
                          f"use --kerf <= {street:g} or widen --street")
-    if not 0 <= rail <= MAX_RAIL:
-        raise InputError("--rail", rail, f"a width in mm, from 0 to {MAX_RAIL:g}")
-    if not 0 <= flash <= MAX_FLASH:
-        raise InputError("--flash", flash, f"a thickness in mm, from 0 (no flash) to {MAX_FLASH:g}")
+    bounds.check("strip --rail", rail)
+    bounds.check("strip --flash", flash)
 
 
 def judge(strip: StripLayout, rail: float, size: tuple[float, float] | None) -> None:
@@ -82,11 +69,11 @@ def inner_parts(lay: Layout) -> list[tuple[str, Rect]]:
     for w in lay.wires:
         x0, x1 = sorted((w.start[0], w.end[0]))
         y0, y1 = sorted((w.start[1], w.end[1]))
-        parts.append((w.name, ((x0 + x1) / 2, (y0 + y1) / 2, x1 - x0 + d, y1 - y0 + d)))
-    for sites, diameter, name in ((lay.bumps, lay.spec.bumps.diameter, "bump"),
-                                  (lay.balls, lay.spec.balls.diameter, "ball")):
-        if sites is not None:
-            parts += [(f"{name}_{i:04d}", (float(x), float(y), diameter, diameter))
+        parts.append((w.name, Rect((x0 + x1) / 2, (y0 + y1) / 2, x1 - x0 + d, y1 - y0 + d)))
+    for sites, cut, name in ((lay.bumps, lay.bump_z, "bump"), (lay.balls, lay.ball_z, "ball")):
+        if sites is not None and cut is not None:
+            diameter = cut.diameter
+            parts += [(f"{name}_{i:04d}", Rect(float(x), float(y), diameter, diameter))
                       for i, (x, y) in enumerate(sites.points)]
     return parts
 

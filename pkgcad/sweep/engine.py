@@ -7,8 +7,11 @@ Dask is imported here only, lazily: the CLI and ``--dry-run`` start without it.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import socket
+import struct
+import time
 import uuid
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -16,13 +19,17 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .steps import InputError
+from ..errors import InputError
 
 if TYPE_CHECKING:
     from distributed import Client
 
 #: Seconds to reach a scheduler before ``--scheduler`` counts as unreachable (exit 2 well within 10 s).
 CONNECT_TIMEOUT_S = 5
+#: Seconds a peer has to send its Dask handshake once connected (a Dask server speaks first, at once).
+HANDSHAKE_TIMEOUT_S = 4
+#: Largest handshake accepted (a real one is about 100 bytes): a peer's length prefix is never trusted further.
+MAX_HANDSHAKE_BYTES = 1 << 16
 
 
 def _quiet() -> None:
@@ -33,31 +40,138 @@ def _quiet() -> None:
 
 
 def _check_address(scheduler: str) -> dict[str, Any]:
-    """``tcp://HOST:PORT`` (any dask protocol) or the JSON file that ``dask scheduler --scheduler-file`` wrote."""
+    """``tcp://HOST:PORT`` (any dask protocol) or the JSON file that ``dask scheduler --scheduler-file`` wrote; a
+    tcp:// address must answer with a Dask handshake (:func:`_handshake`)."""
     if "://" in scheduler:
         _reachable(scheduler)
+        _handshake(scheduler, scheduler)
         return {"address": scheduler}
     if scheduler.endswith(".json"):
         if not Path(scheduler).is_file():
             raise InputError("--scheduler", scheduler, "no such scheduler file (written by dask scheduler "
                             "--scheduler-file FILE)")
+        address = _file_address(scheduler)
+        _reachable(address, scheduler)
+        _handshake(address, scheduler)
         return {"scheduler_file": scheduler}
     raise InputError("--scheduler", scheduler, "give the scheduler's address, e.g. tcp://10.0.0.5:8786, or the "
                     "JSON file of dask scheduler --scheduler-file")
 
 
-def _reachable(address: str) -> None:
-    """Fail fast (before importing dask) when nothing listens at a tcp:// address."""
+def _file_address(path: str) -> str:
+    """The ``address`` a scheduler file holds, or one :class:`InputError` line."""
+    try:
+        with open(path, "rb") as fh:
+            data = json.loads(fh.read(MAX_HANDSHAKE_BYTES))
+        address = data["address"]
+        if not isinstance(address, str):
+            raise TypeError
+    except (OSError, ValueError, KeyError, TypeError):
+        raise InputError("--scheduler", path, "is not a scheduler file (a JSON object with the scheduler's "
+                         "\"address\", as dask scheduler --scheduler-file writes it)") from None
+    return address
+
+
+def _host_port(address: str) -> tuple[str, str, int] | None:
     proto, _, rest = address.partition("://")
     host, _, port = rest.rpartition(":")
     if proto not in ("tcp", "tls") or not port.isdigit():
-        return  # other protocols: dask itself says
+        return None  # other protocols: dask itself says
+    return proto, host.strip("[]") or "127.0.0.1", int(port)
+
+
+def _reachable(address: str, given: str | None = None) -> None:
+    """Fail fast (before importing dask) when nothing listens at a tcp:// address."""
+    where = _host_port(address)
+    if where is None:
+        return
     try:
-        socket.create_connection((host.strip("[]") or "127.0.0.1", int(port)), timeout=CONNECT_TIMEOUT_S).close()
+        socket.create_connection(where[1:], timeout=CONNECT_TIMEOUT_S).close()
     except OSError as exc:
-        raise InputError("--scheduler", address, f"cannot connect ({exc.strerror or type(exc).__name__}); start one "
-                        "with `dask scheduler` and `dask worker ADDRESS`, or leave --scheduler out for a local "
-                        "cluster") from None
+        why = exc.strerror or type(exc).__name__
+        raise InputError("--scheduler", given or address, f"cannot connect to {address} ({why}); start one with "
+                         "`dask scheduler` and `dask worker ADDRESS`, or leave --scheduler out for a local "
+                         "cluster") from None
+
+
+def _handshake(address: str, given: str) -> None:
+    """Refuse, within :data:`HANDSHAKE_TIMEOUT_S` (plus a short HTTP probe), an endpoint that is not a Dask server:
+    on connecting, a Dask server sends its handshake at once (an 8-byte length, then msgpack frames holding a
+    table with its compression and pickle settings). The peer's length is judged before anything is read for
+    it, so garbage never sizes an allocation; what answered instead is named (nothing, an HTTP server, bytes)."""
+    where = _host_port(address)
+    if where is None or where[0] != "tcp":
+        return  # tls: the TLS handshake comes first; dask's own timeout judges it
+    fix = ("point --scheduler at a `dask scheduler` (its tcp:// address, port 8786 by default), or leave it out "
+           "for a local cluster")
+    with socket.create_connection(where[1:], timeout=CONNECT_TIMEOUT_S) as sock:
+        head = _recv(sock, 8, HANDSHAKE_TIMEOUT_S)
+        if len(head) < 8:
+            answer = _http_probe(sock, where[1]) if not head else f"{len(head)} bytes ({head[:16]!r}) and no more"
+            raise InputError("--scheduler", given, f"{address} is not a Dask scheduler: it answered {answer} where "
+                             f"a Dask server sends its handshake at once", fix)
+        (size,) = struct.unpack("<Q", head)
+        if not 8 < size <= MAX_HANDSHAKE_BYTES:
+            raise InputError("--scheduler", given, f"{address} is not a Dask scheduler: it answered {_bytes(head)}, "
+                             f"not a Dask handshake (it would announce a message of {size:,} bytes)", fix)
+        body = _recv(sock, size, HANDSHAKE_TIMEOUT_S)
+    if not _is_handshake(body):
+        raise InputError("--scheduler", given, f"{address} is not a Dask scheduler: it answered {_bytes(head + body)}, "
+                         "which is not a Dask handshake", fix)
+
+
+def _recv(sock: socket.socket, n: int, timeout: float) -> bytes:
+    """Up to ``n`` bytes, whatever arrives within ``timeout`` seconds in all."""
+    end = time.monotonic() + timeout
+    out = b""
+    while len(out) < n:
+        left = end - time.monotonic()
+        if left <= 0:
+            break
+        sock.settimeout(left)
+        try:
+            chunk = sock.recv(n - len(out))
+        except OSError:  # a timeout included
+            break
+        if not chunk:
+            break
+        out += chunk
+    return out
+
+
+def _http_probe(sock: socket.socket, host: str) -> str:
+    """What a silent peer is: ask it an HTTP question; an HTTP server names itself by its status line."""
+    try:
+        sock.sendall(f"HEAD / HTTP/1.0\r\nHost: {host}\r\n\r\n".encode())
+    except OSError:
+        return f"nothing within {HANDSHAKE_TIMEOUT_S} s"
+    reply = _recv(sock, 256, 2.0)
+    if reply.startswith(b"HTTP/"):
+        status = reply.split(b"\r\n", 1)[0].decode("latin-1")[:60]
+        return f"nothing within {HANDSHAKE_TIMEOUT_S} s, and HTTP when asked (\"{status}\": an HTTP server)"
+    if reply:
+        return f"nothing within {HANDSHAKE_TIMEOUT_S} s, then {_bytes(reply)} to an HTTP request"
+    return f"nothing within {HANDSHAKE_TIMEOUT_S} s"
+
+
+def _bytes(data: bytes) -> str:
+    text = data[:24]
+    return f"{len(data)} bytes starting {text!r}" if len(data) > len(text) else f"{text!r}"
+
+
+def _is_handshake(body: bytes) -> bool:
+    """Whether ``body`` (after the length prefix) is a Dask handshake: frames whose message is a table."""
+    try:
+        from distributed.protocol.core import loads
+        from distributed.protocol.utils import unpack_frames
+
+        frames = unpack_frames(body)
+        if not frames or len(frames) > 64:
+            return False
+        msg = loads(frames, deserialize=False)
+    except Exception:  # any failure to decode is the answer: not a handshake
+        return False
+    return isinstance(msg, dict) and "compression" in msg
 
 
 @contextmanager

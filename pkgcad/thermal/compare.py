@@ -22,7 +22,9 @@ COLUMNS = ("package", "theta_jc_top_K_W", "theta_jc_top_no_hs_K_W", "theta_jc_to
 
 
 def compare_rows(lays: Sequence[Layout], *, power_w: float, mesh: str,
-                 progress: Callable[[str], None] | None = None) -> list[dict[str, Any]]:
+                 progress: Callable[[str], None] | None = None,
+                 done: Callable[[dict[str, Any]], None] | None = None) -> list[dict[str, Any]]:
+    """One row per layout (with and without its heat sink); ``done`` hears each row as it is finished."""
     say = progress or (lambda _s: None)
     rows = []
     for i, lay in enumerate(lays, 1):
@@ -49,6 +51,8 @@ def compare_rows(lays: Sequence[Layout], *, power_w: float, mesh: str,
             "seconds": w["seconds"]["total"] + wo["seconds"]["total"],
             "worst_energy_balance": max(w["solver"]["worst_energy_balance"], wo["solver"]["worst_energy_balance"]),
         })
+        if done is not None:
+            done(rows[-1])
     return rows
 
 

@@ -12,14 +12,14 @@ from pathlib import Path
 
 from pkgcad.errors import NO_VALUE, InputError
 from pkgcad.layout import Layout
-from pkgcad.templates import apply_overrides, layout_of, load_layout, make_spec, parse_override
+from pkgcad.templates import apply_overrides, layout_of, load_layout, make_spec, parse_override, resolve_source
 
 
 def load_input(source: str, sets: Sequence[str] = ()) -> Layout:
-    path = Path(source)
-    if path.is_dir():
+    kind, path = resolve_source(source, folders=True)  # the one rule every command reads a name by
+    if kind == "folder":
         return _from_folder(path, sets)
-    return load_layout(source, sets)
+    return load_layout(str(path), sets)
 
 
 def _from_folder(root: Path, sets: Sequence[str]) -> Layout:

@@ -15,9 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import InputError
+from .. import bounds
+from ..export.staging import write_file
 from ..reader.model import Model
-from .figure import png_info, write_atomic
+from .figure import png_info
 from .planes import default_at, stack_zoom
 from .section import color_of
 
@@ -104,12 +105,11 @@ def render(model: Model, path: Path, width: int = 1200, height: int = 900, cut: 
     title says so."""
     from PIL import Image, ImageDraw, ImageFont
 
-    if not (64 <= width <= 6000 and 64 <= height <= 6000):
-        raise InputError("--size", f"{width}x{height}", "each side allowed 64 to 6000 px")
+    for side in (width, height):
+        bounds.check("render --size", side, f"{width}x{height}")
     if zoom_z is None:
         zoom_z = stack_zoom(model)
-    if not 1 <= zoom_z <= 100:
-        raise InputError("--zoom-z", zoom_z, "allowed 1 to 100 (vertical exaggeration)")
+    bounds.check("render --zoom-z", zoom_z)
     t0 = time.perf_counter()
     ss = max(1, supersample)
     W, H = width * ss, height * ss
@@ -230,7 +230,7 @@ def render(model: Model, path: Path, width: int = 1200, height: int = 900, cut: 
         except OSError:
             font = ImageFont.load_default(15)
         draw.text((16, 14), text, fill=(20, 20, 20), font=font)
-    write_atomic(Path(path), lambda p: out.save(p, format="PNG", optimize=True, pnginfo=png_info()))
+    write_file(Path(path), lambda p: out.save(p, format="PNG", optimize=True, pnginfo=png_info()))
     counts = np.bincount(part[hit], minlength=len(names))
     return RenderResult(width, height, time.perf_counter() - t0, len(tris), cut, zoom_z,
                         {g: int(c) for g, c in zip(names, counts, strict=True)}, text if title else "")
