@@ -62,6 +62,10 @@ def test_thermal_writes_json_vtu_compact_model_and_pictures(tmp_path: Path) -> N
         (model / "thermal" / name).write_bytes((out / name).read_bytes())
     section = thermal_html(model)
     assert f"{summary['theta_jc_top_K_W']:.3f} K/W" in section and "data:image/png;base64," in section
+    # the report and the printed summary use JEDEC's names
+    assert f"theta-JC(bot) (exposed pad)</dt><dd>{summary['theta_jc_bot_K_W']:.3f} K/W" in section
+    assert f"theta-JB (JESD51-8, ring cold plate)</dt><dd>{summary['theta_jb_K_W']:.3f} K/W" in section
+    assert "theta-JC(bot)" in again.stdout and "JESD51-8" in again.stdout
     (out / "mine.txt").write_text("keep me")
     assert_refused(run("thermal", "qfn", "--mesh", "coarse", "-o", str(out)), "-o = ", "mine.txt")
     assert (out / "mine.txt").read_text() == "keep me"
