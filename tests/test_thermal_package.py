@@ -138,9 +138,10 @@ def test_the_sweep_thermal_step_writes_its_folder_and_columns(tmp_path) -> None:
 
     step = STEPS["thermal"]
     assert step.available() is None and step.run is not None
-    row = step.run(load_layout("flipchip-bga").spec, tmp_path, StepOptions())
-    assert row["theta_jc_top_k_w"] == pytest.approx(solved("flipchip-bga", mesh="normal").jc.theta_max_k_w,
-                                                    rel=1e-6)
+    row = step.run(load_layout("flipchip-bga").spec, tmp_path, StepOptions()).columns()  # a typed result's columns
+    run = solved("flipchip-bga", mesh="normal")
+    assert row["theta_jc_top_k_w"] == pytest.approx(run.jc.theta_max_k_w, rel=1e-6)
+    assert row["theta_jb_k_w"] == pytest.approx(run.theta_jb_k_w, rel=1e-6)  # JESD51-8: (Tj - Tb) / P
     assert row["tj_max_c"] == pytest.approx(25.0 + row["theta_jc_top_k_w"])
     assert (tmp_path / "thermal" / "thermal.json").is_file() and step.files == ("thermal",)
 
