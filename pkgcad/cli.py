@@ -683,11 +683,12 @@ def thermal(
         False),
     compare: Annotated[bool, typer.Option("--compare", help="Each template with and without its exposed heat "
                                           "sink (mold in its place): one table (K/W, %) and one bar chart.")] = False,
-    board: Annotated[bool, typer.Option("--board", help="Also ESTIMATE psi-JT and theta-JA (K/W): the package on a "
-                                        "JESD51-7-like 2s2p board block (114.3 x 76.2 x 1.6 mm), h = 10 W/m2 K on "
-                                        "every exposed face (a second mesh).")] = False,
+    board: Annotated[bool, typer.Option("--board", help="Also ESTIMATE psi-JT, psi-JB and theta-JA (K/W, "
+                                        "JESD51-2A-like still air): the package on its JEDEC 2s2p test board, "
+                                        "h = 10 W/m2 K on every exposed face (one more solve, same mesh).")] = False,
 ) -> None:
-    """Steady conduction by finite elements (gmsh, scikit-fem, pyamg): Tj, theta-JC(top), theta-JB (K/W), heat
+    """Steady conduction by finite elements (gmsh, scikit-fem, pyamg), named as JEDEC does: Tj, theta-JC(top),
+    theta-JC(bot) (exposed pad), theta-JB (JESD51-8: soldered to the 2s2p test board, ring cold plate) (K/W), heat
     split; writes thermal.json, compact_model.json (JESD15-3), thermal.vtu, section PNGs (degC). Exit 2 on bad
     input (nothing written), 1 if meshing or solving fails."""
     from .export.staging import staged_dir

@@ -60,6 +60,30 @@ class SphereCut:
         """Radius of the sphere's section at height ``z`` [mm] (0 at a pole; the flat's radius at a cut)."""
         return math.sqrt(max((self.diameter / 2) ** 2 - (z - self.centre) ** 2, 0.0))
 
+    @property
+    def volume(self) -> float:
+        """The solid's volume [mm^3]: the spherical zone between the two cuts, pi H (3 a^2 + 3 b^2 + H^2) / 6 with
+        H the height and a, b the flats' radii (a cap when one flat is a pole)."""
+        a, b, h = self.radius_at(self.top), self.radius_at(self.bottom), self.height
+        return math.pi * h * (3 * a * a + 3 * b * b + h * h) / 6
+
+
+def soldered(ball: SphereCut, board_pad_mm: float) -> SphereCut:
+    """A ball (``ball``: flat on top, on the substrate's pad) soldered to a board pad of diameter ``board_pad_mm``:
+    the same volume of solder wets both pads and takes the shape of a sphere through the two pad circles (the
+    truncated-sphere joint of surface tension without weight), its top where the ball's was. Its height H solves
+    H^3 + 3 (a^2 + b^2) H = 6 V / pi (one positive root; a, b the pads' radii, V the ball's volume), the sphere's
+    centre lies (a^2 - b^2 - H^2) / (2 H) above the top (below it: negative) [mm]. A pad of diameter 0 gives the
+    ball back."""
+    if not 0.0 <= board_pad_mm <= ball.diameter:
+        raise ValueError(f"board pad {board_pad_mm!r} mm: between 0 and the ball's diameter {ball.diameter:g} mm")
+    a, b = ball.radius_at(ball.top), board_pad_mm / 2
+    p, q = 3 * (a * a + b * b), -6 * ball.volume / math.pi
+    root = math.sqrt(q * q / 4 + p**3 / 27)
+    h = math.cbrt(-q / 2 + root) + math.cbrt(-q / 2 - root)
+    offset = (a * a - b * b - h * h) / (2 * h)  # the centre's height over the top
+    return SphereCut(2 * math.sqrt(a * a + offset * offset), ball.top - h, ball.top, ball.top + offset)
+
 
 # --------------------------------------------------------------------------------------------- arrays
 @dataclass(frozen=True)
@@ -574,6 +598,12 @@ class Layout:
         d = self.spec.bumps.diameter
         st = self.stack
         return SphereCut(d, st.carrier_top, st.chip_bottom, (st.carrier_top + st.chip_bottom) / 2)
+
+    def ball_joint(self, board_pad_mm: float) -> SphereCut | None:
+        """The balls soldered to board pads of diameter ``board_pad_mm`` (:func:`soldered`): same solder, top on
+        the substrate's underside, bottom on the board. None without balls."""
+        bz = self.ball_z
+        return soldered(bz, board_pad_mm) if bz is not None else None
 
     @property
     def seating_plane(self) -> float:

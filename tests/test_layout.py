@@ -438,3 +438,34 @@ def test_ball_and_bump_z_ranges_seating_plane_and_bounds_by_hand() -> None:
     w = resolve(spec_of("wirebond-bga"))
     assert w.bump_z is None and w.ball_z is not None and w.ball_z.centre == pytest.approx(-0.15)
     assert w.bounds[:3] == pytest.approx((-6.0, -6.0, -0.4))
+
+
+def test_a_ball_soldered_to_a_board_pad_keeps_its_solder_and_wets_both_pads_by_hand() -> None:
+    """flipchip-bga's ball (d 0.5, h 0.4: a spherical cap of height 0.4, radius 0.25) soldered to a 0.4 mm board
+    pad. Its volume is the cap's, pi h^2 (3 R - h) / 3 = pi 0.16 0.35 / 3; the joint is the zone of a sphere
+    through the substrate pad circle (r 0.2 at z = 0) and the board pad circle (r 0.2 at z = -H) holding that
+    volume: pi H (3 a^2 + 3 b^2 + H^2) / 6 = V, here H^3 + 0.24 H = 0.112 -> H = 0.32441 (checked by bisection
+    below); symmetric pads put the centre at -H / 2."""
+    lay = resolve(spec_of("flipchip-bga"))
+    cap = math.pi * 0.4**2 * (3 * 0.25 - 0.4) / 3
+    assert lay.ball_z is not None and lay.ball_z.volume == pytest.approx(cap, rel=1e-12)
+    lo, hi = 0.0, 0.4
+    for _ in range(60):  # H^3 + 3 (0.2^2 + 0.2^2) H - 6 V / pi = 0, increasing in H
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if mid**3 + 0.24 * mid - 6 * cap / math.pi < 0 else (lo, mid)
+    joint = lay.ball_joint(0.4)
+    assert joint is not None
+    assert (joint.top, joint.bottom, joint.centre) == pytest.approx((0.0, -lo, -lo / 2), abs=1e-9)
+    assert joint.bottom == pytest.approx(-0.32441, abs=1e-5)  # collapsed from 0.4
+    assert joint.radius_at(0.0) == pytest.approx(0.2) and joint.radius_at(joint.bottom) == pytest.approx(0.2)
+    assert joint.diameter == pytest.approx(2 * math.sqrt(0.2**2 + (lo / 2) ** 2))
+    assert joint.volume == pytest.approx(cap, rel=1e-12)
+    assert math.pi * lo * (3 * 0.04 + 3 * 0.04 + lo**2) / 6 == pytest.approx(cap, rel=1e-9)
+    # a pad of diameter 0 is the ball as built (a pole on the board); a wider pad spreads it flatter
+    unsoldered = lay.ball_joint(0.0)
+    assert unsoldered is not None and (unsoldered.bottom, unsoldered.centre) == pytest.approx((-0.4, -0.15))
+    wide = lay.ball_joint(0.45)
+    assert wide is not None and wide.bottom > joint.bottom and wide.volume == pytest.approx(cap, rel=1e-12)
+    assert resolve(spec_of("qfn")).ball_joint(0.4) is None
+    with pytest.raises(ValueError, match="board pad"):
+        lay.ball_joint(0.6)

@@ -12,11 +12,12 @@ from PIL import Image
 from thermal_models import box, cylinder, mesh_parts
 
 from pkgcad.conformal.faces import Face, facet_areas, select
+from pkgcad.layout import SphereCut
 from pkgcad.solvers.conduction import HeatSource, Isothermal, Scenario, prepare, solve
 from pkgcad.thermal import homogenize
-from pkgcad.thermal.board import BoardSpec
+from pkgcad.thermal.board import JedecBoard
 from pkgcad.thermal.conductivity import Conductivity, resolve
-from pkgcad.thermal.jedec import PackageFaces, compact_model, theta_jb, theta_jc_top
+from pkgcad.thermal.jedec import PackageFaces, compact_model, theta_jc_bot, theta_jc_top
 from pkgcad.thermal.output import write_all
 from pkgcad.thermal.section import sample_plane
 
@@ -73,7 +74,16 @@ def test_homogenisation_formulas_by_hand() -> None:
     lam = homogenize.laminate([(1.53, 0.3), (0.035, 390.0), (0.035, 390.0)])
     assert lam.kx == pytest.approx((1.53 * 0.3 + 0.07 * 390) / 1.6)
     assert lam.kz == pytest.approx(1.6 / (1.53 / 0.3 + 0.07 / 390))
-    assert BoardSpec().conductivity().values == pytest.approx(lam.values)
+    # the 2s2p board's copper as sheets: k t, copper 390 W/m K; 35 um planes 0.07 + 0.25 mm under the top and over
+    # the bottom of the 1.6 mm board; the top traces 70 um at 20 % coverage
+    board = JedecBoard("JESD51-7", 114.3, 76.2, (0.0, 0.0))
+    assert board.sheets_w_k() == pytest.approx({"board_top_copper": 0.2 * 390 * 70e-6, "plane_1": 390 * 35e-6,
+                                                "plane_2": 390 * 35e-6})
+    assert board.planes() == (("plane_1", pytest.approx(0.32)), ("plane_2", pytest.approx(1.28)))
+    # a ball cut symmetrically about its centre is the ball array's own profile
+    sym = SphereCut(0.5, 0.0, 0.4, 0.2)
+    assert homogenize.sphere_cut_array(58, 0.9, sym, 1.0).values == pytest.approx(
+        homogenize.ball_array(58, 0.9, diameter_mm=0.5, height_mm=0.4, pitch_x_mm=1.0).values, rel=1e-9)
     assert homogenize.maxwell_garnett_2d(58, 0.9, 0.0) == pytest.approx(0.9)
     assert homogenize.maxwell_garnett_2d(2.0, 2.0, 0.4) == pytest.approx(2.0)
     assert homogenize.maxwell_garnett_3d(58, 0.9, 0.0) == pytest.approx(0.9)
@@ -108,25 +118,39 @@ def test_outputs_vtu_json_compact_model_and_picture(tmp_path) -> None:  # type: 
             "fill": Conductivity(0.9, 0.9, 0.9, "mold")}
     m = mesh_parts({k: shapes[k] for k in ("base", "fill", "chip", "lid")}, mats, "coarse")
     tm = m.tm
-    faces = PackageFaces(Face("chip", "bottom"), Face("lid", "top"), Face("base", "bottom"))
+    faces = PackageFaces(Face("chip", "bottom"), Face("lid", "top"), Face("base", "bottom"), exposed_pad=True)
     system = m.system()
-    results = {s.name: solve(system, s) for s in (theta_jc_top(faces, 2.0), theta_jb(faces, 2.0))}
-    compact = compact_model(results["theta_jc_top"], results["theta_jb"])
-    written = write_all(tmp_path, system, results, m.conductivities, compact=compact)
+    results = {s.name: solve(system, s) for s in (theta_jc_top(faces, 2.0), theta_jc_bot(faces, 2.0))}
+    bottom = results["theta_jc_bot"]
+    # a JESD15-3 model from theta-JC(top) and a theta-JB of (Tj - Tb) / P, Tb read here at 26 degC
+    compact = compact_model(results["theta_jc_top"], (bottom.tj_max_c - 26.0) / 2.0, bottom, 26.0)
+    notes = ["fill: the mold <left out> & \"said\" so", "a second note"]
+    written = write_all(tmp_path, system, results, m.conductivities, compact=compact, notes=notes)
     assert {p.name for p in written} == {"thermal.vtu", "thermal.json", "compact_model.json",
-                                         "section_theta_jc_top.png", "section_theta_jb.png"}
+                                         "section_theta_jc_top.png", "section_theta_jc_bot.png"}
+    text = (tmp_path / "thermal.vtu").read_text()  # what the file lacks, in its field data, XML-escaped
+    assert "<FieldData>" in text
+    assert 'Name="note 01: fill: the mold &lt;left out&gt; &amp; &quot;said&quot; so"' in text
     vtu = meshio.read(tmp_path / "thermal.vtu")
     assert vtu.points.shape == (system.tm.n_nodes, 3)
     assert vtu.cells_dict["tetra"].shape == (system.tm.n_elements, 4)
     assert sorted(np.unique(vtu.cell_data["part_id"][0])) == [0, 1, 2, 3]
-    assert np.max(vtu.point_data["T_theta_jc_top_degC"]) == pytest.approx(results["theta_jc_top"].tj_max_c)
+    # the VTU's nodes are the mesh's vertices: the P2 solution there (Tj max also sees the edge midpoints)
+    assert np.array_equal(vtu.point_data["T_theta_jc_top_degC"], results["theta_jc_top"].temperature_c)
+    assert np.max(vtu.point_data["T_theta_jc_top_degC"]) <= results["theta_jc_top"].tj_max_c + 1e-12
     doc = json.loads((tmp_path / "thermal.json").read_text())
     assert [p["name"] for p in doc["parts"]] == list(tm.part_names)
     jc = doc["scenarios"]["theta_jc_top"]
     assert jc["theta_max_K_W"] == pytest.approx((jc["Tj_max_C"] - 25.0) / 2.0)
+    # the section goes through the hottest point: its colour bar reaches Tj max; every part cut is named
+    pic = jc["section_png"]
+    assert pic["hottest_in_picture_C"] - 25.0 == pytest.approx(jc["Tj_max_C"] - 25.0, rel=0.02)
+    assert sorted(pic["parts"]) == ["base", "chip", "fill", "lid"]
+    assert doc["vtu"]["field_data"] == notes
     assert abs(jc["solver"]["energy_balance"]) < 1e-3
     model = json.loads((tmp_path / "compact_model.json").read_text())
     assert [r["value"] for r in model["resistors"]] == pytest.approx(
-        [results["theta_jc_top"].theta_max_k_w, results["theta_jb"].theta_max_k_w])
-    with Image.open(tmp_path / "section_theta_jb.png") as png:
+        [results["theta_jc_top"].theta_max_k_w, bottom.theta_max_k_w - 0.5])
+    assert model["theta_JB_board_temperature_C"] == 26.0
+    with Image.open(tmp_path / "section_theta_jc_bot.png") as png:
         assert png.size[0] >= 1000 and png.getextrema()[0][0] < png.getextrema()[0][1]

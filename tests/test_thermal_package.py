@@ -86,10 +86,29 @@ def test_heat_split_and_part_ranges_are_consistent() -> None:
     assert hi == pytest.approx(run.jc.tj_max_c) and lo < hi
     assert set(run.jc.parts) == {"encapsulant", "die_pad", "lead", "die_attach", "chip", "adhesive", "heat_sink",
                                  "interface_layer"}
-    # a QFN's exposed pad carries most of the heat when both sides are held (docs/references.md: > 90 % without
-    # a heat sink; with one, the board side still wins)
-    board = next(v for k, v in dual.heat_out_w.items() if "board" in k)
-    assert board > 0.5
+    # JESD51-8: the ring cold plate takes all the heat, the board thermocouple reads between the plate and Tj, and
+    # theta-JB is (Tj - Tb) / P, not the rise above the plate
+    jb = run.jb
+    assert jb is not None and run.theta_jb_k_w is not None
+    ring = sum(v for k, v in jb.heat_out_w.items() if "ring cold plate" in k)
+    assert ring == pytest.approx(1.0, abs=1e-3)
+    tb = run.board_c["theta_jb"]
+    assert 25.0 < tb < jb.tj_max_c
+    assert run.theta_jb_k_w == pytest.approx(jb.tj_max_c - tb)
+    # a QFN has an exposed pad: theta-JC(bot) holds its bottom (and the leads') directly, far below theta-JB, whose
+    # heat crosses the board's FR-4 to a ring 5 mm away
+    assert run.jc_bot is not None and run.jc_bot.theta_max_k_w < 0.5 * run.theta_jb_k_w
+    # the heat split with both the top plate and the ring held: between 0 and 1 on each side, the two-resistor
+    # estimate R_board / (R_top + R_board) from the single-plate rises within 15 %
+    top = sum(v for k, v in dual.heat_out_w.items() if "top cold plate" in k)
+    assert 0.0 < top < 1.0
+    assert top == pytest.approx(jb.theta_max_k_w / (run.jc.theta_max_k_w + jb.theta_max_k_w), rel=0.15)
+
+
+def test_a_package_without_an_exposed_pad_has_no_theta_jc_bot() -> None:
+    run = solved("flipchip-bga")
+    assert run.jc_bot is None and "theta_jc_bot" not in run.results
+    assert run.theta_jb_k_w is not None and run.theta_jb_k_w > 0.0
 
 
 @pytest.mark.slow
@@ -107,8 +126,10 @@ def test_homogenised_arrays_match_every_bump_and_ball_within_3_percent_on_theta_
     full = solved(template, mesh="normal", detail="full")
     assert full.model.n_sites == 464 if template == "flipchip-bga" else 100
     assert homogenised == pytest.approx(full.jc.theta_max_k_w, rel=0.03)
-    # every ball as built touches the board at a point: no board-side face, so no theta-JB (issue 25)
-    assert full.jb is None and "theta_jb" not in full.results
+    # soldered to the test board, every bump and ball its solid against the bumps as a block (the balls stay
+    # solids in the default: the heat enters the board through each joint's pad)
+    full_jb, jb = full.theta_jb_k_w, solved(template, mesh="normal").theta_jb_k_w
+    assert full_jb is not None and jb is not None and jb == pytest.approx(full_jb, rel=0.03)
 
 
 @pytest.mark.slow
@@ -117,22 +138,23 @@ def test_the_sweep_thermal_step_writes_its_folder_and_columns(tmp_path) -> None:
 
     step = STEPS["thermal"]
     assert step.available() is None and step.run is not None
-    row = step.run(load_layout("flipchip-bga").spec, tmp_path, StepOptions())
-    assert row["theta_jc_top_k_w"] == pytest.approx(solved("flipchip-bga", mesh="normal").jc.theta_max_k_w,
-                                                    rel=1e-6)
+    row = step.run(load_layout("flipchip-bga").spec, tmp_path, StepOptions()).columns()  # a typed result's columns
+    run = solved("flipchip-bga", mesh="normal")
+    assert row["theta_jc_top_k_w"] == pytest.approx(run.jc.theta_max_k_w, rel=1e-6)
+    assert row["theta_jb_k_w"] == pytest.approx(run.theta_jb_k_w, rel=1e-6)  # JESD51-8: (Tj - Tb) / P
     assert row["tj_max_c"] == pytest.approx(25.0 + row["theta_jc_top_k_w"])
     assert (tmp_path / "thermal" / "thermal.json").is_file() and step.files == ("thermal",)
 
 
 def test_the_board_estimate_obeys_the_film_bound() -> None:
     """All heat leaves by h (T - Ta) through the exposed faces, none hotter than Tj: theta-JA >= 1 / (h A) with A
-    every exposed face of board and package (board 114.3 x 76.2 x 1.6 mm, both sides and edges; package top and
-    sides, 10 x 10 mm, ball ends' height included), h = 10 W/m2 K."""
+    every exposed face of board and package (the JESD51-9 board 101.5 x 114.5 x 1.6 mm, both sides and edges;
+    package top and sides, 10 x 10 mm, the balls' height as built included), h = 10 W/m2 K."""
     run = run_layout(load_layout("flipchip-bga"), mesh="coarse", board=True)
-    assert run.board is not None
-    b = run.board
+    b = run.still_air
+    assert b is not None
     assert abs(b.energy_balance) < 1e-3
-    board_area = 2 * 114.3 * 76.2 + 2 * (114.3 + 76.2) * 1.6
+    board_area = 2 * 101.5 * 114.5 + 2 * (101.5 + 114.5) * 1.6
     package_area = 10.0 * 10.0 + 4 * 10.0 * (0.4 + 0.36 + 0.09 + 0.3 + 0.03 + 0.3 + 0.002)
     assert b.theta_max_k_w >= 1.0 / (10.0 * 1e-6 * (board_area + package_area))
     assert b.theta_max_k_w > run.jc.theta_max_k_w
@@ -163,8 +185,8 @@ def _assert_meshed_volumes(template: str, heat_sink: bool = True) -> None:
     chip), less the bump block. The thin layers are planar and come out exact."""
     pkg = built(template)
     run = solved(template, heat_sink=heat_sink)
-    got = run.system.tm.volumes_mm3()
-    blocks = BLOCKS[template]
+    got = run.package.tm.volumes_mm3()  # the package alone: the board, its solder and the soldered balls left off
+    blocks = {k: v for k, v in BLOCKS[template].items() if k != "ball_block"}  # the balls stay solids, soldered
     to_mold = LEFT_TO_MOLD + (() if heat_sink else BASELINE_TO_MOLD)
     want = {p.name: p.volume() * p.count for p in pkg.parts if p.role not in to_mold and p.role != "ball"}
     want["encapsulant"] += sum(p.volume() * p.count for p in pkg.parts if p.role in to_mold)
@@ -176,6 +198,12 @@ def _assert_meshed_volumes(template: str, heat_sink: bool = True) -> None:
     for name in ("die_attach", "adhesive", "interface_layer", "buffer_pad_attach"):
         if name in got:
             assert got[name] == pytest.approx(want[name], rel=1e-9), name
+    # soldered to the test board, each ball keeps its solder: the joints' solids (OCCT volumes of the fused model;
+    # a coarse mesh of a 0.5 mm sphere is some % smaller) hold the built balls' volume
+    balls = [p for p in pkg.parts if p.role == "ball"]
+    if balls and run.assembly is not None:
+        joints = next(p.volume_mm3 for p in run.model.fem.parts if p.name == "ball")
+        assert joints == pytest.approx(sum(p.volume() * p.count for p in balls), rel=1e-3)
 
 
 @pytest.mark.parametrize("template", ["wirebond-bga", "flipchip-bga", "qfn"])

@@ -13,8 +13,8 @@ import pytest
 from scipy.special import j0, j1, jn_zeros
 from thermal_models import Meshed, box, cylinder, disk_on_cylinder, mesh_parts
 
-from pkgcad.conformal.faces import Face
-from pkgcad.solvers.conduction import Convective, HeatSource, Isothermal, Scenario, solve
+from pkgcad.conformal.faces import Face, PlaneFacets
+from pkgcad.solvers.conduction import Convective, HeatSource, Isothermal, Scenario, Sheet, prepare, probe, solve
 from pkgcad.thermal import homogenize
 from pkgcad.thermal.jedec import PackageFaces, dual_cold_plate, heat_split, theta_jb, theta_jc_top
 
@@ -169,7 +169,11 @@ def _toy_package(layer: float) -> tuple[Meshed, PackageFaces]:
     mats = {"substrate": "bt-laminate", "mold": "mold-compound", "chip": "silicon", "glue": "silver-epoxy",
             "heat_sink": "copper", "interface": layer}
     m = mesh_parts(shapes, mats, "coarse", thin=("glue", "interface"))
-    faces = PackageFaces(active=Face("chip", "bottom"), top=Face("interface", "top"), board=Face("substrate", "bottom"))
+    # the ring cold plate of theta-JB here holds the substrate's bottom, in two halves (its "top" and "bottom")
+    ring = (Face("substrate", "bottom", where=lambda c: c[0] < 0.0), Face("substrate", "bottom",
+                                                                         where=lambda c: c[0] >= 0.0))
+    faces = PackageFaces(active=Face("chip", "bottom"), top=Face("interface", "top"), board=Face("substrate", "bottom"),
+                         ring=ring)
     return m, faces
 
 
@@ -192,3 +196,34 @@ def test_dual_plate_splits_the_heat_and_beats_either_path() -> None:
     assert dual.theta_max_k_w < min(jc.theta_max_k_w, jb.theta_max_k_w)
     top_share = next(v for k, v in split.items() if "top" in k)
     assert top_share > 0.9  # the copper heat sink takes nearly all the heat from a BT-bottomed flip chip
+
+
+def test_jesd51_8_ring_cold_plate_on_a_strip_board_with_a_copper_sheet_is_the_1d_fin() -> None:
+    """theta-JB's boundary conditions and board temperature on a board whose answer is known: a strip board 20 x 2 x
+    1.6 mm (FR-4, k 0.3) with a 35 um copper plane on its top as a sheet (k t = 390 W/m K x 35 um = 13.65 mW/K),
+    a 2 x 2 x 0.3 mm copper chip in its middle taking 1 W on its top, the board's top and bottom held at 25 degC
+    for |x| >= 8 mm (the ring), all else adiabatic. The heat runs along the strip (1-D): each half carries 0.5 W
+    over 7 mm through G = 13.65 + 0.3 x 1.6 = 14.13 mW/K per mm of width, W = 2 mm: 0.5 x 7 / (2 x 0.01413) =
+    123.85 K from the chip's edge to the ring; Tb, 1 mm outside the chip's edge (x = 2), 0.5 x 6 / (2 x 0.01413)
+    = 106.16 K above the plate; under the chip the heat leaves through the chip and the board in parallel
+    (0.117 + 0.0141 W/K): 0.5 x 1 / (2 x 2 x 0.1311) = 0.95 K more, and 0.19 K up through the chip."""
+    from pkgcad.thermal.jedec import theta_jb
+
+    m = mesh_parts({"board": [box(-10, -1, -1.6, 20, 2, 1.6)], "chip": [box(-1, -1, 0, 2, 2, 0.3)]},
+                   {"board": 0.3, "chip": "copper"}, 0.4)
+    g = 390.0 * 0.035e-3
+    system = prepare(m.tm, m.k(), sheets=(Sheet(PlaneFacets(0.0, (-10, -1, 10, 1)), g, "plane"),))
+    ring = (Face("board", "top", where=lambda c: np.abs(c[0]) >= 8.0),
+            Face("board", "bottom", where=lambda c: np.abs(c[0]) >= 8.0))
+    faces = PackageFaces(active=Face("chip", "top"), top=Face("chip", "top"), board=None, ring=ring)
+    r = solve(system, theta_jb(faces, 1.0))
+    big_g = g + 0.3 * 1.6e-3  # W/K: a strip L long and W wide conducts W big_g / L
+    tb = float(probe(system, r.solution, np.array([[2.0], [0.0], [-1e-4]]))[0])
+    assert tb - 25.0 == pytest.approx(0.5 * 6.0 / (2.0 * big_g), rel=0.02)
+    chip_g = 390.0 * 0.3e-3 + big_g
+    expected_tj = 0.5 * 7.0 / (2.0 * big_g) + 0.5 * 1.0 / (2.0 * 2.0 * chip_g) + slab_r(0.3, K_CU, 4.0)
+    assert r.tj_max_c - 25.0 == pytest.approx(expected_tj, rel=0.02)
+    assert abs(r.energy_balance) < 1e-6
+    # without the sheet the same strip is 30 times more resistive: the sheet is what carries the heat
+    bare = solve(prepare(m.tm, m.k()), theta_jb(faces, 1.0))
+    assert bare.tj_max_c - 25.0 > 10.0 * (r.tj_max_c - 25.0)

@@ -6,6 +6,10 @@ default) only the facets on each matched part's outermost plane in that directio
 package top); ``exposed`` keeps only facets on the outside of the whole model; ``where`` filters by facet
 centroid (x, y, z in mm); ``excluding`` removes other faces. Nothing here knows about pkgcad's geometry: the
 FEM model (:mod:`pkgcad.conformal.fem`) names the faces solvers need as Face values.
+
+A :class:`PlaneFacets` picks facets by place alone, whatever parts they bound: every facet (inside the model or
+on its outside) lying in the plane z = ``z_mm`` within a rectangle: where a board's copper plane lies between two
+slabs (:attr:`pkgcad.conformal.fem.FemModel.planes`).
 """
 
 from __future__ import annotations
@@ -61,6 +65,33 @@ class Face:
         where = " (filtered)" if self.where is not None else ""
         exposed = " exposed" if self.exposed else ""
         return f"{side}{exposed} faces of {names}{where}"
+
+
+@dataclass(frozen=True)
+class PlaneFacets:
+    """The facets in the plane z = ``z_mm`` whose centroids lie inside ``rect`` = (xmin, ymin, xmax, ymax) [mm]."""
+
+    z_mm: float
+    rect: tuple[float, float, float, float]
+    label: str = ""
+
+    def describe(self) -> str:
+        x0, y0, x1, y1 = self.rect
+        return self.label or f"plane z = {self.z_mm:g} mm over x {x0:g} to {x1:g}, y {y0:g} to {y1:g} mm"
+
+
+def select_plane(tm: FemMesh, plane: PlaneFacets) -> np.ndarray:
+    """Facet indices of ``plane``; ValueError saying which plane when none lies there."""
+    p, f = tm.mesh.p, tm.mesh.facets
+    tol = PLANE_TOL * float(np.linalg.norm(p.max(axis=1) - p.min(axis=1)))
+    flat = np.all(np.abs(p[2, f] - plane.z_mm) <= tol, axis=0)
+    c = p[:2, f].mean(axis=1)
+    x0, y0, x1, y1 = plane.rect
+    inside = (c[0] >= x0 - tol) & (c[0] <= x1 + tol) & (c[1] >= y0 - tol) & (c[1] <= y1 + tol)
+    chosen = np.flatnonzero(flat & inside)
+    if chosen.size == 0:
+        raise ValueError(f"no mesh facets on the {plane.describe()}: the model has no face there")
+    return chosen
 
 
 def match_parts(tm: FemMesh, patterns: tuple[str, ...]) -> list[int]:

@@ -47,6 +47,24 @@ class FemMesh:
         sums = np.bincount(self.part_of_element, weights=self.element_volumes(), minlength=len(self.part_names))
         return {name: float(v) for name, v in zip(self.part_names, sums, strict=True)}
 
+    def nodes_of(self, parts: Sequence[str]) -> np.ndarray:
+        """This mesh's node indices used by ``parts``' elements, ascending: node i of :meth:`subset` is node
+        ``nodes_of(parts)[i]`` here."""
+        keep = [i for i, n in enumerate(self.part_names) if n in set(parts)]
+        return np.unique(self.mesh.t[:, np.isin(self.part_of_element, keep)])
+
+    def subset(self, parts: Sequence[str]) -> FemMesh:
+        """The mesh of ``parts`` alone (their elements and nodes; the faces they shared with the rest become outer
+        faces), part names in this mesh's order."""
+        keep = [i for i, n in enumerate(self.part_names) if n in set(parts)]
+        if not keep:
+            raise ValueError(f"no part of {', '.join(parts)} in the mesh; parts: {', '.join(self.part_names)}")
+        mask = np.isin(self.part_of_element, keep)
+        relabel = np.full(len(self.part_names), -1, dtype=np.int64)
+        relabel[keep] = np.arange(len(keep))
+        return from_arrays(self.mesh.p.T, self.mesh.t.T[mask], relabel[self.part_of_element[mask]],
+                           [self.part_names[i] for i in keep])
+
     def per_element(self, table: Sequence[Sequence[float]] | np.ndarray) -> np.ndarray:
         """``table`` (n_parts, m): one row of values per part, in ``part_names`` order -> (m, n_elements)."""
         values = np.asarray(table, dtype=float)

@@ -1,11 +1,22 @@
-"""Steady heat conduction on a solver mesh: scikit-fem P1 assembly, pyamg-preconditioned conjugate gradients.
+"""Steady heat conduction on a solver mesh: scikit-fem Lagrange elements (quadratic P2 by default, linear P1 on
+request), pyamg-preconditioned conjugate gradients.
 
 What a run asks (a :class:`Scenario`): a heat source on a face, held faces (:class:`Isothermal`) and film faces
 (:class:`Convective`, h (T - T_ambient)), faces to monitor; faces are :class:`~pkgcad.conformal.faces.Face`
 selections (part + side). :func:`prepare` assembles the conduction matrix once per mesh from each element's
-orthotropic conductivity; :func:`solve` adds one scenario's faces, solves for the temperature rise over the
-reference and reports the junction (the source face), the heat leaving through every face (reactions on held
-faces, h (T - Ta) on film faces), the energy balance, per-part extremes and solver figures.
+orthotropic conductivity, plus any conducting :class:`Sheet` (a copper plane of a board: its in-plane
+conductance k t on a plane of facets, no thickness); :func:`solve` adds one scenario's faces, solves for the
+temperature rise over the reference and reports the junction (the source face), the heat leaving through every
+face (reactions on held faces, h (T - Ta) on film faces), the energy balance, per-part extremes and solver
+figures; :func:`probe` reads a solution at points (a board thermocouple).
+
+Why P2 (:data:`DEFAULT_ORDER`): a package is a stack of layers 0.03-0.4 mm thick over several mm, with bond
+lines ending inside it. Linear tetrahedra of the mesher's size (one or two through a chip or a substrate)
+converge slowly there: the connecting-portion template's theta-JC(top) was 1.257 / 1.299 / 1.329 K/W with P1 at
+24 / 34 / 48 elements across (still rising ~2 % per step), against 1.371 / 1.384 / 1.389 with P2 on the same
+meshes (measured; ``bench/thermal_convergence.py``). The P2 system is solved with a two-level preconditioner:
+Gauss-Seidel on P2, the thin layers' columns solved exactly, and the P1 problem (the Galerkin product with the
+P1 -> P2 interpolation, which is exactly the P1 matrix) by classical AMG below it.
 
 Units: mm, W, degC, K/W; conductivities in W/(m K) (``k / 1000`` in W/(mm K)), film coefficients in W/(m2 K).
 The mechanics' elasticity solver (issue 21) goes beside this module, on the same mesh.
@@ -15,17 +26,25 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import numpy as np
 import pyamg
 import scipy.sparse as sp
+from pyamg.relaxation.relaxation import gauss_seidel
 from scipy.sparse.csgraph import connected_components
-from scipy.sparse.linalg import cg
-from skfem import Basis, BilinearForm, ElementTetP1, FacetBasis, LinearForm, condense
+from scipy.sparse.linalg import LinearOperator, cg
+from skfem import Basis, BilinearForm, ElementTetP1, ElementTetP2, FacetBasis, LinearForm, condense
 
-from ..conformal.faces import Face, facet_areas, select
+from ..conformal.faces import Face, PlaneFacets, facet_areas, select, select_plane
 from ..conformal.femmesh import FemMesh
+
+DEFAULT_ORDER = 2
+"""Polynomial order of the elements :func:`prepare` uses unless told otherwise (see the module notes)."""
+ORDERS = (1, 2)
+P2_EDGES = ((0, 1), (1, 2), (0, 2), (0, 3), (1, 3), (2, 3))
+"""scikit-fem's local edges of a tetrahedron (``ElementTetP2``'s edge dofs 4-9), as vertex pairs."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +92,21 @@ class Convective:
 
 
 @dataclass(frozen=True)
+class Sheet:
+    """A conducting sheet with no thickness on a plane of facets (a copper plane or trace layer of a board):
+    in-plane conductance ``conductance_w_k`` = k t [W/K] (k in W/(m K) times the thickness in m), added to the
+    conduction of the solids it lies between or on."""
+
+    plane: PlaneFacets
+    conductance_w_k: float
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.conductance_w_k > 0.0:
+            raise ValueError(f"sheet {self.name!r}: conductance {self.conductance_w_k!r} W/K must be positive")
+
+
+@dataclass(frozen=True)
 class Scenario:
     """One boundary-value problem: the source, the held and convective faces, and the faces to report."""
 
@@ -98,13 +132,19 @@ AMG = "classical (Ruge-Stuben)"
 strongly anisotropic; smoothed aggregation then took 125-256 CG iterations on theta-JB (wirebond-bga,
 flipchip-bga), classical AMG 31-33, and 0.6-0.9 s instead of 1.9-4.8 s; elsewhere within +-30 % of each other
 (measured on flipchip-bga, qfn, buffer-pad-uneven, wirebond-bga at --mesh normal)."""
+METHODS = {1: "scikit-fem P1 (linear tetrahedra) + pyamg classical (Ruge-Stuben) AMG-preconditioned CG",
+           2: "scikit-fem P2 (quadratic tetrahedra) + CG preconditioned by Gauss-Seidel on P2 over pyamg classical AMG "
+              "on P1"}
 W_MM2K_PER_W_M2K = 1e-6  # film coefficient: W/(m2 K) -> W/(mm2 K)
 W_MMK_PER_W_MK = 1e-3  # conductivity: W/(m K) -> W/(mm K)
 
 
 @BilinearForm
-def _conduction(u, v, w):
-    return w.kx * u.grad[0] * v.grad[0] + w.ky * u.grad[1] * v.grad[1] + w.kz * u.grad[2] * v.grad[2]
+def _in_plane(u, v, w):
+    """k t times the gradients' product less their normal parts: conduction along a sheet (W/K per mm2 / mm2)."""
+    gu = u.grad[0] * w.n[0] + u.grad[1] * w.n[1] + u.grad[2] * w.n[2]
+    gv = v.grad[0] * w.n[0] + v.grad[1] * w.n[1] + v.grad[2] * w.n[2]
+    return w.g * (u.grad[0] * v.grad[0] + u.grad[1] * v.grad[1] + u.grad[2] * v.grad[2] - gu * gv)
 
 
 @BilinearForm
@@ -120,27 +160,91 @@ def _ones(v, _):
 @dataclass(frozen=True, eq=False)
 class System:
     """A mesh with its conduction matrix (W/K) assembled: reused by every scenario. ``k_w_mk`` (3, n_elements):
-    each element's conductivity along x, y, z in W/(m K)."""
+    each element's conductivity along x, y, z in W/(m K); ``order`` the elements' (1 or 2); ``basis`` the scikit-fem
+    basis whose degrees of freedom the matrix and every solution use (the mesh nodes first, for P2 then one per
+    edge)."""
 
     tm: FemMesh
     k_w_mk: np.ndarray
     stiffness: sp.csr_matrix
     assembly_s: float
+    order: int = 1
+    basis: Any = None
+    sheets: tuple[Sheet, ...] = ()
+    columns: tuple[np.ndarray, ...] = ()  # dofs of the thin layers, stacked in z (the P2 smoother's blocks)
+
+    @property
+    def n_dofs(self) -> int:
+        return int(self.stiffness.shape[0])
+
+    def element(self) -> Any:
+        return ElementTetP2() if self.order == 2 else ElementTetP1()
 
 
-def prepare(tm: FemMesh, k_w_mk: np.ndarray) -> System:
+def prepare(tm: FemMesh, k_w_mk: np.ndarray, *, order: int = DEFAULT_ORDER, sheets: tuple[Sheet, ...] = (),
+            layers: tuple[str, ...] = ()) -> System:
     """Assemble the conduction matrix of ``tm`` with each element's orthotropic conductivity ``k_w_mk`` (3,
-    n_elements) in W/(m K)."""
+    n_elements) in W/(m K), Lagrange elements of ``order`` (1 or 2), plus the in-plane conduction of ``sheets``.
+    ``layers``: the parts meshed as thin layers (structured through their thickness), whose columns the P2
+    smoother solves together: a 2 um film 1000 times flatter than its elements are wide stalls pointwise
+    Gauss-Seidel (theta-JB of flipchip-bga: 161 CG iterations without, 56 with; measured)."""
     start = time.perf_counter()
+    if order not in ORDERS:
+        raise ValueError(f"element order {order!r} is not one of {', '.join(map(str, ORDERS))}")
     k_w_mk = np.asarray(k_w_mk, dtype=float)
     if k_w_mk.shape != (3, tm.n_elements):
         raise ValueError(f"conductivity must be (3, {tm.n_elements}) (x, y, z per element), got {k_w_mk.shape}")
     if not np.all(k_w_mk > 0.0):
         raise ValueError("every element needs a positive conductivity along x, y and z")
-    k = k_w_mk * W_MMK_PER_W_MK
-    basis = Basis(tm.mesh, ElementTetP1(), intorder=1)  # P1 gradients and k are constant per element
-    stiffness = _conduction.assemble(basis, kx=k[0][:, None], ky=k[1][:, None], kz=k[2][:, None])
-    return System(tm, k_w_mk, stiffness.tocsr(), time.perf_counter() - start)
+    basis = Basis(tm.mesh, ElementTetP2() if order == 2 else ElementTetP1(), intorder=2 * order - 2 or 1)
+    stiffness = _stiffness(tm, k_w_mk * W_MMK_PER_W_MK, order, basis.element_dofs)
+    for sheet in sheets:
+        facets = select_plane(tm, sheet.plane)
+        fb = FacetBasis(tm.mesh, basis.elem, facets=facets, intorder=2 * order)
+        stiffness = stiffness + _in_plane.assemble(fb, g=sheet.conductance_w_k)  # W/K: no unit factor
+    columns = tuple(_columns(tm, basis, layers)) if order == 2 else ()
+    return System(tm, k_w_mk, stiffness.tocsr(), time.perf_counter() - start, order, basis, tuple(sheets), columns)
+
+
+def _stiffness(tm: FemMesh, k: np.ndarray, order: int, dofs: np.ndarray) -> sp.csr_matrix:
+    """The conduction matrix for constant orthotropic k per element, in closed form: with the barycentric
+    coordinates' gradients g_m and G_mn = V g_m . diag(k) g_n, every element matrix is sum_mn G_mn C_mn, C a fixed
+    table of integrals of the shape functions' barycentric factors (:func:`_shape_integrals`)."""
+    p, t = tm.mesh.p, tm.mesh.t
+    x = p[:, t]  # (3, 4, n)
+    edges = np.stack([x[:, i] - x[:, 0] for i in (1, 2, 3)], axis=0).transpose(2, 0, 1)  # (n, 3 edges, 3 xyz)
+    volume = np.abs(np.linalg.det(edges)) / 6.0
+    inv = np.linalg.inv(edges)  # columns: gradients of barycentric coordinates 1..3
+    grads = np.concatenate([-inv.sum(axis=2, keepdims=True), inv], axis=2)  # (n, 3 xyz, 4)
+    g = np.einsum("nim,in,nil->nml", grads, k, grads) * volume[:, None, None]  # (n, 4, 4)
+    local = np.einsum("nml,abml->nab", g, _shape_integrals(order))
+    size = dofs.shape[0]
+    rows = np.repeat(dofs.T, size, axis=1).ravel()
+    cols = np.tile(dofs.T, (1, size)).ravel()
+    n = int(dofs.max()) + 1
+    return sp.coo_matrix((local.ravel(), (rows, cols)), shape=(n, n)).tocsr()
+
+
+@cache
+def _shape_integrals(order: int) -> np.ndarray:
+    """C[a, b, m, n] = (1 / V) integral of c_am c_bn over a tetrahedron, where the gradient of shape function a is
+    sum_m c_am g_m (c linear in the barycentric coordinates l). P1: c_am = delta_am. P2 (scikit-fem's order:
+    vertices 0-3, then the edges 01, 12, 02, 03, 13, 23): vertex i: c_ii = 4 l_i - 1; edge ij: c_ij,j = 4 l_i,
+    c_ij,i = 4 l_j. Integrals: (1 / V) int l_i = 1 / 4, (1 / V) int l_i l_j = (1 + delta_ij) / 20."""
+    if order == 1:
+        return np.asarray(np.einsum("am,bn->abmn", np.eye(4), np.eye(4)))
+    # each c as coefficients over (1, l0, l1, l2, l3)
+    coef = np.zeros((10, 4, 5))
+    for i in range(4):
+        coef[i, i, 0], coef[i, i, 1 + i] = -1.0, 4.0
+    for e, (i, j) in enumerate(P2_EDGES, start=4):
+        coef[e, j, 1 + i] = 4.0
+        coef[e, i, 1 + j] = 4.0
+    moments = np.empty((5, 5))  # (1 / V) int of basis-monomial products
+    moments[0, 0] = 1.0
+    moments[0, 1:] = moments[1:, 0] = 0.25
+    moments[1:, 1:] = (np.ones((4, 4)) + np.eye(4)) / 20.0
+    return np.asarray(np.einsum("amp,bnq,pq->abmn", coef, coef, moments))
 
 
 @dataclass(frozen=True)
@@ -171,6 +275,8 @@ class Result:
     energy_balance: float
     assembly_s: float
     solve_s: float
+    solution: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)  # every dof (P2: nodes, edges)
+    order: int = 1
 
     @property
     def theta_max_k_w(self) -> float:
@@ -198,9 +304,10 @@ class Result:
             "heat_out_W": self.heat_out_w,
             "monitors": {k: vars(v) for k, v in self.monitors.items()},
             "parts_min_max_C": {k: list(v) for k, v in self.parts.items()},
-            "mesh": {"nodes": self.n_nodes, "tetrahedra": self.n_elements},
+            "mesh": {"nodes": self.n_nodes, "tetrahedra": self.n_elements, "element_order": self.order,
+                     "unknowns": int(self.solution.size)},
             "solver": {
-                "method": "scikit-fem P1 + pyamg classical (Ruge-Stuben) AMG-preconditioned CG",
+                "method": METHODS[self.order],
                 "iterations": self.iterations,
                 "relative_residual": self.residual,
                 "energy_balance": self.energy_balance,
@@ -210,23 +317,23 @@ class Result:
         }
 
 
-def _facet_basis(tm: FemMesh, facets: np.ndarray) -> FacetBasis:
-    return FacetBasis(tm.mesh, ElementTetP1(), facets=facets, intorder=2)
+def _facet_basis(system: System, facets: np.ndarray) -> FacetBasis:
+    return FacetBasis(system.tm.mesh, system.element(), facets=facets, intorder=2 * system.order)
 
 
 def solve(system: System, scenario: Scenario, *, rtol: float = 1e-10, maxiter: int = 2000) -> Result:
     """Temperature field and figures of one scenario; RuntimeError if CG does not converge."""
     start = time.perf_counter()
-    tm, n = system.tm, system.tm.n_nodes
+    tm, n = system.tm, system.n_dofs
     t_ref = scenario.reference_c
     src_facets = select(tm, scenario.source.face)
-    src_load = _ones.assemble(_facet_basis(tm, src_facets))
+    src_load = _ones.assemble(_facet_basis(system, src_facets))
     src_area = float(src_load.sum())
     f = src_load * (scenario.source.power_w / src_area)
     matrix = system.stiffness.copy()
     robin: list[tuple[str, np.ndarray, float, float]] = []
     for bc in scenario.convective:
-        fb = _facet_basis(tm, select(tm, bc.face))
+        fb = _facet_basis(system, select(tm, bc.face))
         h = bc.h_w_m2k * W_MM2K_PER_W_M2K
         load = _ones.assemble(fb)
         matrix = matrix + h * _mass.assemble(fb)
@@ -236,74 +343,185 @@ def solve(system: System, scenario: Scenario, *, rtol: float = 1e-10, maxiter: i
     held = np.zeros(n, dtype=bool)
     held_sets: list[tuple[str, np.ndarray]] = []
     for iso in scenario.isothermal:
-        nodes = np.unique(tm.mesh.facets[:, select(tm, iso.face)])
-        nodes = nodes[~held[nodes]]  # a node shared by two held faces counts for the first
-        held[nodes] = True
-        x[nodes] = iso.temperature_c - t_ref
-        held_sets.append((iso.title, nodes))
+        dofs = system.basis.get_dofs(select(tm, iso.face)).all()
+        dofs = dofs[~held[dofs]]  # a dof shared by two held faces counts for the first
+        held[dofs] = True
+        x[dofs] = iso.temperature_c - t_ref
+        held_sets.append((iso.title, dofs))
     matrix = matrix.tocsr()
-    _check_connected(tm, matrix, held, robin)
-    dofs = np.flatnonzero(held)
-    a, b, x_full, interior = condense(matrix, f, x=x, D=dofs) if dofs.size else (matrix, f, x, np.arange(n))
-    ml = pyamg.ruge_stuben_solver(a.tocsr())  # see AMG below
+    _check_connected(system, matrix, held, robin)
+    dofs_held = np.flatnonzero(held)
+    a, b, x_full, interior = (condense(matrix, f, x=x, D=dofs_held) if dofs_held.size
+                              else (matrix, f, x, np.arange(n)))
+    a = a.tocsr()
+    ml = _preconditioner(system, a, interior)  # a LinearOperator
     count = [0]
 
     def _tick(_: np.ndarray) -> None:
         count[0] += 1
 
-    y, info = cg(a, b, rtol=rtol, atol=0.0, maxiter=maxiter, M=ml.aspreconditioner(), callback=_tick)
+    y, info = cg(a, b, rtol=rtol, atol=0.0, maxiter=maxiter, M=ml, callback=_tick)
     if info != 0:
         raise RuntimeError(f"scenario {scenario.name}: CG did not converge in {maxiter} iterations")
     norm_b = float(np.linalg.norm(b))
     residual = float(np.linalg.norm(b - a @ y)) / (norm_b if norm_b > 0.0 else 1.0)
     theta = x_full.copy()
     theta[interior] = y
-    reaction = matrix @ theta - f  # heat entering through each held node (W)
-    heat_out = {name: float(-reaction[nodes].sum()) for name, nodes in held_sets}
+    reaction = matrix @ theta - f  # heat entering through each held dof (W)
+    heat_out = {name: float(-reaction[d].sum()) for name, d in held_sets}
     for name, load, h, amb in robin:
         heat_out[name] = float(h * (load @ theta - amb * load.sum()))  # integral of h (T - Ta) over the face
     power = scenario.source.power_w
     balance = (power - sum(heat_out.values())) / power
-    temperature = theta + t_ref
-    src_nodes = np.unique(tm.mesh.facets[:, src_facets])
+    solution = theta + t_ref
+    src_dofs = system.basis.get_dofs(src_facets).all()
     return Result(
         scenario=scenario,
-        temperature_c=temperature,
+        temperature_c=solution[: tm.n_nodes],
         power_w=power,
         source_area_mm2=src_area,
-        tj_max_c=float(temperature[src_nodes].max()),
-        tj_mean_c=float(src_load @ temperature / src_area),
+        tj_max_c=float(solution[src_dofs].max()),
+        tj_mean_c=float(src_load @ solution / src_area),
         heat_out_w=heat_out,
-        monitors={name: face_temperature(tm, face, temperature) for name, face in scenario.monitors},
-        parts=part_extremes(tm, temperature),
-        n_nodes=n,
+        monitors={name: face_temperature(system, face, solution) for name, face in scenario.monitors},
+        parts=part_extremes(system, solution),
+        n_nodes=tm.n_nodes,
         n_elements=tm.n_elements,
         iterations=count[0],
         residual=residual,
         energy_balance=float(balance),
         assembly_s=system.assembly_s,
         solve_s=time.perf_counter() - start,
+        solution=solution,
+        order=system.order,
     )
 
 
-def face_temperature(tm: FemMesh, face: Face, temperature: np.ndarray) -> FaceTemperature:
-    """Area-weighted mean, maximum, and the value at the node nearest the face's centroid."""
+def _preconditioner(system: System, a: sp.csr_matrix, interior: np.ndarray) -> LinearOperator:
+    """Classical AMG on P1; on P2 a two-level cycle (see the module notes): Gauss-Seidel on P2, the thin layers'
+    columns solved exactly (block Jacobi), one classical-AMG V-cycle on the P1 problem (the Galerkin product with
+    the P1 -> P2 interpolation), then the same smoothing in reverse order: symmetric, so CG may use it."""
+    if system.order == 1:
+        return pyamg.ruge_stuben_solver(a).aspreconditioner()
+    prolong = _p1_to_p2(system)[interior]
+    vertices = np.flatnonzero(np.asarray(prolong.getnnz(axis=0)) > 0)
+    prolong = prolong[:, vertices].tocsr()
+    restrict = prolong.T.tocsr()
+    coarse = pyamg.ruge_stuben_solver((restrict @ a @ prolong).tocsr())
+    columns = _column_inverse(a, system.columns, interior)
+
+    def cycle(r: np.ndarray) -> np.ndarray:
+        r = np.asarray(r, dtype=float).ravel()
+        x = np.zeros_like(r)
+        gauss_seidel(a, x, r, iterations=SWEEPS, sweep="forward")
+        if columns is not None:
+            x += columns @ (r - a @ x)
+        x += prolong @ coarse.solve(restrict @ (r - a @ x), x0=np.zeros(prolong.shape[1]), maxiter=1, tol=1e-30,
+                                    cycle="V")
+        if columns is not None:
+            x += columns @ (r - a @ x)
+        gauss_seidel(a, x, r, iterations=SWEEPS, sweep="backward")
+        return x
+
+    return LinearOperator(a.shape, matvec=cycle, dtype=float)
+
+
+SWEEPS = 2
+"""Gauss-Seidel sweeps before and after the coarse correction of the P2 cycle."""
+
+
+def _columns(tm: FemMesh, basis: Any, layers: tuple[str, ...]) -> list[np.ndarray]:
+    """The degrees of freedom of the thin-layer parts grouped in columns: those at one (x, y) (a layer is meshed
+    structured, so its nodes and edge midpoints stack in z)."""
+    ids = [i for i, n in enumerate(tm.part_names) if n in set(layers)]
+    if not ids:
+        return []
+    dofs = np.unique(basis.element_dofs[:, np.isin(tm.part_of_element, ids)])
+    scale = PLANE_TOL_MM
+    xy = np.round(basis.doflocs[:2, dofs] / scale).astype(np.int64)
+    _, column = np.unique(xy, axis=1, return_inverse=True)
+    column = np.asarray(column).ravel()
+    order = np.argsort(column, kind="stable")
+    dofs, column = dofs[order], column[order]
+    starts = np.flatnonzero(np.r_[True, column[1:] != column[:-1]])
+    return [g for g in np.split(dofs, starts[1:]) if g.size > 1]
+
+
+PLANE_TOL_MM = 1e-7
+"""Two degrees of freedom of a thin layer closer than this in x and y share a column [mm]."""
+
+
+def _column_inverse(a: sp.csr_matrix, columns: tuple[np.ndarray, ...], interior: np.ndarray
+                    ) -> sp.csr_matrix | None:
+    """The block-diagonal inverse of ``a`` over the columns (their free dofs; ``interior`` maps the system's dofs
+    to ``a``'s), batched by block size."""
+    if not columns:
+        return None
+    where = np.full(int(interior.max()) + 1 if interior.size else 0, -1)
+    where[interior] = np.arange(interior.size)
+    blocks: dict[int, list[np.ndarray]] = {}
+    for c in columns:
+        free = where[c[c < where.size]]
+        free = free[free >= 0]
+        if free.size > 1:
+            blocks.setdefault(free.size, []).append(free)
+    rows, cols, values = [], [], []
+    for size, group in blocks.items():
+        idx = np.stack(group)  # (m, size)
+        rr = np.repeat(idx, size, axis=1)
+        cc = np.tile(idx, (1, size))
+        dense = np.asarray(a[rr.ravel(), cc.ravel()]).reshape(-1, size, size)
+        rows.append(rr.ravel())
+        cols.append(cc.ravel())
+        values.append(np.linalg.inv(dense).ravel())
+    if not rows:
+        return None
+    return sp.csr_matrix((np.concatenate(values), (np.concatenate(rows), np.concatenate(cols))), shape=a.shape)
+
+
+def _p1_to_p2(system: System) -> sp.csr_matrix:
+    """Interpolation of a P1 field (its node values) onto the P2 degrees of freedom: a node keeps its value, an
+    edge dof takes the mean of the edge's two nodes."""
+    dofs = system.basis.element_dofs
+    n = system.tm.n_nodes
+    pairs = np.concatenate([np.stack([dofs[e], dofs[end]]) for e, ends in enumerate(P2_EDGES, start=4)
+                            for end in ends], axis=1)
+    pairs = np.unique(pairs, axis=1)  # (edge dof, node), each once though many elements share the edge
+    rows = np.concatenate([np.arange(n), pairs[0]])
+    cols = np.concatenate([np.arange(n), pairs[1]])
+    values = np.concatenate([np.ones(n), np.full(pairs.shape[1], 0.5)])
+    return sp.csr_matrix((values, (rows, cols)), shape=(system.n_dofs, n))
+
+
+def probe(system: System, solution: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """The solution's values [degC] at ``points`` (3, m) [mm] (each inside or on the mesh)."""
+    pts = np.asarray(points, dtype=float).reshape(3, -1)
+    return np.concatenate([system.basis.probes(pts[:, i:i + 200]) @ solution for i in range(0, pts.shape[1], 200)])
+
+
+def face_temperature(system: System, face: Face, solution: np.ndarray) -> FaceTemperature:
+    """Area-weighted mean, maximum (over the face's degrees of freedom), and the value at the face's centroid
+    (the nearest node on the face when the centroid lies off it)."""
+    tm = system.tm
     facets = select(tm, face)
-    load = _ones.assemble(_facet_basis(tm, facets))
+    load = _ones.assemble(_facet_basis(system, facets))
     areas = facet_areas(tm, facets)
     centroid = (tm.mesh.p[:, tm.mesh.facets[:, facets]].mean(axis=1) * areas).sum(axis=1) / areas.sum()
     nodes = np.unique(tm.mesh.facets[:, facets])
     nearest = nodes[np.argmin(np.linalg.norm(tm.mesh.p[:, nodes] - centroid[:, None], axis=0))]
+    dofs = system.basis.get_dofs(facets).all()
     return FaceTemperature(
-        mean_c=float(load @ temperature / load.sum()),
-        max_c=float(temperature[nodes].max()),
-        centre_c=float(temperature[nearest]),
+        mean_c=float(load @ solution / load.sum()),
+        max_c=float(solution[dofs].max()),
+        centre_c=float(solution[nearest]),
         area_mm2=float(areas.sum()),
     )
 
 
-def part_extremes(tm: FemMesh, temperature: np.ndarray) -> dict[str, tuple[float, float]]:
-    values = temperature[tm.mesh.t]
+def part_extremes(system: System, solution: np.ndarray) -> dict[str, tuple[float, float]]:
+    """Each part's lowest and highest value over its elements' degrees of freedom [degC]."""
+    tm = system.tm
+    values = solution[system.basis.element_dofs]
     lo = np.full(len(tm.part_names), np.inf)
     hi = np.full(len(tm.part_names), -np.inf)
     np.minimum.at(lo, tm.part_of_element, values.min(axis=0))
@@ -311,8 +529,9 @@ def part_extremes(tm: FemMesh, temperature: np.ndarray) -> dict[str, tuple[float
     return {name: (float(lo[i]), float(hi[i])) for i, name in enumerate(tm.part_names)}
 
 
-def _check_connected(tm: FemMesh, matrix: sp.csr_matrix, held: np.ndarray, robin: list[Any]) -> None:
+def _check_connected(system: System, matrix: sp.csr_matrix, held: np.ndarray, robin: list[Any]) -> None:
     """Every connected piece of the model must reach a held or convective face, else there is no steady state."""
+    tm = system.tm
     count, label = connected_components(matrix, directed=False)
     if count == 1:
         return
@@ -322,8 +541,9 @@ def _check_connected(tm: FemMesh, matrix: sp.csr_matrix, held: np.ndarray, robin
         anchored[np.unique(label[np.flatnonzero(load)])] = True
     floating = np.flatnonzero(~anchored)
     if floating.size:
-        nodes = np.isin(label, floating)
-        parts = sorted({tm.part_names[i] for i in np.unique(tm.part_of_element[nodes[tm.mesh.t].any(axis=0)])})
+        dofs = np.isin(label, floating)
+        parts = sorted({tm.part_names[i] for i in
+                        np.unique(tm.part_of_element[dofs[system.basis.element_dofs].any(axis=0)])})
         raise ValueError(
             f"part(s) {', '.join(parts)} touch no held or convective face and no part that does "
             "(a mesh that is not conformal?)"

@@ -1,5 +1,7 @@
 """`pkgcad thermal --compare`: each package with its exposed heat sink and a baseline without it (mold where
-the heat sink was), theta-JC(top) and theta-JB of both, what the claimed structure buys in K/W and %.
+the heat sink was), theta-JC(top), theta-JC(bot) (an exposed pad) and theta-JB (JESD51-8) of both, what the
+claimed structure buys in K/W and %, and beside them the published figures of a comparable package of the kind
+(:mod:`pkgcad.thermal.published`), to read the baseline against.
 
 :func:`compare_rows` runs them (one mesh + solve each); :func:`write_compare` writes compare.json, compare.csv
 and compare.png (a bar chart) into a folder the caller staged.
@@ -14,11 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from pkgcad.layout import Layout
+from pkgcad.thermal.published import PUBLISHED, kind
 from pkgcad.thermal.run import run_layout, summary
 
-COLUMNS = ("package", "theta_jc_top_K_W", "theta_jc_top_no_hs_K_W", "theta_jc_top_delta_K_W",
-           "theta_jc_top_delta_pct", "theta_jb_K_W", "theta_jb_no_hs_K_W", "theta_jb_delta_K_W",
-           "theta_jb_delta_pct", "top_share", "top_share_no_hs", "tetrahedra", "seconds")
+COLUMNS = ("package", "kind", "theta_jc_top_K_W", "theta_jc_top_no_hs_K_W", "theta_jc_top_delta_K_W",
+           "theta_jc_top_delta_pct", "theta_jc_bot_K_W", "theta_jc_bot_no_hs_K_W", "theta_jb_K_W",
+           "theta_jb_no_hs_K_W", "theta_jb_delta_K_W", "theta_jb_delta_pct", "top_share", "top_share_no_hs",
+           "published", "tetrahedra", "seconds")
 
 
 def compare_rows(lays: Sequence[Layout], *, power_w: float, mesh: str,
@@ -37,16 +41,20 @@ def compare_rows(lays: Sequence[Layout], *, power_w: float, mesh: str,
         w, wo = runs[True], runs[False]
         rows.append({
             "package": name,
+            "kind": kind(lay),
             "theta_jc_top_K_W": w["theta_jc_top_K_W"],
             "theta_jc_top_no_hs_K_W": wo["theta_jc_top_K_W"],
             "theta_jc_top_delta_K_W": w["theta_jc_top_K_W"] - wo["theta_jc_top_K_W"],
             "theta_jc_top_delta_pct": 100.0 * (w["theta_jc_top_K_W"] / wo["theta_jc_top_K_W"] - 1.0),
+            "theta_jc_bot_K_W": w["theta_jc_bot_K_W"],
+            "theta_jc_bot_no_hs_K_W": wo["theta_jc_bot_K_W"],
             "theta_jb_K_W": w["theta_jb_K_W"],
             "theta_jb_no_hs_K_W": wo["theta_jb_K_W"],
             "theta_jb_delta_K_W": w["theta_jb_K_W"] - wo["theta_jb_K_W"],
             "theta_jb_delta_pct": 100.0 * (w["theta_jb_K_W"] / wo["theta_jb_K_W"] - 1.0),
             "top_share": w["heat_split_dual_plate"]["top"],
             "top_share_no_hs": wo["heat_split_dual_plate"]["top"],
+            "published": [p.describe() for p in PUBLISHED[kind(lay)]],
             "tetrahedra": w["mesh"]["tetrahedra"],
             "seconds": w["seconds"]["total"] + wo["seconds"]["total"],
             "worst_energy_balance": max(w["solver"]["worst_energy_balance"], wo["solver"]["worst_energy_balance"]),
@@ -61,16 +69,24 @@ def _prefixed(say: Callable[[str], None], head: str) -> Callable[[str], None]:
 
 
 def table_lines(rows: Sequence[dict[str, Any]]) -> list[str]:
-    """A Markdown table (the README's): K/W, and the change the heat sink makes."""
-    head = ("| package | theta-JC(top) K/W | no heat sink | change | theta-JB K/W | no heat sink | change | "
-            "heat to top (dual plate) |")
-    lines = [head, "|" + "---|" * 8]
+    """A Markdown table (the README's): K/W, the change the heat sink makes, and the kind the package is compared
+    as (its published figures are listed below the table)."""
+    head = ("| package | theta-JC(top) K/W | no heat sink | change | theta-JC(bot) K/W (no heat sink) | "
+            "theta-JB (JESD51-8) K/W | no heat sink | change | heat to top (dual plate) | compared as |")
+    lines = [head, "|" + "---|" * 10]
     for r in rows:
+        bot = ("-" if r["theta_jc_bot_K_W"] is None else
+               f"{r['theta_jc_bot_K_W']:.2f} ({r['theta_jc_bot_no_hs_K_W']:.2f})")
         lines.append(
             f"| {r['package']} | {r['theta_jc_top_K_W']:.2f} | {r['theta_jc_top_no_hs_K_W']:.1f} | "
-            f"{r['theta_jc_top_delta_K_W']:+.1f} ({r['theta_jc_top_delta_pct']:+.0f} %) | {r['theta_jb_K_W']:.2f} | "
-            f"{r['theta_jb_no_hs_K_W']:.2f} | {r['theta_jb_delta_K_W']:+.2f} ({r['theta_jb_delta_pct']:+.1f} %) | "
-            f"{r['top_share']:.0%} (was {r['top_share_no_hs']:.0%}) |")
+            f"{r['theta_jc_top_delta_K_W']:+.1f} ({r['theta_jc_top_delta_pct']:+.0f} %) | {bot} | "
+            f"{r['theta_jb_K_W']:.2f} | {r['theta_jb_no_hs_K_W']:.2f} | "
+            f"{r['theta_jb_delta_K_W']:+.2f} ({r['theta_jb_delta_pct']:+.1f} %) | "
+            f"{r['top_share']:.0%} (was {r['top_share_no_hs']:.0%}) | {r['kind']} |")
+    kinds = dict.fromkeys(r["kind"] for r in rows)
+    lines += ["", "Published figures of comparable packages (none has the exposed heat sink: read them against the "
+              "no-heat-sink columns):", ""]
+    lines += [f"- {k}: " + "; ".join(p.describe() for p in PUBLISHED[k]) for k in kinds]
     return lines
 
 

@@ -25,10 +25,12 @@ All conductivities in W/(m K), lengths in mm.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from pkgcad.layout import SphereCut
 from pkgcad.thermal.conductivity import Conductivity
 
 
@@ -125,6 +127,20 @@ def ball_array(
 
     return profiled_pillar_array(k_ball, k_matrix, phi, height_mm,
                                  label=label or f"ball array d={diameter_mm} h={height_mm} pitch {pitch_x_mm}")
+
+
+def sphere_cut_array(k_ball: float, k_matrix: float, sphere: SphereCut, pitch_x_mm: float,
+                     pitch_y_mm: float | None = None, label: str = "") -> Conductivity:
+    """Spheres cut flat at ``sphere.bottom`` and ``sphere.top`` (any two flats: a ball as built, or soldered to
+    pads of two sizes) on a pitch grid: phi(z) = pi r(z)^2 / (pitch_x pitch_y), slices as above."""
+    cell = pitch_x_mm * (pitch_y_mm or pitch_x_mm)
+
+    def phi(z: np.ndarray) -> np.ndarray:
+        return np.array([math.pi * sphere.radius_at(sphere.bottom + float(v)) ** 2 / cell for v in np.ravel(z)])
+
+    return profiled_pillar_array(k_ball, k_matrix, phi, sphere.height,
+                                 label=label or f"sphere-cut array d={sphere.diameter:.3g} h={sphere.height:.3g} "
+                                 f"pitch {pitch_x_mm}")
 
 
 def laminate(layers: Sequence[tuple[float, float]], label: str = "laminate") -> Conductivity:

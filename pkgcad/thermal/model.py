@@ -10,12 +10,15 @@ What each part conducts:
 - every other part its material's conductivity (the materials table), the thin layers included: die attach,
   buffer-pad attach, adhesive and interface layer are meshed with elements through their thickness, so their
   t/k is exact for P1 and nothing is taken off a neighbour.
-- arrays (``detail="homogenised"``, the default): the bump block and the ball block are orthotropic
-  (:func:`homogenize.ball_array`: slices of the truncated spheres in series through the height, Maxwell-Garnett
-  across; matrix: mold between bumps, air between balls). The homogenised balls are taken as truncated
-  symmetrically (a pad on the board as wide as the one on the substrate): the CAD ball touches the board at a
-  point, which has no theta-JB. ``detail="full"``: every bump and ball is its CAD solid (to measure the
-  homogenisation error); theta-JB then has no board-side face.
+- the package is soldered to the JEDEC 2s2p test board (:mod:`pkgcad.thermal.board`): FR-4 slabs with the
+  copper planes and traces as conducting sheets, a via field under a QFN's exposed pad. The JESD51-8 theta-JB and
+  the heat split use the whole assembly; theta-JC(top) and theta-JC(bot) use the package alone (the same mesh less
+  the board, its solder and the balls: :attr:`ThermalModel.package_parts`).
+- arrays (``detail``): ``"homogenised"`` (the default) makes the bump array one orthotropic block
+  (:func:`homogenize.sphere_cut_array`: slices of the cut spheres in series through the height, Maxwell-Garnett
+  across; mold between the bumps) and keeps every soldered ball a solid, where the detail matters: the heat enters
+  the board through each joint's pad; ``"blocks"``: the balls too as one block (air between them); ``"full"``:
+  every bump and ball its solid (to measure the homogenisation error).
 - left out by the pipeline, and said so: bonding wires (their parallel conductance is reported), bond fingers.
 - the no-heat-sink baseline (``heat_sink=False``): mold where the heat sink, its interface layer, the adhesive
   and any buffer pad were, up to the same top.
@@ -29,19 +32,26 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pkgcad.conformal.fem import FemModel, FemOptions, fem_model
+from pkgcad.conformal.fem import BOARD_VIAS, FemModel, FemOptions, fem_model
 from pkgcad.conformal.femmesh import FemMesh
 from pkgcad.layout import Layout
 from pkgcad.materials import MATERIALS
 from pkgcad.roles import Role
-from pkgcad.thermal.board import BOARD_PART, BoardSpec
+from pkgcad.solvers.conduction import Sheet
+from pkgcad.thermal.board import JedecBoard
 from pkgcad.thermal.conductivity import Conductivity, resolve
-from pkgcad.thermal.homogenize import ball_array, laminate, parallel
+from pkgcad.thermal.homogenize import laminate, parallel, sphere_cut_array
 from pkgcad.thermal.jedec import PackageFaces
 
 AIR_K_W_MK = 0.0263  # CRC Handbook, 97th ed.: dry air at 300 K
-DETAILS = {"homogenised": "blocks", "full": "full"}
-"""``detail`` -> the pipeline's ``arrays``."""
+DETAILS: dict[str, tuple[str, frozenset[str]]] = {
+    "homogenised": ("blocks", frozenset({str(Role.BALL)})),
+    "blocks": ("blocks", frozenset()),
+    "full": ("full", frozenset()),
+}
+"""``detail`` -> the pipeline's ``arrays`` and the roles kept as solids (see the module notes)."""
+SOLDERED = frozenset({str(Role.BALL), "ball_block"})
+"""Parts that are the package's balls, soldered: left out with the board for theta-JC."""
 
 
 @dataclass(frozen=True)
@@ -74,13 +84,16 @@ SUBSTRATE = SubstrateStack()
 
 @dataclass(frozen=True, eq=False)
 class ThermalModel:
-    """The FEM model, each part's conductivity, the faces of the metrics and the notes."""
+    """The FEM model (the package soldered to its test board), each part's conductivity, the board's copper
+    sheets, the faces of the metrics, the parts of the package alone and the notes."""
 
     fem: FemModel
     conductivities: dict[str, Conductivity]
     faces: PackageFaces
     detail: str
     notes: tuple[str, ...] = ()
+    sheets: tuple[Sheet, ...] = ()
+    board: JedecBoard | None = None
 
     @property
     def name(self) -> str:
@@ -98,6 +111,16 @@ class ThermalModel:
     def package_box(self) -> tuple[float, float, float, float, float, float]:
         return self.fem.bounds
 
+    @property
+    def package_parts(self) -> tuple[str, ...]:
+        """The package alone: every part but the board, its vias and solder, and the soldered balls."""
+        return tuple(p.name for p in self.fem.parts if p.name not in self.fem.assembly | SOLDERED)
+
+    @property
+    def probe(self) -> tuple[float, float, float] | None:
+        """Where the board thermocouple reads (JESD51-8), or None without a board."""
+        return self.fem.points.get("board_probe")
+
     def conductivity_w_mk(self, mesh: FemMesh) -> np.ndarray:
         """(3, n_elements): each element's conductivity along x, y, z, W/(m K)."""
         missing = [n for n in mesh.part_names if n not in self.conductivities]
@@ -106,25 +129,30 @@ class ThermalModel:
         return mesh.per_element([self.conductivities[n].values for n in mesh.part_names])
 
 
-def build_model(lay: Layout, *, heat_sink: bool = True, detail: str = "homogenised",
-                board: BoardSpec | None = None, progress: Callable[[str], None] | None = None) -> ThermalModel:
-    """The thermal model of ``lay`` (see the module doc); ``heat_sink=False``: the no-heat-sink baseline;
-    ``board``: the package on a JESD51-7-like board block (for the theta-JA estimate)."""
+def build_model(lay: Layout, *, heat_sink: bool = True, detail: str = "homogenised", board: bool = True,
+                progress: Callable[[str], None] | None = None) -> ThermalModel:
+    """The thermal model of ``lay`` (see the module doc): soldered to its JEDEC test board unless ``board`` is
+    False or the package has neither balls nor QFN leads (an LGA); ``heat_sink=False``: the no-heat-sink
+    baseline."""
     if detail not in DETAILS:
         raise ValueError(f"detail {detail!r} is not one of {', '.join(DETAILS)}")
-    options = FemOptions(arrays=DETAILS[detail], heat_sink=heat_sink,
-                         board=board.block() if board is not None else None)
+    arrays, keep = DETAILS[detail]
+    jedec_board = JedecBoard.for_layout(lay) if board and (lay.qfn or lay.ball_z is not None) else None
+    options = FemOptions(arrays=arrays, heat_sink=heat_sink, keep=keep,
+                         board=jedec_board.geometry(lay) if jedec_board is not None else None)
     fem = fem_model(lay, options, progress=progress)
     ks: dict[str, Conductivity] = {}
+    if jedec_board is not None:
+        ks.update(jedec_board.conductivities(lay))
     for part in fem.parts:
+        if part.name in ks:
+            continue
         if part.block is not None:
             b = part.block
             k_matrix = AIR_K_W_MK if b.matrix == "air" else _k(b.matrix)
-            what = "bumps in mold" if part.role == Role.BUMP else "balls in air"
-            ks[part.name] = _label(ball_array(_k("solder"), k_matrix, b.sphere.diameter, b.sphere.height, b.pitch),
+            what = "bumps in mold" if part.role == Role.BUMP else "soldered balls in air"
+            ks[part.name] = _label(sphere_cut_array(_k("solder"), k_matrix, b.sphere, b.pitch),
                                    f"{b.sites.realised} solder {what}, homogenised")
-        elif part.name == BOARD_PART and board is not None:
-            ks[part.name] = board.conductivity()
         elif part.role == Role.CARRIER and not lay.qfn:
             ks[part.name] = SUBSTRATE.conductivity(lay.stack.carrier_top)  # the substrate: z = 0 to its top
         else:
@@ -141,12 +169,19 @@ def build_model(lay: Layout, *, heat_sink: bool = True, detail: str = "homogenis
     if not heat_sink:
         notes.append("baseline: mold where the heat sink, its interface layer, the adhesive"
                      + (" and the buffer pad" if lay.buffer_pad is not None else "") + " were")
-    if board is not None:
-        kb = ks[BOARD_PART]
-        notes.append(f"on a {board.length_mm:g} x {board.width_mm:g} x {board.thickness_mm:g} mm board block "
-                     f"({kb.label}: k in-plane {kb.kx:.3g}, through {kb.kz:.3g} W/m K)")
-    faces = PackageFaces(active=fem.faces["chip_active"], top=fem.faces["top"], board=fem.faces.get("board_side"))
-    return ThermalModel(fem, ks, faces, detail, tuple(notes))
+    sheets: tuple[Sheet, ...] = ()
+    if jedec_board is not None:
+        conductance = jedec_board.sheets_w_k()
+        sheets = tuple(Sheet(plane, conductance[name], name) for name, plane in fem.planes.items())
+        notes.append(jedec_board.describe())
+        if BOARD_VIAS in ks:
+            notes.append(ks[BOARD_VIAS].label)
+    elif not lay.qfn and lay.ball_z is None:
+        notes.append("an LGA (no balls, no QFN leads): no soldered board model, so no theta-JB")
+    faces = PackageFaces(active=fem.faces["chip_active"], top=fem.faces["top"], board=fem.faces.get("board_side"),
+                         ring=(fem.faces["ring_top"], fem.faces["ring_bottom"]) if "ring_top" in fem.faces else None,
+                         exposed_pad=lay.qfn)
+    return ThermalModel(fem, ks, faces, detail, tuple(notes), sheets, jedec_board)
 
 
 def _k(material: str) -> float:

@@ -1,9 +1,12 @@
-"""A vertical section through the package coloured by temperature, with a colour bar in degC (PNG, matplotlib).
+"""A vertical section through the package coloured by temperature, every part outlined and named, with a colour
+bar in degC (PNG, matplotlib).
 
-The plane (x-z at a given y, or y-z at a given x) is sampled on a pixel grid: each tetrahedron crossing the
-plane tests the pixels of its bounding box (barycentric coordinates) and gives them the P1 interpolant of the
-nodal temperatures; pixels outside the model stay blank. Part outlines are drawn where the
-containing part changes. Packages are flat, so z is drawn exaggerated, and the axis label says by how much.
+The plane (x-z at a given y, or y-z at a given x) goes through the hottest point of the field unless told
+otherwise, so the colour bar reaches the junction's maximum. It is sampled on a pixel grid: each tetrahedron
+crossing the plane tests the pixels of its bounding box (barycentric coordinates) and gives them the P1
+interpolant of the nodal temperatures; pixels outside the model stay blank. Each part's region is outlined (its
+boundary traced on the grid) and named: inside the region when it is tall enough to hold the name, else by a
+leader line from the margin. Packages are flat, so z is drawn exaggerated, and the axis label says by how much.
 """
 
 from __future__ import annotations
@@ -13,6 +16,9 @@ from pathlib import Path
 import numpy as np
 
 from pkgcad.conformal.femmesh import FemMesh
+
+LABEL_MIN_PX = 14
+"""A part's region at least this tall (pixels) carries its name inside; thinner ones are named from the margin."""
 
 
 def sample_plane(
@@ -62,15 +68,20 @@ def sample_plane(
     return out, part
 
 
+def hottest_plane(tm: FemMesh, temperature_c: np.ndarray, axis: str = "y") -> float:
+    """The coordinate (y for an x-z section, x for a y-z one) of the hottest node [mm]."""
+    return float(tm.mesh.p[1 if axis == "y" else 0, int(np.nanargmax(temperature_c))])
+
+
 def section_png(
     path: Path, tm: FemMesh, temperature_c: np.ndarray, *, axis: str = "y", at: float | None = None,
-    title: str = "", width_px: int = 1200, max_aspect: float = 3.0,
+    title: str = "", width_px: int = 1400, max_aspect: float = 3.0,
     window: tuple[float, float, float, float] | None = None,
-) -> dict[str, float]:
-    """Write the section picture; returns the plane and the z exaggeration used.
+) -> dict[str, object]:
+    """Write the section picture; returns the plane, the z exaggeration and the parts named in it.
 
-    ``window`` = (u_min, u_max, z_min, z_max) in mm crops to the package when a board block surrounds it.
-    """
+    ``at`` None: through the hottest node. ``window`` = (u_min, u_max, z_min, z_max) in mm crops the picture (a
+    board around the package)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -80,30 +91,61 @@ def section_png(
     normal = 1 if axis == "y" else 0
     along = 0 if axis == "y" else 1
     if at is None:
-        at = float(0.5 * (p[normal].min() + p[normal].max())) + 1e-7
+        at = hottest_plane(tm, temperature_c, axis)
     u0, u1, z0, z1 = window or (float(p[along].min()), float(p[along].max()), float(p[2].min()), float(p[2].max()))
     exaggeration = max(1.0, (u1 - u0) / max(z1 - z0, 1e-12) / max_aspect)
     nu = width_px
-    nz = max(60, round(nu * (z1 - z0) * exaggeration / (u1 - u0)))
+    nz = max(80, round(nu * (z1 - z0) * exaggeration / (u1 - u0)))
     u = np.linspace(u0, u1, nu)
     z = np.linspace(z0, z1, nz)
     image, part = sample_plane(tm, temperature_c, axis, at, u, z)
-    edge = np.zeros(part.shape, dtype=bool)
-    edge[:, 1:] |= part[:, 1:] != part[:, :-1]
-    edge[1:, :] |= part[1:, :] != part[:-1, :]
-    fig, ax = plt.subplots(figsize=(10, 10 / max_aspect * 0.9 + 1.2), dpi=120)
+    fig, ax = plt.subplots(figsize=(12, 12 / max_aspect * 0.9 + 1.6), dpi=120)
     extent = (u0, u1, z0, z1)
     shown = ax.imshow(image, origin="lower", extent=extent, aspect=exaggeration, cmap="inferno",
                       interpolation="nearest")
-    outline = np.ma.masked_where(~edge, np.ones(part.shape))
-    ax.imshow(outline, origin="lower", extent=extent, aspect=exaggeration, cmap="gray", vmin=0, vmax=2,
-              interpolation="nearest", alpha=0.6)
-    bar = fig.colorbar(shown, ax=ax, shrink=0.9)
+    named = _outline_and_name(ax, part, u, z, tm.part_names, exaggeration)
+    bar = fig.colorbar(shown, ax=ax, orientation="horizontal", shrink=0.6, pad=0.16, aspect=40)
     bar.set_label("temperature (degC)")
-    ax.set_xlabel(f"{'xy'[along]} (mm), section at {'xy'[normal]} = {at:.3f} mm")
+    ax.set_xlabel(f"{'xy'[along]} (mm), section at {'xy'[normal]} = {at:.3f} mm (through the hottest point)")
     ax.set_ylabel(f"z (mm, drawn x{exaggeration:.1f})" if exaggeration > 1 else "z (mm)")
-    ax.set_title(title)
+    ax.set_title(title, fontsize=10)
+    ax.set_xlim(u0, u1)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
-    return {"at_mm": at, "z_exaggeration": exaggeration}
+    hot = float(np.nanmax(image)) if np.isfinite(image).any() else float("nan")
+    return {"at_mm": at, "axis": axis, "z_exaggeration": exaggeration, "hottest_in_picture_C": hot,
+            "parts": named}
+
+
+def _outline_and_name(ax: object, part: np.ndarray, u: np.ndarray, z: np.ndarray, names: tuple[str, ...],
+                      exaggeration: float) -> list[str]:
+    """Trace every part's boundary on the grid (white lines) and write its name; returns the names written."""
+    present = [int(i) for i in np.unique(part) if i >= 0]
+    du, dz = u[1] - u[0], z[1] - z[0]
+    margin: list[tuple[str, float, float]] = []
+    for i in present:
+        mask = np.pad(part == i, 1).astype(float)
+        uu = np.concatenate([[u[0] - du], u, [u[-1] + du]])
+        zz = np.concatenate([[z[0] - dz], z, [z[-1] + dz]])
+        ax.contour(uu, zz, mask, levels=[0.5], colors="white", linewidths=0.8)  # type: ignore[attr-defined]
+        rows = np.flatnonzero((part == i).any(axis=1))
+        cols = np.flatnonzero((part == i).any(axis=0))
+        if rows.size == 0:
+            continue
+        # the widest run of the part's pixels in the row at the middle of its height
+        row = rows[rows.size // 2]
+        line = np.flatnonzero(part[row] == i)
+        uc = float(u[line[line.size // 2]])
+        if rows.size >= LABEL_MIN_PX and cols.size >= 6 * len(names[i]):
+            ax.text(uc, float(z[row]), names[i], ha="center", va="center", fontsize=7, color="white",  # type: ignore[attr-defined]
+                    bbox={"boxstyle": "round,pad=0.15", "fc": "black", "alpha": 0.45, "lw": 0})
+        else:
+            margin.append((names[i], uc, float(z[row])))
+    if margin:  # thin parts: names stacked in the right margin, leader lines to the part
+        margin.sort(key=lambda m: m[2])
+        for k, (name, uc, zc) in enumerate(margin):
+            ax.annotate(name, xy=(uc, zc), xytext=(1.02, (k + 0.5) / len(margin)),  # type: ignore[attr-defined]
+                        textcoords="axes fraction", fontsize=7, va="center", annotation_clip=False,
+                        arrowprops={"arrowstyle": "-", "color": "0.55", "lw": 0.6})
+    return [names[i] for i in present]

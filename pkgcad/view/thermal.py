@@ -20,12 +20,15 @@ def thermal_html(root: Path) -> str:
         s: dict[str, Any] = doc["summary"]
         rows = [("power", f"{s['power_W']:g} W"),
                 ("Tj max (top cold plate at 25 degC)", f"{s['Tj_max_C']:.2f} degC"),
-                ("theta-JC(top)", f"{s['theta_jc_top_K_W']:.3f} K/W"),
-                ("theta-JB", f"{s['theta_jb_K_W']:.3f} K/W"),
-                ("heat to the top / board (both held)", f"{s['heat_split_dual_plate']['top']:.1%} / "
-                 f"{s['heat_split_dual_plate']['board']:.1%}"),
-                ("mesh", f"{s['mesh']['preset']}: {s['mesh']['tetrahedra']:,} tetrahedra"),
-                ("energy balance (worst)", f"{s['solver']['worst_energy_balance']:.1e}")]
+                ("theta-JC(top)", f"{s['theta_jc_top_K_W']:.3f} K/W")]
+        if s.get("theta_jc_bot_K_W") is not None:
+            rows.append(("theta-JC(bot) (exposed pad)", f"{s['theta_jc_bot_K_W']:.3f} K/W"))
+        if s["theta_jb_K_W"] is not None:
+            rows += [("theta-JB (JESD51-8, ring cold plate)", f"{s['theta_jb_K_W']:.3f} K/W"),
+                     ("heat to the top / board (both held)", f"{s['heat_split_dual_plate']['top']:.1%} / "
+                      f"{s['heat_split_dual_plate']['board']:.1%}")]
+        rows += [("mesh", f"{s['mesh']['preset']}: {s['mesh']['tetrahedra']:,} tetrahedra"),
+                 ("energy balance (worst)", f"{s['solver']['worst_energy_balance']:.1e}")]
         bcs = [*(f"{k}: {v}" for k, v in s["boundary_conditions"].items() if isinstance(v, str)),
                *s["boundary_conditions"].get("contacts", []), *s.get("model_notes", [])]
     except (OSError, ValueError, KeyError, TypeError):
