@@ -243,3 +243,27 @@ def test_conjugate_gradients_with_smoothed_aggregation_agree_with_the_factor() -
     assert np.abs(amg.displacement - direct.displacement).max() < 1e-6 * scale
     with pytest.raises(ValueError, match="solver method"):
         el.solve(system, eps, method="cholesky")
+
+
+def test_a_load_combining_earlier_ones_is_solved_from_them_without_iterating() -> None:
+    """Temperatures in one regime: CG starts from the energy-best combination of earlier displacements. A strain
+    field 2 eps1 - 3 eps2 is solved by the same combination of the two earlier solutions (linearity), so CG
+    starts at the answer; a new independent strain still iterates and agrees with the factor."""
+    mesh = plate_mesh(4.0, np.array([0.0, 0.2, 0.5]), 6)
+    cu, mold = el.Orthotropic.isotropic(117e3, 0.33), el.Orthotropic.isotropic(19.1e3, 0.25)
+    c, eps1 = layered(mesh, 0.2, cu, mold, (-2.5e-3, -1.6e-3))
+    _, eps2 = layered(mesh, 0.2, cu, mold, (1.0e-3, -0.4e-3))
+    system = el.assemble(el.make_space(mesh), c)
+    ml = el.factor(system, "amg")
+    s1 = el.solve(system, eps1, solver=ml, rtol=1e-10)
+    s2 = el.solve(system, eps2, solver=ml, rtol=1e-10)
+    both = el.solve(system, 2.0 * eps1 - 3.0 * eps2, solver=ml, rtol=1e-8,
+                    previous=[s1.displacement, s2.displacement])
+    assert both.iterations == 0 and both.residual < 1e-8
+    expected = 2.0 * s1.displacement - 3.0 * s2.displacement
+    assert np.abs(both.displacement - expected).max() < 1e-8 * np.abs(expected).max()
+    _, eps3 = layered(mesh, 0.2, cu, mold, (0.0, 1.0e-3))
+    third = el.solve(system, eps3, solver=ml, rtol=1e-10, previous=[s1.displacement, s2.displacement])
+    direct = el.solve(system, eps3, method="direct")
+    assert third.iterations > 0
+    assert np.abs(third.displacement - direct.displacement).max() < 1e-6 * np.abs(direct.displacement).max()

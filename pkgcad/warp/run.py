@@ -168,12 +168,14 @@ def mesh_space(model: Any, mesh: str, say: Progress, seconds: dict[str, float]) 
 
 def solve_all(model: Any, fm: Any, space: Any, temperatures: Sequence[float], stress_free_c: float,
               say: Progress) -> tuple[TemperatureResult, ...]:
-    """Every temperature on one mesh: one matrix and one factor per glass-transition regime."""
+    """Every temperature on one mesh: one matrix and one factor per glass-transition regime; each solve starts from
+    the best combination of the displacements already solved (:func:`pkgcad.solvers.elasticity.galerkin_guess`)."""
     from threadpoolctl import threadpool_limits
 
     from pkgcad.solvers import elasticity as el
 
     results: dict[float, TemperatureResult] = {}
+    previous: list[np.ndarray] = []  # every displacement so far: CG starts from their best combination
     regimes: dict[Any, list[float]] = {}
     for t in temperatures:
         regimes.setdefault(model.regime(t), []).append(t)
@@ -186,7 +188,8 @@ def solve_all(model: Any, fm: Any, space: Any, temperatures: Sequence[float], st
                 solver = el.factor(system)
                 for t in temps:
                     say(f"solving {t:g} degC ({space.n_dofs:,} unknowns)")
-                    sol = el.solve(system, model.strain(fm, stress_free_c, t), solver=solver)
+                    sol = el.solve(system, model.strain(fm, stress_free_c, t), solver=solver, previous=previous)
+                    previous.append(sol.displacement)
                     results[t] = figures(fm, sol, t)
     except RuntimeError as exc:  # CG did not converge
         raise RunError(f"{model.name} warp solve", str(exc)) from None
