@@ -10,6 +10,7 @@ are what the run itself needed.
 
     .venv/bin/python bench/warp.py [--mesh normal] [--only flipchip-bga,qfn] [--at 25,260] [--big]
     .venv/bin/python bench/warp.py --convergence [--only flipchip-bga] [--at 25,260]
+    .venv/bin/python bench/warp.py --plate 0.1,0.3,0.6 --only flipchip-bga --mesh coarse --at 25,260
 """
 
 from __future__ import annotations
@@ -35,10 +36,11 @@ def run_one(template: str, sets: list[str], mesh: str, at: str | None) -> dict[s
     t0 = time.perf_counter()
     lay = load_layout(template, sets)
     run = run_layout(lay, temperatures=parse_temperatures(at), mesh=mesh)
-    return {"template": template + (" (10,000 bumps)" if sets else ""), "mesh": mesh,
+    return {"template": template + (" (10,000 bumps)" if sets == list(BIG[1]) else ""), "mesh": mesh,
             "temperatures": [r.temperature_c for r in run.results], "tetrahedra": run.mesh.n_elements,
             "total_s": time.perf_counter() - t0, "mesh_s": run.seconds["mesh"],
             "warpage_board_um": [r.warpage_board_um for r in run.results],
+            "clt_warpage_um": [r.clt_warpage_um for r in run.results],
             "chip_stress_mpa": [r.chip_stress_max_mpa for r in run.results],
             "chip_interior_mpa": [r.chip_stress_interior_mpa for r in run.results],
             "cg_iterations": [r.iterations for r in run.results]}
@@ -100,6 +102,21 @@ def convergence(names: list[str], at: str | None) -> None:
                       f"{extra} |", flush=True)
 
 
+def plate(names: list[str], thicknesses: str, mesh: str, at: str | None) -> None:
+    """FEM board warpage beside classical lamination theory of the three full-footprint layers, as the heat
+    sink's thickness changes (issue 21: the direction CLT predicts)."""
+    print("| template | heat sink mm | T degC | FEM board warpage um | CLT (carrier, mold, plate) um | CPU s |")
+    print("|---|---|---|---|---|---|")
+    for name in names:
+        for t in thicknesses.split(","):
+            r = child(name, [f"heat_sink.thickness={t}"], mesh, at)
+            temps, fem, clt = r["temperatures"], r["warpage_board_um"], r["clt_warpage_um"]
+            assert isinstance(temps, list) and isinstance(fem, list) and isinstance(clt, list)
+            for i, temp in enumerate(temps):
+                c = "n/a" if clt[i] is None else f"{clt[i]:+.1f}"
+                print(f"| {name} | {t} | {temp:g} | {fem[i]:+.1f} | {c} | {r['cpu_s']:.0f} |", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--one")
@@ -108,6 +125,7 @@ def main() -> None:
     ap.add_argument("--at")
     ap.add_argument("--big", action="store_true", help="also the 10,000-bump model")
     ap.add_argument("--convergence", action="store_true", help="coarse, normal and fine side by side")
+    ap.add_argument("--plate", help="heat-sink thicknesses (mm, commas): FEM beside lamination theory")
     a = ap.parse_args()
     if a.one:
         template, sets, mesh, at = json.loads(a.one)
@@ -118,6 +136,9 @@ def main() -> None:
     names = a.only.split(",") if a.only else [p.stem for p in template_paths()]
     if a.convergence:
         convergence(names, a.at)
+        return
+    if a.plate:
+        plate(names, a.plate, a.mesh, a.at)
         return
     jobs: list[tuple[str, list[str]]] = [(n, []) for n in names]
     if a.big:

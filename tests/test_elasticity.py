@@ -267,3 +267,34 @@ def test_a_load_combining_earlier_ones_is_solved_from_them_without_iterating() -
     direct = el.solve(system, eps3, method="direct")
     assert third.iterations > 0
     assert np.abs(third.displacement - direct.displacement).max() < 1e-6 * np.abs(direct.displacement).max()
+
+
+@pytest.mark.parametrize("plate_mm", [0.1, 0.5])
+def test_three_layer_package_stack_matches_lamination_theory(plate_mm: float) -> None:
+    """The three full-footprint layers of a BGA (BT laminate 0.36 mm, mold compound 0.6 mm, a copper plate),
+    cooled from the cure temperature to 25 degC, L / h >= 20: the finite elements' centre curvature matches
+    classical lamination theory (biaxial moduli, each layer's own thermal strain) within 3 %, for a thin and a
+    thick plate (CLT: the thicker plate halves the curvature; the FEM must follow)."""
+    length = 24.0
+    names = (("bt-laminate", 0.36), ("mold-compound", 0.6), ("copper", plate_mm))
+    mats, strains, layers = [], [], []
+    for name, t in names:
+        s = elastic_at(name, 25.0)
+        mat = el.Orthotropic.transversely_isotropic(s.e_gpa * GPA, s.nu, s.e_z_gpa * GPA, s.nu_z, s.g_z_gpa * GPA)
+        strain = thermal_strain(name, 175.0, 25.0)
+        mats.append(mat)
+        strains.append(strain)
+        layers.append(Layer(t, mat.biaxial_modulus(), strain[0], name))
+    tops = np.cumsum([t for _, t in names])
+    zs = np.unique(np.concatenate([np.linspace(z0, z1, 3) for z0, z1 in zip([0.0, *tops[:-1]], tops, strict=True)]))
+    mesh = plate_mesh(length, zs, 8)
+    zc = mesh.p[2, mesh.t].mean(axis=0)
+    layer_of = np.searchsorted(tops, zc)
+    c = np.array([mats[i].voigt9() for i in layer_of]).T
+    eps = np.array([strains[i] for i in layer_of]).T
+    sol = el.solve(el.assemble(el.make_space(mesh), c), eps)
+    k_fem = fitted_curvature(mesh.p, sol.vertex_displacement[:, 2], (length / 2, length / 2), length / 4)
+    k_clt = laminate(layers).curvature
+    # by hand for the thin-plate case: the mold (the largest shrinkage, above the laminate) pulls the top in
+    assert k_clt < 0.0
+    assert k_fem == pytest.approx(k_clt, rel=0.03)
