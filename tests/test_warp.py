@@ -62,7 +62,9 @@ def test_warp_writes_the_stable_names_and_the_vtu_matches_them(tmp_path: Path) -
     for t in temps:
         for key in ("warpage_board_um", "warpage_top_um", "chip_stress_max_mpa", "bond_shear_max_mpa"):
             assert isinstance(t[key], float), key
-        assert t["solver"]["support_reaction"] < 1e-6 and t["solver"]["relative_residual"] < 1e-8
+        # CG stops at a relative residual of 1e-6 (elasticity.RTOL); the true residual is recomputed
+        assert t["solver"]["support_reaction"] < 1e-6 and t["solver"]["relative_residual"] < 1.5e-6
+        assert t["clt_warpage_um"] is None  # a QFN's lead frame is not a full-footprint layer
         assert 0.0 < t["chip_stress_interior_mpa"] <= t["chip_stress_max_mpa"]  # a subset of the chip's corners
     assert temps[0]["chip_stress_max_mpa"] > 0.0 and temps[0]["warpage_board_um"] != 0.0
     vtu = meshio.read(out / "warp.vtu")
