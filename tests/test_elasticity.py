@@ -243,3 +243,58 @@ def test_conjugate_gradients_with_smoothed_aggregation_agree_with_the_factor() -
     assert np.abs(amg.displacement - direct.displacement).max() < 1e-6 * scale
     with pytest.raises(ValueError, match="solver method"):
         el.solve(system, eps, method="cholesky")
+
+
+def test_a_load_combining_earlier_ones_is_solved_from_them_without_iterating() -> None:
+    """Temperatures in one regime: CG starts from the energy-best combination of earlier displacements. A strain
+    field 2 eps1 - 3 eps2 is solved by the same combination of the two earlier solutions (linearity), so CG
+    starts at the answer; a new independent strain still iterates and agrees with the factor."""
+    mesh = plate_mesh(4.0, np.array([0.0, 0.2, 0.5]), 6)
+    cu, mold = el.Orthotropic.isotropic(117e3, 0.33), el.Orthotropic.isotropic(19.1e3, 0.25)
+    c, eps1 = layered(mesh, 0.2, cu, mold, (-2.5e-3, -1.6e-3))
+    _, eps2 = layered(mesh, 0.2, cu, mold, (1.0e-3, -0.4e-3))
+    system = el.assemble(el.make_space(mesh), c)
+    ml = el.factor(system, "amg")
+    s1 = el.solve(system, eps1, solver=ml, rtol=1e-10)
+    s2 = el.solve(system, eps2, solver=ml, rtol=1e-10)
+    both = el.solve(system, 2.0 * eps1 - 3.0 * eps2, solver=ml, rtol=1e-8,
+                    previous=[s1.displacement, s2.displacement])
+    assert both.iterations == 0 and both.residual < 1e-8
+    expected = 2.0 * s1.displacement - 3.0 * s2.displacement
+    assert np.abs(both.displacement - expected).max() < 1e-8 * np.abs(expected).max()
+    _, eps3 = layered(mesh, 0.2, cu, mold, (0.0, 1.0e-3))
+    third = el.solve(system, eps3, solver=ml, rtol=1e-10, previous=[s1.displacement, s2.displacement])
+    direct = el.solve(system, eps3, method="direct")
+    assert third.iterations > 0
+    assert np.abs(third.displacement - direct.displacement).max() < 1e-6 * np.abs(direct.displacement).max()
+
+
+@pytest.mark.parametrize("plate_mm", [0.1, 0.5])
+def test_three_layer_package_stack_matches_lamination_theory(plate_mm: float) -> None:
+    """The three full-footprint layers of a BGA (BT laminate 0.36 mm, mold compound 0.6 mm, a copper plate),
+    cooled from the cure temperature to 25 degC, L / h >= 20: the finite elements' centre curvature matches
+    classical lamination theory (biaxial moduli, each layer's own thermal strain) within 3 %, for a thin and a
+    thick plate (CLT: the thicker plate halves the curvature; the FEM must follow)."""
+    length = 24.0
+    names = (("bt-laminate", 0.36), ("mold-compound", 0.6), ("copper", plate_mm))
+    mats, strains, layers = [], [], []
+    for name, t in names:
+        s = elastic_at(name, 25.0)
+        mat = el.Orthotropic.transversely_isotropic(s.e_gpa * GPA, s.nu, s.e_z_gpa * GPA, s.nu_z, s.g_z_gpa * GPA)
+        strain = thermal_strain(name, 175.0, 25.0)
+        mats.append(mat)
+        strains.append(strain)
+        layers.append(Layer(t, mat.biaxial_modulus(), strain[0], name))
+    tops = np.cumsum([t for _, t in names])
+    zs = np.unique(np.concatenate([np.linspace(z0, z1, 3) for z0, z1 in zip([0.0, *tops[:-1]], tops, strict=True)]))
+    mesh = plate_mesh(length, zs, 8)
+    zc = mesh.p[2, mesh.t].mean(axis=0)
+    layer_of = np.searchsorted(tops, zc)
+    c = np.array([mats[i].voigt9() for i in layer_of]).T
+    eps = np.array([strains[i] for i in layer_of]).T
+    sol = el.solve(el.assemble(el.make_space(mesh), c), eps)
+    k_fem = fitted_curvature(mesh.p, sol.vertex_displacement[:, 2], (length / 2, length / 2), length / 4)
+    k_clt = laminate(layers).curvature
+    # by hand for the thin-plate case: the mold (the largest shrinkage, above the laminate) pulls the top in
+    assert k_clt < 0.0
+    assert k_fem == pytest.approx(k_clt, rel=0.03)

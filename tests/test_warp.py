@@ -62,7 +62,9 @@ def test_warp_writes_the_stable_names_and_the_vtu_matches_them(tmp_path: Path) -
     for t in temps:
         for key in ("warpage_board_um", "warpage_top_um", "chip_stress_max_mpa", "bond_shear_max_mpa"):
             assert isinstance(t[key], float), key
-        assert t["solver"]["support_reaction"] < 1e-6 and t["solver"]["relative_residual"] < 1e-8
+        # CG stops at a relative residual of 1e-6 (elasticity.RTOL); the true residual is recomputed
+        assert t["solver"]["support_reaction"] < 1e-6 and t["solver"]["relative_residual"] < 1.5e-6
+        assert t["clt_warpage_um"] is None  # a QFN's lead frame is not a full-footprint layer
         assert 0.0 < t["chip_stress_interior_mpa"] <= t["chip_stress_max_mpa"]  # a subset of the chip's corners
     assert temps[0]["chip_stress_max_mpa"] > 0.0 and temps[0]["warpage_board_um"] != 0.0
     vtu = meshio.read(out / "warp.vtu")
@@ -113,3 +115,27 @@ def test_the_no_pad_variant_fills_the_pads_place_with_adhesive_and_keeps_the_out
                                                          + lay.spec.adhesive.thickness, abs=1e-12)
     assert bare.stack.first_surface == pytest.approx(lay.stack.first_surface, abs=1e-9)
     assert bare.footprint == lay.footprint
+
+
+def test_lamination_beside_the_fem_takes_the_three_full_footprint_layers_of_a_bga() -> None:
+    """flipchip-bga: the BT substrate, the mold up to the heat sink and the plate, with the spec's thicknesses
+    (substrate 0.36; bumps 0.09 + chip 0.3 + adhesive 0.03 of mold; plate 0.3 mm); at 25 degC the curvature is
+    classical lamination theory of the three with each material's biaxial modulus and strain; a QFN has none."""
+    from pkgcad.materials import elastic_at, thermal_strain
+    from pkgcad.solvers.lamination import Layer, laminate
+
+    model = build_model(load_layout("flipchip-bga", []))
+    assert [n for n, _ in model.full_layers] == ["carrier", "encapsulant", "heat_sink"]
+    assert [t for _, t in model.full_layers] == pytest.approx([0.36, 0.09 + 0.3 + 0.03, 0.3], abs=1e-9)
+    layers = []
+    for name, t in (("bt-laminate", 0.36), ("mold-compound", 0.42), ("copper", 0.3)):
+        s = elastic_at(name, 25.0)
+        e = s.e_gpa * 1000.0
+        if name == "bt-laminate":  # orthotropic: E_x, nu_xy with sigma_z = 0 -> E / (1 - nu_xy) in the plane
+            layers.append(Layer(t, e / (1 - s.nu), thermal_strain(name, 175.0, 25.0)[0]))
+        else:
+            layers.append(Layer.isotropic(t, e, s.nu, thermal_strain(name, 175.0, 25.0)[0]))
+    lam = model.lamination(175.0, 25.0)
+    assert lam is not None
+    assert lam.curvature == pytest.approx(laminate(layers).curvature, rel=1e-9)
+    assert build_model(load_layout("qfn", [])).lamination(175.0, 25.0) is None

@@ -32,7 +32,9 @@ took 48 s and 3.2 GB, the six scalar forms about 11 s.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -206,6 +208,11 @@ class System:
     matrix: sp.csr_matrix
     assembly_s: float
 
+    @cached_property
+    def held(self) -> sp.csr_matrix:
+        """The stiffness with the supports' degrees of freedom held (:func:`held_system`), made once."""
+        return held_system(self.matrix, np.zeros(self.space.n_dofs), self.space.supports.dofs())[0]
+
 
 def assemble(space: Space, c: np.ndarray) -> System:
     """Assemble the stiffness of ``space`` with each element's orthotropic constants ``c`` (9, n_elements) in
@@ -330,17 +337,26 @@ DIRECT_MAX_DOFS = 30_000
 factoring costs minutes and gigabytes (a 256,000-unknown package took over 15 min), so conjugate gradients with
 smoothed aggregation take over."""
 METHODS = ("auto", "direct", "amg")
+RTOL = 1e-6
+"""CG stops when the residual is this fraction of the load. Measured on flipchip-bga --mesh coarse (61,146
+unknowns) against 1e-9: warpage within 2e-6 of itself (4e-5 um of 19 um), the chip's peak stress within 1.5e-5,
+and 40 % fewer iterations (41 vs 66 at 25 degC, 57 vs 93 at 260 degC)."""
 
 
-def solve(system: System, strain: np.ndarray, *, method: str = "auto", rtol: float = 1e-9, maxiter: int = 3000,
-          solver: Any = None) -> Solution:
+def solve(system: System, strain: np.ndarray, *, method: str = "auto", rtol: float = RTOL, maxiter: int = 3000,
+          solver: Any = None, previous: Sequence[np.ndarray] = ()) -> Solution:
     """Displacement of the free body under the thermal strain ``strain`` (3, n_elements). ``method``: "direct"
     (SuperLU), "amg" (CG + smoothed aggregation; RuntimeError if it does not converge) or "auto" (direct up to
-    :data:`DIRECT_MAX_DOFS` unknowns). ``solver``: a factor or hierarchy from :func:`factor` to reuse."""
+    :data:`DIRECT_MAX_DOFS` unknowns). ``solver``: a factor or hierarchy from :func:`factor` to reuse.
+    ``previous``: displacements solved before on the same space (other temperatures): CG starts from the best
+    combination of them (:func:`galerkin_guess`), so a load that is a combination of earlier ones costs almost no
+    iterations."""
     start = time.perf_counter()
     f = thermal_load(system, strain)
     held = system.space.supports.dofs()
-    a, b = held_system(system.matrix, f, held)
+    a = system.held
+    b = f.copy()
+    b[held] = 0.0
     ml = solver if solver is not None else factor(system, method)
     if isinstance(ml, spla.SuperLU):
         u, iterations = ml.solve(b), 0
@@ -350,7 +366,8 @@ def solve(system: System, strain: np.ndarray, *, method: str = "auto", rtol: flo
         def _tick(_: np.ndarray) -> None:
             count[0] += 1
 
-        u, info = cg(a, b, rtol=rtol, atol=0.0, maxiter=maxiter, M=ml.aspreconditioner(), callback=_tick)
+        x0 = galerkin_guess(a, b, previous)
+        u, info = cg(a, b, x0=x0, rtol=rtol, atol=0.0, maxiter=maxiter, M=ml.aspreconditioner(), callback=_tick)
         if info != 0:
             raise RuntimeError(f"elasticity: CG did not converge in {maxiter} iterations")
         iterations = count[0]
@@ -362,6 +379,23 @@ def solve(system: System, strain: np.ndarray, *, method: str = "auto", rtol: flo
                     float(np.abs(reaction[held]).max()) / scale, time.perf_counter() - start)
 
 
+def galerkin_guess(a: sp.spmatrix, b: np.ndarray, previous: Sequence[np.ndarray]) -> np.ndarray | None:
+    """The combination x = U c of the vectors ``previous`` (the columns of U) closest to the solution of
+    a x = b in a's energy norm: (U^T a U) c = U^T b, solved by least squares (earlier solutions may be linearly
+    dependent). None when there is nothing to combine. Within one glass-transition regime the thermal load is
+    piecewise linear in the temperature, so after two or three temperatures the next one is (nearly) a
+    combination of them."""
+    if not previous:
+        return None
+    u = np.column_stack([np.asarray(v, dtype=float) for v in previous])
+    au = np.column_stack([a @ u[:, k] for k in range(u.shape[1])])
+    g = u.T @ au
+    scale = np.sqrt(np.abs(np.diag(g)))
+    scale[scale == 0.0] = 1.0
+    c = np.linalg.lstsq(g / np.outer(scale, scale), (u.T @ b) / scale, rcond=1e-12)[0] / scale
+    return np.asarray(u @ c)
+
+
 def factor(system: System, method: str = "auto") -> Any:
     """What :func:`solve` uses for ``system``: a SuperLU factor ("direct") or a pyamg hierarchy ("amg"); "auto"
     picks by size (:data:`DIRECT_MAX_DOFS`). Reusable for every thermal strain on the same system."""
@@ -369,27 +403,31 @@ def factor(system: System, method: str = "auto") -> Any:
         raise ValueError(f"solver method {method!r} is not one of {', '.join(METHODS)}")
     if method == "amg" or (method == "auto" and system.space.n_dofs > DIRECT_MAX_DOFS):
         return preconditioner(system)
-    a, _ = held_system(system.matrix, np.zeros(system.space.n_dofs), system.space.supports.dofs())
-    return spla.splu(a.tocsc(), permc_spec="MMD_AT_PLUS_A", options={"SymmetricMode": True})
+    return spla.splu(system.held.tocsc(), permc_spec="MMD_AT_PLUS_A", options={"SymmetricMode": True})
 
 
 def preconditioner(system: System) -> Any:
     """pyamg smoothed aggregation on 3 x 3 node blocks with the six rigid-body modes as near null space, for the
     stiffness with the supports' rows and columns set to the identity."""
-    a, _ = held_system(system.matrix, np.zeros(system.space.n_dofs), system.space.supports.dofs())
     modes = rigid_modes(system.space.basis.doflocs)
-    return pyamg.smoothed_aggregation_solver(sp.bsr_matrix(a, blocksize=(3, 3)), B=modes, symmetry="hermitian",
-                                             max_coarse=300)
+    return pyamg.smoothed_aggregation_solver(sp.bsr_matrix(system.held, blocksize=(3, 3)), B=modes,
+                                             symmetry="hermitian", max_coarse=300)
 
 
 def held_system(matrix: sp.csr_matrix, f: np.ndarray, held: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
     """The system with the ``held`` degrees of freedom at zero and still symmetric: their rows and columns
-    zeroed, a one on their diagonal, a zero in the load."""
-    keep = np.ones(matrix.shape[0])
-    keep[held] = 0.0
-    mask = sp.diags(keep)
-    a = (mask @ matrix @ mask + sp.diags(1.0 - keep)).tocsr()
-    b = np.asarray(f, dtype=float) * keep
+    zeroed, a one on their diagonal, a zero in the load. One pass over the stored entries (no sparse products:
+    the two masking products it replaced took 0.8 s a call on a 245,000-unknown package)."""
+    a = sp.csr_matrix(matrix, copy=True)
+    a.sum_duplicates()
+    n = a.shape[0]
+    is_held = np.zeros(n, dtype=bool)
+    is_held[held] = True
+    rows = np.repeat(np.arange(n), np.diff(a.indptr))
+    a.data[is_held[rows] | is_held[a.indices]] = 0.0
+    a = (a + sp.diags(is_held.astype(float))).tocsr()
+    a.eliminate_zeros()
+    b = np.where(is_held, 0.0, np.asarray(f, dtype=float))
     return a, b
 
 

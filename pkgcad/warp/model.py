@@ -34,6 +34,7 @@ from pkgcad.layout import Layout
 from pkgcad.materials import MECHANICS, elastic_at, thermal_strain
 from pkgcad.roles import Role
 from pkgcad.solvers.elasticity import Orthotropic
+from pkgcad.solvers.lamination import Lamination, Layer, laminate
 
 GPA = 1000.0  # MPa
 LEFT_OUT_MECHANICS: frozenset[str] = LEFT_OUT | {Role.INTERFACE_LAYER}
@@ -99,6 +100,9 @@ class WarpModel:
     fem: FemModel
     parts: dict[str, PartMaterial]
     notes: tuple[str, ...]
+    full_layers: tuple[tuple[str, float], ...] = ()
+    """The parts that span the whole footprint, bottom first, with their thickness (mm): carrier, mold up to the
+    heat sink, heat sink. Empty for a QFN (its lead frame is a die pad and leads, not a layer)."""
 
     @property
     def name(self) -> str:
@@ -111,6 +115,19 @@ class WarpModel:
     def strain(self, mesh: FemMesh, stress_free_c: float, temperature_c: float) -> np.ndarray:
         """(3, n_elements) free thermal strain of every element from the stress-free state."""
         return mesh.per_element([self.parts[n].strain(stress_free_c, temperature_c) for n in mesh.part_names])
+
+    def lamination(self, stress_free_c: float, temperature_c: float) -> Lamination | None:
+        """Classical lamination theory of :attr:`full_layers` at ``temperature_c`` (their in-plane biaxial moduli
+        and in-plane thermal strains): what the FEM's warpage is set beside. The chip, the bumps and the balls
+        are not in it. None without full layers."""
+        if not self.full_layers:
+            return None
+        layers = []
+        for name, thickness in self.full_layers:
+            part = self.parts[name]
+            layers.append(Layer(thickness, part.constants(temperature_c).biaxial_modulus(),
+                                part.strain(stress_free_c, temperature_c)[0], name))
+        return laminate(layers)
 
     def regime(self, temperature_c: float) -> tuple[tuple[bool, ...], ...]:
         """What fixes the stiffness at ``temperature_c``: which materials are below their glass transition."""
@@ -139,7 +156,17 @@ def build_model(lay: Layout, progress: Callable[[str], None] | None = None) -> W
                      "through its thickness")
     notes.append("left out: the interface layer on the heat sink's second surface (micrometres thick; see "
                  "pkgcad/warp/model.py)")
-    return WarpModel(fem, parts, tuple(notes))
+    return WarpModel(fem, parts, tuple(notes), full_layers(lay, parts))
+
+
+def full_layers(lay: Layout, parts: dict[str, PartMaterial]) -> tuple[tuple[str, float], ...]:
+    """(part, thickness) of the layers spanning the footprint, bottom first (see :attr:`WarpModel.full_layers`)."""
+    st = lay.stack
+    layers = (("carrier", st.carrier_top), ("encapsulant", st.first_surface - st.carrier_top),
+              ("heat_sink", st.second_surface - st.first_surface))
+    if lay.qfn or any(name not in parts or t <= 0.0 for name, t in layers):
+        return ()
+    return layers
 
 
 def solder_fraction(block: ArrayBlock) -> float:

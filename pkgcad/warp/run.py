@@ -15,6 +15,9 @@ Figures, per temperature:
   sigma_zz at element centroids at least :data:`CORNER_DISTANCE_MM` in plan from the layer's corners (the corner
   itself is a singularity: its value grows without bound as the mesh is refined).
 - per-part von Mises ranges, the mesh, the solver's residual and the supports' reaction (zero for a free body).
+- ``clt_warpage_um``: what classical lamination theory gives for the layers spanning the footprint alone
+  (carrier, mold, heat sink; no chip, bumps or balls): the centre's rise over the corners, k (L^2 + W^2) / 8,
+  signed as ``warpage_board_um``. None for a QFN.
 
 The stiffness depends on the temperature only through the glass transitions: temperatures on the same side of
 every Tg share one assembled matrix and one factor (or AMG hierarchy).
@@ -101,6 +104,7 @@ class TemperatureResult:
     reaction: float
     iterations: int
     solve_s: float
+    clt_warpage_um: float | None
     displacement: np.ndarray = field(repr=False)
     von_mises: np.ndarray = field(repr=False)
 
@@ -116,6 +120,7 @@ class TemperatureResult:
             "heat_sink_von_mises_max_mpa": self.heat_sink_von_mises_max_mpa,
             "bond_shear_max_mpa": self.bond_shear_max_mpa,
             "bonds": self.bonds,
+            "clt_warpage_um": self.clt_warpage_um,
             "parts_von_mises_mpa": {k: list(v) for k, v in self.parts_von_mises_mpa.items()},
             "solver": {"relative_residual": self.residual, "support_reaction": self.reaction,
                        "cg_iterations": self.iterations, "seconds": self.solve_s},
@@ -168,12 +173,14 @@ def mesh_space(model: Any, mesh: str, say: Progress, seconds: dict[str, float]) 
 
 def solve_all(model: Any, fm: Any, space: Any, temperatures: Sequence[float], stress_free_c: float,
               say: Progress) -> tuple[TemperatureResult, ...]:
-    """Every temperature on one mesh: one matrix and one factor per glass-transition regime."""
+    """Every temperature on one mesh: one matrix and one factor per glass-transition regime; each solve starts from
+    the best combination of the displacements already solved (:func:`pkgcad.solvers.elasticity.galerkin_guess`)."""
     from threadpoolctl import threadpool_limits
 
     from pkgcad.solvers import elasticity as el
 
     results: dict[float, TemperatureResult] = {}
+    previous: list[np.ndarray] = []  # every displacement so far: CG starts from their best combination
     regimes: dict[Any, list[float]] = {}
     for t in temperatures:
         regimes.setdefault(model.regime(t), []).append(t)
@@ -186,15 +193,18 @@ def solve_all(model: Any, fm: Any, space: Any, temperatures: Sequence[float], st
                 solver = el.factor(system)
                 for t in temps:
                     say(f"solving {t:g} degC ({space.n_dofs:,} unknowns)")
-                    sol = el.solve(system, model.strain(fm, stress_free_c, t), solver=solver)
-                    results[t] = figures(fm, sol, t)
+                    sol = el.solve(system, model.strain(fm, stress_free_c, t), solver=solver, previous=previous)
+                    previous.append(sol.displacement)
+                    lam = model.lamination(stress_free_c, t)
+                    results[t] = figures(fm, sol, t, lam)
     except RuntimeError as exc:  # CG did not converge
         raise RunError(f"{model.name} warp solve", str(exc)) from None
     return tuple(results[t] for t in temperatures)
 
 
-def figures(fm: Any, sol: Any, temperature_c: float) -> TemperatureResult:
-    """The figures of one solution (see the module doc)."""
+def figures(fm: Any, sol: Any, temperature_c: float, lamination: Any = None) -> TemperatureResult:
+    """The figures of one solution (see the module doc); ``lamination``: the full-footprint layers' classical
+    lamination theory (:meth:`pkgcad.warp.model.WarpModel.lamination`) whose warpage is set beside the FEM's."""
     from pkgcad.solvers.elasticity import principal, von_mises
 
     p = fm.mesh.p
@@ -253,6 +263,8 @@ def figures(fm: Any, sol: Any, temperature_c: float) -> TemperatureResult:
         reaction=sol.reaction,
         iterations=sol.iterations,
         solve_s=sol.solve_s,
+        clt_warpage_um=(1000.0 * lamination.warpage_mm(float(np.ptp(p[0])), float(np.ptp(p[1])))
+                        if lamination is not None else None),
         displacement=u,
         von_mises=von_mises(centroid),
     )
