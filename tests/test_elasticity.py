@@ -269,6 +269,7 @@ def test_a_load_combining_earlier_ones_is_solved_from_them_without_iterating() -
     assert np.abs(third.displacement - direct.displacement).max() < 1e-6 * np.abs(direct.displacement).max()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("plate_mm", [0.1, 0.5])
 def test_three_layer_package_stack_matches_lamination_theory(plate_mm: float) -> None:
     """The three full-footprint layers of a BGA (BT laminate 0.36 mm, mold compound 0.6 mm, a copper plate),
