@@ -3,8 +3,9 @@ pads sit on the model's balls and leads, KiCad's DRC (``pcbnew.WriteDRCReport``)
 run as the library's README writes it puts each package exactly over its footprint, KiCad's own VRML plugin reads
 every WRL, and the KLC rules listed below hold.
 
-One library serves the whole session (every xdist worker): ``qfn`` written alone, then ``--all`` written into the
-same folder, as a user who grows a library would.
+One library serves the whole session (every xdist worker): the README's ``pkgcad kicad qfn -o outputs/kicad``, then
+``pkgcad kicad --all`` into the same folder, as a user who grows a library would, run as written
+(tests/readme_runs.py).
 
 KLC rules checked by hand here (the KiCad library checker, kicad-library-utils, is not on PyPI): F5.1 silkscreen
 width 0.12 and 0.2 mm clear of pads; F5.2 fabrication width 0.10, value = name and ${REFERENCE} on F.Fab; F5.3
@@ -22,17 +23,19 @@ import math
 import os
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import cadquery as cq
 import numpy as np
 import pytest
-from kicad_tools import probe, require_kicad2step, require_pcbnew, run_until_step, shared
+from kicad_tools import probe, require_kicad2step, require_pcbnew, run_until_step
 from OCP.Bnd import Bnd_Box
 from OCP.BRepBndLib import BRepBndLib
 from OCP.IFSelect import IFSelect_RetDone
 from OCP.STEPControl import STEPControl_Reader
+from readme_runs import KICAD_ALL, KICAD_QFN, Ran
 from typer.testing import CliRunner
 
 from pkgcad.cli import app
@@ -50,18 +53,17 @@ BLACK = [0.148, 0.145, 0.145]  # KiCad's IC-BODY-EPOXY-04
 
 
 @pytest.fixture(scope="session")
-def library(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
-    """``pkgcad kicad qfn`` into a new folder, then ``--all`` into the same folder; built once per session.
-    The marker of the first step is kept beside it as ``first.json``."""
-    root = tmp_path_factory.getbasetemp()
-    if worker_id != "master":
-        root = root.parent
-    with shared(root, "kicad-library") as (lib, first):
-        if first:
-            write_library([load_layout("qfn")], lib, Options(lib=LIB))
-            shutil.copy(lib / MARKER, root / "kicad-library.first.json")
-            write_library([load_layout(str(p)) for p in template_paths()], lib, Options(lib=LIB))
-    return lib
+def library(readme: Callable[[str], Ran]) -> Path:
+    """The README's `pkgcad kicad qfn -o outputs/kicad`, then `pkgcad kicad --all` into the same folder (as a user
+    who grows a library), run as written once a session (tests/readme_runs.py; tests/test_readme.py checks what
+    they print). Read-only: tests copy it before changing anything."""
+    return readme(KICAD_ALL).ok().folder / "outputs" / "kicad"
+
+
+@pytest.fixture(scope="session")
+def first_marker(readme: Callable[[str], Ran]) -> dict[str, Any]:
+    """The library's marker after its first step, `pkgcad kicad qfn -o outputs/kicad`."""
+    return json.loads((readme(KICAD_QFN).ok().folder / "outputs" / "kicad" / MARKER).read_text())
 
 
 @pytest.fixture(scope="session")
@@ -127,11 +129,11 @@ def _files(folder: Path) -> dict[str, bytes]:
 
 
 def test_one_footprint_per_land_pattern_names_stable_files_merge(tmp_path: Path, library: Path,
-                                                                 marker: dict[str, Any]) -> None:
+                                                                 marker: dict[str, Any],
+                                                                 first_marker: dict[str, Any]) -> None:
     """qfn alone, then --all, then a subset into one folder: no footprint or model is renamed, identical lands
     share one footprint, and a subset adds to the library (every other file byte for byte as it was)."""
-    first = json.loads((library.parent / "kicad-library.first.json").read_text())
-    (alone,) = first["packages"]
+    (alone,) = first_marker["packages"]
     packages = marker["packages"]
     assert {p["template"] for p in packages} == {p.stem for p in template_paths()}
     qfn = next(p for p in packages if p["template"] == "qfn")

@@ -10,6 +10,7 @@ either thickness.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -107,6 +108,12 @@ def dask_cluster(tmp: Path, workers: int = 2, allowed_failures: int | None = Non
         log.close()
 
 
+def canonical_id(parameters: dict[str, Any]) -> str:
+    """A variant's id by the README's definition, independent of pkgcad.sweep."""
+    text = json.dumps(parameters, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
 def assert_one_line_exit_2(result: Any, *words: str) -> str:
     assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr)
     lines = result.stderr.strip().splitlines()
@@ -138,12 +145,17 @@ def test_grid_on_a_real_scheduler_matches_the_local_cluster(tmp_path: Path) -> N
         assert r["volume_heat_sink_mm3"] == pytest.approx(BODY_AREA * t, rel=1e-9)
         assert r["volume_interface_layer_mm3"] == pytest.approx(BODY_AREA * til, rel=1e-9)
         assert r["claims"] == "1,2,3,7,8,11"
-        assert vid == spec_id(load_spec("qfn", [f"heat_sink.thickness={t}", f"interface_layer.thickness={til}"]))
         folder = tmp_path / "dist" / vid
         assert r["path"] == str(folder.resolve())
         for f in ("manifest.json", "check.json", "qfn.step", "qfn.glb", "parts/heat_sink.stl"):
             assert (folder / f).is_file(), f
-        assert json.loads((folder / "manifest.json").read_text())["totals"]["volume_mm3"] == r["volume_mm3"]
+        written = json.loads((folder / "manifest.json").read_text())
+        assert written["totals"]["volume_mm3"] == r["volume_mm3"]
+        # the id is the README's: 12 hex digits of the SHA-256 of the resolved spec as canonical JSON, done here on
+        # the parameters the variant's manifest holds (the swept values among them)
+        params = written["parameters"]
+        assert vid == canonical_id(params)
+        assert (params["heat_sink"]["thickness"], params["interface_layer"]["thickness"]) == (t, til)
     assert combos == {(0.2, 0.003), (0.2, 0.005), (0.3, 0.003), (0.3, 0.005)}
     by = {(r["heat_sink.thickness"], r["interface_layer.thickness"]): r for r in rows.values()}
     # the mold does not depend on either plate; the totals differ by exactly the plates' volumes
