@@ -38,14 +38,16 @@ run: $(STAMP) $(VIEWER)
 	$(BIN)/pkgcad thermal --compare -o outputs/thermal-compare
 
 test: $(STAMP) $(VIEWER) lint
-	$(BIN)/pytest -n $(JOBS)
+	$(BIN)/pytest -n $(JOBS) --durations=25
 
 quick: $(STAMP) $(VIEWER)
 	$(BIN)/pytest -n $(JOBS) -m "not slow"
 
+# lint-imports: the README's map of folders as import-linter contracts (.importlinter, see tests/test_layers.py)
 lint: $(STAMP)
 	$(BIN)/ruff check pkgcad tests bench hatch_build.py
 	$(BIN)/mypy pkgcad
+	$(BIN)/lint-imports --no-cache
 
 bench: $(STAMP)
 	$(BIN)/python bench/scale.py

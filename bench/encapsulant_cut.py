@@ -24,8 +24,9 @@ from OCP.TopTools import TopTools_ListOfShape
 from pkgcad.geometry import build_package
 from pkgcad.geometry.encapsulant import held_parts, mold
 from pkgcad.geometry.shapes import cut_all
-from pkgcad.geometry.tiles import congruent, cores, make_plan
+from pkgcad.geometry.tiles import congruent, make_plan
 from pkgcad.package import Package
+from pkgcad.pool import cores
 from pkgcad.templates import make_layout
 
 BUMPS = {"connection": "flipchip"}

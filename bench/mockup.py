@@ -37,12 +37,13 @@ def main() -> None:
     print(f"{'template':<24} {'pieces':>6} {'triangles':>10} {'STL MB':>7} {'3MF MB':>7} {'wall s':>7}  stages (s)")
     with tempfile.TemporaryDirectory() as tmp:
         for path in template_paths():
-            spec = load_layout(str(path)).spec
+            lay = load_layout(str(path))
+            spec = lay.spec
             best, data = float("inf"), {}
             for _ in range(args.repeat):
                 t = time.perf_counter()
-                kit = make_kit(spec, options)
-                data = write_kit(kit, Path(tmp) / spec.meta.name)
+                kit = make_kit(lay, options)
+                data = write_kit(kit, Path(tmp) / spec.meta.name).record
                 best = min(best, time.perf_counter() - t)
             files = {f["path"]: f["bytes"] for f in data["files"]}
             stl = sum(n for p, n in files.items() if p.endswith(".stl")) / 1e6

@@ -1,15 +1,18 @@
-"""The scale ladder: build and export (STEP + STL + GLB) packages of growing size and print where the time goes.
+"""Scale (issue 23): flip chips of 1,000, 10,000 and 100,000 bumps through the CLI, as a user runs them.
 
-    python bench/scale.py               # the whole ladder, with the naive way on the smaller sizes
-    python bench/scale.py --quick       # no 10,000-bump case, no naive way
-    python bench/scale.py --cases flipchip-10000,wirebond-512w-900b --markdown
+    python bench/scale.py                       # 1k, 10k and 100k bumps: build, check, thermal
+    python bench/scale.py --cases 1000,10000    # some of them (any bump counts)
+    python bench/scale.py --every               # also build with --stl all (every instance; up to 10k bumps)
+    python bench/scale.py --markdown --json figures.json
 
-Each case runs in a fresh process (so its peak memory is its own) and prints: build time (parts, encapsulant),
-export time per format (STEP, tessellation shared by STL and GLB, STL, GLB), total, peak memory, STEP size and
-triangle count. Per family it fits time = c * parts^slope and prints the slope (1 = linear). ``--naive`` runs
-the naive way (``bench/naive.py``: no instancing, cut and union in a loop, one fused solid) on the smaller sizes
-and prints how many times slower it is. Targets from issue 4 are printed PASS / MISS. Not a test: figures only.
-All lengths in the specs are millimetres.
+The family: bumps of 0.08 mm at 0.13 mm pitch filling a square die (100,000: a 41.4 mm die), on a substrate 8 mm
+larger with 1.0 mm-pitch balls of 0.6 mm filling it (100,000: 50 mm, 2,401 balls); millimetres throughout.
+Each command runs in a fresh process (``pkgcad build``, ``pkgcad check``, ``pkgcad thermal``, homogenised arrays,
+--mesh normal) and is measured from outside: wall seconds, CPU seconds (user + system, the tile workers it
+forks included) and peak resident memory. Sizes are the files written (default ``--stl instanced``), the size
+guard's estimate (``pkgcad.export.estimate``) beside them. Then the targets of issue 23, PASS / MISS, and the
+log-log slope of each figure against the bump count (1 = linear). The load average is printed before and after
+each command: on a shared machine the wall times are upper bounds, the CPU seconds less so. Not a test.
 """
 
 from __future__ import annotations
@@ -17,153 +20,136 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import multiprocessing as mp
 import os
 import platform
-import resource
+import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/naive.py, in a spawned worker too
+PITCH = 0.13  # mm
+CASES = (1_000, 10_000, 100_000)
+TARGETS = {  # issue 23, at 100,000 bumps unless named
+    "output_10k_mb": 150.0, "build_s": 60.0, "peak_gb": 8.0, "output_mb": 1500.0, "step_mb": 60.0,
+    "check_s": 20.0, "thermal_s": 120.0, "estimate_error": 0.25,
+}
+
+
+def die_side(n: int) -> float:
+    return round(math.ceil(math.sqrt(n)) * PITCH + 0.3, 2)
 
 
 def flipchip(n: int) -> dict[str, Any]:
-    side = 5.5 if n <= 2500 else 10.5  # 0.1 mm bump pitch
-    return {"carrier": {"size": [side + 3.5, side + 3.5]}, "chip": {"connection": "flipchip", "size": [side, side]},
-            "bumps": {"count": n, "pitch": 0.1, "diameter": 0.06, "height": 0.05}, "balls": {"count": 64}}
+    """The spec (as ``make_layout`` takes it) of the family's package with ``n`` bumps."""
+    side = die_side(n)
+    sub = float(math.ceil(side + 8))
+    return {"meta": {"name": f"flipchip-{n}"}, "carrier": {"size": [sub, sub]},
+            "chip": {"connection": "flipchip", "size": [side, side]},
+            "bumps": {"count": n, "pitch": PITCH, "diameter": 0.08, "height": 0.06},
+            "balls": {"count": int(sub - 1) ** 2, "pitch": 1.0, "diameter": 0.6, "height": 0.45}}
 
 
-def wirebond(wires: int, balls: int) -> dict[str, Any]:
-    side = 6.0 if wires <= 64 else 8.0 if wires <= 256 else 10.5  # 0.07 mm pad pitch
-    return {"carrier": {"size": [18.0, 18.0]}, "chip": {"size": [side, side]},
-            "wires": {"count": wires, "pitch": 0.07},
-            "balls": {"count": balls, "pitch": 0.55, "diameter": 0.3, "height": 0.25}}
-
-
-def qfn(leads: int) -> dict[str, Any]:
-    side = {32: 5.0, 64: 9.0, 100: 14.0}[leads]  # 0.5 mm lead pitch
-    return {"carrier": {"kind": "qfn", "size": [side, side], "thickness": 0.203},
-            "die_pad": {"size": [side - 1.8, side - 1.8]},
-            "leads": {"count": leads, "pitch": 0.5, "width": 0.25, "length": 0.4},
-            "chip": {"size": [side - 2.5, side - 2.5], "thickness": 0.2},
-            "wires": {"count": leads, "pitch": 0.2, "loop_height": 0.08}, "adhesive": {"thickness": 0.12}}
-
-
-@dataclass(frozen=True)
-class Case:
-    name: str
-    family: str
-    data: dict[str, Any]
-    count: int  # what the family varies: bumps, wires or leads
-    target_s: float | None = None
-    target_step_mb: float | None = None
-    naive: bool = False
-    fit: bool = True  # used for the family's slope (not when only something else varies)
-
-
-FAMILIES = {"flip chip": "bumps", "wire bond": "wires", "QFN": "leads"}
-LADDER = [
-    Case("flipchip-400", "flip chip", flipchip(400), 400, naive=True),
-    Case("flipchip-2500", "flip chip", flipchip(2500), 2500),
-    Case("flipchip-10000", "flip chip", flipchip(10000), 10000, target_s=20.0, target_step_mb=12.0),
-    Case("wirebond-64w-400b", "wire bond", wirebond(64, 400), 64, naive=True),
-    Case("wirebond-256w-400b", "wire bond", wirebond(256, 400), 256),
-    Case("wirebond-512w-400b", "wire bond", wirebond(512, 400), 512),
-    Case("wirebond-512w-900b", "wire bond", wirebond(512, 900), 512, target_s=30.0, fit=False),
-    Case("qfn-32", "QFN", qfn(32), 32, naive=True),
-    Case("qfn-64", "QFN", qfn(64), 64),
-    Case("qfn-100", "QFN", qfn(100), 100),
-]
-NAIVE_SPEEDUP = 20.0  # issue 4: at least this many times faster than the naive way at 400 bumps
+def toml_text(spec: dict[str, Any]) -> str:
+    lines = ["# bench/scale.py: a flip chip of the scale family; lengths in mm"]
+    for section, values in spec.items():
+        lines.append(f"[{section}]")
+        lines += [f"{k} = {json.dumps(v)}" for k, v in values.items()]
+    return "\n".join(lines) + "\n"
 
 
 @dataclass
-class Row:
-    case: Case
-    parts: int = 0
-    build: dict[str, float] = field(default_factory=dict)
-    total_s: float = 0.0
+class Run:
+    """One command measured from outside."""
+
+    wall_s: float = 0.0
+    cpu_s: float = 0.0
     peak_mb: float = 0.0
-    step_mb: float = 0.0
-    triangles: int = 0
-    naive: dict[str, Any] | None = None
+    load: tuple[float, float] = (0.0, 0.0)  # 1-minute load average before and after
 
 
-def run_case(case: Case, with_naive: bool) -> Row:
-    """Worker: build and export one case (then, if asked, the naive way) and measure it."""
+def run(cmd: list[str], log: Path) -> Run:
+    """``cmd`` in a fresh process: wall and CPU seconds and peak memory of it and the processes it waited for."""
+    before = os.getloadavg()[0]
+    t = time.perf_counter()
+    with log.open("w") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
+        _pid, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        sys.exit(f"{' '.join(cmd[1:4])}... exited {proc.returncode}:\n{log.read_text()[-2000:]}")
+    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, (before, os.getloadavg()[0]))
+
+
+@dataclass
+class Case:
+    bumps: int
+    realised: int = 0
+    instances: int = 0
+    build: Run = field(default_factory=Run)
+    check: Run = field(default_factory=Run)
+    thermal: Run = field(default_factory=Run)
+    files_mb: dict[str, float] = field(default_factory=dict)  # by kind: step, glb, 3mf, stl, manifest
+    output_mb: float = 0.0
+    estimate_mb: float = 0.0
+    every_mb: float | None = None  # --stl all
+    every_estimate_mb: float | None = None
+
+
+def kind(path: str) -> str:
+    return "manifest" if path == "manifest.json" else Path(path).suffix.lstrip(".").lower()
+
+
+def measure(n: int, tmp: Path, every: bool) -> Case:
+    from pkgcad.export.estimate import estimate
     from pkgcad.export.options import QUALITIES
-    from pkgcad.export.writer import write_package
-    from pkgcad.geometry import build_package
     from pkgcad.templates import make_layout
 
-    lay = make_layout({**case.data, "meta": {"name": case.name}})
-    row = Row(case)
-    with tempfile.TemporaryDirectory() as tmp:
-        t0 = time.perf_counter()
-        pkg = build_package(lay)
-        manifest = write_package(pkg, Path(tmp) / case.name)
-        row.total_s = time.perf_counter() - t0
-        row.build = manifest["timings_s"]
-        row.parts = pkg.instance_count()
-        files = {f["path"]: f["bytes"] for f in manifest["files"]}
-        row.step_mb = files[f"{case.name}.step"] / 1e6
-        row.triangles = (files[f"{case.name}.stl"] - 84) // 50
-        row.peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        if with_naive and case.naive:
-            from naive import naive
-
-            row.naive = naive(pkg, Path(tmp), QUALITIES["normal"])
-    return row
-
-
-def _worker(case: Case, with_naive: bool, queue: Any) -> None:
-    queue.put(run_case(case, with_naive))
-
-
-def in_fresh_process(ctx: Any, case: Case, with_naive: bool) -> Row:
-    """:func:`run_case` in a new process: its own peak memory, no warm caches. Not a pool worker: those are
-    daemons, and a daemon may not start the encapsulant's tile workers."""
-    queue = ctx.Queue()
-    proc = ctx.Process(target=_worker, args=(case, with_naive, queue))
-    proc.start()
-    row: Row = queue.get()
-    proc.join()
-    return row
+    spec = flipchip(n)
+    lay = make_layout(spec)
+    toml = tmp / f"flipchip-{n}.toml"
+    toml.write_text(toml_text(spec))
+    exe = str(Path(sys.executable).with_name("pkgcad"))
+    out = tmp / f"flipchip-{n}"
+    case = Case(n, lay.bumps.realised if lay.bumps else 0)
+    case.build = run([exe, "build", str(toml), "-o", str(out)], tmp / "build.log")
+    manifest = json.loads((out / "manifest.json").read_text())
+    case.instances = manifest["totals"]["instances"]
+    files = {str(p.relative_to(out)): p.stat().st_size for p in out.rglob("*") if p.is_file()}
+    for path, size in files.items():
+        case.files_mb[kind(path)] = case.files_mb.get(kind(path), 0.0) + size / 1e6
+    case.output_mb = sum(files.values()) / 1e6
+    case.estimate_mb = estimate(lay, QUALITIES["normal"]).bytes / 1e6
+    case.check = run([exe, "check", str(out), "--json"], tmp / "check.log")
+    case.thermal = run([exe, "thermal", str(toml), "-o", str(tmp / f"thermal-{n}"), "--mesh", "normal"],
+                       tmp / "thermal.log")
+    if every and n <= 10_000:
+        all_ = tmp / f"flipchip-{n}-all"
+        run([exe, "build", str(toml), "-o", str(all_), "--stl", "all"], tmp / "all.log")
+        case.every_mb = sum(p.stat().st_size for p in all_.rglob("*") if p.is_file()) / 1e6
+        case.every_estimate_mb = estimate(lay, QUALITIES["normal"], stl="all").bytes / 1e6
+        subprocess.run(["rm", "-rf", str(all_)], check=True)
+    subprocess.run(["rm", "-rf", str(out), str(tmp / f"thermal-{n}")], check=True)
+    return case
 
 
-HEAD = ("case", "parts", "parts s", "mold s", "STEP s", "mesh s", "STL s", "GLB s", "total s", "peak MB",
-        "STEP MB", "triangles", "target")
+HEAD = ("bumps", "instances", "build s", "build CPU s", "peak GB", "output MB", "STEP MB", "GLB MB", "3MF MB",
+        "STL MB", "manifest MB", "estimate MB", "check s", "check CPU s", "thermal s", "thermal CPU s",
+        "thermal peak GB", "load")
 
 
-def cells(r: Row) -> list[str]:
-    t = r.build
-    target = []
-    if r.case.target_s is not None:
-        target.append(f"< {r.case.target_s:g} s {'PASS' if r.total_s < r.case.target_s else 'MISS'}")
-    if r.case.target_step_mb is not None:
-        target.append(f"STEP < {r.case.target_step_mb:g} MB {'PASS' if r.step_mb < r.case.target_step_mb else 'MISS'}")
-    return [r.case.name, f"{r.parts}", f"{t['parts_s']:.2f}", f"{t['encapsulant_s']:.2f}", f"{t['step_s']:.2f}",
-            f"{t['tessellate_s']:.2f}", f"{t['stl_s']:.2f}", f"{t['glb_s']:.2f}", f"{r.total_s:.2f}",
-            f"{r.peak_mb:.0f}", f"{r.step_mb:.2f}", f"{r.triangles:,}", ", ".join(target)]
-
-
-def slopes(rows: list[Row], by_count: bool) -> dict[str, float]:
-    """Per family, the least-squares slope of log(total time) against log(what the family varies: bumps, wires,
-    leads) or, ``by_count`` False, against log(all part instances)."""
-    out = {}
-    for fam in dict.fromkeys(r.case.family for r in rows):
-        pts = [(math.log(r.case.count if by_count else r.parts), math.log(r.total_s)) for r in rows
-               if r.case.family == fam and r.case.fit]
-        if len(pts) < 2:
-            continue
-        mx = sum(x for x, _ in pts) / len(pts)
-        my = sum(y for _, y in pts) / len(pts)
-        out[fam] = sum((x - mx) * (y - my) for x, y in pts) / sum((x - mx) ** 2 for x, _ in pts)
-    return out
+def cells(c: Case) -> list[str]:
+    f = c.files_mb
+    load = max(*c.build.load, *c.check.load, *c.thermal.load)
+    return [f"{c.realised:,}", f"{c.instances:,}", f"{c.build.wall_s:.1f}", f"{c.build.cpu_s:.1f}",
+            f"{c.build.peak_mb / 1e3:.2f}", f"{c.output_mb:.1f}", f"{f.get('step', 0):.1f}", f"{f.get('glb', 0):.1f}",
+            f"{f.get('3mf', 0):.1f}", f"{f.get('stl', 0):.1f}", f"{f.get('manifest', 0):.1f}",
+            f"{c.estimate_mb:.1f} ({c.estimate_mb / c.output_mb - 1:+.0%})", f"{c.check.wall_s:.1f}",
+            f"{c.check.cpu_s:.1f}", f"{c.thermal.wall_s:.1f}", f"{c.thermal.cpu_s:.1f}",
+            f"{c.thermal.peak_mb / 1e3:.2f}", f"{load:.1f}"]
 
 
 def table(head: tuple[str, ...] | list[str], body: list[list[str]], markdown: bool) -> str:
@@ -171,69 +157,79 @@ def table(head: tuple[str, ...] | list[str], body: list[list[str]], markdown: bo
         lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         return "\n".join(lines + ["| " + " | ".join(c) + " |" for c in body])
     widths = [max(len(x) for x in col) for col in zip(head, *body, strict=True)]
-    return "\n".join("  ".join(x.rjust(w) if i else x.ljust(w) for i, (x, w) in enumerate(zip(c, widths, strict=True)))
-                     for c in [list(head), *body])
+    return "\n".join("  ".join(x.rjust(w) for x, w in zip(c, widths, strict=True)) for c in [list(head), *body])
 
 
-def pick(ladder: list[Any], names: str | None, ap: argparse.ArgumentParser) -> list[Any]:
-    """The cases of ``ladder`` named in the comma-separated ``names`` (all when None); an unknown name ends the
-    script with argparse's usage error."""
-    if not names:
-        return ladder
-    wanted = names.split(",")
-    unknown = set(wanted) - {c.name for c in ladder}
-    if unknown:
-        ap.error(f"unknown case(s) {', '.join(sorted(unknown))}; known: {', '.join(c.name for c in ladder)}")
-    return [c for c in ladder if c.name in wanted]
+def slope(xs: list[float], ys: list[float]) -> float:
+    """Least-squares slope of log(y) against log(x)."""
+    lx, ly = [math.log(x) for x in xs], [math.log(y) for y in ys]
+    mx, my = sum(lx) / len(lx), sum(ly) / len(ly)
+    return sum((a - mx) * (b - my) for a, b in zip(lx, ly, strict=True)) / sum((a - mx) ** 2 for a in lx)
+
+
+def verdicts(cases: list[Case]) -> list[str]:
+    out = []
+
+    def say(what: str, value: float, limit: float, unit: str) -> None:
+        out.append(f"  {what}: {value:.2f} {unit} (target <= {limit:g} {unit}) {'PASS' if value <= limit else 'MISS'}")
+
+    t = TARGETS
+    for c in cases:
+        if c.bumps == 10_000:
+            say("10,000 bumps: default output", c.output_mb, t["output_10k_mb"], "MB")
+        if c.bumps == 100_000:
+            say("100,000 bumps: build through the CLI, wall", c.build.wall_s, t["build_s"], "s")
+            say("100,000 bumps: build peak memory", c.build.peak_mb / 1e3, t["peak_gb"], "GB")
+            say("100,000 bumps: default output", c.output_mb, t["output_mb"], "MB")
+            say("100,000 bumps: STEP", c.files_mb.get("step", 0.0), t["step_mb"], "MB")
+            say("100,000 bumps: pkgcad check, wall", c.check.wall_s, t["check_s"], "s")
+            say("100,000 bumps: pkgcad thermal (homogenised), wall", c.thermal.wall_s, t["thermal_s"], "s")
+        err = abs(c.estimate_mb / c.output_mb - 1)
+        say(f"{c.realised:,} bumps: size guard's estimate off by", 100 * err, 100 * t["estimate_error"], "%")
+        if c.every_mb:
+            assert c.every_estimate_mb is not None
+            say(f"{c.realised:,} bumps, --stl all: estimate off by", 100 * abs(c.every_estimate_mb / c.every_mb - 1),
+                100 * t["estimate_error"], "%")
+    return out
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--quick", action="store_true", help="leave out the 10,000-bump case and the naive way")
-    ap.add_argument("--cases", help="comma-separated case names (default: the whole ladder)")
-    ap.add_argument("--naive", action=argparse.BooleanOptionalAction, default=True,
-                    help="run the naive way on the smaller sizes (default: yes)")
-    ap.add_argument("--markdown", action="store_true", help="print markdown tables (for bench/RESULTS.md)")
+    ap.add_argument("--cases", help="comma-separated bump counts (default 1000,10000,100000)")
+    ap.add_argument("--every", action="store_true", help="also build with --stl all (cases up to 10,000 bumps)")
+    ap.add_argument("--markdown", action="store_true", help="print markdown tables (for the README)")
     ap.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     args = ap.parse_args()
-    cases = pick(LADDER, args.cases, ap)
-    if not args.cases and args.quick:
-        cases = [c for c in LADDER if c.target_step_mb is None]
-    with_naive = args.naive and not args.quick
+    counts = [int(c) for c in args.cases.split(",")] if args.cases else list(CASES)
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, "
           f"python {platform.python_version()}; load average {os.getloadavg()[0]:.2f}", flush=True)
-    rows: list[Row] = []
-    ctx = mp.get_context("spawn")
-    for case in cases:
-        row = in_fresh_process(ctx, case, with_naive)
-        rows.append(row)
-        print(f"  {case.name}: {row.total_s:.2f} s" + (f" (naive {row.naive['total_s']:.1f} s)" if row.naive else ""),
-              file=sys.stderr, flush=True)
-    print(table(HEAD, [cells(r) for r in rows], args.markdown))
-    by_count, by_parts = slopes(rows, True), slopes(rows, False)
-    print("\nslope of log(total time) against log(count), 1 = linear:")
-    for fam, slope in by_count.items():
-        print(f"  {fam}: {slope:.2f} against {FAMILIES[fam]}, {by_parts[fam]:.2f} against all part instances")
-    naive_rows = [r for r in rows if r.naive]
-    if naive_rows:
-        head = ["case", "parts", "naive encapsulant s", "naive union s", "naive STEP s", "naive STL s", "naive total s",
-                "naive STEP MB", "pkgcad total s", "speed-up", "target"]
-        body = []
-        for r in naive_rows:
-            assert r.naive is not None
-            n = r.naive
-            ratio = n["total_s"] / r.total_s
-            ok = "PASS" if ratio >= NAIVE_SPEEDUP else "MISS"
-            goal = f">= {NAIVE_SPEEDUP:g}x {ok}" if r.case.family == "flip chip" else ""
-            body.append([r.case.name, f"{r.parts}", f"{n['encapsulant_s']:.2f}", f"{n['union_s']:.2f}",
-                         f"{n['step_s']:.2f}", f"{n['stl_s']:.2f}", f"{n['total_s']:.2f}",
-                         f"{n['step_bytes'] / 1e6:.2f}", f"{r.total_s:.2f}", f"{ratio:.1f}x", goal])
-        print()
-        print(table(head, body, args.markdown))
+    cases = []
+    with tempfile.TemporaryDirectory(prefix="pkgcad-scale-") as tmp:
+        for n in counts:
+            cases.append(measure(n, Path(tmp), args.every))
+            c = cases[-1]
+            print(f"  {n:,} bumps: build {c.build.wall_s:.1f} s, {c.output_mb:.1f} MB, check {c.check.wall_s:.1f} s,"
+                  f" thermal {c.thermal.wall_s:.1f} s", file=sys.stderr, flush=True)
+    print(table(HEAD, [cells(c) for c in cases], args.markdown))
+    if any(c.every_mb for c in cases):
+        print("\n--stl all (every instance in parts/ and the whole-package STL, what earlier versions wrote):")
+        for c in cases:
+            if c.every_mb:
+                print(f"  {c.realised:,} bumps: {c.every_mb:.1f} MB written, estimate {c.every_estimate_mb:.1f} MB")
+    if len(cases) >= 2:
+        xs = [float(c.realised) for c in cases]
+        print("\nlog-log slope against the bump count (1 = linear):")
+        for name, ys in (("build wall", [c.build.wall_s for c in cases]), ("build CPU", [c.build.cpu_s for c in cases]),
+                         ("build peak memory", [c.build.peak_mb for c in cases]),
+                         ("default output", [c.output_mb for c in cases]),
+                         ("STEP", [c.files_mb.get("step", 0.0) for c in cases]),
+                         ("check wall", [c.check.wall_s for c in cases]),
+                         ("thermal wall", [c.thermal.wall_s for c in cases])):
+            print(f"  {name}: {slope(xs, ys):.2f}")
+    print("\ntargets (issue 23):")
+    print("\n".join(verdicts(cases)))
     if args.json:
-        args.json.write_text(json.dumps([{"case": r.case.name, "parts": r.parts, "timings_s": r.build,
-                                          "total_s": r.total_s, "peak_mb": r.peak_mb, "step_mb": r.step_mb,
-                                          "triangles": r.triangles, "naive": r.naive} for r in rows], indent=2))
+        args.json.write_text(json.dumps([asdict(c) for c in cases], indent=2))
 
 
 if __name__ == "__main__":

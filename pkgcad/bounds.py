@@ -34,6 +34,9 @@ class Bound:
         return math.isfinite(value) and (value > self.lo if self.lo_open else value >= self.lo) and value <= self.hi
 
 
+DEFAULT_TOL = 0.001
+"""The geometric tolerance [mm] of ``pkgcad check``, ``screen`` and ``report`` (``--tol``) unless given."""
+
 BOUNDS: dict[str, Bound] = {
     # pkgcad strip: a real strip is about 240 x 70 mm, saw blades a few tenths of a mm
     "strip --street": Bound(0.0, 10.0, "mm", "a width", lo_open=True),
@@ -64,3 +67,24 @@ def check(name: str, value: float, shown: object = None) -> float:
     if not bound.holds(value):
         raise InputError(name.split(" ", 1)[-1], value if shown is None else shown, bound.text())
     return value
+
+
+def parse_dims(option: str, text: str, form: str, what: str, example: str, *, counts: tuple[int, ...] = (2,),
+               integer: bool = False, bound: str | None = None) -> tuple[float, ...]:
+    """THE parser of a ``W x H`` option value (``--units 45x13``, ``--size 240x70``, ``--bed 256x256x256``,
+    ``render --size 1024x768``): ``counts`` numbers (whole ones if ``integer``) joined by ``x``, ``X``, ``×`` or
+    ``*``, each greater than 0 and, with ``bound``, within :data:`BOUNDS` ``[bound]``. Else one
+    :class:`InputError` naming ``option``, the text as given, the ``form`` and ``what`` it takes, and ``example``."""
+    parts = text.strip().lower().replace("×", "x").replace("*", "x").split("x")
+    try:
+        if len(parts) not in counts:
+            raise ValueError
+        values = tuple(int(p) if integer else float(p) for p in parts)
+    except ValueError:
+        raise InputError(option, text, f"expected {what} as {form}, e.g. {example}") from None
+    if not all(v > 0 and math.isfinite(v) for v in values):
+        raise InputError(option, text, f"each must be greater than 0 ({what})")
+    if bound is not None:
+        for v in values:
+            check(bound, v, text)
+    return values

@@ -5,7 +5,8 @@ An :class:`Embodiment` is the handful of features the claims distinguish (carrie
 heat sink is attached, the first surface, the interface layer). A claim is embodied when its parent claim is
 and every feature it requires has one of the values it allows. ``pkgcad check`` tags every row it proves
 with an element id; the claims shown on the row are the embodied claims that list that element
-(:func:`claims_of`). The claim texts here are short paraphrases; ``shared/patent-claims.txt`` has the words.
+(:func:`claims_of`). The claim texts here are short paraphrases; ``pkgcad/screen/claims.txt`` has the words
+(docs/references.md).
 """
 
 from __future__ import annotations
@@ -130,11 +131,6 @@ def claims_of_spec(spec: PackageSpec) -> tuple[int, ...]:
 def claims_of(element: str, claims: Iterable[int]) -> tuple[int, ...]:
     """Which of ``claims`` (those a model embodies) the check element ``element`` proves a part of."""
     return tuple(n for n in sorted(claims) if element in CLAIMS[n].elements)
-
-
-def independent(claims: Iterable[int]) -> int:
-    """The independent claim (1 or 12) among ``claims``; 1 when neither is there."""
-    return 12 if 12 in set(claims) else 1
 
 
 def check_declared(spec: PackageSpec) -> None:

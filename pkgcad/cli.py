@@ -15,16 +15,21 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from typer.core import TyperGroup
 
 from . import __version__, claims
+from .bounds import DEFAULT_TOL
 from .conformal.options import DEFAULT_SIZE as MESH_SIZE
 from .errors import EXIT_GEOMETRY, EXIT_INPUT, InputError, PkgcadError, RunError, disk_full
-from .export.options import QUALITIES, STEP_MODES
+from .export.options import DEFAULT_STL, QUALITIES, STEP_MODES, STL_MODES
 from .layout import Layout
+from .mockup.options import DEFAULT_BED as MOCKUP_BED
+from .mockup.options import DEFAULT_MIN_FEATURE as MOCKUP_MIN_FEATURE
+from .mockup.options import DEFAULT_SCALE as MOCKUP_SCALE
 from .params import describe
-from .runner import Options, Result, build_many, build_to, check_jobs, check_sizes, make_options, plan_builds
+from .pool import check_jobs
+from .progress import bar, spinner
+from .runner import Options, Result, build_many, build_to, check_sizes, make_options, plan_builds
 from .spec import MAX_BALLS, MAX_BUMPS, MAX_LEADS, MAX_TEXTURE_FEATURES, MAX_WIRES
 from .strip.run import DEFAULT_FLASH, DEFAULT_RAIL, DEFAULT_STREET, plan_strip, run_strip
 from .templates import load_layout, template_paths
@@ -130,8 +135,6 @@ def _options(
 
 _debug = [False]  # --debug of the command being run
 
-DEFAULT_TOL = 0.001  # mm, pkgcad.check.run.DEFAULT_TOL (not imported: the checker pulls in trimesh)
-
 SetOpt = Annotated[
     list[str] | None,
     typer.Option("--set", "-s", metavar="KEY=VALUE",
@@ -221,9 +224,7 @@ def _measure_qualities(lay: Layout) -> list[dict[str, Any]]:
     from .export.sizes import measure_qualities
     from .geometry import build_package
 
-    name = lay.spec.meta.name
-    with err.status(f"{name}: building", spinner="dots") as status:
-        say = lambda stage: status.update(f"{name}: {stage}")  # noqa: E731
+    with spinner(err, lay.spec.meta.name, "building") as say:
         return measure_qualities(build_package(lay, progress=say), progress=say)
 
 
@@ -252,10 +253,12 @@ def build(
                                              "print tetrahedra and volume per part; exit 1 if a check fails.")] = False,
     mesh_size: Annotated[float | None, typer.Option("--mesh-size", help="Largest tetrahedron edge of "
                                                     f"--mesh-check, mm (default {MESH_SIZE:g}).")] = None,
+    stl: Annotated[str, typer.Option("--stl", help="; ".join(f"{k}: {v}" for k, v in STL_MODES.items())
+                                     + ".")] = DEFAULT_STL,
 ) -> None:
-    """Build STEP, GLB, per-part STL and manifest.json for a template (mm). Exit 2 on bad input (nothing
+    """Build STEP, GLB, 3MF, per-part STL and manifest.json for a template (mm). Exit 2 on bad input (nothing
     written), 1 if the geometry fails, 130/143 if interrupted (the previous output intact)."""
-    options = make_options(quality, compress, step_mode, mesh_check, mesh_size)
+    options = make_options(quality, compress, step_mode, mesh_check, mesh_size, stl)
     check_jobs(jobs_n)
     if report_:
         from . import view
@@ -285,18 +288,14 @@ def build(
 
 def _run_one(lay: Layout, dest: Path, options: Options) -> Result:
     """One build with a spinner naming the stage it is in."""
-    name = lay.spec.meta.name
-    with err.status(f"{name}: starting", spinner="dots") as status:
-        return build_to(lay, dest, options, progress=lambda stage: status.update(f"{name}: {stage}"))
+    with spinner(err, lay.spec.meta.name) as say:
+        return build_to(lay, dest, options, progress=say)
 
 
 def _run_parallel(work: list[tuple[Layout, Path, Options]], n: int) -> list[Result]:
     """Builds in ``n`` processes with a progress bar; results in the order of ``work``."""
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn())
-    with Progress(*columns, console=err, transient=False) as bar:
-        task = bar.add_task(f"building {len(work)} models in {min(n, len(work))} processes", total=len(work))
-        return build_many(work, n, lambda res: bar.update(task, advance=1, description=f"built {res.name}"))
+    with bar(err, f"building {len(work)} models in {min(n, len(work))} processes", len(work)) as built:
+        return build_many(work, n, lambda res: built(f"built {res.name}"))
 
 
 def _mesh_check_one(folder: Path, size: float) -> bool:
@@ -304,7 +303,7 @@ def _mesh_check_one(folder: Path, size: float) -> bool:
     from .conformal import MeshCheckError, check_folder
 
     try:
-        with err.status(f"{folder.name}: meshing in gmsh", spinner="dots"):
+        with spinner(err, folder.name, "meshing in gmsh"):
             mesh = check_folder(folder, size)
     except MeshCheckError as exc:
         err.print(f"error: mesh check: {exc}", markup=False)
@@ -372,21 +371,11 @@ def screen(
     the chart), 2 for an unreadable or hostile file (one line), 1 for an internal failure."""
     import sys
 
-    from .export.outpath import check_output_folder
-    from .export.staging import staged_dir
-    from .screen.run import screen as screen_model
-    from .screen.run import write_screening
+    from .screen.run import plan_screen, run_screen
 
-    _check_tol(tol)
-    stem = model.name
-    for suffix in (".gz", ".stpz", ".step", ".stp"):
-        stem = stem[:-len(suffix)] if stem.lower().endswith(suffix) else stem
-    dest = check_output_folder(output or Path("outputs") / f"{stem or 'model'}-screen", "screen").path
-    with err.status(f"screen {model.name}: reading", spinner="dots") as status:
-        res = screen_model(model, roles, materials, tol)
-        status.update(f"screen {model.name}: writing {dest}")
-        with staged_dir(dest, "screen") as tmp:
-            write_screening(res, tmp)
+    dest = plan_screen(model, output, tol)
+    with spinner(err, f"screen {model.name}", "reading") as say:
+        res = run_screen(model, dest, roles, materials, tol, progress=say)
     if as_json:
         sys.stdout.write(json.dumps(res.as_dict(), indent=2, ensure_ascii=False) + "\n")
         return
@@ -462,11 +451,11 @@ def mockup(
                                                  "outputs/<name>-mockup.")] = None,
     sets: SetOpt = None,
     scale: Annotated[float, typer.Option("--scale", help="Enlargement: printed mm per package mm (1 to 200).")] = (
-        20.0),
+        MOCKUP_SCALE),
     min_feature: Annotated[float, typer.Option("--min-feature", help="Least printable feature, mm on the print "
-                                               "(0.1 to 5); thinner features are thickened.")] = 0.4,
+                                               "(0.1 to 5); thinner features are thickened.")] = MOCKUP_MIN_FEATURE,
     bed: Annotated[str, typer.Option("--bed", help="Printer bed in mm: WIDTHxDEPTH, or WIDTHxDEPTHxHEIGHT to "
-                                       "check heights too.")] = "256x256",
+                                       "check heights too.")] = MOCKUP_BED,
     cutaway: Annotated[bool, typer.Option("--cutaway", help="One piece with a quarter cut away to show the "
                                           "stack.")] = False,
     section: Annotated[bool, typer.Option("--section", help="With --cutaway: cut away the front half.")] = False,
@@ -475,22 +464,16 @@ def mockup(
 ) -> None:
     """A print kit for an enlarged mockup: one STL per piece, kit.3mf (one object per material colour),
     kit.json and kit.md (mm). Exit 2 on bad input, 1 if the geometry fails."""
-    from .export.outpath import check_output_folder
+    from .mockup.kit import plan_kit, run_kit
     from .mockup.options import make_options as mockup_options
 
-    options = mockup_options(scale, min_feature, bed, cutaway, section, exploded)
-    spec = _load(template, sets).spec
-    dest = check_output_folder(output or Path("outputs") / f"{spec.meta.name}-mockup", "mockup").path
-    from .mockup.kit import make_kit, write_kit
-
-    with err.status(f"{spec.meta.name}: starting", spinner="dots") as status:
-        say = lambda stage: status.update(f"{spec.meta.name} mockup: {stage}")  # noqa: E731
-        kit = make_kit(spec, options, progress=say)
-        data = write_kit(kit, dest, progress=say)
-    size = sum(f["bytes"] for f in data["files"])
-    thick = f", {len(data['thickened'])} features thickened" if data["thickened"] else ""
-    out.print(f"{spec.meta.name}: {len(data['pieces'])} pieces at {scale:g}x{thick} -> {dest} "
-              f"({size / 1e6:.1f} MB, {sum(data['timings_s'].values()):.1f} s)", markup=False)
+    plan = plan_kit(template, sets or (), mockup_options(scale, min_feature, bed, cutaway, section, exploded), output)
+    name = plan.layout.spec.meta.name
+    with spinner(err, f"{name} mockup") as say:
+        kit = run_kit(plan, progress=say)
+    thick = f", {kit.thickened} features thickened" if kit.thickened else ""
+    out.print(f"{name}: {kit.pieces} pieces at {scale:g}x{thick} -> {plan.dest} "
+              f"({kit.bytes / 1e6:.1f} MB, {sum(kit.timings_s.values()):.1f} s)", markup=False)
 
 
 @app.command()
@@ -521,26 +504,18 @@ def kicad(
     """A KiCad library: footprints (IPC-7351B lands) + STEP and WRL models, from the same spec (mm).
     Writing into an existing library adds to it (no name changes). Exit 2 on bad input or a land pattern that
     cannot exist (nothing written), 1 if the geometry fails."""
-    from .kicad import Options, write_library
+    from .kicad import Options, plan_kicad, run_kicad
 
-    if all_ == (template is not None):
-        raise InputError("pkgcad kicad", template or "", "give a template name or path, or --all (not both)")
-    make_options(quality)
-    check_jobs(jobs_n)
-    from .export.outpath import check_name_lengths
-
-    check_name_lengths(output, [f"{lib}.3dshapes", f"{lib}.pretty"], "--lib", value=lib)
-    names = [str(p) for p in template_paths()] if all_ else [str(template)]
-    lays = [_load(name, sets) for name in names]
     options = Options(lib=lib, density=density, wrl=wrl, thermal_vias=thermal_vias, model_dir=model_dir,
-                      quality=quality, jobs=jobs_n or 0, full_model=full_model)
-    with err.status("kicad: starting", spinner="dots") as status:
-        summary = write_library(lays, output, options, progress=lambda stage: status.update(f"kicad: {stage}"))
+                      quality=quality, full_model=full_model)
+    plan = plan_kicad(template, all_, sets or (), output, options, jobs_n)
+    with spinner(err, "kicad") as say:
+        written = run_kicad(plan, progress=say)
     where = Path(os.path.abspath(output))  # absolute, as every other command prints its output
-    for fp in summary["footprints"]:
-        out.print(f"{fp['template']}: {lib}.pretty/{fp['footprint']}.kicad_mod ({fp['copper_pads']} pads), "
-                  f"{lib}.3dshapes/{fp['model']}", markup=False)
-    if summary["replaced_earlier_format"]:
+    for fp in written.packages:
+        out.print(f"{fp.template}: {lib}.pretty/{fp.footprint}.kicad_mod ({fp.copper_pads} pads), "
+                  f"{lib}.3dshapes/{fp.model}", markup=False)
+    if written.replaced_earlier_format:
         err.print(f"note: {where} held a library of an earlier pkgcad kicad (names that depended on the library); "
                   "it was replaced, not added to", markup=False)
     out.print(f"-> {where} (see {where / 'README.md'} to add it to KiCad)", markup=False)
@@ -573,17 +548,22 @@ def sweep(
                                           "valid, which rules refuse the rest. Writes nothing.")] = False,
     dashboard: Annotated[bool, typer.Option("--dashboard/--no-dashboard", help="Serve the dask dashboard of the "
                                             "local cluster (port 8787, or a free one) and print its address.")] = True,
+    keep: Annotated[str, typer.Option("--keep", help="What each variant's folder keeps: all (every file) | summary "
+                                      "(its JSON records: manifest.json, check.json, thermal/*.json) | failed (every "
+                                      "file of the variants whose check fails, the records of the rest). The table "
+                                      "keeps every figure.")] = "all",
 ) -> None:
     """Design-space sweep on Dask: every variant built (and checked...) into OUT/<variant-id>/, with
     results.parquet/.csv (one row per variant; mm, mm^3, g, s), plots/ and index.html. Exit 2 on bad input,
     1 if a variant failed."""
     import signal
 
+    from .progress import SweepProgress
     from .sweep import SweepRequest, refusals, run_sweep
-    from .sweep.progress import RichProgress
 
     req = SweepRequest(template, tuple(grid or ()), random_n, tuple(ranges or ()), seed, tuple(sets or ()), do,
-                       workers, scheduler, output, quality, dry_run=dry_run, dashboard=":8787" if dashboard else None)
+                       workers, scheduler, output, quality, dry_run=dry_run, dashboard=":8787" if dashboard else None,
+                       keep=keep)
 
     def terminated(signum: int, frame: object) -> None:
         raise _Terminated()
@@ -593,7 +573,7 @@ def sweep(
     previous = signal.signal(signal.SIGTERM, terminated)
     previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        res = run_sweep(req, RichProgress(err))
+        res = run_sweep(req, SweepProgress(err))
     except _Terminated:
         err.print("terminated: the finished variants are kept; rerun the same command to resume", markup=False)
         raise typer.Exit(143) from None
@@ -649,17 +629,15 @@ def strip(
     lay = plan_strip(template, sets or (), units, street, kerf, rail, size, flash)
     dest = output or Path("outputs") / f"{lay.unit.spec.meta.name}-strip"
     name = lay.unit.spec.meta.name
-    with err.status(f"{name} strip: starting", spinner="dots") as status:
-        data = run_strip(lay, dest, quality, stages, progress=lambda st: status.update(f"{name} strip: {st}"))
-    size_mb = sum(f["bytes"] for f in data["files"]) / 1e6
-    c = data["unit_check"]
+    with spinner(err, f"{name} strip") as say:
+        sheet = run_strip(lay, dest, quality, stages, progress=say)
+    c = sheet.unit_check
     out.print(f"{name} strip: {lay.count} units ({lay.nx} x {lay.ny}) on {lay.size[0]:.4g} x {lay.size[1]:.4g} "
-              f"mm, saw path {data['strip']['saw']['path_mm']:,.0f} mm, kerf loss "
-              f"{data['kerf_loss']['volume_mm3']:,.2f} mm^3; sawn unit check {c['passed']}/{c['rows']} -> {dest} "
-              f"({size_mb:.1f} MB, {sum(data['timings_s'].values()):.1f} s)", markup=False)
-    if c["failed"]:
-        err.print(f"error: the sawn unit fails {c['failed']} check element(s): {', '.join(c['failing'])}",
-                  markup=False)
+              f"mm, saw path {lay.saw_length:,.0f} mm, kerf loss {sheet.kerf_loss_mm3:,.2f} mm^3; sawn unit "
+              f"check {c.passed}/{c.rows} -> {dest} ({sheet.bytes / 1e6:.1f} MB, "
+              f"{sum(sheet.timings_s.values()):.1f} s)", markup=False)
+    if c.failed:
+        err.print(f"error: the sawn unit fails {c.failed} check element(s): {', '.join(c.failing)}", markup=False)
         raise typer.Exit(EXIT_GEOMETRY)
 
 
@@ -709,10 +687,9 @@ def thermal(
     from .thermal.run import run_layout, summary, summary_lines, write_outputs
 
     lay = lays[0]
-    with err.status(f"{lay.spec.meta.name} thermal: starting", spinner="dots") as status:
-        res = run_layout(lay, power_w=power, mesh=mesh, board=board,
-                         progress=lambda s: status.update(f"{lay.spec.meta.name} thermal: {s}"))
-        status.update(f"{lay.spec.meta.name} thermal: writing {dest}")
+    with spinner(err, f"{lay.spec.meta.name} thermal") as say:
+        res = run_layout(lay, power_w=power, mesh=mesh, board=board, progress=say)
+        say(f"writing {dest}")
         with staged_dir(dest, "thermal") as tmp:
             write_outputs(tmp, res, lay)
     data = summary(res)
@@ -732,9 +709,8 @@ def _thermal_compare(lays: list[Layout], power: float, mesh: str, dest: Path, as
         rows_done.append(row)
 
     rows_done: list[dict[str, Any]] = []
-    with err.status("thermal --compare: starting", spinner="dots") as status:
-        rows = compare_rows(lays, power_w=power, mesh=mesh, progress=lambda s: status.update(f"thermal: {s}"),
-                            done=finished)
+    with spinner(err, "thermal --compare") as say:
+        rows = compare_rows(lays, power_w=power, mesh=mesh, progress=say, done=finished)
         with staged_dir(dest, "thermal") as tmp:
             write_compare(tmp, rows, {"power_W": power, "mesh": mesh,
                                       "baseline": "mold where the heat sink, its interface layer, the adhesive "
@@ -750,6 +726,74 @@ def _print_thermal(data: Any, lines: list[str], written: str, as_json: bool) -> 
         return
     for line in [*lines, written]:
         out.print(line, markup=False)
+
+
+@app.command()
+def warp(
+    sources: Annotated[list[str] | None, typer.Argument(metavar="TEMPLATE|OUTPUT_DIR...", help="A template name or "
+                       ".toml path, or a pkgcad output folder (its manifest's parameters). With --compare: any "
+                       "number of templates (default: every bundled one).")] = None,
+    sets: SetOpt = None,
+    at: Annotated[str | None, typer.Option("--at", help="Temperatures, degC, separated by commas (-65 to 300). "
+                                           "Default: 25 and the JESD22-B112 reflow points 150,183,217,245,260 "
+                                           "(--compare: 25,260).")] = None,
+    stress_free: Annotated[float, typer.Option("--stress-free", help="Stress-free temperature, degC (default: the "
+                                               "mold cure, 175).")] = 175.0,
+    mesh: Annotated[str, typer.Option("--mesh", help="Mesh preset: coarse | normal | fine (the pipeline's; "
+                                      "quadratic tetrahedra).")] = "normal",
+    output: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder. Default: "
+                                                "outputs/<name>-warp (--compare: outputs/warp-compare).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print warp.json's summary (or the --compare rows) as "
+                                          "JSON.")] = False,
+    compare: Annotated[bool, typer.Option("--compare", help="Each template; a buffer pad also in silicon, Alloy 42, "
+                                          "molybdenum and copper (same mesh) and replaced by adhesive: one table "
+                                          "and one chart of chip stress (MPa) and warpage (um).")] = False,
+) -> None:
+    """Warpage (um, + convex as JESD22-B112) and stresses (MPa) from the CTE mismatch of the parts, by linear
+    thermo-elasticity (gmsh, scikit-fem P2, pyamg), the package free; writes warp.json, warp.vtu, deformed.png.
+    Exit 2 on bad input (nothing written), 1 if meshing or solving fails."""
+    from .export.outpath import check_output_folder
+    from .export.staging import staged_dir
+    from .thermal.inputs import load_input
+    from .warp.compare import COMPARE_TEMPERATURES
+    from .warp.run import check_options, parse_temperatures, run_layout
+
+    temperatures = parse_temperatures(at) if (at is not None or not compare) else COMPARE_TEMPERATURES
+    check_options(temperatures, stress_free, mesh)
+    names = list(sources or ())
+    if not compare and len(names) != 1:
+        raise InputError("pkgcad warp", " ".join(names), "give one template or output folder (several only "
+                         "with --compare)")
+    if compare:
+        lays = [load_input(n, sets or ()) for n in names] or [_load(str(p), sets) for p in template_paths()]
+    else:
+        lays = [load_input(names[0], sets or ())]
+    default = Path("outputs") / ("warp-compare" if compare else f"{lays[0].spec.meta.name}-warp")
+    dest = check_output_folder(output or default, "warp").path
+    if compare:
+        from .warp.compare import compare_rows, table_lines, write_compare
+
+        with err.status("warp --compare: starting", spinner="dots") as status:
+            rows = compare_rows(lays, mesh=mesh, stress_free_c=stress_free, temperatures=temperatures,
+                                progress=lambda s: status.update(f"warp: {s}"))
+            with staged_dir(dest, "warp") as tmp:
+                write_compare(tmp, rows, {"mesh": mesh, "stress_free_c": stress_free,
+                                          "temperatures_c": list(temperatures)})
+        _print_thermal(rows, table_lines(rows), f"-> {dest} (compare.json, compare.csv, compare.md, compare.png)",
+                       as_json)
+        return
+    from .warp.output import summary, summary_lines, write_all
+
+    lay = lays[0]
+    name = lay.spec.meta.name
+    with err.status(f"{name} warp: starting", spinner="dots") as status:
+        res = run_layout(lay, temperatures=temperatures, stress_free_c=stress_free, mesh=mesh,
+                         progress=lambda s: status.update(f"{name} warp: {s}"))
+        status.update(f"{name} warp: writing {dest}")
+        with staged_dir(dest, "warp") as tmp:
+            write_all(tmp, res, lay)
+    data = summary(res, lay)
+    _print_thermal(data, summary_lines(data), f"-> {dest} (warp.json, warp.vtu, deformed.png)", as_json)
 
 
 @app.command()

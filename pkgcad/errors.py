@@ -24,8 +24,7 @@ from typing import Any
 ECHO_LIMIT = 80
 """Most characters of a user's value repeated in a message."""
 
-EXIT_OK, EXIT_GEOMETRY, EXIT_INPUT, EXIT_SIGINT, EXIT_SIGTERM = 0, 1, 2, 130, 143
-EXIT_FAILED = EXIT_GEOMETRY  # 1: the work failed (geometry, mesher, solver, disk, a bug)
+EXIT_GEOMETRY, EXIT_INPUT = 1, 2  # the work failed (geometry, mesher, solver, disk, a bug); bad input
 
 
 class PkgcadError(Exception):
@@ -64,6 +63,12 @@ class RunError(PkgcadError):
     def __init__(self, what: str, why: str) -> None:
         self.what, self.why = what, why
         super().__init__(f"{what}: {why}")
+
+
+def kernel_failure(exc: BaseException) -> bool:
+    """Whether ``exc`` came from the geometry kernel (OCCT through OCP, or CadQuery on top of it)."""
+    module = type(exc).__module__ or ""
+    return module.split(".")[0] in ("OCP", "cadquery") or type(exc).__name__.startswith(("Standard_", "StdFail_"))
 
 
 def megabytes(n: float) -> str:

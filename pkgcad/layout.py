@@ -8,7 +8,7 @@ judge a Layout before any geometry is made; builders, the manifest, the mockup, 
 read it; nothing else calls the maths below.
 
 Frame: millimetres, z up, carrier bottom at z = 0, package centred on x = y = 0.
-Rectangles are ``(cx, cy, sx, sy)``; points are tuples or ``(n, 2|3)`` numpy arrays.
+Rectangles are :class:`~pkgcad.rect.Rect` ``(cx, cy, sx, sy)``; points are tuples or ``(n, 2|3)`` numpy arrays.
 """
 
 from __future__ import annotations
@@ -18,9 +18,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .rect import Rect
 from .spec import PackageSpec
-
-Rect = tuple[float, float, float, float]
 
 # the four sides of a square die or body, as outward unit normals, in the order +x, +y, -x, -y
 SIDES: tuple[tuple[int, int], ...] = ((1, 0), (0, 1), (-1, 0), (0, -1))
@@ -272,18 +271,20 @@ def _chip_pads(spec: PackageSpec) -> list[tuple[int, float, float]]:
     return pads
 
 
-def _leads(spec: PackageSpec) -> list[Lead]:
-    """Every QFN lead, flush with the body side, in lead order, with the point a third of the lead length in
-    from its inner end where a wire lands."""
+def _leads(spec: PackageSpec, rim: tuple[float, float]) -> list[Lead]:
+    """Every QFN lead, flush with the body side (or running ``rim`` on past it to a sawn outline that large), in
+    lead order, with the point a third of the lead length in from its inner end where a wire lands."""
     ld = spec.leads
     out: list[Lead] = []
     for side, n in enumerate(split_sides(ld.count)):
         half = (spec.carrier.size[0] if side % 2 == 0 else spec.carrier.size[1]) / 2
+        more = rim[side % 2]
+        length = ld.length + more
         for a in along_side(n, ld.pitch):
-            cx, cy = _side_point(side, half - ld.length / 2, float(a))
-            sx, sy = (ld.length, ld.width) if side % 2 == 0 else (ld.width, ld.length)
+            cx, cy = _side_point(side, half - ld.length / 2 + more / 2, float(a))
+            sx, sy = (length, ld.width) if side % 2 == 0 else (ld.width, length)
             bond = _side_point(side, half - ld.length + ld.length / 3, float(a))
-            out.append(Lead(len(out), side, (cx, cy, sx, sy), bond))
+            out.append(Lead(len(out), side, Rect(cx, cy, sx, sy), bond))
     return out
 
 
@@ -331,7 +332,7 @@ def _fingers(spec: PackageSpec, wires: list[Wire]) -> list[Finger]:
         ang = math.radians(wire.angle_deg)
         radial_x = abs(math.cos(ang)) > 0.5
         sx, sy = (w.finger_length, w.finger_width) if radial_x else (w.finger_width, w.finger_length)
-        out.append(Finger(wire.index, (wire.end[0], wire.end[1], sx, sy), 0.0 if sx == w.finger_length else 90.0))
+        out.append(Finger(wire.index, Rect(wire.end[0], wire.end[1], sx, sy), 0.0 if sx == w.finger_length else 90.0))
     return out
 
 
@@ -471,7 +472,7 @@ def _grooves(spec: PackageSpec, attach: tuple[float, float]) -> list[Rect]:
             if b - a <= c.width:
                 continue
             mid, length = (a + b) / 2, b - a
-            out.append((u, mid, c.width, length) if along_y else (mid, u, length, c.width))
+            out.append(Rect(u, mid, c.width, length) if along_y else Rect(mid, u, length, c.width))
     return out
 
 
@@ -534,6 +535,22 @@ class Layout:
         return self.spec.qfn
 
     @property
+    def rim(self) -> tuple[float, float]:
+        """How far the footprint reaches beyond the package as designed (``spec.carrier.size``) on each side,
+        along x and y [mm]: 0 but for a sawn unit of a strip whose kerf is narrower than its street
+        (:meth:`resized`)."""
+        (_cx, _cy, fx, fy), (sx, sy) = self.footprint, self.spec.carrier.size
+        return ((fx - sx) / 2, (fy - sy) / 2)
+
+    def resized(self, size: tuple[float, float]) -> Layout:
+        """This package with the outline ``size`` [mm], re-resolved (:func:`resolve` with ``outline``): the
+        footprint (carrier, heat sink, interface layer, mold) becomes ``size`` about the same centre, a QFN's
+        leads run on to the new sides, and everything made for the package as designed (chip, arrays, wires,
+        fingers, texture sites, the leads' inner ends) stays where it is. What a strip's saw leaves when its
+        kerf is narrower than its street. Judge it with :func:`pkgcad.rules.check` like any layout."""
+        return resolve(self.spec, outline=size)
+
+    @property
     def mold_bottom(self) -> float:
         """Where the encapsulant starts: the carrier top, or the package bottom for a QFN (the lead frame is
         held in the mold, its bottom exposed)."""
@@ -576,16 +593,20 @@ class Layout:
         return [n for s in (self.bumps, self.balls) if s is not None and (n := s.note())]
 
 
-def resolve(spec: PackageSpec) -> Layout:
+def resolve(spec: PackageSpec, outline: tuple[float, float] | None = None) -> Layout:
     """The layout of a field-valid ``spec``. Total: it never raises for a spec the field limits accept; what
-    cannot be laid out (an array that does not fit) is recorded for :func:`pkgcad.rules.check` to refuse."""
+    cannot be laid out (an array that does not fit) is recorded for :func:`pkgcad.rules.check` to refuse.
+
+    ``outline``: the footprint's size if not ``carrier.size`` (a sawn unit with a rim, :meth:`Layout.resized`);
+    only the footprint and the leads' outer ends follow it."""
     st = _stack(spec)
     sx, sy = spec.carrier.size
+    ox, oy = outline if outline is not None else (sx, sy)
     bond = _chip_bond_area(spec)
     adhesive = _adhesive_size(spec, bond)
     attach = _attach_size(spec, adhesive)
     cp, bp = spec.heat_sink.connecting_portion, spec.buffer_pad
-    leads = _leads(spec) if spec.qfn else []
+    leads = _leads(spec, ((ox - sx) / 2, (oy - sy) / 2)) if spec.qfn else []
     wires = _wires(spec, st, leads) if spec.wirebond else []
     bumps = balls = None
     if not spec.wirebond:
@@ -598,14 +619,14 @@ def resolve(spec: PackageSpec) -> Layout:
     return Layout(
         spec=spec,
         stack=st,
-        footprint=(0.0, 0.0, sx, sy),
-        chip=(0.0, 0.0, *spec.chip.size),
+        footprint=Rect(0.0, 0.0, ox, oy),
+        chip=Rect(0.0, 0.0, *spec.chip.size),
         bond_area=bond,
-        adhesive=(0.0, 0.0, *adhesive),
-        attach=(0.0, 0.0, *attach),
-        connecting_portion=(0.0, 0.0, *cp.size) if cp.enabled else None,
-        buffer_pad=(0.0, 0.0, *bp.size) if bp.enabled else None,
-        die_pad=(0.0, 0.0, *spec.die_pad.size) if spec.qfn else None,
+        adhesive=Rect(0.0, 0.0, *adhesive),
+        attach=Rect(0.0, 0.0, *attach),
+        connecting_portion=Rect(0.0, 0.0, *cp.size) if cp.enabled else None,
+        buffer_pad=Rect(0.0, 0.0, *bp.size) if bp.enabled else None,
+        die_pad=Rect(0.0, 0.0, *spec.die_pad.size) if spec.qfn else None,
         leads=tuple(leads),
         chip_pads=tuple(_chip_pads(spec)) if spec.wirebond else (),
         wires=tuple(wires),

@@ -6,19 +6,16 @@ The build options are validated here (:func:`make_options`), in the library, not
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import bounds, interrupts
+from . import bounds
 from .conformal.options import DEFAULT_SIZE as MESH_SIZE
-from .errors import DiskFullError, GeometryError, InputError, RunError
-from .export.options import QUALITIES, STEP_MODES
+from .errors import DiskFullError, GeometryError, InputError, kernel_failure
+from .export.options import DEFAULT_STL, QUALITIES, STEP_MODES, STL_MODES, mesh_quality
 from .export.outpath import (
     check_free_space,
     check_name_lengths,
@@ -28,9 +25,8 @@ from .export.outpath import (
 )
 from .export.staging import clean_stale
 from .layout import Layout
+from .pool import run_jobs
 from .templates import load_layout, template_paths
-
-MAX_JOBS = 64
 
 
 @dataclass(frozen=True)
@@ -40,16 +36,18 @@ class Options:
     step_mode: str = "assembly"  # see export.options.STEP_MODES
     mesh_check: bool = False  # after the build, gmsh on the conformal STEP (pkgcad.conformal.check_folder)
     mesh_size: float = MESH_SIZE  # mm, largest tetrahedron edge of the mesh check
+    stl: str = DEFAULT_STL  # which STL files, see export.options.STL_MODES
 
 
 def make_options(quality: str = "normal", compress: bool = False, step_mode: str = "assembly",
-                 mesh_check: bool = False, mesh_size: float | None = None) -> Options:
+                 mesh_check: bool = False, mesh_size: float | None = None, stl: str = DEFAULT_STL) -> Options:
     """Build options, or an :class:`InputError` naming the option and the choices. The mesh check needs the
     conformal STEP (the other modes do not share contact faces); ``--mesh-size`` needs the mesh check."""
-    if quality not in QUALITIES:
-        raise InputError("--quality", quality, f"choose one of {' | '.join(QUALITIES)}")
+    mesh_quality(quality)
     if step_mode not in STEP_MODES:
         raise InputError("--step-mode", step_mode, f"choose one of {' | '.join(STEP_MODES)}")
+    if stl not in STL_MODES:
+        raise InputError("--stl", stl, f"choose one of {' | '.join(STL_MODES)}")
     if mesh_check and step_mode != "conformal":
         raise InputError("--step-mode", step_mode, "--mesh-check meshes the conformal STEP only (the other STEP "
                          "modes do not share contact faces)", "add --step-mode conformal")
@@ -58,12 +56,7 @@ def make_options(quality: str = "normal", compress: bool = False, step_mode: str
             raise InputError("--mesh-size", mesh_size, "applies to --mesh-check only",
                              "add --mesh-check --step-mode conformal")
         bounds.check("build --mesh-size", mesh_size)
-    return Options(quality, compress, step_mode, mesh_check, MESH_SIZE if mesh_size is None else mesh_size)
-
-
-def check_jobs(jobs: int | None) -> None:
-    if jobs is not None and not 1 <= jobs <= MAX_JOBS:
-        raise InputError("--jobs", jobs, f"allowed 1 to {MAX_JOBS}")
+    return Options(quality, compress, step_mode, mesh_check, MESH_SIZE if mesh_size is None else mesh_size, stl)
 
 
 Job = tuple[Layout, Path, Options]
@@ -98,7 +91,7 @@ def check_sizes(jobs: Sequence[Job], yes: bool = False) -> None:
 
     need = {}
     for lay, dest, options in jobs:
-        need[dest] = check_size(lay, QUALITIES[options.quality], yes, QUALITIES).bytes
+        need[dest] = check_size(lay, QUALITIES[options.quality], yes, QUALITIES, stl=options.stl).bytes
     check_free_space(need)
 
 
@@ -127,7 +120,7 @@ def build_to(lay: Layout, dest: Path, options: Options, progress: Callable[[str]
             from .conformal.step import write_step as conformal_step
 
             step_writer = conformal_step
-        manifest = write_package(pkg, dest, QUALITIES[options.quality], compress=options.compress,
+        manifest = write_package(pkg, dest, QUALITIES[options.quality], stl=options.stl, compress=options.compress,
                                  step_mode=options.step_mode, step_writer=step_writer, progress=progress)
     except GeometryError as exc:
         res.code, res.summary = 1, f"{name}: {exc}"
@@ -155,12 +148,6 @@ def build_to(lay: Layout, dest: Path, options: Options, progress: Callable[[str]
     return res
 
 
-def kernel_failure(exc: BaseException) -> bool:
-    """Whether ``exc`` came from the geometry kernel (OCCT through OCP, or CadQuery on top of it)."""
-    module = type(exc).__module__ or ""
-    return module.split(".")[0] in ("OCP", "cadquery") or type(exc).__name__.startswith(("Standard_", "StdFail_"))
-
-
 def estimate_bytes(lay: Layout, options: Options) -> int:
     from .export.estimate import estimate
 
@@ -172,64 +159,18 @@ def build_job(job: tuple[Layout, Path, Options]) -> Result:
     return build_to(*job)
 
 
-def _quiet_resource_tracker() -> None:
-    """Start multiprocessing's resource tracker with its stderr on /dev/null. When this process ends on a signal
-    (``os._exit``, see :mod:`pkgcad.interrupts`) or is killed, the tracker still removes the pool's semaphores,
-    but would also print a ``UserWarning`` about them: the one-line promise of an interrupt must hold."""
-    from multiprocessing import resource_tracker
-
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    saved = os.dup(2)
-    try:
-        os.dup2(devnull, 2)
-        resource_tracker.ensure_running()
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
-
-
 def build_many(work: list[tuple[Layout, Path, Options]], jobs: int,
                done: Callable[[Result], None] | None = None) -> list[Result]:
-    """Every build of ``work`` in ``jobs`` processes; ``done`` hears each result as it comes. Results in the
-    order of ``work``."""
-    results: dict[int, Result] = {}
-    # spawn, not fork: OCCT's thread pool does not survive a fork once this process has used it
-    ctx = multiprocessing.get_context("spawn")
+    """Every build of ``work`` in ``jobs`` processes (:func:`pkgcad.pool.run_jobs`); ``done`` hears each result as
+    it comes. Results in the order of ``work``. On Ctrl-C / SIGTERM the workers end (they remove their own staged
+    folders), then any folder a worker killed harder left goes; the interrupt line names the models written."""
 
-    def stop() -> list[str]:
-        """On Ctrl-C / SIGTERM: end the workers (they remove their own staged folders), then any folder a
-        worker killed harder left; say which models were written."""
-        children = multiprocessing.active_children()
-        for child in children:
-            child.terminate()
-        for child in children:
-            child.join(10)
-            if child.is_alive():
-                child.kill()
-                child.join(5)
+    def cleanup() -> list[str]:
         for folder in {dest.parent for _lay, dest, _o in work}:
             clean_stale(folder)
         me = os.getpid()
         return [str(dest) for _lay, dest, _o in work if getattr(read_stamp(dest), "ppid", None) == me]
 
-    with interrupts.on_interrupt(stop):
-        # the workers start with SIGINT/SIGTERM blocked (interrupts.worker_init decides): a Ctrl-C meant for
-        # this process group must not print a traceback from each worker's imports; the resource tracker keeps
-        # them blocked, so it outlives this process and removes the pool's semaphores
-        with interrupts.blocked():
-            _quiet_resource_tracker()
-            pool = ProcessPoolExecutor(max_workers=min(jobs, len(work)), mp_context=ctx,
-                                       initializer=interrupts.worker_init)
-            futures = {pool.submit(build_job, w): i for i, w in enumerate(work)}
-        with pool:
-            try:
-                for fut in as_completed(futures):
-                    i = futures[fut]
-                    results[i] = fut.result()
-                    if done:
-                        done(results[i])
-            except BrokenProcessPool:
-                raise RunError("the models", "a build process ended abruptly (out of memory? killed?); run the "
-                               "failing template alone to see why") from None
-    return [results[i] for i in range(len(work))]
+    return run_jobs(build_job, work, jobs, what="the models", cleanup=cleanup,
+                    dead="a build process ended abruptly (out of memory? killed?); run the failing template alone "
+                    "to see why", done=(lambda _i, res: done(res)) if done else None)

@@ -15,10 +15,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, field_validator
 
-from .materials import ADHESIVE_MATERIALS, BUFFER_PAD_MATERIALS, HEAT_SINK_MATERIALS, INTERFACE_MATERIALS
+from .materials import AdhesiveMaterial, BufferPadMaterial, HeatSinkMaterial, InterfaceMaterial
 
 #: Hard limits that keep a typo from eating the machine.
-MAX_BUMPS = 20_000
+MAX_BUMPS = 200_000
 MAX_BALLS = 5_000
 MAX_WIRES = 2_000
 MAX_LEADS = 400
@@ -78,7 +78,7 @@ class Chip(_Model):
 
 class DieAttach(_Model):
     thickness: StrictFloat = Field(0.025, ge=MIN_LAYER, le=0.2, description="die-attach bond line [mm] (wire bond)")
-    material: Literal[ADHESIVE_MATERIALS] = Field("silver-epoxy", description="die-attach material")  # type: ignore[valid-type]
+    material: AdhesiveMaterial = Field("silver-epoxy", description="die-attach material")
 
 
 class Wires(_Model):
@@ -125,7 +125,7 @@ class Adhesive(_Model):
     thickness: StrictFloat = Field(0.12, ge=MIN_LAYER, le=0.5,
                                    description="thermally conductive adhesive bond line [mm]")
     size: Size2 | None = Field(None, description="adhesive footprint [mm]; default: what it bonds to")
-    material: Literal[ADHESIVE_MATERIALS] = Field("thermal-adhesive", description="adhesive material")  # type: ignore[valid-type]
+    material: AdhesiveMaterial = Field("thermal-adhesive", description="adhesive material")
 
 
 class ConnectingPortion(_Model):
@@ -159,7 +159,7 @@ class Uneven(_Model):
 
 class HeatSink(_Model):
     thickness: StrictFloat = Field(0.3, gt=0.05, le=5.0, description="plate thickness [mm]")
-    material: Literal[HEAT_SINK_MATERIALS] = Field("copper", description="heat-sink material")  # type: ignore[valid-type]
+    material: HeatSinkMaterial = Field("copper", description="heat-sink material")
     first_surface: Literal["flat", "roughened", "corrugated", "uneven"] = Field(
         "flat", description="texture of the downward first surface (claims 9, 19)"
     )
@@ -175,12 +175,12 @@ class BufferPad(_Model):
     enabled: bool = Field(False, description="buffer pad between chip and heat sink (claim 12)")
     size: Size2 = Field((3.0, 3.0), description="buffer pad footprint [mm]")
     thickness: StrictFloat = Field(0.2, ge=MIN_FEATURE, le=2.0, description="buffer pad thickness [mm]")
-    material: Literal[BUFFER_PAD_MATERIALS] = Field("silicon", description="buffer pad material")  # type: ignore[valid-type]
+    material: BufferPadMaterial = Field("silicon", description="buffer pad material")
     attach_thickness: StrictFloat = Field(0.02, ge=MIN_LAYER, le=0.2, description="bond line buffer pad to chip [mm]")
 
 
 class InterfaceLayer(_Model):
-    material: Literal[INTERFACE_MATERIALS] = Field("nickel-gold", description="claims 3, 14")  # type: ignore[valid-type]
+    material: InterfaceMaterial = Field("nickel-gold", description="claims 3, 14")
     thickness: StrictFloat = Field(0.005, ge=MIN_LAYER, le=0.1, description="layer on the whole second surface [mm]")
 
 

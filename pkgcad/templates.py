@@ -12,7 +12,7 @@ import stat
 import tomllib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
@@ -189,14 +189,21 @@ def apply_overrides(data: dict[str, Any], overrides: Sequence[str]) -> dict[str,
     out = _deep_copy(data)
     for text in overrides:
         keys, value = parse_override(text)
-        node = out
-        for i, k in enumerate(keys[:-1]):
-            child = node.setdefault(k, {})
-            if not isinstance(child, dict):
-                raise InputError(".".join(keys[: i + 1]), child, "is a value, not a table")
-            node = child
-        _merge(node, keys[-1], value)
+        _merge(table_at(out, keys, create=True), keys[-1], value)
     return out
+
+
+def table_at(data: dict[str, Any], keys: Sequence[str], create: bool = False) -> dict[str, Any]:
+    """THE walk of a dotted key (``keys``: ``heat_sink.roughened.height`` split) through parameters as read from
+    TOML: the table that holds ``keys[-1]``, its tables made on the way with ``create``. A value where a table
+    should be is an :class:`InputError` naming the key so far."""
+    node = data
+    for i, k in enumerate(keys[:-1]):
+        child = node.setdefault(k, {}) if create else node[k]
+        if not isinstance(child, dict):
+            raise InputError(".".join(keys[: i + 1]), child, "is a value, not a table")
+        node = child
+    return node
 
 
 def _merge(node: dict[str, Any], key: str, value: Any) -> None:
@@ -264,7 +271,7 @@ def _first_error(exc: ValidationError) -> InputError:
     loc = [str(p) for p in err["loc"]]
     key = _dotted(loc)
     if err["type"] == "extra_forbidden":
-        parent = _model_at(loc[:-1])
+        parent = model_at(loc[:-1])
         known = ", ".join(parent.model_fields) if parent else ""
         return InputError(key, err["input"], f"unknown key; {'.'.join(loc[:-1]) or 'top level'} has: {known}")
     msg = err["msg"]
@@ -291,7 +298,7 @@ def _pair_field(loc: list[str]) -> list[str] | None:
     for cut in (loc, loc[:-1]):
         if cut and not cut[-1].isdigit():
             info = _field_at(cut)
-            if info is not None and info.annotation in (Size2, Size2 | None):
+            if info is not None and cast(object, info.annotation) in (Size2, Size2 | None):
                 return cut
     return None
 
@@ -314,7 +321,9 @@ def _dotted(loc: list[str]) -> str:
     return out
 
 
-def _model_at(loc: list[str]) -> type[BaseModel] | None:
+def model_at(loc: Sequence[str]) -> type[BaseModel] | None:
+    """THE walk of a dotted key through the parameter models: the model of the table ``loc`` names (the
+    :class:`PackageSpec` for none), or None when ``loc`` does not name a table."""
     model: type[BaseModel] = PackageSpec
     for k in loc:
         f = model.model_fields.get(k)
@@ -326,5 +335,5 @@ def _model_at(loc: list[str]) -> type[BaseModel] | None:
 
 def _field_at(loc: list[str]) -> FieldInfo | None:
     names = [p for p in loc if not p.isdigit()]
-    parent = _model_at(names[:-1])
+    parent = model_at(names[:-1])
     return parent.model_fields.get(names[-1]) if parent and names else None

@@ -301,6 +301,11 @@ def replay_hint() -> str:
     return f"random seed {session_seed()}: PKGCAD_FUZZ_SEED={session_seed()} replays this run"
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The tests marked ``first`` (the long end-to-end runs) go to the front, in their order; the rest keep theirs."""
+    items.sort(key=lambda item: item.get_closest_marker("first") is None)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     workerinput = getattr(config, "workerinput", None)
     if workerinput is not None and "pkgcad_seed" in workerinput:

@@ -10,6 +10,7 @@ what that command wrote. The first worker to need a command runs it (under a fil
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -86,6 +87,9 @@ class Setup:
     after: str | None = None
     paths: tuple[str, ...] = ()
     inputs: Callable[[Path, Callable[[str], Ran]], None] | None = None
+    #: the command is the SAME run as this one, spelt out (an option at its default): it is not run twice; the
+    #: test proves the equivalence from ``pkgcad <command> --help`` (tests/test_readme.py)
+    same_as: str | None = None
 
 
 def _folder_name(command: str) -> str:
@@ -111,6 +115,8 @@ class Runner:
 
     def __call__(self, command: str) -> Ran:
         setup = self.setups.get(command, Setup())
+        if setup.same_as is not None:
+            return dataclasses.replace(self(setup.same_as), command=command)
         record = self.root / f"{_folder_name(command)}.json"
         with shared(self.root, _folder_name(command)) as (folder, first):
             if first:
@@ -145,39 +151,14 @@ BUILD_QFN_SET = ("pkgcad build templates/qfn.toml -o outputs/qfn --set heat_sink
                  "chip.size=[2.0,2.0]")
 BUILD_ALL = "pkgcad build --all -o outputs/"
 REPORT_QFN = "pkgcad report outputs/qfn"
+BUILD_QFN_O = "pkgcad build qfn -o outputs/qfn"
+SCREEN_QFN = "pkgcad screen outputs/qfn/qfn.step"
+SCREEN_ROLES = ("pkgcad screen outputs/qfn/qfn.step --roles outputs/qfn-screen/roles.toml --materials "
+                "interface_layer=nickel --materials heat_sink=copper")
+WARP_FCBGA = "pkgcad warp flipchip-bga"
 BUILD_QFN_REPORT = "pkgcad build qfn --report"
 KICAD_QFN = "pkgcad kicad qfn -o outputs/kicad"
 KICAD_ALL = "pkgcad kicad --all"
-
-#: A roles file for pkgcad's qfn-buffer-pad STEP: its names already say each role; it states the materials a STEP
-#: cannot hold (the command line adds the interface layer's and the heat sink's)
-ROLES_TOML = """[roles]
-"interface_layer" = "interface_layer"
-
-[materials]
-chip = "silicon"
-buffer_pad = "molybdenum"
-adhesive = "thermal-adhesive"
-"""
-
-
-def _copy_from_build_all(src: str, dst: str) -> Callable[[Path, Callable[[str], Ran]], None]:
-    """A user's STEP file: one `pkgcad build --all` wrote (pkgcad's own models stand for a vendor's)."""
-    def put(folder: Path, run: Callable[[str], Ran]) -> None:
-        shutil.copy2(run(BUILD_ALL).ok().folder / "outputs" / src, folder / dst)
-    return put
-
-
-def _compressed_model(folder: Path, run: Callable[[str], Ran]) -> None:
-    """model.stpZ: qfn-buffer-pad written with --compress (draft: only the STEP is screened), and its roles file."""
-    res = subprocess.run([sys.executable, "-m", "pkgcad", "build", "qfn-buffer-pad", "--compress", "--quality",
-                          "draft", "-o", str(folder / "qfn-buffer-pad")], capture_output=True, text=True,
-                         timeout=TIMEOUT)
-    assert res.returncode == 0, res.stderr
-    shutil.move(folder / "qfn-buffer-pad" / "qfn-buffer-pad.stpZ", folder / "model.stpZ")
-    shutil.rmtree(folder / "qfn-buffer-pad")
-    (folder / "roles.toml").write_text(ROLES_TOML)
-
 
 QFN_FROM_ALL = Setup(after=BUILD_ALL, paths=("outputs/qfn",))
 SETUPS: dict[str, Setup] = {
@@ -188,12 +169,14 @@ SETUPS: dict[str, Setup] = {
     REPORT_QFN: QFN_FROM_ALL,
     # `build qfn --report` rebuilds the folder `pkgcad report` drew its report into
     BUILD_QFN_REPORT: Setup(after=REPORT_QFN, paths=("outputs/qfn",)),
-    "pkgcad screen vendor-fcbga.step": Setup(inputs=_copy_from_build_all("flipchip-bga/flipchip-bga.step",
-                                                                          "vendor-fcbga.step")),
-    "pkgcad screen model.stpZ --roles roles.toml --materials interface_layer=nickel --materials heat_sink=copper":
-        Setup(inputs=_compressed_model),
-    "pkgcad screen model.step --json | jq '.claims[] | select(.verdict == \"met\") | .claim'":
-        Setup(inputs=_copy_from_build_all("wirebond-bga/wirebond-bga.step", "model.step")),
+    # the README's screening block: its own build, then the screens of what it wrote (the roles file the first
+    # screen wrote is the second's input)
+    SCREEN_QFN: Setup(after=BUILD_QFN_O, paths=("outputs/qfn",)),
+    SCREEN_ROLES: Setup(after=SCREEN_QFN, paths=("outputs/qfn", "outputs/qfn-screen")),
+    "pkgcad screen outputs/qfn/qfn.step --json": Setup(after=SCREEN_ROLES, paths=("outputs/qfn", "outputs/qfn-screen")),
+    "pkgcad warp outputs/qfn --stress-free 165": QFN_FROM_ALL,
+    # the README's table spells out the default mesh of the first warp command of its warpage section
+    "pkgcad warp flipchip-bga --mesh normal": Setup(same_as=WARP_FCBGA),
     "pkgcad thermal outputs/qfn --json": QFN_FROM_ALL,
     # `--all` into the library `kicad qfn` wrote: a user growing a library (tests/test_kicad.py uses it)
     KICAD_ALL: Setup(after=KICAD_QFN, paths=("outputs/kicad",)),

@@ -2,7 +2,7 @@
 template), every claim 1-20 has a bundled template, a declared ``meta.claims`` must agree, and ``pkgcad check``
 tags every row with an element that the table knows.
 
-The expected claim sets below are written out by hand from the claim texts (shared/patent-claims.txt), not
+The expected claim sets below are written out by hand from the claim texts (pkgcad/screen/claims.txt), not
 computed by ``pkgcad.claims``.
 """
 

@@ -102,7 +102,8 @@ def test_show_names_the_qualities_without_building() -> None:
 
 
 def test_show_sizes_measures_each_quality(tmp_path: Path) -> None:
-    """`show --sizes` measures what each --quality writes; at normal it is exactly what `build` writes."""
+    """`show --sizes` measures what each --quality writes with every instance in STL files; at normal it is
+    exactly what `build --stl all` writes."""
     r = run("show", "qfn", "--sizes", "--json")
     assert r.exit_code == 0, r.stderr
     data = json.loads(r.stdout)
@@ -114,7 +115,7 @@ def test_show_sizes_measures_each_quality(tmp_path: Path) -> None:
     assert rows["draft"]["triangles"] <= rows["normal"]["triangles"] < rows["fine"]["triangles"]
     assert rows["draft"]["stl_bytes"] <= rows["normal"]["stl_bytes"] < rows["fine"]["stl_bytes"]
     assert all(q["seconds"] > 0 for q in rows.values())
-    assert run("build", "qfn", "-o", str(tmp_path / "q")).exit_code == 0
+    assert run("build", "qfn", "-o", str(tmp_path / "q"), "--stl", "all").exit_code == 0
     files = {f["path"]: f["bytes"] for f in json.loads((tmp_path / "q" / "manifest.json").read_text())["files"]}
     assert rows["normal"]["stl_bytes"] == sum(n for p, n in files.items() if p.endswith(".stl"))
     assert rows["normal"]["triangles"] == (files["qfn.stl"] - 84) // 50
@@ -283,7 +284,7 @@ def test_build_all_after_a_build_in_the_same_process(tmp_path: Path) -> None:
     for t in TEMPLATES:
         data = json.loads((folder / t / "manifest.json").read_text())
         assert data["name"] == t and data["mesh_quality"]["name"] == "draft"
-        assert {f["path"] for f in data["files"]} >= {f"{t}.step", f"{t}.glb", f"{t}.stl"}
+        assert {f["path"] for f in data["files"]} >= {f"{t}.step", f"{t}.glb", f"{t}.3mf"}
         assert (folder / t / f"{t}.step").stat().st_size > 0
     summaries = [line for line in out.splitlines() if " -> " in line]
     assert len(summaries) == len(TEMPLATES)

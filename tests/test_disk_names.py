@@ -123,8 +123,9 @@ def test_a_write_that_fills_the_disk_says_so(tmp_path: Path, monkeypatch: pytest
         (prev / "m.txt").write_text("old")
         before = snapshot(disk)
         monkeypatch.setattr("pkgcad.runner.check_free_space", lambda *_a, **_k: None)  # past the estimate's check
-        line = _one_line(run("build", "qfn", "--quality", "draft", "-o", str(prev)), f"no space left in {disk}",
-                         "free", "needed")
+        # --stl all: every instance written out (~7 MB; the instanced default's ~3 MB would fit the 4 MB disk)
+        line = _one_line(run("build", "qfn", "--quality", "draft", "--stl", "all", "-o", str(prev)),
+                         f"no space left in {disk}", "free", "needed")
         assert line.startswith("error: qfn: no space left")
         assert snapshot(disk) == before  # the previous output intact, no temporary left
 

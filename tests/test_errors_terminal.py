@@ -64,7 +64,8 @@ def test_a_bug_inside_meshing_is_not_a_refusal(tmp_path: Path, monkeypatch: pyte
     def bug(*_a: object, **_k: object) -> None:
         raise ValueError("a part without elements")
 
-    monkeypatch.setattr("pkgcad.thermal.run.mesh_model", bug)
+    # the gmsh call inside the one solver-mesh routine every solver uses
+    monkeypatch.setattr("pkgcad.conformal.meshing.generate", bug)
     _one_line(run("thermal", "qfn", "--mesh", "coarse", "-o", str(tmp_path / "t")),
               "internal error in thermal: ValueError: a part without elements")
     assert not (tmp_path / "t").exists()
@@ -72,7 +73,7 @@ def test_a_bug_inside_meshing_is_not_a_refusal(tmp_path: Path, monkeypatch: pyte
     def gmsh_failed(*_a: object, **_k: object) -> None:
         raise Exception("Invalid boundary mesh (overlapping facets) on surface 12")  # what gmsh raises
 
-    monkeypatch.setattr("pkgcad.thermal.run.mesh_model", gmsh_failed)
+    monkeypatch.setattr("pkgcad.conformal.meshing.generate", gmsh_failed)
     line = _one_line(run("thermal", "qfn", "--mesh", "coarse", "-o", str(tmp_path / "t")), "qfn thermal mesh",
                      "overlapping facets")
     assert "internal" not in line and "could not build" not in line

@@ -1,4 +1,5 @@
-"""Written files: manifest, per-part STL, STEP (names, colours, units, instancing), GLB, and atomic writing.
+"""Written files: manifest, per-part STL (instanced and every instance), STEP (names, colours, units, instancing),
+GLB, 3MF, and atomic writing.
 
 Files are written once per template per test process (module fixture) and read back, never trusted from the
 builder's side.
@@ -8,6 +9,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,19 +19,22 @@ import cadquery as cq
 import numpy as np
 import pytest
 import trimesh
-from conftest import built, rel_close
+from conftest import built, rel_close, require_tool
 from OCP.BRep import BRep_Tool
 from OCP.TopLoc import TopLoc_Location
+from pkgdist import require_npm
 
 from pkgcad import __version__
 from pkgcad.claims import claims_of_spec
 from pkgcad.export import step as export_step
 from pkgcad.export import writer as export_writer
 from pkgcad.export.options import QUALITIES
+from pkgcad.export.threemf import hex_color, read_3mf
 from pkgcad.export.writer import FORMATS, write_package
 from pkgcad.geometry import build_package
 from pkgcad.materials import material
 from pkgcad.package import Package
+from pkgcad.reader.folder import load_output, read_corners
 from pkgcad.templates import load_layout
 from pkgcad.tessellate import shape_mesh, tiled_mesh
 
@@ -54,6 +60,22 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Written
     return get
 
 
+@pytest.fixture(scope="module")
+def expanded(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Written]:
+    """``expanded(template)``: as ``written``, with ``--stl all`` (every instance in the part files and the
+    whole-package STL)."""
+    root = tmp_path_factory.mktemp("expanded")
+    cache: dict[str, Written] = {}
+
+    def get(template: str) -> Written:
+        if template not in cache:
+            pkg = built(template)
+            cache[template] = (pkg, root / template, write_package(pkg, root / template, stl="all"))
+        return cache[template]
+
+    return get
+
+
 def _manifest(out: Path) -> dict[str, Any]:
     return json.loads((out / "manifest.json").read_text())
 
@@ -71,7 +93,7 @@ def test_files_match_manifest(template: str, written: Callable[[str], Written]) 
     assert listed == on_disk
     name = pkg.name
     groups = {p.group for p in pkg.parts}
-    assert set(listed) == {f"{name}.step", f"{name}.stl", f"{name}.glb"} | {f"parts/{g}.stl" for g in groups}
+    assert set(listed) == {f"{name}.step", f"{name}.glb", f"{name}.3mf"} | {f"parts/{g}.stl" for g in groups}
     assert all(n > 0 for n in listed.values())
     # nothing else beside the output folder
     assert [p.name for p in out.parent.iterdir() if p.name.startswith(".")] == []
@@ -133,30 +155,193 @@ def _check_stls(out: Path, data: dict[str, Any], rel: float | None) -> None:
 
 
 @pytest.mark.parametrize("template", WRITTEN)
-def test_part_stls_closed_and_within_chordal_deviation(template: str, written: Callable[[str], Written]) -> None:
-    _pkg, out, _ = written(template)
+def test_part_stls_closed_and_within_chordal_deviation(template: str, expanded: Callable[[str], Written]) -> None:
+    _pkg, out, _ = expanded(template)
     _check_stls(out, _manifest(out), None)
 
 
 def test_part_stls_fine_quality_within_one_percent(tmp_path: Path) -> None:
     pkg = built("qfn")
-    data = write_package(pkg, tmp_path / "fine", QUALITIES["fine"], formats=("stl",))
+    data = write_package(pkg, tmp_path / "fine", QUALITIES["fine"], formats=("stl",), stl="all")
     assert {f["path"] for f in data["files"]} == {"qfn.stl"} | {f"parts/{g}.stl" for g in {p.group for p in pkg.parts}}
     _check_stls(tmp_path / "fine", data, 0.01)
 
 
 @pytest.mark.slow
 def test_part_stls_fine_quality_within_one_percent_flipchip(tmp_path: Path) -> None:
-    data = write_package(built("flipchip-bga"), tmp_path / "fine", QUALITIES["fine"], formats=("stl",))
+    data = write_package(built("flipchip-bga"), tmp_path / "fine", QUALITIES["fine"], formats=("stl",), stl="all")
     _check_stls(tmp_path / "fine", data, 0.01)
 
 
 @pytest.mark.parametrize("template", WRITTEN)
-def test_whole_stl_holds_every_part(template: str, written: Callable[[str], Written]) -> None:
-    _pkg, out, _ = written(template)
+def test_whole_stl_holds_every_part(template: str, expanded: Callable[[str], Written]) -> None:
+    _pkg, out, _ = expanded(template)
     whole = trimesh.load(out / f"{template}.stl", file_type="stl", force="mesh", process=False)
     parts = [trimesh.load(p, file_type="stl", force="mesh", process=False) for p in (out / "parts").glob("*.stl")]
     assert len(whole.faces) == sum(len(p.faces) for p in parts)
+
+
+def _same_triangles(a: np.ndarray, b: np.ndarray) -> float:
+    """How far [mm] the (n, 3, 3) triangles ``a`` are from ``b`` in another order: each matched to the nearest
+    triangle of ``b`` (its three corners in order: touching parts' coincident triangles run opposite ways), a
+    one-to-one match or inf, the largest corner distance."""
+    from scipy.spatial import cKDTree
+
+    if a.shape != b.shape:
+        return float("inf")
+    _d, match = cKDTree(b.reshape(-1, 9)).query(a.reshape(-1, 9))
+    if len(np.unique(match)) != len(match):
+        return float("inf")
+    return float(np.abs(a - b[match]).max())
+
+
+@pytest.mark.parametrize("template", WRITTEN)
+def test_instanced_part_files_are_the_every_instance_files(template: str, written: Callable[[str], Written],
+                                                          expanded: Callable[[str], Written]) -> None:
+    """The default part files (``--stl instanced``) hold each distinct mesh ONCE (one bump of 400, each distinct
+    tile piece of the encapsulant once); placed as manifest.json says, they are the every-instance files
+    (``--stl all``) triangle for triangle, within 1e-5 mm (those snap the tile seams onto the tile lines), and
+    each group is one closed mesh."""
+    _pkg, out, data = written(template)
+    full = expanded(template)[1]
+    model = load_output(out)
+    groups = {r["group"] for r in data["parts"]}
+    assert set(model.meshes) == groups
+    assert data["parts_layout"] == "instanced" and data["stl"] == "instanced"
+    for group in groups:
+        rows = [r for r in data["parts"] if r["group"] == group]
+        head = (out / "parts" / f"{group}.stl").read_bytes()[:80].decode()
+        assert "each mesh once" in head and head.rstrip().endswith("units=mm")
+        once, every = read_corners(out / "parts" / f"{group}.stl"), read_corners(full / "parts" / f"{group}.stl")
+        assert len(once) == sum(sum(r["tiles"]["piece_triangles"]) if "tiles" in r else r["triangles"] for r in rows)
+        assert len(every) == sum(r["triangles"] * r["count"] for r in rows)
+        mesh = model.meshes[group]
+        placed = np.asarray(mesh.vertices)[np.asarray(mesh.faces)]
+        assert placed.shape == every.shape, group
+        assert _same_triangles(placed, every.astype(np.float64)) <= 1e-5, group
+        assert mesh.is_watertight and mesh.is_winding_consistent, group
+    once_bytes = sum(f["bytes"] for f in data["files"] if f["path"].startswith("parts/"))
+    every_bytes = sum(f["bytes"] for f in expanded(template)[2]["files"] if f["path"].startswith("parts/"))
+    assert once_bytes < every_bytes / (3 if template == "flipchip-bga" else 1.5)
+
+
+def test_stl_whole_writes_the_whole_package_beside_instanced_parts(tmp_path: Path,
+                                                                  expanded: Callable[[str], Written]) -> None:
+    """``--stl whole``: instanced part files (what check reads) and ``<name>.stl`` with every instance, the same
+    triangles as ``--stl all``'s whole-package file; ``--stl parts``: every instance in parts/, no whole file."""
+    pkg, full, _ = expanded("flipchip-bga")
+    data = write_package(pkg, tmp_path / "whole", formats=("stl",), stl="whole")
+    assert data["parts_layout"] == "instanced"
+    whole = read_corners(tmp_path / "whole" / "flipchip-bga.stl")
+    want = read_corners(full / "flipchip-bga.stl")
+    assert whole.shape == want.shape
+    assert _same_triangles(whole.astype(float), want.astype(float)) <= 1e-5
+    data = write_package(pkg, tmp_path / "parts", formats=("stl",), stl="parts")
+    assert data["parts_layout"] == "every instance"
+    assert not (tmp_path / "parts" / "flipchip-bga.stl").exists()
+    assert (tmp_path / "parts" / "parts" / "bumps.stl").read_bytes() == (full / "parts" / "bumps.stl").read_bytes()
+
+
+# ------------------------------------------------------------------------------------------------ 3MF
+Objects3MF = dict[int, tuple[str, np.ndarray, np.ndarray, bool]]
+
+
+def _lib3mf(path: Path) -> tuple[int, Objects3MF, list[tuple[int, np.ndarray]]]:
+    """A 3MF read by lib3mf (the 3MF Consortium's library): its warnings, its mesh objects by resource id (name,
+    vertices, triangles, manifold and oriented) and every component (the mesh it places, a 4 x 4 column-vector
+    matrix, mm)."""
+    import lib3mf
+
+    model = lib3mf.get_wrapper().CreateModel()
+    reader = model.QueryReader("3mf")
+    reader.ReadFromFile(str(path))
+    meshes = {}
+    it = model.GetMeshObjects()
+    while it.MoveNext():
+        o = it.GetCurrentMeshObject()
+        v = np.array([list(p.Coordinates) for p in o.GetVertices()])
+        f = np.array([list(t.Indices) for t in o.GetTriangleIndices()])
+        meshes[o.GetUniqueResourceID()] = (o.GetName(), v, f, o.IsManifoldAndOriented())
+    placed = []
+    objs = model.GetComponentsObjects()
+    while objs.MoveNext():
+        c = objs.GetCurrentComponentsObject()
+        for i in range(c.GetComponentCount()):
+            comp = c.GetComponent(i)
+            rows = np.array([list(r) for r in comp.GetTransform().Fields])  # 3MF: row vectors, translation last
+            m = np.eye(4)
+            m[:3, :3], m[:3, 3] = rows[:3].T, rows[3]
+            placed.append((comp.GetObjectResourceID(), m))
+    return reader.GetWarningCount(), meshes, placed
+
+
+@pytest.mark.parametrize("template", WRITTEN)
+def test_3mf_holds_each_mesh_once_placed_by_components(template: str, written: Callable[[str], Written]) -> None:
+    """``<name>.3mf``, read by lib3mf: no warning; one manifold, outward mesh object per distinct mesh (a tiled
+    encapsulant: its distinct tiles, closed) in its material's colour, placed by components at every instance
+    and tile; placed, the meshes hold the package's volume (the manifest's, within the chordal deviation) and
+    span the carrier."""
+    pkg, out, data = written(template)
+    warnings, meshes, placed = _lib3mf(out / f"{template}.3mf")
+    assert warnings == 0
+    assert len(meshes) == sum(len(p.tiling.shapes) if p.tiling else 1 for p in pkg.parts)
+    assert all(ok for _n, _v, _f, ok in meshes.values())
+    assert {o.color for o in read_3mf(out / f"{template}.3mf")} == {hex_color(material(p.material).color)
+                                                                     for p in pkg.parts}
+    assert len(placed) == sum(p.count * (len(p.tiling.uses) if p.tiling else 1) for p in pkg.parts)
+    volumes = {k: float(np.einsum("ij,ij->", v[f[:, 0]], np.cross(v[f[:, 1]], v[f[:, 2]]))) / 6
+               for k, (_n, v, f, _ok) in meshes.items()}
+    assert sum(volumes[k] for k, _m in placed) == pytest.approx(data["totals"]["volume_mm3"], rel=5e-3)
+    corners = np.concatenate([meshes[k][1] @ m[:3, :3].T + m[:3, 3] for k, m in placed])
+    sx, sy = pkg.spec.carrier.size
+    lo, hi = corners.min(axis=0), corners.max(axis=0)
+    assert [lo[0], lo[1], hi[0], hi[1]] == pytest.approx([-sx / 2, -sy / 2, sx / 2, sy / 2], abs=1e-5)
+    bump = next((p for p in pkg.parts if p.count > 1), None)
+    if bump is not None:  # one mesh object, placed where each instance is
+        name = bump.name
+        (key,) = [k for k, (n, _v, _f, _ok) in meshes.items() if n == name]
+        at = np.array([m[:3, 3] for k, m in placed if k == key])
+        assert np.allclose(at, [[pl.x, pl.y, pl.z] for pl in bump.placements], atol=1e-6)
+
+
+def test_prusaslicer_reads_the_3mf(written: Callable[[str], Written]) -> None:
+    """PrusaSlicer (Debian's prusa-slicer, .ci/run installs it) opens the 3MF: every component an object, each
+    manifold, their volumes the package's."""
+    exe = shutil.which("prusa-slicer")
+    require_tool(exe, "prusa-slicer is not installed (apt-get install prusa-slicer; .ci/run does it)")
+    assert exe
+    pkg, out, data = written("flipchip-bga")
+    res = subprocess.run([exe, "--info", str(out / "flipchip-bga.3mf")], capture_output=True, text=True,
+                         timeout=300)
+    assert res.returncode == 0, res.stderr[-2000:]
+    info = [ln.split("=") for ln in res.stdout.splitlines() if "=" in ln]
+    manifold = [v.strip() for k, v in info if k.strip() == "manifold"]
+    volumes = [float(v) for k, v in info if k.strip() == "volume"]
+    assert len(manifold) == sum(p.count * (len(p.tiling.uses) if p.tiling else 1) for p in pkg.parts)
+    assert set(manifold) == {"yes"}
+    assert sum(volumes) == pytest.approx(data["totals"]["volume_mm3"], rel=5e-3)
+
+
+# ------------------------------------------------------------------------------------------------ glTF
+def test_gltf_validator_accepts_the_glb(tmp_path: Path, written: Callable[[str], Written]) -> None:
+    """The Khronos glTF validator (npm gltf-validator, pinned in tests/gltf/package-lock.json) finds no error
+    and no warning in the GLB of a plain and of a tiled model."""
+    npm = require_npm()
+    node = shutil.which("node")
+    assert node, "npm without node"
+    work = tmp_path / "gltf"
+    shutil.copytree(Path(__file__).parent / "gltf", work)
+    res = subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error", "--prefer-offline"], cwd=work,
+                         capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stderr[-2000:]
+    paths = [str(written(t)[1] / f"{t}.glb") for t in WRITTEN]
+    res = subprocess.run([node, "validate.mjs", *paths], cwd=work, capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr[-2000:]
+    reports = [json.loads(line) for line in res.stdout.splitlines()]
+    assert [r["path"] for r in reports] == paths
+    for r in reports:
+        assert (r["errors"], r["warnings"]) == (0, 0), r["messages"]
+        assert r["info"]["totalTriangleCount"] > 0
 
 
 # ----------------------------------------------------------------------------------------------- STEP
@@ -264,6 +449,64 @@ def test_step_file_smaller_thanks_to_instancing(written: Callable[[str], Written
     assert text.count("SPHERICAL_SURFACE") <= 2 + 2 * 400  # one bump + one ball + the encapsulant's holes
 
 
+@pytest.fixture(scope="module")
+def in_lines(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """flipchip-bga's STEP with its 400 bumps (20 x 20) and 64 balls written in lines, as a part placed more than
+    5,000 times is (the threshold lowered to 50 here: a 5,000-bump model takes long to read back)."""
+    path = tmp_path_factory.mktemp("lines") / "flipchip-bga.step"
+    old = export_step.LINES_OVER
+    export_step.LINES_OVER = 50
+    try:
+        export_step.write_step(built("flipchip-bga"), path)
+    finally:
+        export_step.LINES_OVER = old
+    return path
+
+
+def test_step_in_lines_places_every_bump(in_lines: Path) -> None:
+    """Two-level instancing: a line assembly per distinct column of the array (``bump_line``, the bump placed
+    at each offset as ``bump[j]``), an occurrence per column named by its first and last instance; read back by
+    OCCT, a solid at every placement of every bump and ball, the volume the package's."""
+    pkg = built("flipchip-bga")
+    text = in_lines.read_text(encoding="latin-1")
+    nauo = re.findall(r"NEXT_ASSEMBLY_USAGE_OCCURRENCE\('[^']*','([^']*)'", text)
+    assert "bump_0000..bump_0019" in nauo and "bump_0380..bump_0399" in nauo
+    assert sum(n.startswith("bump_") and ".." in n for n in nauo) == 20
+    assert sorted(n for n in nauo if n.startswith("bump[")) == sorted(f"bump[{j}]" for j in range(20))
+    assert "PRODUCT('bump_line'" in text and "PRODUCT('ball_line'" in text
+    assert len(re.findall(r"NEXT_ASSEMBLY_USAGE_OCCURRENCE", text)) < 200  # not 400 + 64 + ...
+    shape = cq.importers.importStep(str(in_lines)).val()
+    solids = shape.Solids()
+    assert len(solids) == sum(p.count * (len(p.tiling.uses) if p.tiling else 1) for p in pkg.parts)
+    volume = pkg.part("bump").volume()
+    centres = np.array([s.Center().toTuple() for s in solids if abs(s.Volume() - volume) < 1e-9 * (1 + volume)])
+    want = np.array([[pl.x, pl.y] for pl in pkg.part("bump").placements])
+    assert len(centres) == len(want)
+    got = np.round(centres[:, :2], 6)
+    got, want = got[np.lexsort((got[:, 1], got[:, 0]))], np.round(want, 6)
+    assert np.allclose(got, want[np.lexsort((want[:, 1], want[:, 0]))], atol=1e-6)
+    assert sum(s.Volume() for s in solids) == pytest.approx(sum(p.volume() * p.count for p in pkg.parts), rel=1e-6)
+
+
+@pytest.mark.slow
+def test_freecad_reads_the_step_in_lines(in_lines: Path, tmp_path: Path) -> None:
+    """FreeCAD (``freecadcmd``, Debian's freecad 0.20) reads the two-level STEP: a solid per instance and tile,
+    the package's volume."""
+    exe = shutil.which("freecadcmd")
+    require_tool(exe, "freecadcmd (Debian: apt-get install --no-install-recommends freecad)")
+    assert exe
+    pkg = built("flipchip-bga")
+    script = tmp_path / "probe.py"
+    out = tmp_path / "out.json"
+    script.write_text(f"import json, Part\nshape = Part.read({str(in_lines)!r})\n"
+                      f"json.dump({{'solids': len(shape.Solids), 'volume': shape.Volume}}, open({str(out)!r}, 'w'))\n")
+    res = subprocess.run([exe, str(script)], capture_output=True, text=True, timeout=600)
+    assert out.is_file(), res.stdout[-2000:] + res.stderr[-2000:]
+    got = json.loads(out.read_text())
+    assert got["solids"] == sum(p.count * (len(p.tiling.uses) if p.tiling else 1) for p in pkg.parts)
+    assert got["volume"] == pytest.approx(sum(p.volume() * p.count for p in pkg.parts), rel=1e-6)
+
+
 # ------------------------------------------------------------------------------------------------ GLB
 @pytest.mark.parametrize("template", WRITTEN)
 def test_glb_nodes_and_scale(template: str, written: Callable[[str], Written]) -> None:
@@ -291,7 +534,8 @@ def test_glb_nodes_and_scale(template: str, written: Callable[[str], Written]) -
         assert np.allclose(matrix[:3, 3], np.array([pl.x, pl.y, pl.z]) * 1e-3, atol=1e-9)
 
 
-def test_glb_tiled_encapsulant_is_instanced_and_closed(written: Callable[[str], Written]) -> None:
+def test_glb_tiled_encapsulant_is_instanced_and_closed(written: Callable[[str], Written],
+                                                     expanded: Callable[[str], Written]) -> None:
     """flipchip-bga's encapsulant in the GLB: fewer meshes than tiles, and the tiles' triangles together are the
     welded STL mesh's (the faces between tiles dropped): same triangle count, same volume, closed once welded."""
     pkg, out, _ = written("flipchip-bga")
@@ -309,7 +553,7 @@ def test_glb_tiled_encapsulant_is_instanced_and_closed(written: Callable[[str], 
         parts.append(scene.geometry[geom].copy().apply_transform(np.diag([1e3, 1e3, 1e3, 1.0]) @ matrix))
     whole = trimesh.util.concatenate(parts)
     whole.merge_vertices(digits_vertex=6)
-    stl = trimesh.load(out / "parts" / "encapsulant.stl")
+    stl = trimesh.load(expanded("flipchip-bga")[1] / "parts" / "encapsulant.stl")
     assert len(whole.faces) == len(stl.faces)
     assert whole.is_watertight
     assert whole.volume == pytest.approx(stl.volume, rel=1e-6)
@@ -473,3 +717,24 @@ def test_occt_settings_come_back_after_an_error() -> None:
             export_step.occt_settings({"write.surfacecurve.mode": 0, "no.such.setting": 1}):
         pass
     assert _statics(["write.surfacecurve.mode", "write.step.unit"]) == before
+
+
+# ------------------------------------------------------------------------------------------- the size guard
+def test_size_guard_follows_the_stl_mode() -> None:
+    """19,000 bumps of 0.03 mm at --quality fine: every instance written out (``--stl all``) is ~50 M triangles
+    twice at 50 bytes, over the 2 GB built unasked (refused, naming --quality normal); the instanced default
+    writes one bump, nine distinct tiles and a node, component and placement per bump: tens of MB, built."""
+    from pkgcad.errors import InputError
+    from pkgcad.export.estimate import MAX_UNASKED_BYTES, check_size, estimate
+
+    lay = load_layout("flipchip-bga", ("bumps.count=19000", "bumps.pitch=0.05", "bumps.diameter=0.03",
+                                       "bumps.height=0.02", "chip.size=[8.0,8.0]"))
+    with pytest.raises(InputError, match=r"--quality normal \(") as err:
+        check_size(lay, QUALITIES["fine"], False, QUALITIES, stl="all")
+    assert "GB written" in str(err.value)
+    every = estimate(lay, QUALITIES["fine"], stl="all")
+    once = check_size(lay, QUALITIES["fine"], False, QUALITIES)
+    assert every.triangles == once.triangles > 40_000_000  # the model is the same
+    assert once.bytes < 100_000_000 < MAX_UNASKED_BYTES < every.bytes
+    assert dict(every.files)["stl"] == 2 * 50 * every.triangles
+    assert dict(once.files)["stl"] < dict(every.files)["stl"] / 100  # one bump, nine tiles of ~25 cavities

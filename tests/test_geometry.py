@@ -515,3 +515,58 @@ def test_large_models(case: str) -> None:
     assert rel_close(total_volume(p for p in pkg.parts if p.role != "ball"), box, 1e-6)
     for name, v in expected_volumes(pkg).items():
         assert rel_close(pkg.part(name).volume(), v, 1e-6), name
+
+
+# -------------------------------------------------------------------------------------------- tile plan
+def _bump_boxes(n: int, pitch: float, diameter: float) -> np.ndarray:
+    """xy boxes (xmin, ymin, xmax, ymax) of an n x n bump array centred on the origin, as the tile plan sees
+    them."""
+    c = (np.arange(n) - (n - 1) / 2) * pitch
+    x, y = (a.ravel() for a in np.meshgrid(c, c, indexing="ij"))
+    r = diameter / 2
+    return np.column_stack([x - r, y - r, x + r, y + r])
+
+
+@pytest.mark.parametrize("n, side", [(20, 10.0), (141, 27.0), (316, 50.0)])
+def test_tile_lines_run_between_the_bumps_and_make_few_kinds_of_tile(n: int, side: float) -> None:
+    """bench/scale.py's bumps (0.08 mm at 0.13 mm pitch: 0.05 mm between two, less than twice the clearance a
+    tile line keeps from box sides on a 27 or 50 mm substrate). No line may cross a bump (a line through 35,000
+    bumps made them tools to clip: 45 s at 100,000 bumps), and the tiles hold k columns each, the rest in the
+    last one, so that inner tiles are congruent: at most three tile widths along an axis (the two end tiles,
+    reaching the substrate's edge, and the inner width)."""
+    from pkgcad.geometry.tiles import TOOLS_PER_TILE, plan_tiles
+
+    boxes = _bump_boxes(n, 0.13, 0.08)
+    plan = plan_tiles((-side / 2, -side / 2, side / 2, side / 2), boxes)
+    assert plan.count >= n * n / TOOLS_PER_TILE / 2
+    for lines, lo, hi in ((plan.xs[1:-1], boxes[:, 0], boxes[:, 2]), (plan.ys[1:-1], boxes[:, 1], boxes[:, 3])):
+        line = np.asarray(lines)[:, None]
+        assert not ((lo[None] < line) & (line < hi[None])).any(), "a tile line crosses a bump"
+        assert np.allclose(np.diff(np.asarray(lines)), np.diff(np.asarray(lines))[0], atol=1e-9)
+        assert len(np.unique(np.round(np.diff(np.asarray(plan.xs)), 9))) <= 3
+
+
+def test_tools_are_binned_to_the_tiles_they_overlap() -> None:
+    """The tiles each tool is cut with, found by binning, are those a test of every tool against every tile
+    finds: random boxes, small and large, some on a tile line, some outside."""
+    from pkgcad.geometry.tiles import TilePlan, _over, _overlaps
+
+    rng = np.random.default_rng(7)
+    lo = rng.uniform(-6, 6, (2000, 2))
+    size = np.where(rng.random((2000, 1)) < 0.05, rng.uniform(2, 9, (2000, 2)), rng.uniform(0.01, 0.4, (2000, 2)))
+    boxes = np.column_stack([lo, lo + size])
+    boxes[:10, 0] = 1.0  # a box side exactly on a tile line
+    plan = TilePlan((-5.0, -2.0, 1.0, 2.5, 5.0), (-5.0, -1.0, 0.5, 5.0))
+
+    class Boxes:  # what _over and _overlaps read of a Tools
+        pass
+
+    tools = Boxes()
+    tools.boxes = boxes  # type: ignore[attr-defined]
+    got = _overlaps(tools, plan)  # type: ignore[arg-type]
+    want = [_over(tools, rect) for rect in plan.rects()]  # type: ignore[arg-type]
+    assert len(got) == len(want) == plan.count
+    for g, w in zip(got, want, strict=True):
+        assert np.array_equal(g, w)
+    per_tool = np.bincount(np.concatenate(want), minlength=len(boxes))
+    assert per_tool.max() >= 6 and (per_tool == 0).any() and (per_tool == 1).sum() > 1000  # large, outside, small

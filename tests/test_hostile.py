@@ -419,7 +419,9 @@ def test_utf8_byte_order_mark_is_accepted(tmp_path: Path) -> None:
 
 
 def test_hard_limit_holds_on_the_realised_count() -> None:
-    sets = ("bumps.count=20000", "bumps.pitch=0.05", "bumps.diameter=0.03", "bumps.height=0.02", "chip.size=[8.0,8.0]")
+    # the hard limit asked for, in a 24 mm square: the nearest array that fits is 432 x 463 = 200,016 (layout.fit_array)
+    sets = (f"bumps.count={MAX_BUMPS}", "bumps.pitch=0.05", "bumps.diameter=0.03", "bumps.height=0.02",
+            "chip.size=[24.0,24.0]", "carrier.size=[30.0,30.0]")
     err = refused("flipchip-bga", *sets)
     assert err.key == "bumps.count" and f"hard limit of {MAX_BUMPS:,}" in str(err)
     realised = int(re.search(r"has ([\d,]+) bumps", str(err))[1].replace(",", ""))  # type: ignore[index]
@@ -482,7 +484,7 @@ def test_check_tolerance_is_bounded(built_qfn: Path) -> None:
 
 def test_big_model_needs_yes(tmp_path: Path) -> None:
     big = ("--set", "bumps.count=19000", "--set", "bumps.pitch=0.05", "--set", "bumps.diameter=0.03",
-           "--set", "bumps.height=0.02", "--set", "chip.size=[8.0,8.0]")
+           "--set", "bumps.height=0.02", "--set", "chip.size=[8.0,8.0]", "--stl", "all")  # every instance
     t0 = time.perf_counter()
     line = assert_refused(run("build", "flipchip-bga", "-o", str(tmp_path / "out"), "--quality", "fine", *big),
                           "--quality", "GB written", "--yes", "--quality normal")

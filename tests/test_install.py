@@ -136,6 +136,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 
 @pytest.mark.slow
+@pytest.mark.first  # the install (minutes) starts with the other long runs
 @pytest.mark.timeout(3600)
 def test_sdist_holds_the_viewer_bundle_and_what_builds_it(installed: dict[str, Any]) -> None:
     templates = sorted(p.stem for p in (REPO / "templates").glob("*.toml"))

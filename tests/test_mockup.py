@@ -22,6 +22,7 @@ from scipy.sparse.csgraph import connected_components
 from test_cli import assert_refused, run
 
 from pkgcad.errors import InputError
+from pkgcad.export.threemf import ReadObject, hex_color, read_3mf
 from pkgcad.layout import resolve
 from pkgcad.materials import material
 from pkgcad.meshutil import load_mesh
@@ -29,7 +30,6 @@ from pkgcad.mockup.bed import pack
 from pkgcad.mockup.options import Bed, largest_fitting_scale, make_options, parse_bed
 from pkgcad.mockup.solids import to_manifold
 from pkgcad.mockup.thicken import thicken
-from pkgcad.mockup.threemf import ReadObject, hex_color, read_3mf
 from pkgcad.templates import templates_dir
 
 SCALE = 20.0

@@ -1,7 +1,8 @@
-"""The reader judges repeated parts and encapsulant tiles as blocks (one copy + shifts, every other copy proven
-against it: :mod:`pkgcad.reader.blocks`). These tests show that this judges exactly what the triangle soup
-judges, and that a file damaged anywhere (one bump of 400, one corner of one tile by one float32 step) is
-still caught."""
+"""The reader judges repeated parts and encapsulant tiles as blocks (one copy + shifts: :mod:`pkgcad.reader.blocks`),
+from every-instance part files (``--stl parts``: every other copy proven against the first) and from instanced
+ones (the default: each distinct mesh once, placed by the manifest). These tests show that this judges exactly
+what the triangle soup judges, that both layouts give the same verdicts, and that a file damaged anywhere (one
+bump of 400, one corner of one tile by one float32 step, one seam by 0.1 µm) is still caught."""
 
 from __future__ import annotations
 
@@ -24,6 +25,16 @@ from pkgcad.templates import load_layout
 
 @pytest.fixture(scope="module")
 def flipchip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """flipchip-bga with every instance in its part files (``--stl parts``)."""
+    out = tmp_path_factory.mktemp("blocks") / "flipchip-bga"
+    write_package(build_package(load_layout("flipchip-bga", ())), out, QUALITIES["draft"], formats=("stl",),
+                  stl="parts")
+    return out
+
+
+@pytest.fixture(scope="module")
+def instanced(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """flipchip-bga with each distinct mesh once in its part files (the default ``--stl instanced``)."""
     out = tmp_path_factory.mktemp("blocks") / "flipchip-bga"
     write_package(build_package(load_layout("flipchip-bga", ())), out, QUALITIES["draft"], formats=("stl",))
     return out
@@ -122,5 +133,73 @@ def test_one_float32_step_on_a_tile_seam_opens_the_encapsulant(flipchip: Path, t
     damaged = load(folder)
     assert not any(b.note for b in damaged.blocks["encapsulant"])  # still read as proven copies
     assert seams(damaged.blocks["encapsulant"])[0] > 0
+    r = {r.element: r for r in check_folder(folder)}["mesh encapsulant"]
+    assert not r.passed and "not watertight" in r.detail
+
+
+def test_instanced_files_read_as_the_same_blocks(flipchip: Path, instanced: Path) -> None:
+    """The instanced files (one bump, one ball, each distinct tile piece once) give the blocks the every-instance
+    files give: the same meshes at the same shifts, the tile seams closing up; on disk a sixth of the bytes."""
+    once, every = load(instanced), load(flipchip)
+    assert once.schema.parts_layout == "instanced" and every.schema.parts_layout == "every instance"
+    for group, blocks in every.blocks.items():
+        got = once.blocks[group]
+        assert [(b.count, len(b.faces), b.tiled) for b in got] == [(b.count, len(b.faces), b.tiled) for b in blocks]
+        for a, b in zip(got, blocks, strict=True):
+            assert np.allclose(a.shifts, b.shifts, atol=1e-9)
+            assert np.abs(a.vertices - b.vertices).max() <= 1e-5
+    assert seams(once.blocks["encapsulant"]) == (0, 0, 0)
+    size = lambda folder: sum(p.stat().st_size for p in (folder / "parts").glob("*.stl"))  # noqa: E731
+    assert size(instanced) < size(flipchip) / 3
+
+
+@pytest.mark.parametrize("template", ["flipchip-bga", "qfn", "wirebond-bga", "buffer-pad-uneven"])
+def test_instanced_and_every_instance_files_get_the_same_verdicts(template: str, tmp_path: Path) -> None:
+    """``pkgcad check`` of the default part files and of ``--stl parts``: every element the same verdict and the
+    same figures (wires and leads, turned about z, are placed from their one stored copy)."""
+    pkg = build_package(load_layout(template, ()))
+    write_package(pkg, tmp_path / "once", formats=("stl",))
+    write_package(pkg, tmp_path / "every", formats=("stl",), stl="parts")
+    once, every = check_folder(tmp_path / "once"), check_folder(tmp_path / "every")
+    assert [(r.element, r.passed, r.measured) for r in once] == [(r.element, r.passed, r.measured) for r in every]
+    assert all(r.passed for r in once)
+
+
+def test_instanced_bump_file_edited_is_judged_as_soup(instanced: Path, tmp_path: Path) -> None:
+    """A triangle cut from the instanced bumps.stl: the file no longer holds what the manifest places, so it is
+    judged as it is (one bump, missing a triangle: open), and the check fails, saying why."""
+    folder = _copy(instanced, tmp_path)
+    path = folder / "parts" / "bumps.stl"
+    rec = _records(path)[:-1]
+    head = bytearray(path.read_bytes()[:84])
+    head[80:84] = np.uint32(len(rec)).tobytes()
+    path.write_bytes(bytes(head) + rec.tobytes())
+    rows = {r.element: r for r in check_folder(folder)}
+    r = rows["mesh bumps"]
+    assert not r.passed and "not watertight" in r.detail and "not laid out as the manifest says" in r.detail
+    assert "1 bumps" in rows["bumps touch chip and carrier"].detail  # the one stored bump, no more
+
+
+def test_a_tenth_of_a_micron_on_an_instanced_seam_opens_the_encapsulant(instanced: Path, tmp_path: Path) -> None:
+    """One seam vertex of one stored tile piece moved by 0.1 µm along z (above the 0.01 µm within which
+    neighbouring pieces' corners are taken as one, far below any feature): the encapsulant is not watertight."""
+    folder = _copy(instanced, tmp_path)
+    model = load(folder)
+    blocks = model.blocks["encapsulant"]
+    piece = next(b for b in blocks if len(b.open_edges) and b.count > 1)
+    k = next(i for i, b in enumerate(blocks) if b is piece)
+    row = next(r for r in model.schema.parts if r.role == "encapsulant")
+    assert row.tiles is not None and len(blocks) == len(row.tiles.piece_triangles)
+    begin = int(sum(row.tiles.piece_triangles[:k]))
+    path = folder / "parts" / "encapsulant.stl"
+    rec = _records(path)
+    part = rec["v"][begin:begin + row.tiles.piece_triangles[k]]
+    vertex = (piece.vertices[piece.open_edges[0, 0]] + piece.shifts[0]).astype(np.float32)
+    hit = np.all(np.abs(part - vertex) <= 1e-6, axis=2)
+    assert hit.sum() >= 2
+    part[hit, 2] += np.float32(1e-4)
+    rec["v"][begin:begin + row.tiles.piece_triangles[k]] = part
+    _write(path, rec)
+    assert seams(load(folder).blocks["encapsulant"])[0] > 0
     r = {r.element: r for r in check_folder(folder)}["mesh encapsulant"]
     assert not r.passed and "not watertight" in r.detail

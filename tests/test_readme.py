@@ -12,8 +12,11 @@ import csv
 import hashlib
 import io
 import json
+import os
 import re
 import struct
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,11 +24,15 @@ import pytest
 from conftest import TEMPLATE_Z, TEMPLATES
 from readme_runs import (
     BUILD_ALL,
+    BUILD_QFN_O,
     BUILD_QFN_REPORT,
     BUILD_QFN_SET,
     KICAD_ALL,
     KICAD_QFN,
+    SCREEN_QFN,
+    SCREEN_ROLES,
     SETUPS,
+    WARP_FCBGA,
     Ran,
     readme_commands,
 )
@@ -53,10 +60,12 @@ def stamped(folder: Path) -> dict:  # type: ignore[type-arg]
 
 
 def model_files(folder: Path, name: str) -> None:
-    """A build's folder: STEP, GLB, whole STL, one STL per part, the manifest listing every file with its size."""
+    """A build's folder: STEP, GLB, 3MF, each distinct part's mesh once in parts/ (the default --stl instanced: no
+    whole-package STL), the manifest listing every file with its size."""
     m = manifest(folder)
     files = {f["path"]: f["bytes"] for f in m["files"]}
-    assert {f"{name}.step", f"{name}.glb", f"{name}.stl"} <= set(files)
+    assert {f"{name}.step", f"{name}.glb", f"{name}.3mf"} <= set(files) and m["stl"] == "instanced"
+    assert f"{name}.stl" not in files and not (folder / f"{name}.stl").exists()
     assert {p.name for p in (folder / "parts").iterdir()} == {Path(f).name for f in files if f.startswith("parts/")}
     for rel, size in files.items():
         assert (folder / rel).stat().st_size == size, rel
@@ -169,29 +178,55 @@ def build_qfn_report(r: Ran) -> None:
     assert "report.html" in r.stderr
 
 
-def screen_vendor(r: Ran) -> None:
-    """A STEP holds no materials: flipchip-bga's claims (README table) cannot be told, the others are not met."""
-    v = screen_verdicts(r.folder / "outputs" / "vendor-fcbga-screen")
-    assert v["met"] == [] and v["cannot_tell"] == README_CLAIMS["flipchip-bga"]
-    assert "chart.html" in r.stdout
+def build_qfn_o(r: Ran) -> None:
+    out = r.folder / "outputs" / "qfn"
+    model_files(out, "qfn")
+    m = manifest(out)
+    assert m["name"] == "qfn" and m["claims"] == README_CLAIMS["qfn"] and m["mesh_quality"]["name"] == "normal"
+    assert m["stack_mm"]["interface_top"] == pytest.approx(TEMPLATE_Z["qfn"].interface_top, abs=1e-9)
+    assert f"-> {out}" in r.stdout
 
 
-def screen_roles(r: Ran) -> None:
-    """With the materials stated (roles file and --materials) every claim of qfn-buffer-pad is met, and no other."""
-    folder = r.folder / "outputs" / "model-screen"
+#: qfn's solids: the die pad and its 32 leads (carrier), 32 wires, die attach, chip, adhesive, heat sink, interface
+#: layer, encapsulant (the template: leads.count = 32, wires.count = 32)
+QFN_SOLIDS = "qfn: 71 solids (33 carrier, 32 wire, 1 die_attach, 1 chip, 1 adhesive, 1 heat_sink, 1 interface_layer, " \
+             "1 encapsulant)"
+NOT_QFN = [c for c in range(1, 21) if c not in README_CLAIMS["qfn"]]
+
+
+def screen_qfn(r: Ran) -> None:
+    """pkgcad's own qfn STEP, no materials stated: the qfn's claims (README table) cannot be told (a STEP holds no
+    materials), every other claim is not met; roles.toml lists every solid to correct."""
+    folder = r.folder / "outputs" / "qfn-screen"
     v = screen_verdicts(folder)
-    assert v["met"] == README_CLAIMS["qfn-buffer-pad"] and v["cannot_tell"] == []
+    assert v == {"met": [], "not_met": NOT_QFN, "cannot_tell": README_CLAIMS["qfn"]}
+    assert QFN_SOLIDS in r.stdout and "claims cannot tell: 1, 2, 3, 7, 8, 11" in r.stdout
+    data = json.loads((folder / "screen.json").read_text())
+    assert len(data["solids"]) == 71 and data["materials"] == {}
+    roles = (folder / "roles.toml").read_text()
+    assert '"die_pad" = "carrier"' in roles and '"chip" = "chip"' in roles and "[materials]" in roles
+    assert sum(1 for ln in roles.splitlines() if re.match(r'^"[^"]+" = "[a-z_]+"', ln)) == 71
+
+
+def screen_qfn_roles(r: Ran) -> None:
+    """With the interface layer's and the heat sink's materials stated, claims 1, 2, 3, 7 and 8 are met; claim 11
+    (the adhesive's material) still cannot be told; the roles file written back records the materials."""
+    folder = r.folder / "outputs" / "qfn-screen"
+    v = screen_verdicts(folder)
+    assert v == {"met": [1, 2, 3, 7, 8], "not_met": NOT_QFN, "cannot_tell": [11]}
     data = json.loads((folder / "screen.json").read_text())
     assert data["materials"]["interface_layer"] == "nickel" and data["materials"]["heat_sink"] == "copper"
-    assert data["materials"]["buffer_pad"] == "molybdenum"  # from the roles file
+    roles = (folder / "roles.toml").read_text()
+    assert 'interface_layer = "nickel"' in roles and 'heat_sink = "copper"' in roles
+    assert "cannot decide adhesive_material" in r.stdout
 
 
-def screen_jq(r: Ran) -> None:
-    """jq prints the met claims of screen.json: none for a STEP without materials (wirebond-bga's claims cannot be
-    told)."""
-    v = screen_verdicts(r.folder / "outputs" / "model-screen")
-    assert v["cannot_tell"] == README_CLAIMS["wirebond-bga"]
-    assert r.stdout.split() == [str(c) for c in v["met"]] == []
+def screen_qfn_json(r: Ran) -> None:
+    """--json prints screen.json (no roles file, no materials: as the first screen); the chart is written too."""
+    folder = r.folder / "outputs" / "qfn-screen"
+    printed = json.loads(r.stdout)
+    assert printed["claims"] == json.loads((folder / "screen.json").read_text())["claims"]
+    assert screen_verdicts(folder) == {"met": [], "not_met": NOT_QFN, "cannot_tell": README_CLAIMS["qfn"]}
 
 
 def mockup_wb(r: Ran) -> None:
@@ -306,6 +341,110 @@ def thermal_compare(r: Ran) -> None:
     md = (out / "compare.md").read_text()
     assert all(f"| {name} |" in md for name in rows) and png_size(out / "compare.png")[0] > 100
     assert all(f"| {name} |" in r.stdout for name in rows)
+
+
+#: pkgcad warp's default temperatures (README): 25 degC and the JESD22-B112 reflow points; the stress-free state
+#: the mold cure, 175 degC
+WARP_TEMPS = [25.0, 150.0, 183.0, 217.0, 245.0, 260.0]
+WARP_KEYS = {"temperature_c", "warpage_board_um", "warpage_top_um", "coplanarity_corner_um", "chip_stress_max_mpa",
+             "chip_stress_at_mm", "heat_sink_von_mises_max_mpa", "bond_shear_max_mpa", "bonds"}
+
+
+def warp_files(folder: Path, package: str, temps: list[float], stress_free: float, preset: str) -> dict:  # type: ignore[type-arg]
+    """What `pkgcad warp` writes (README, "Warpage and stress"): warp.json with a row per temperature under the
+    stable names, warp.vtu with the displacement (mm) and von Mises stress (MPa) per temperature and part ids,
+    deformed.png."""
+    data = json.loads((folder / "warp.json").read_text())
+    assert data["package"] == package and data["stress_free_c"] == stress_free and data["mesh"]["preset"] == preset
+    assert data["units"] == {"length": "mm", "warpage": "um", "stress": "MPa", "temperature": "degC"}
+    assert [t["temperature_c"] for t in data["temperatures"]] == temps
+    for t in data["temperatures"]:
+        assert set(t) >= WARP_KEYS, WARP_KEYS - set(t)
+        assert t["chip_stress_max_mpa"] > 0 and t["bond_shear_max_mpa"] > 0
+        assert t["solver"]["relative_residual"] < 1e-6, t["solver"]
+    vtu = (folder / "warp.vtu").read_text(encoding="latin-1")
+    assert "<VTKFile" in vtu and 'Name="part_id"' in vtu
+    for t in temps:
+        assert f'Name="u_{t:g}C_mm"' in vtu and f'Name="von_mises_{t:g}C_MPa"' in vtu, t
+    assert png_size(folder / "deformed.png")[0] > 100
+    return data
+
+
+def warp_fcbga(r: Ran) -> None:
+    """flipchip-bga at --mesh normal, every default temperature: concave cold, convex hot, within the +-200 um
+    allowance of its 1.0 mm ball pitch (the template's balls.pitch; README)."""
+    data = warp_files(r.folder / "outputs" / "flipchip-bga-warp", "flipchip-bga", WARP_TEMPS, 175.0, "normal")
+    assert data["allowance"]["ball_pitch_mm"] == 1.0
+    assert (data["allowance"]["concave_limit_um"], data["allowance"]["convex_limit_um"]) == (-200.0, 200.0)
+    w = {t["temperature_c"]: t["warpage_board_um"] for t in data["temperatures"]}
+    assert w[25.0] < 0 < w[260.0], w
+    assert all(t["within_allowance"] for t in data["temperatures"])
+    assert "-> outputs/flipchip-bga-warp (warp.json, warp.vtu, deformed.png)" in r.stdout
+
+
+def warp_buffer_pad_json(r: Ran) -> None:
+    data = warp_files(r.folder / "outputs" / "buffer-pad-warp", "buffer-pad", [25.0, 260.0], 175.0, "coarse")
+    assert json.loads(r.stdout)["temperatures"] == data["temperatures"]  # --json prints warp.json's summary
+
+
+def warp_qfn_folder(r: Ran) -> None:
+    """A built folder (outputs/qfn of `build --all`): its manifest's parameters; no balls, so no allowance."""
+    data = warp_files(r.folder / "outputs" / "qfn-warp", "qfn", WARP_TEMPS, 165.0, "normal")
+    assert data["allowance"] is None
+    # 165 degC is inside the reflow range: the package is flat there only at 165, warped both sides of it
+    assert "-> outputs/qfn-warp" in r.stdout
+
+
+def warp_coarse(package: str) -> Callable[[Ran], None]:
+    def check(r: Ran) -> None:
+        warp_files(r.folder / "outputs" / f"{package}-warp", package, [25.0, 260.0], 175.0, "coarse")
+    return check
+
+
+def sweep_warp(r: Ran) -> None:
+    """3 heat-sink thicknesses of buffer-pad, each built, warped (25 and 260 degC, --mesh normal) and reported: the
+    warp columns in the table, warp/warp.json and the report's "Warpage and stress" section in each variant."""
+    import pyarrow.parquet as pq
+
+    out = r.folder / "outputs" / "buffer-pad-sweep"
+    rows = pq.read_table(out / "results.parquet").to_pylist()
+    assert sorted(x["heat_sink.thickness"] for x in rows) == [0.2, 0.3, 0.5]
+    for x in rows:
+        assert x["status"] == "ok", x
+        warp = json.loads((out / x["id"] / "warp" / "warp.json").read_text())
+        by_t = {t["temperature_c"]: t for t in warp["temperatures"]}
+        assert sorted(by_t) == [25.0, 260.0] and warp["mesh"]["preset"] == "normal"
+        assert x["warpage_board_25c_um"] == pytest.approx(by_t[25.0]["warpage_board_um"], rel=1e-9)
+        assert x["warpage_board_260c_um"] == pytest.approx(by_t[260.0]["warpage_board_um"], rel=1e-9)
+        assert x["chip_stress_25c_mpa"] == pytest.approx(by_t[25.0]["chip_stress_max_mpa"], rel=1e-9)
+        assert x["chip_stress_260c_mpa"] == pytest.approx(by_t[260.0]["chip_stress_max_mpa"], rel=1e-9)
+        assert "Warpage and stress" in (out / x["id"] / "report.html").read_text(encoding="utf-8")
+
+
+#: --compare's variants of a buffer-pad package (README): the pad in each material on one mesh, and no pad
+PAD_VARIANTS = ["buffer pad: silicon", "buffer pad: alloy42", "buffer pad: molybdenum", "buffer pad: copper",
+                "no buffer pad (adhesive)"]
+
+
+def warp_compare(r: Ran) -> None:
+    """buffer-pad at 25 and 260 degC (README's table): a pad of any material lowers the chip's peak stress at 25
+    degC against the heat sink bonded straight on; at 260 degC the copper pad loads the chip's interior more than
+    the CTE-matched pads (silicon, Alloy 42)."""
+    out = r.folder / "outputs" / "warp-compare"
+    data = json.loads((out / "compare.json").read_text())
+    assert data["mesh"] == "coarse" and data["temperatures_c"] == [25.0, 260.0]
+    rows = {x["variant"]: x for x in data["rows"]}
+    assert list(rows) == PAD_VARIANTS and {x["package"] for x in data["rows"]} == {"buffer-pad"}
+    bare = rows["no buffer pad (adhesive)"]
+    for v in PAD_VARIANTS[:4]:
+        assert rows[v]["chip_stress_25c_mpa"] < bare["chip_stress_25c_mpa"], v
+    copper = rows["buffer pad: copper"]["chip_interior_260c_mpa"]
+    assert copper > rows["buffer pad: silicon"]["chip_interior_260c_mpa"]
+    assert copper > rows["buffer pad: alloy42"]["chip_interior_260c_mpa"]
+    table = list(csv.DictReader(io.StringIO((out / "compare.csv").read_text())))
+    assert [x["variant"] for x in table] == PAD_VARIANTS
+    assert all(f"| buffer-pad | {v} |" in (out / "compare.md").read_text() for v in PAD_VARIANTS)
+    assert png_size(out / "compare.png")[0] > 100
 
 
 def strip_qfn_stages(r: Ran) -> None:
@@ -429,10 +568,10 @@ CHECKS: dict[str, Callable[[Ran], None]] = {
     "pkgcad render outputs/qfn -o qfn.png": render,
     "pkgcad report outputs/qfn": report,
     BUILD_QFN_REPORT: build_qfn_report,
-    "pkgcad screen vendor-fcbga.step": screen_vendor,
-    "pkgcad screen model.stpZ --roles roles.toml --materials interface_layer=nickel --materials heat_sink=copper":
-        screen_roles,
-    "pkgcad screen model.step --json | jq '.claims[] | select(.verdict == \"met\") | .claim'": screen_jq,
+    BUILD_QFN_O: build_qfn_o,
+    SCREEN_QFN: screen_qfn,
+    SCREEN_ROLES: screen_qfn_roles,
+    "pkgcad screen outputs/qfn/qfn.step --json": screen_qfn_json,
     "pkgcad mockup wirebond-bga --scale 20 -o outputs/mockup-wb": mockup_wb,
     "pkgcad mockup templates/qfn.toml --scale 30 --cutaway --bed 250x210": mockup_qfn_cutaway,
     "pkgcad sweep qfn --grid heat_sink.thickness=0.2,0.25,0.3 --grid chip.size=[2,2],[2.5,2.5] -o outputs/hs":
@@ -443,6 +582,14 @@ CHECKS: dict[str, Callable[[Ran], None]] = {
     "pkgcad thermal qfn --power 0.5 --mesh fine --set interface_layer.material=ptfe": thermal_qfn_fine,
     "pkgcad thermal outputs/qfn --json": thermal_folder_json,
     "pkgcad thermal --compare": thermal_compare,
+    WARP_FCBGA: warp_fcbga,
+    "pkgcad warp buffer-pad --at 25,260 --mesh coarse --json": warp_buffer_pad_json,
+    "pkgcad warp outputs/qfn --stress-free 165": warp_qfn_folder,
+    "pkgcad sweep buffer-pad --grid heat_sink.thickness=0.2,0.3,0.5 --do build,warp,report": sweep_warp,
+    "pkgcad warp --compare buffer-pad --mesh coarse": warp_compare,
+    "pkgcad warp flipchip-bga --mesh normal": warp_fcbga,
+    "pkgcad warp flipchip-bga --mesh coarse --at 25,260": warp_coarse("flipchip-bga"),
+    "pkgcad warp qfn --mesh coarse --at 25,260": warp_coarse("qfn"),
     "pkgcad strip qfn --units 45x13 --size 240x70 --rail 0.3 --stages": strip_qfn_stages,
     "pkgcad strip flipchip-bga --units 4x16 --street 0.3 --kerf 0.25": strip_flipchip,
     "pkgcad build qfn --step-mode conformal": conformal,
@@ -453,6 +600,19 @@ CHECKS: dict[str, Callable[[Ran], None]] = {
     "pkgcad kicad qfn -o lib": kicad_qfn("lib"),
     KICAD_ALL: kicad_all,
 }
+
+
+def assert_same_run(command: str, alias: str) -> None:
+    """``command`` is ``alias`` with options spelt out at the defaults ``pkgcad <subcommand> --help`` states."""
+    extra = command.removeprefix(alias).split()
+    assert command.startswith(alias + " ") and len(extra) % 2 == 0, (command, alias)
+    sub = alias.split()[1]
+    res = subprocess.run([sys.executable, "-m", "pkgcad", sub, "--help"], capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "COLUMNS": "200"})
+    text = " ".join(res.stdout.split())
+    for opt, value in zip(extra[::2], extra[1::2], strict=True):
+        m = re.search(re.escape(opt) + r" <\w+> (?:(?!\s--\w).)*?\[default: ([^\]]+)\]", text)
+        assert m and m[1] == value, (opt, value, text)
 
 
 # ------------------------------------------------------------------------------------------------ the tests
@@ -470,15 +630,30 @@ def test_every_readme_command_has_its_expectations() -> None:
     """Each README command is listed here with what it writes (and, where its input is another's output, how its
     folder is set up): a new command needs both."""
     cmds = readme_commands()
+    assert set(LONGEST) <= set(cmds)
     assert [c for c in cmds if c not in CHECKS] == [], "add what the command writes to CHECKS"
     assert [c for c in CHECKS if c not in cmds] == [], "the README no longer shows these"
     assert [c for c in SETUPS if c not in cmds] == []
 
 
+#: the README's longest commands (minutes each on 2 cores), started first; commands they wait for (their inputs) are
+#: quick
+LONGEST = ("pkgcad warp flipchip-bga", "pkgcad warp --compare buffer-pad --mesh coarse",
+           "pkgcad sweep buffer-pad --grid heat_sink.thickness=0.2,0.3,0.5 --do build,warp,report",
+           "pkgcad warp outputs/qfn --stress-free 165", "pkgcad thermal --compare")
+
+
+def _ordered(cmds: list[str]) -> list[object]:
+    return [pytest.param(c, marks=pytest.mark.first) if c in LONGEST else c for c in cmds]
+
+
 @pytest.mark.timeout(3600)
-@pytest.mark.parametrize("command", readme_commands())
+@pytest.mark.parametrize("command", _ordered(readme_commands()))
 def test_readme_command(readme: Callable[[str], Ran], command: str) -> None:
     r = readme(command).ok()
+    alias = SETUPS[command].same_as if command in SETUPS else None
+    if alias is not None:  # the same run as `alias`: proven by the options' defaults the help states
+        assert_same_run(command, alias)
     if command not in CHECKS:
         pytest.fail(f"ran, but the test does not know what `{command}` writes: add it to CHECKS")
     CHECKS[command](r)

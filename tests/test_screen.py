@@ -21,7 +21,8 @@ from conftest import TEMPLATES, built, instances
 from pkgcad.check.run import check_folder
 from pkgcad.export.writer import write_package
 from pkgcad.screen.roles import name_role
-from pkgcad.screen.run import Screening, screen
+from pkgcad.screen.run import screen
+from pkgcad.screen.screening import Screening
 
 MATERIAL_ROLES = ("interface_layer", "heat_sink", "buffer_pad", "chip", "adhesive")
 

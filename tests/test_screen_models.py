@@ -24,7 +24,8 @@ from typer.testing import CliRunner
 from pkgcad.cli import app
 from pkgcad.screen.chart import GREY, HIGHLIGHT
 from pkgcad.screen.infer import infer_roles
-from pkgcad.screen.run import Screening, screen
+from pkgcad.screen.run import screen
+from pkgcad.screen.screening import Screening
 
 runner = CliRunner()
 ARTIFACTS = Path(__file__).parent / "artifacts"

@@ -233,7 +233,7 @@ def test_kerf_volume_is_saw_path_times_kerf_times_strip_thickness(template: str)
     spec = m.strip.unit.spec
     want = _kerf_arithmetic(m.strip, spec.carrier.size, TEMPLATE_Z[template].interface_top,
                              spec.carrier.thickness)
-    got = sum(r["kerf_mm3"] for r in material_use(m))
+    got = sum(r.kerf_mm3 for r in material_use(m))
     assert got == pytest.approx(want, rel=1e-6)
 
 

@@ -176,6 +176,7 @@ def real_cluster(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 
 @pytest.mark.slow
+@pytest.mark.first  # the real cluster's runs (minutes) start with the other long runs
 @pytest.mark.timeout(1800)
 def test_grid_on_a_real_scheduler_matches_the_local_cluster(real_cluster: dict[str, Any]) -> None:
     tmp_path = real_cluster["folder"]
@@ -327,6 +328,77 @@ def test_ctrl_c_keeps_finished_variants_and_the_rerun_resumes(tmp_path: Path) ->
     assert not [p for p in out.iterdir() if p.name.startswith(".")], "stages left behind"
 
 
+# ---------------------------------------------------------------------------------------------- --keep
+def _files(folder: Path) -> set[str]:
+    return {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()}
+
+
+RECORDS = {"manifest.json", "check.json", "variant.json", ".pkgcad"}
+
+
+@pytest.mark.slow
+def test_keep_summary_keeps_every_figure_and_the_records_only(tmp_path: Path) -> None:
+    """``--keep summary``: each variant's folder holds its JSON records only, its row every figure (the plates'
+    volumes, exactly 25 mm^2 times their thickness) and what was written and kept; rerun with ``--keep all``,
+    the pruned variants are built again (their model files were asked for), then a rerun has nothing to do."""
+    out = tmp_path / "sweep"
+    grid = ("--grid", "heat_sink.thickness=0.2,0.3", "--workers", "1", "--no-dashboard")
+    res = run_sweep(out, *grid, "--keep", "summary")
+    assert res.returncode == 0, res.stderr
+    rows = rows_of(out)
+    assert len(rows) == 2
+    for vid, r in rows.items():
+        assert r["status"] == "ok" and r["check_pass"] is True and r["kept"] == "summary"
+        assert r["volume_heat_sink_mm3"] == pytest.approx(BODY_AREA * r["heat_sink.thickness"], rel=1e-9)
+        assert _files(out / vid) == RECORDS
+        kept = sum((out / vid / f).stat().st_size for f in RECORDS)
+        assert r["kept_mb"] == pytest.approx(kept / 1e6, abs=2e-3)
+        assert r["written_mb"] > 10 * r["kept_mb"]
+    assert json.loads((out / "sweep.json").read_text())["keep"] == "summary"
+    res = run_sweep(out, *grid)  # --keep all: the pruned variants again, with their files
+    assert res.returncode == 0, res.stderr
+    again = rows_of(out)
+    for vid, r in again.items():
+        assert r["kept"] == "all" and r["kept_mb"] == pytest.approx(r["written_mb"])
+        assert {"qfn.step", "qfn.glb", "qfn.3mf", "parts/heat_sink.stl"} <= _files(out / vid)
+        assert {k: v for k, v in r.items() if k not in RUN_COLUMNS | {"kept", "kept_mb"}} == \
+            {k: v for k, v in rows[vid].items() if k not in RUN_COLUMNS | {"kept", "kept_mb"}}
+    res = run_sweep(out, *grid, "--keep", "summary")  # kept all covers summary: nothing to run, nothing deleted
+    assert res.returncode == 0 and "nothing to run: 2 variants already done" in res.stderr
+    assert all("qfn.step" in _files(out / vid) for vid in again)
+
+
+def _job(tmp_path: Path, keep: str) -> Any:
+    from pkgcad.sweep.steps import StepOptions
+    from pkgcad.sweep.task import Job
+
+    return Job("0123456789ab", load_spec("qfn"), str(tmp_path / "0123456789ab"), ("build", "check"),
+               StepOptions(quality="draft"), keep)
+
+
+@pytest.mark.parametrize("fails", [True, False])
+def test_keep_failed_keeps_the_files_of_a_failing_variant_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                               fails: bool) -> None:
+    """``--keep failed`` (one variant, in this process): a variant whose check fails keeps every file, one that
+    passes its records only. The check is made to fail by stating so (no valid spec fails it)."""
+    from dataclasses import replace
+
+    from pkgcad.sweep import steps, task
+
+    if fails:
+        real = steps.STEPS["check"]
+        failing = replace(real, run=lambda spec, folder, opts: {**real.run(spec, folder, opts), "check_pass": False})
+        monkeypatch.setitem(steps.STEPS, "check", failing)
+    row = task.run_variant(_job(tmp_path, "failed"))
+    assert row["status"] == "ok", row["error"]
+    folder = tmp_path / "0123456789ab"
+    if fails:
+        assert row["kept"] == "all" and {"qfn.step", "qfn.3mf", "parts/chip.stl"} <= _files(folder)
+    else:
+        assert row["kept"] == "summary" and _files(folder) == RECORDS
+        assert row["check_pass"] is True and row["written_mb"] > row["kept_mb"] > 0
+
+
 # ------------------------------------------------------------------------------------------- dry run
 def test_dry_run_counts_what_the_rules_refuse(tmp_path: Path) -> None:
     """qfn: 5 x 5 mm body, leads 0.5 pitch 0.25 wide 0.4 long, saw margin 0.1, 32 wires. Expected by hand:
@@ -405,6 +477,7 @@ def _free_port() -> int:
     (["--grid", "heat_sink.thickness=0.2", "--workers", "2", "--scheduler", "tcp://127.0.0.1:1"], ["not both"]),
     (["--grid", "heat_sink.thickness=0.2", "--scheduler", "somewhere"], ["--scheduler", "tcp://"]),
     (["--grid", "heat_sink.thickness=0.2", "--quality", "best"], ["--quality", "draft | normal | fine"]),
+    (["--grid", "heat_sink.thickness=0.2", "--keep", "some"], ["--keep", "all | summary | failed"]),
     (["--grid", "leads.count=" + ",".join(str(4 * i) for i in range(400)), "--grid",
       "heat_sink.thickness=" + ",".join(f"0.{i + 10}" for i in range(300))],
      ["--grid variants = 120000: at most 100,000"]),

@@ -86,7 +86,7 @@ def test_heat_split_and_part_ranges_are_consistent() -> None:
     assert hi == pytest.approx(run.jc.tj_max_c) and lo < hi
     assert set(run.jc.parts) == {"encapsulant", "die_pad", "lead", "die_attach", "chip", "adhesive", "heat_sink",
                                  "interface_layer"}
-    # a QFN's exposed pad carries most of the heat when both sides are held (DESIGN.md: > 90 % without
+    # a QFN's exposed pad carries most of the heat when both sides are held (docs/references.md: > 90 % without
     # a heat sink; with one, the board side still wins)
     board = next(v for k, v in dual.heat_out_w.items() if "board" in k)
     assert board > 0.5

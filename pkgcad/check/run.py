@@ -14,15 +14,13 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from ..bounds import DEFAULT_TOL
 from ..claims import claims_of
 from ..reader.folder import load_output
 from ..reader.model import Model
 from . import inside, outside
 from .hygiene import hygiene
 from .rows import Row
-
-DEFAULT_TOL = 0.001  # mm
-MAX_TOL = 0.05  # mm: a coarser tolerance would pass a detached interface layer or a step in the sides
 
 ELEMENTS: tuple[Callable[[Model, float], list[Row]], ...] = (
     hygiene, inside.carrier, outside.interface_contact, outside.interface_exposure, outside.side_exposure,

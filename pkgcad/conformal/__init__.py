@@ -13,9 +13,9 @@ pkgcad's one STEP writer), ``geo`` and ``freecad`` (the gmsh script and the Free
 open it with every part named), ``mesh``
 (the gmsh session, import, groups, the check's sizes), ``check`` (the mesh check), ``fem`` (the solver model),
 ``meshing`` (the solver mesh: presets, refinement, structured thin layers), ``femmesh`` (the mesh solvers read),
-``faces`` (faces by part and side on it), ``options`` (presets and CLI defaults, no kernel), ``adapter`` (the
-only door to the rest of pkgcad). Names load on first use, so ``pkgcad.conformal.options`` stays cheap for the
-command line.
+``faces`` (faces by part and side on it), ``options`` (presets and CLI defaults, no kernel). Each imports what it
+needs of the rest of pkgcad from its home module (the README map says which layers). Names load on first use, so
+``pkgcad.conformal.options`` stays cheap for the command line.
 """
 
 from __future__ import annotations

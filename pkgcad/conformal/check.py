@@ -3,7 +3,6 @@ contacts are shared and the mesh holds the manifest's volume. Lengths in millime
 
 from __future__ import annotations
 
-import json
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -12,6 +11,8 @@ from typing import Any
 import numpy as np
 from scipy.spatial import cKDTree
 
+from ..errors import InputError
+from ..reader.folder import read_manifest
 from .mesh import MeshCheckError, MeshReport, PartMesh, load, session, sizes
 from .options import DEFAULT_SIZE
 
@@ -35,13 +36,13 @@ DUPLICATE_TOL = 1e-7
 def check_folder(folder: Path, size: float = DEFAULT_SIZE, threads: int = 2) -> MeshReport:
     """:func:`mesh_check` of the conformal STEP in a ``pkgcad build --step-mode conformal`` output folder."""
     try:
-        manifest = json.loads((folder / "manifest.json").read_text())
-    except (OSError, ValueError) as exc:
+        data, manifest = read_manifest(folder)
+    except InputError as exc:
         raise MeshCheckError(f"{folder}: no readable manifest.json ({exc})") from None
-    if "conformal" not in manifest:
+    if "conformal" not in data:
         raise MeshCheckError(f"{folder}: not built with --step-mode conformal (manifest.json has no 'conformal')")
-    expected = {r["name"]: float(r["volume_total_mm3"]) for r in manifest["parts"]}
-    return mesh_check(folder / f"{manifest['name']}.step", manifest["conformal"], expected, size, threads)
+    expected = {r.name: r.volume_total_mm3 for r in manifest.parts}
+    return mesh_check(folder / f"{manifest.name}.step", data["conformal"], expected, size, threads)
 
 
 def mesh_check(step: Path, conformal: dict[str, Any], expected: dict[str, float], size: float = DEFAULT_SIZE,

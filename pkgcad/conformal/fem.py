@@ -31,12 +31,13 @@ from dataclasses import dataclass, field
 
 import cadquery as cq
 
-from . import adapter
+from ..geometry.shapes import box, cut_all
+from ..layout import Layout, Sites, SphereCut
+from ..rect import Rect
+from ..roles import Role
 from .faces import Face
-from .fuse import conformal
+from .fuse import conformal, package_of
 from .model import ConformalModel, Extra
-
-Role = adapter.Role
 
 THIN_LAYERS: tuple[str, ...] = (Role.DIE_ATTACH, Role.BUFFER_PAD_ATTACH, Role.ADHESIVE, Role.INTERFACE_LAYER)
 """Roles of the thin bond lines and films: meshed structured through their thickness."""
@@ -84,11 +85,11 @@ class ArrayBlock:
     name, or ``"air"``)."""
 
     role: str  # bump or ball
-    sites: adapter.Sites
-    sphere: adapter.SphereCut
+    sites: Sites
+    sphere: SphereCut
     matrix: str
-    rect: adapter.Rect
-    hole: adapter.Rect | None
+    rect: Rect
+    hole: Rect | None
 
     @property
     def pitch(self) -> float:
@@ -120,7 +121,7 @@ class FemModel:
     """The solver model of one package: the conformal solids, the parts, the named faces, the notes on what was
     simplified, and where the mesher refines (:attr:`refine`: boxes (xmin, ymin, zmin, xmax, ymax, zmax))."""
 
-    layout: adapter.Layout
+    layout: Layout
     options: FemOptions
     conformal: ConformalModel
     parts: tuple[FemPart, ...]
@@ -148,13 +149,13 @@ class FemModel:
         return sum(1 for s in self.conformal.solids if s.role in (Role.BUMP, Role.BALL))
 
 
-def fem_model(lay: adapter.Layout, options: FemOptions = FemOptions(),
+def fem_model(lay: Layout, options: FemOptions = FemOptions(),
               progress: Callable[[str], None] | None = None) -> FemModel:
     """The solver model of ``lay`` (see the module notes). Raises :class:`~pkgcad.conformal.ConformalError` when
     the kernel fails."""
     say = progress or (lambda _s: None)
     say("building the parts")
-    pkg = adapter.package_of(lay)
+    pkg = package_of(lay)
     present = {str(p.role) for p in pkg.parts}
     excluded = set(options.leave_out) & present
     extra: list[Extra] = []
@@ -171,13 +172,13 @@ def fem_model(lay: adapter.Layout, options: FemOptions = FemOptions(),
         excluded |= BASELINE_REMOVED & present
         enc = lay.spec.encapsulant.material
         extra.append(Extra("encapsulant_cap", "encapsulant", Role.ENCAPSULANT, enc,
-                           adapter.box(lay.footprint, st.first_surface, st.interface_top)))
+                           box(lay.footprint, st.first_surface, st.interface_top)))
     b = options.board
     if b is not None:
         cx, cy = lay.footprint[:2]
         zb = lay.seating_plane
         extra.append(Extra(b.part, b.part, "board", "board",
-                           adapter.box((cx, cy, b.length_mm, b.width_mm), zb - b.thickness_mm, zb)))
+                           box(Rect(cx, cy, b.length_mm, b.width_mm), zb - b.thickness_mm, zb)))
     say(f"fusing {sum(len(p.placements) for p in pkg.parts if str(p.role) not in excluded)} solids")
     model = conformal(pkg, exclude_roles=sorted(excluded), extra=extra, boxes=THIN_LAYERS)
     thickness = _thin_thickness(lay)
@@ -199,7 +200,7 @@ def fem_model(lay: adapter.Layout, options: FemOptions = FemOptions(),
     return FemModel(lay, options, model, parts, faces, lay.bounds, refine, tuple(notes))
 
 
-def _array_blocks(lay: adapter.Layout) -> list[ArrayBlock]:
+def _array_blocks(lay: Layout) -> list[ArrayBlock]:
     """The bump and ball arrays as blocks over their cells (each site's pitch square)."""
     out = []
     for role, sites, sphere, matrix in ((Role.BUMP, lay.bumps, lay.bump_z, lay.spec.encapsulant.material),
@@ -207,21 +208,21 @@ def _array_blocks(lay: adapter.Layout) -> list[ArrayBlock]:
         if sites is None or sphere is None or sites.grid is None or not sites.realised:
             continue
         g = sites.grid
-        rect = (0.0, 0.0, g.nx * g.pitch, g.ny * g.pitch)
-        hole = None
+        rect = Rect(0.0, 0.0, g.nx * g.pitch, g.ny * g.pitch)
+        hole: Rect | None = None
         if g.rows is not None and 2 * g.rows < min(g.nx, g.ny):
-            hole = (0.0, 0.0, (g.nx - 2 * g.rows) * g.pitch, (g.ny - 2 * g.rows) * g.pitch)
+            hole = Rect(0.0, 0.0, (g.nx - 2 * g.rows) * g.pitch, (g.ny - 2 * g.rows) * g.pitch)
         out.append(ArrayBlock(str(role), sites, sphere, matrix, rect, hole))
     return out
 
 
 def _block_shape(block: ArrayBlock) -> cq.Shape:
     z0, z1 = block.sphere.bottom, block.sphere.top
-    outer = adapter.box(block.rect, z0, z1)
-    return outer if block.hole is None else adapter.cut_all(outer, [adapter.box(block.hole, z0, z1)])
+    outer = box(block.rect, z0, z1)
+    return outer if block.hole is None else cut_all(outer, [box(block.hole, z0, z1)])
 
 
-def _thin_thickness(lay: adapter.Layout) -> dict[str, float]:
+def _thin_thickness(lay: Layout) -> dict[str, float]:
     st = lay.stack
     out = {Role.DIE_ATTACH: st.chip_bottom - st.carrier_top, Role.ADHESIVE: st.adhesive_top - st.adhesive_bottom,
            Role.INTERFACE_LAYER: st.interface_top - st.second_surface}
@@ -230,7 +231,7 @@ def _thin_thickness(lay: adapter.Layout) -> dict[str, float]:
     return {str(k): v for k, v in out.items()}
 
 
-def _faces(lay: adapter.Layout, options: FemOptions, parts: tuple[FemPart, ...], notes: list[str]
+def _faces(lay: Layout, options: FemOptions, parts: tuple[FemPart, ...], notes: list[str]
            ) -> dict[str, Face]:
     """The named faces (see :data:`FACE_NAMES`)."""
     names = {p.name for p in parts}

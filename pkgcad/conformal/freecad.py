@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from . import adapter
+from ..materials import material
 from .model import Solid
 
 VOLUME_TOL = 1e-6
@@ -34,7 +34,7 @@ def macro_text(step_file: str, name: str, solids: Sequence[Solid], header: str) 
     for s in solids:
         counts[s.part] = counts.get(s.part, 0) + 1
     rows = "\n".join(f"    ({s.name!r}, {s.part!r}, {s.material!r}, {s.volume!r}, "
-                     f"{tuple(round(c, 4) for c in adapter.material(s.material).color)!r}),"
+                     f"{tuple(round(c, 4) for c in material(s.material).color)!r}),"
                      for s in solids)
     return f'''# {header}
 # The conformal model in FreeCAD (0.20 or later), in millimetres: named solids that share their contact faces.

@@ -49,7 +49,11 @@ from OCP.TopLoc import TopLoc_Location
 from OCP.TopoDS import TopoDS_Shape
 from OCP.TopTools import TopTools_IndexedMapOfShape, TopTools_ListOfShape
 
-from . import adapter
+from ..geometry import build_package, mold_envelope
+from ..geometry.tiles import TilePlan, plan_tiles
+from ..layout import Layout
+from ..package import Package
+from ..roles import Role
 from .model import ConformalError, ConformalModel, Extra, Solid
 
 log = logging.getLogger(__name__)
@@ -59,6 +63,19 @@ TILE_MIN = 800
 vs 1.9 tiled; 1,225 bumps 10.1 vs 6.5; 2,500 bumps 47 vs 13."""
 REL_TOL = 1e-6
 """Volumes must agree this closely (relative): pieces vs their argument, total vs the package."""
+
+
+def package_of(source: Layout | Package) -> Package:
+    """``source`` as a Package; a Layout is built WITHOUT its encapsulant (the conformal model makes the
+    encapsulant from the uncut mold envelope itself, so the tiled cut would be wasted time)."""
+    return source if isinstance(source, Package) else build_package(source, mold=False)
+
+
+def box_volume(pkg: Package) -> float:
+    """The package's box [mm^3]: the footprint from the package bottom (z = 0) to the interface layer's top.
+    Every part but the solder balls lies inside it, and together they fill it."""
+    _cx, _cy, sx, sy = pkg.layout.footprint
+    return sx * sy * pkg.layout.stack.interface_top
 
 
 @dataclass(frozen=True)
@@ -72,7 +89,7 @@ class Owner:
     volume: float  # mm^3, expected
 
 
-def conformal(source: adapter.Layout | adapter.Package, *, exclude_roles: Iterable[str] = (),
+def conformal(source: Layout | Package, *, exclude_roles: Iterable[str] = (),
               extra: Sequence[Extra] = (), tile: bool | None = None, boxes: Iterable[str] = ()) -> ConformalModel:
     """The package (a built Package, or a Layout: built here without its encapsulant, which the model makes
     itself) as solids that share every contact face, each named by its part instance.
@@ -84,19 +101,19 @@ def conformal(source: adapter.Layout | adapter.Package, *, exclude_roles: Iterab
     Raises :class:`ConformalError` when the kernel fails or a check does not hold (overlapping parts, lost
     volume)."""
     t0 = time.perf_counter()
-    pkg = adapter.package_of(source)
+    pkg = package_of(source)
     excluded = set(exclude_roles)
-    roles = {str(p.role) for p in pkg.parts} | {adapter.Role.ENCAPSULANT.value}
+    roles = {str(p.role) for p in pkg.parts} | {Role.ENCAPSULANT.value}
     if unknown := excluded - roles:
         raise ValueError(f"exclude_roles: no part has role {', '.join(sorted(unknown))}; roles: "
                          f"{', '.join(sorted(roles))}")
     owners, args, arg_owner = _arguments(pkg, excluded, extra)
     n_parts = len(args)
     env_owner = -1
-    if adapter.Role.ENCAPSULANT not in excluded:
-        env = adapter.envelope(pkg)
+    if Role.ENCAPSULANT not in excluded:
+        env = mold_envelope(pkg.layout)
         env_owner = len(owners)
-        enc = adapter.Role.ENCAPSULANT
+        enc = Role.ENCAPSULANT
         owners.append(Owner("encapsulant", "encapsulant", enc.value, pkg.spec.encapsulant.material,
                             float(env.Volume())))
         for s in env.Solids():
@@ -114,7 +131,7 @@ def conformal(source: adapter.Layout | adapter.Package, *, exclude_roles: Iterab
     try:
         cells, pieces = _fuse(args, arg_owner, owners, env_owner, glue=glue)
         if glue and not excluded:
-            _fills_box(pieces, owners, adapter.box_volume(pkg))
+            _fills_box(pieces, owners, box_volume(pkg))
     except ConformalError as exc:
         if not glue:
             raise
@@ -125,7 +142,7 @@ def conformal(source: adapter.Layout | adapter.Package, *, exclude_roles: Iterab
     solids = _solids(pieces, owners)
     model = ConformalModel(pkg.name, cq.Compound.makeCompound([s.shape for s in solids]), tuple(solids),
                            tiles=plan.count if plan is not None else 1, glue=glue)
-    has_mold = any(p.role == adapter.Role.ENCAPSULANT for p in pkg.parts)
+    has_mold = any(p.role == Role.ENCAPSULANT for p in pkg.parts)
     if not excluded and not extra and has_mold:  # a Layout's package has no encapsulant to compare with
         want = sum(p.volume() * p.count for p in pkg.parts)
         if abs(model.volume() - want) > REL_TOL * want:
@@ -136,7 +153,7 @@ def conformal(source: adapter.Layout | adapter.Package, *, exclude_roles: Iterab
     return model
 
 
-def _arguments(pkg: adapter.Package, excluded: set[str], extra: Sequence[Extra]
+def _arguments(pkg: Package, excluded: set[str], extra: Sequence[Extra]
                ) -> tuple[list[Owner], list[TopoDS_Shape], list[int]]:
     """Every placed solid of every part (not the encapsulant, not ``excluded``) and of ``extra``, each with
     the index of its owner."""
@@ -144,7 +161,7 @@ def _arguments(pkg: adapter.Package, excluded: set[str], extra: Sequence[Extra]
     args: list[TopoDS_Shape] = []
     arg_owner: list[int] = []
     for part in pkg.parts:
-        if part.role == adapter.Role.ENCAPSULANT or part.role in excluded:
+        if part.role == Role.ENCAPSULANT or part.role in excluded:
             continue
         vol = part.volume()
         for pl, shape in zip(part.placements, part.placed(), strict=True):
@@ -176,7 +193,7 @@ def _exact_box(shape: TopoDS_Shape) -> tuple[float, float, float, float, float, 
     return b.Get()
 
 
-def _plan(parts: Sequence[TopoDS_Shape], envelope: Sequence[TopoDS_Shape]) -> adapter.TilePlan | None:
+def _plan(parts: Sequence[TopoDS_Shape], envelope: Sequence[TopoDS_Shape]) -> TilePlan | None:
     """Tile lines between the instances inside the envelope (the planner the tiled encapsulant uses)."""
     if not envelope:
         return None
@@ -186,10 +203,10 @@ def _plan(parts: Sequence[TopoDS_Shape], envelope: Sequence[TopoDS_Shape]) -> ad
     inside = np.all((boxes[:, :3] >= lo - 1e-9) & (boxes[:, 3:] <= hi + 1e-9), axis=1)
     if not inside.any():
         return None
-    return adapter.plan_tiles((lo[0], lo[1], hi[0], hi[1]), boxes[inside][:, [0, 1, 3, 4]])
+    return plan_tiles((lo[0], lo[1], hi[0], hi[1]), boxes[inside][:, [0, 1, 3, 4]])
 
 
-def _split(args: list[TopoDS_Shape], arg_owner: list[int], plan: adapter.TilePlan
+def _split(args: list[TopoDS_Shape], arg_owner: list[int], plan: TilePlan
            ) -> tuple[list[TopoDS_Shape], list[int]]:
     """The arguments with each one that crosses a tile line replaced by its pieces (ONE splitter run)."""
     boxes = np.array([_box(s) for s in args])
@@ -338,7 +355,7 @@ def _fills_box(pieces: list[tuple[TopoDS_Shape, int, float, tuple[float, float, 
                box: float) -> None:
     """Glue mode trusts that no two arguments cross: an overlap would stay two whole, overlapping cells that
     every other check accepts. The package (balls aside) fills its box exactly, so the cells must too."""
-    got = sum(vol for _s, o, vol, _c in pieces if owners[o].role != adapter.Role.BALL)
+    got = sum(vol for _s, o, vol, _c in pieces if owners[o].role != Role.BALL)
     if abs(got - box) > REL_TOL * box:
         raise ConformalError(f"the solids inside the package box hold {got:.9g} mm3, the box {box:.9g} mm3")
 

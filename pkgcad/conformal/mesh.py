@@ -47,8 +47,8 @@ def initialize() -> Any:
     SIGTERM would end the process silently and leave its temporaries). Returns the gmsh module."""
     import gmsh
 
-    # not through .adapter (it loads CadQuery, seconds a thermal run does not need): pkgcad.interrupts imports
-    # nothing of pkgcad and is loaded first by every command anyway
+    # pkgcad.interrupts imports nothing of pkgcad (no CadQuery: seconds a thermal run does not need) and is loaded
+    # first by every command anyway
     from .. import interrupts
 
     gmsh.initialize(readConfigFiles=False, interruptible=False)

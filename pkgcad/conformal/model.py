@@ -15,10 +15,10 @@ from OCP.TopAbs import TopAbs_FACE, TopAbs_SOLID
 from OCP.TopExp import TopExp
 from OCP.TopTools import TopTools_IndexedDataMapOfShapeListOfShape
 
-from . import adapter
+from ..errors import GeometryError
 
 
-class ConformalError(adapter.GeometryError):
+class ConformalError(GeometryError):
     """The kernel could not make the conformal model, or the result failed a check (the message says which).
     A geometry failure: exit 1."""
 

@@ -1,5 +1,6 @@
 """Mesh settings the command line validates without loading OCCT or gmsh: the solver mesh presets (``--mesh
-coarse|normal|fine`` of ``pkgcad thermal`` and every later solver) and the mesh check's size. Millimetres."""
+coarse|normal|fine`` of ``pkgcad thermal`` and every later solver: tetrahedra) and the mesh check's size.
+Millimetres. Not the STL/GLB tessellation: that is :class:`pkgcad.export.options.MeshQuality` (``--quality``)."""
 
 from __future__ import annotations
 

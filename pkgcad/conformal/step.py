@@ -18,13 +18,15 @@ from typing import Any
 from OCP.TopAbs import TopAbs_SHELL
 from OCP.TopoDS import TopoDS_Iterator
 
-from . import adapter
+from .. import __version__
+from ..export.step import SharedSolid, write_shared_solids
+from ..package import Package
 from .freecad import macro_text
 from .geo import geo_text
 from .model import ConformalError, ConformalModel
 
 
-def write_conformal_step(pkg: adapter.Package, path: Path, model: ConformalModel | None = None
+def write_conformal_step(pkg: Package, path: Path, model: ConformalModel | None = None
                          ) -> ConformalModel:
     """Write ``model`` (default: ``conformal(pkg)``) to ``path`` as a conformal STEP AP214 in millimetres with
     pkgcad's header; returns the model (its ``timings`` gain ``step_s``)."""
@@ -42,19 +44,19 @@ def write_conformal_step(pkg: adapter.Package, path: Path, model: ConformalModel
             it.Next()
         if len(found) != 1 or found[0].ShapeType() != TopAbs_SHELL:
             raise ConformalError(f"{s.name}: only a solid of one shell can be written conformally")
-        solids.append(adapter.SharedSolid(found[0], s.name, s.material))
-    adapter.write_shared_solids(model.compound, solids, path, model.name, f"{pkg.name}; {pkg.spec.meta.title}")
+        solids.append(SharedSolid(found[0], s.name, s.material))
+    write_shared_solids(model.compound, solids, path, model.name, f"{pkg.name}; {pkg.spec.meta.title}")
     model.timings["step_s"] = time.perf_counter() - t0
     return model
 
 
-def write_step(pkg: adapter.Package, path: Path) -> dict[str, Any]:
+def write_step(pkg: Package, path: Path) -> dict[str, Any]:
     """``pkgcad build --step-mode conformal``'s STEP writer (:class:`pkgcad.export.writer.StepWriter`): the
     conformal model of ``pkg`` at ``path`` and, beside it, ``<name>.geo`` (gmsh: physical volumes by part and by
     material, mesh settings) and ``<name>.FCMacro`` (FreeCAD: named solids sharing their faces); returns
     manifest.json's ``conformal`` record."""
     model = write_conformal_step(pkg, path)
-    header = f"pkgcad {adapter.__version__}: {pkg.name}; {pkg.spec.meta.title}"
+    header = f"pkgcad {__version__}: {pkg.name}; {pkg.spec.meta.title}"
     path.with_suffix(".geo").write_text(geo_text(path.name, model.solids, header), encoding="utf-8")
     path.with_suffix(".FCMacro").write_text(macro_text(path.name, pkg.name, model.solids, header),
                                             encoding="utf-8")

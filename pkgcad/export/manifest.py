@@ -14,6 +14,9 @@ from ..roles import Role
 from ..tessellate import TiledMesh
 from .options import MeshQuality
 
+PARTS_LAYOUT = {"instanced": "instanced", "whole": "instanced", "parts": "every instance", "all": "every instance"}
+"""How each ``--stl`` mode lays out the part files (see :func:`stl_layout`)."""
+
 
 def part_rows(pkg: Package, meshes: dict[str, TiledMesh] | None = None, stl: bool = False) -> list[dict[str, Any]]:
     """One summary row per part definition; ``meshes`` (the parts' meshes) give the boxes, and with ``stl`` the
@@ -22,7 +25,7 @@ def part_rows(pkg: Package, meshes: dict[str, TiledMesh] | None = None, stl: boo
     for p in pkg.parts:
         v = p.volume()
         tm = (meshes or {}).get(p.name)
-        lo, hi = p.bbox(tm.mesh.bounds if tm is not None else None)
+        lo, hi = p.bbox(tm.bounds if tm is not None else None)
         rows.append({
             "name": p.name,
             "role": str(p.role),
@@ -41,10 +44,12 @@ def part_rows(pkg: Package, meshes: dict[str, TiledMesh] | None = None, stl: boo
 
 def stl_layout(part: Part, tm: TiledMesh) -> dict[str, Any]:
     """How ``part``'s triangles lie in ``parts/<group>.stl``, so a reader can judge one instance (or one
-    distinct tile) and prove the others are copies instead of walking every triangle:
+    distinct tile) and the shifts instead of walking every triangle. The group's file holds its parts in
+    manifest order; with ``parts_layout`` "every instance" each part's instances in ``instances`` order (the
+    reader proves them copies), with "instanced" each part's mesh ONCE, at its first placement (a tiled part:
+    each distinct piece once, in piece order, at its first use):
 
-    - ``triangles``: per instance; the group's file holds its parts in manifest order, each part's instances in
-      ``instances`` order, each instance's ``triangles`` in the same order;
+    - ``triangles``: per instance, in the same order in every instance;
     - ``placements``: [x, y, z, angle_deg] per instance (mm, degrees): the instance is the part's own mesh turned
       by angle_deg about +z, then shifted by (x, y, z);
     - ``tiles`` (a part meshed in tiles): ``piece_triangles`` per distinct tile piece and ``uses`` [piece, dx, dy]
@@ -52,7 +57,7 @@ def stl_layout(part: Part, tm: TiledMesh) -> dict[str, Any]:
       a piece lacks the faces it shares with its neighbours, whose vertices are welded to theirs.
     """
     out: dict[str, Any] = {
-        "triangles": len(tm.mesh.faces),
+        "triangles": tm.triangles,
         "placements": [[pl.x, pl.y, pl.z, pl.angle_deg] for pl in part.placements],
     }
     if tm.tiled:
@@ -82,10 +87,11 @@ def layout_section(lay: Layout) -> dict[str, Any]:
 
 def manifest(pkg: Package, files: dict[str, int], timings: dict[str, float], quality: MeshQuality,
              meshes: dict[str, TiledMesh] | None = None, step_mode: str = "assembly", *,
-             stl: bool = False) -> dict[str, Any]:
+             stl: str | None = None) -> dict[str, Any]:
+    """The manifest's content; ``stl`` the ``--stl`` mode the part files were written in (None: none were)."""
     lay, spec = pkg.layout, pkg.spec
     emb = claims.embodiment(spec)
-    rows = part_rows(pkg, meshes, stl)
+    rows = part_rows(pkg, meshes, stl is not None)
     return {
         "tool": "pkgcad",
         "version": __version__,
@@ -112,6 +118,7 @@ def manifest(pkg: Package, files: dict[str, int], timings: dict[str, float], qua
         },
         "mesh_quality": {"name": quality.name, "linear_mm": quality.linear, "angular_rad": quality.angular},
         "step_mode": step_mode,
+        **({"stl": stl, "parts_layout": PARTS_LAYOUT[stl]} if stl is not None else {}),
         "files": [{"path": p, "bytes": n} for p, n in sorted(files.items())],
         "timings_s": {k: round(v, 3) for k, v in timings.items()},
     }

@@ -1,13 +1,21 @@
-"""Export settings that the CLI can list without loading the geometry kernel."""
+"""Export settings that the CLI can list without loading the geometry kernel.
+
+:class:`MeshQuality` (``--quality draft|normal|fine``) is how finely the STL and GLB files TESSELLATE the exact
+shapes: the one tessellation setting of pkgcad (build, strip, KiCad's WRL, screen, mockup). It is not the
+solver mesh: that is :class:`pkgcad.conformal.options.MeshPreset` (``--mesh coarse|normal|fine``, tetrahedra).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..errors import InputError
+
 
 @dataclass(frozen=True)
 class MeshQuality:
-    """Tessellation tolerances for STL and GLB: chordal deviation [mm] and angle [rad]."""
+    """Tessellation tolerances for STL and GLB (triangles on the exact faces): chordal deviation [mm] and angle
+    [rad]."""
 
     name: str
     linear: float
@@ -25,6 +33,14 @@ QUALITIES = {
     "fine": MeshQuality("fine", 0.001, 0.2),
 }
 
+
+def mesh_quality(name: str) -> MeshQuality:
+    """THE ``--quality`` check of every command: the :class:`MeshQuality` called ``name``, else one
+    :class:`~pkgcad.errors.InputError` naming the choices."""
+    if name not in QUALITIES:
+        raise InputError("--quality", name, f"choose one of {' | '.join(QUALITIES)}")
+    return QUALITIES[name]
+
 STEP_MODES = {
     "assembly": "named, instanced parts; a large encapsulant as instanced congruent tiles (smallest, fastest)",
     "solid": "as assembly, but the encapsulant always one solid (tiles glued: slower and bigger when large)",
@@ -32,3 +48,14 @@ STEP_MODES = {
     "conformal": "FEM-ready: every solid (named by its part instance) shares its contact faces with its "
     "neighbours, so meshers need no fragment (gmsh groups: manifest.json 'conformal')",
 }
+
+STL_MODES = {
+    "instanced": "parts/<group>.stl hold each distinct mesh ONCE (one bump, each distinct encapsulant tile), "
+    "placed by manifest.json's placements (what pkgcad check and the views read; the smallest)",
+    "parts": "parts/<group>.stl hold every instance: self-contained files for any STL tool",
+    "whole": "instanced part files and <name>.stl, the whole package as one mesh with every instance (to print)",
+    "all": "every instance in the part files and in <name>.stl (the largest)",
+}
+"""What ``--stl`` writes. Every mode writes the part files ``pkgcad check`` reads, and the 3MF (the whole package
+for slicers, each distinct mesh once)."""
+DEFAULT_STL = "instanced"

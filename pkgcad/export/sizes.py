@@ -16,14 +16,15 @@ from .writer import write_package
 
 def measure_qualities(pkg: Package, progress: Callable[[str], None] | None = None) -> list[dict[str, Any]]:
     """One row per quality: chordal deviation [mm] and angle [rad], triangles of the whole-package STL, bytes
-    of all STL files (per part + whole package) and of the GLB, and seconds to tessellate and write them."""
+    of all STL files with every instance (``--stl all``: per part + whole package) and of the GLB, and seconds
+    to tessellate and write them."""
     say = progress or (lambda _stage: None)
     rows = []
     with tempfile.TemporaryDirectory(prefix="pkgcad-quality-") as tmp:
         interrupts.register(tmp)  # gigabytes, for a big model: removed on Ctrl-C too
         for q in QUALITIES.values():
             say(f"measuring quality {q.name}")
-            data = write_package(pkg, Path(tmp) / q.name, q, formats=("stl", "glb"))
+            data = write_package(pkg, Path(tmp) / q.name, q, formats=("stl", "glb"), stl="all")
             files = {f["path"]: f["bytes"] for f in data["files"]}
             t = data["timings_s"]
             rows.append({

@@ -237,13 +237,28 @@ def _keep_views(verdict: Verdict, tmp: Path) -> list[str]:
 
 
 def write_file(path: Path, write: Callable[[Path], object] | str | bytes) -> Path:
-    """Write a file output atomically: ``write(tmp)`` (or the text / bytes) into a temporary file beside
-    ``path``, then rename it into place (judged again by :func:`check_output_file` first). A file written into a
-    pkgcad output folder is recorded in its stamp as a view (kept across a rebuild). A full disk ends in
-    :class:`~pkgcad.errors.DiskFullError`. Returns the path."""
+    """Write a file output atomically (:func:`replace_file`), judged by the output guard first
+    (:func:`check_output_file`: it replaces only a file pkgcad wrote) and again just before the rename. A file
+    written into a pkgcad output folder is recorded in its stamp as a view (kept across a rebuild). Returns the
+    path."""
     p = check_output_file(path)
+    replace_file(p, write, judge=check_output_file)
+    _record_view(p)
+    return p
+
+
+def replace_file(path: Path, write: Callable[[Path], object] | str | bytes,
+                 judge: Callable[[Path], object] | None = None, clean: bool = True) -> Path:
+    """THE atomic file writer: ``write(tmp)`` (or the text / bytes) into a temporary file beside ``path`` (registered
+    with :mod:`pkgcad.interrupts`, so an interrupt removes it), then rename it over ``path``: a reader (and an
+    interrupt) sees the old file or the new one, never half of one; ``judge(path)`` runs just before the rename.
+    A full disk ends in :class:`~pkgcad.errors.DiskFullError`. Alone, for a file pkgcad keeps up to date in a
+    folder it owns (a sweep's rows and tables: ``clean=False``, the sweep clears its folder once when it starts);
+    an output the user names goes through :func:`write_file`."""
+    p = Path(path)
     make_dirs(p.parent)
-    clean_stale(p.parent)
+    if clean:
+        clean_stale(p.parent)
     tmp = temp_name(p)
     interrupts.register(tmp)
     try:
@@ -255,7 +270,8 @@ def write_file(path: Path, write: Callable[[Path], object] | str | bytes) -> Pat
             write(tmp)
         os.chmod(tmp, FILE_MODE)
         with interrupts.critical():
-            check_output_file(p)
+            if judge is not None:
+                judge(p)
             os.replace(tmp, p)
             interrupts.unregister(tmp)
             interrupts.wrote(p)
@@ -271,7 +287,6 @@ def write_file(path: Path, write: Callable[[Path], object] | str | bytes) -> Pat
         tmp.unlink(missing_ok=True)
         interrupts.unregister(tmp)
         raise
-    _record_view(p)
     return p
 
 

@@ -9,6 +9,7 @@ import cadquery as cq
 
 from ..layout import Layout
 from ..package import Part
+from ..rect import Rect
 from ..roles import Role
 from .shapes import box, cut_all, fuse_all, single_solid
 
@@ -67,11 +68,11 @@ def first_surface_features(lay: Layout) -> tuple[list[cq.Shape], list[tuple[cq.S
             rad = ((u.size / 2) ** 2 + u.depth**2) / (2 * u.depth)
             tool: cq.Shape = cq.Solid.makeSphere(rad, cq.Vector(0, 0, z + u.depth - rad), angleDegrees1=-90,
                                                  angleDegrees2=90)
-            fill: cq.Shape = single_solid(tool.intersect(box((0, 0, u.size * 2, u.size * 2), z, z + u.depth)),
+            fill: cq.Shape = single_solid(tool.intersect(box(Rect(0, 0, u.size * 2, u.size * 2), z, z + u.depth)),
                                           "dimple")
         else:
-            tool = box((0, 0, u.size, u.size), z - u.depth, z + u.depth)
-            fill = box((0, 0, u.size, u.size), z, z + u.depth)
+            tool = box(Rect(0, 0, u.size, u.size), z - u.depth, z + u.depth)
+            fill = box(Rect(0, 0, u.size, u.size), z, z + u.depth)
         for x, y in tex.pockets:
             at = cq.Location(cq.Vector(float(x), float(y), 0))
             recesses.append((tool.moved(at), fill.moved(at)))

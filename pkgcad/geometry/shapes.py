@@ -9,7 +9,8 @@ from OCP.BRepAlgoAPI import BRepAlgoAPI_BooleanOperation, BRepAlgoAPI_Cut, BRepA
 from OCP.TopTools import TopTools_ListOfShape
 
 from ..errors import GeometryError
-from ..layout import Rect, WirePath
+from ..layout import WirePath
+from ..rect import Rect
 
 
 def box(rect: Rect, z0: float, z1: float) -> cq.Solid:

@@ -9,14 +9,18 @@ the faces of the whole argument at once). :func:`tiled_cut` therefore
 3. cuts congruent tiles only once: tiles of one size holding the same tools at the same places relative to
    the tile (a box tool counts as its part over the tile) differ by a shift, so one is cut and the others
    are shifted copies of its result (:func:`tile_key`);
-4. runs the cuts in forked worker processes when there are enough tools to pay for them;
+4. runs the cuts in worker processes (pkgcad's one pool, :mod:`pkgcad.pool`: spawned) when there are enough tools
+   to pay for starting them, else here (:func:`workers_for`; inside a Dask worker always here);
 5. hands back the tiles (:class:`TiledCut`): exporters write and mesh each distinct tile once and place it;
    only who needs ONE solid glues them, with ONE glue fuse (:func:`glue`, :meth:`TiledCut.solid`).
 
-If anything goes wrong on the way, the plain single cut is the fallback. Two OCCT traps shape the code:
+If the kernel fails on a tile (an OCCT exception, a tile that is not valid), the plain single cut is the fallback,
+with a warning; anything else (a dead worker, a bug) is raised, never hidden behind the slow single cut. Two OCCT
+traps shape the code:
 
-* OCCT's thread pool does not survive ``fork``: a forked worker that runs a *parallel* boolean waits forever
-  for threads that exist only in the parent. Workers cut with ``SetRunParallel(False)``, one process a core.
+* OCCT's thread pool does not survive ``fork`` (a forked worker that runs a *parallel* boolean waits forever for
+  threads that exist only in the parent): the workers are spawned, and cut with ``SetRunParallel(False)``, one
+  process a core.
 * Placed tools share their edges. A boolean allowed to modify its inputs adds a pcurve to the ONE shared edge
   for every face it lands on, and later look-ups walk that list, so cut and validity check grow with the
   square of the count; a non-destructive boolean on placed (located) shapes is slower too. Tiles are cut on
@@ -27,12 +31,8 @@ from __future__ import annotations
 
 import functools
 import logging
-import multiprocessing as mp
-import os
-import threading
 import time
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from io import BytesIO
 
@@ -47,9 +47,10 @@ from OCP.BRepBuilderAPI import BRepBuilderAPI_Copy, BRepBuilderAPI_MakeFace
 from OCP.BRepCheck import BRepCheck_Analyzer
 from OCP.gp import gp_Dir, gp_Pln, gp_Pnt
 from OCP.TopLoc import TopLoc_Location
-from OCP.TopoDS import TopoDS_Shape
+from OCP.TopoDS import TopoDS_Iterator, TopoDS_Shape
 
-from ..errors import GeometryError
+from ..errors import GeometryError, kernel_failure
+from ..pool import can_spawn, cores, run_jobs
 from .shapes import cut_all, run_boolean, single_solid
 
 log = logging.getLogger(__name__)
@@ -58,9 +59,11 @@ TOOLS_PER_TILE = 25
 """Aim for about this many tools (those that do not span the model) per tile."""
 MIN_TOOLS = 150
 """Fewer tools than this: one plain cut, tiles would cost more than they save."""
-POOL_MIN_TOOLS = 200
-"""Fewer tools than this in the tiles to cut: they are cut in this process, a pool would cost more than it
-saves (forking one costs ~50 ms, a tool ~2 ms to cut)."""
+POOL_MIN_TOOLS = 5000
+"""Fewer tools than this in the tiles to cut: they are cut in this process (OCCT's threads in each boolean), a pool
+would cost more than it saves. Measured (docs/processes.md): two spawned workers cost ~6 CPU s to start (their
+imports), a tool ~3.4 ms to cut; a roughened first surface of 4,166 tools in 121 distinct tiles took 18.3 CPU s
+in two workers against 14.1 CPU s here."""
 SPANNING = 0.25
 """A tool longer than this share of the argument along an axis does not steer the tile lines."""
 CLEARANCE = 1e-3
@@ -73,6 +76,8 @@ DIGITS = 9
 """Tools within 10**-DIGITS mm of the same place relative to their tiles count as congruent."""
 
 Box = tuple[float, float, float, float, float, float]  # xmin, ymin, zmin, xmax, ymax, zmax
+TileKey = tuple[object, ...]
+"""What a tile's cut depends on (:func:`tile_key`): equal keys, congruent tiles."""
 
 
 # ------------------------------------------------------------------------------------------------ planning
@@ -99,8 +104,9 @@ def plan_tiles(bounds: tuple[float, float, float, float], boxes: np.ndarray,
     xy box is ``bounds``.
 
     About one tile per ``per_tile`` tools that do not span the argument, in a grid shaped like the spread of
-    those tools. Each line starts at the tools' quantile and moves, within half a tile, to where it crosses the
-    fewest tools while keeping clear of every tool's box side: between two rows of bumps, say.
+    those tools. Each line starts between two columns of tools (or at the tools' quantile) and moves, within half
+    a tile, to where it crosses the fewest tools, keeping clear of every tool's box side if it can: between two
+    rows of bumps, say.
     """
     per_tile = per_tile or TOOLS_PER_TILE
     x0, y0, x1, y1 = bounds
@@ -121,7 +127,9 @@ def plan_tiles(bounds: tuple[float, float, float, float], boxes: np.ndarray,
 
 def _lines(lo: np.ndarray, hi: np.ndarray, small: np.ndarray, n: int, span: tuple[float, float],
            clear: float) -> tuple[float, ...]:
-    """The ends of ``span`` and up to ``n - 1`` lines between them along one axis, see :func:`plan_tiles`."""
+    """The ends of ``span`` and up to ``n - 1`` lines between them along one axis, see :func:`plan_tiles`: each
+    between two neighbouring columns of tool centres (every k-th), or, with fewer than 2n columns, at the centres'
+    quantiles."""
     centres = (lo[small] + hi[small]) / 2
     sides = np.unique(np.concatenate([lo, hi, span]))
     sides = sides[(sides >= span[0]) & (sides <= span[1])]
@@ -130,18 +138,25 @@ def _lines(lo: np.ndarray, hi: np.ndarray, small: np.ndarray, n: int, span: tupl
     mid = (left + right) / 2
     crossing = np.searchsorted(np.sort(lo[small]), mid) - np.searchsorted(np.sort(hi[small]), mid)
     roomy = (right - left) >= 2 * clear
+    # an array's columns (distinct centres): k to a tile, the rest in the last one, so that the inner tiles hold
+    # the same columns at the same places and are congruent (100,000 bumps: 9 distinct tiles, not 25)
+    cols = np.unique(np.round(centres, 6))
+    k = round(len(cols) / n)
+    if k >= 2:  # after every k-th column, leaving k/2 to 3k/2 columns to the last tile
+        breaks = range(k, len(cols) - (k + 1) // 2 + 1, k)
+        targets = [((cols[j - 1] + cols[j]) / 2, cols[j - 1 - k // 2], cols[min(len(cols) - 1, j + k // 2)])
+                   for j in breaks]
+    else:
+        targets = [tuple(np.quantile(centres, [i / n, (i - 0.5) / n, (i + 0.5) / n])) for i in range(1, n)]
     out = [span[0]]
-    for i in range(1, n):
-        target, w0, w1 = np.quantile(centres, [i / n, (i - 0.5) / n, (i + 0.5) / n])
+    for target, w0, w1 in targets:
         window = (mid > max(w0, out[-1] + clear)) & (mid < min(w1, span[1] - clear))
-        if (window & roomy).any():  # the fewest crossings, then the nearest the target
-            cand = np.flatnonzero(window & roomy)
-            best = cand[np.lexsort((np.abs(mid[cand] - target), crossing[cand]))[0]]
-        elif window.any():  # nothing roomy: the widest interval
-            cand = np.flatnonzero(window)
-            best = cand[np.argmax((right - left)[cand])]
-        else:
+        if not window.any():
             continue
+        # the fewest crossings, then roomy (clear of every box side), then the nearest the target: a roomy interval
+        # may lie inside a tool (a bump is wider than the gap between two)
+        cand = np.flatnonzero(window)
+        best = cand[np.lexsort((np.abs(mid[cand] - target), ~roomy[cand], crossing[cand]))[0]]
         out.append(float(mid[best]))
     out.append(span[1])
     return tuple(out)
@@ -164,11 +179,17 @@ class Tools:
             trsf = s.wrapped.Location().Transformation()
             self.transforms[i] = [trsf.Value(r, c) for r in (1, 2, 3) for c in (1, 2, 3, 4)]
         self._box_bounds: dict[int, Box | None] = {}
+        self._not_box: dict[int, bool] = {}  # by shape id: placed copies of one shape are all boxes or none
 
     def box_bounds(self, i: int) -> Box | None:
-        """Tool ``i``'s extent if it is an axis-aligned box, else None (remembered)."""
+        """Tool ``i``'s extent if it is an axis-aligned box, else None (remembered; a shape that is not a box is
+        asked once, whatever the number of its placements: 35,000 bumps crossing tile lines took 33 s)."""
         if i not in self._box_bounds:
+            sid = int(self.shape_ids[i])
+            if self._not_box.get(sid, False):
+                return None
             self._box_bounds[i] = box_bounds(self.shapes[i])
+            self._not_box[sid] = self._box_bounds[i] is None
         return self._box_bounds[i]
 
 
@@ -204,7 +225,7 @@ class Tile:
     piece: cq.Shape
     tools: list[cq.Shape]
     origin: tuple[float, float]
-    key: tuple | None = None
+    key: TileKey | None = None
 
 
 def make_tiles(arg: cq.Shape, tools: Tools, plan: TilePlan, exact: Box | None) -> list[Tile]:
@@ -217,10 +238,12 @@ def make_tiles(arg: cq.Shape, tools: Tools, plan: TilePlan, exact: Box | None) -
     # a box tool reaching out of a tile is cut to the tile, grown by half the least clearance of a tile line
     grow = CLEARANCE * min(exact[3] - exact[0], exact[4] - exact[1]) / 2
     out = []
-    for rect in plan.rects():
+    made: dict[TileKey, Tile] = {}  # congruent tiles share the first one's piece and tools: only one is cut
+    over = _overlaps(tools, plan)
+    for rect, near in zip(plan.rects(), over, strict=True):
         x0, y0, x1, y1 = rect
         picked, clipped = [], []
-        for j in _over(tools, rect):
+        for j in near:
             b = tools.boxes[j]
             inside = b[0] > x0 and b[1] > y0 and b[2] < x1 and b[3] < y1
             bb = None if inside else tools.box_bounds(j)
@@ -229,9 +252,14 @@ def make_tiles(arg: cq.Shape, tools: Tools, plan: TilePlan, exact: Box | None) -
             else:
                 clipped.append((max(bb[0], x0 - grow), max(bb[1], y0 - grow), bb[2],
                                 min(bb[3], x1 + grow), min(bb[4], y1 + grow), bb[5]))
-        piece = _box((x0, y0, z0, x1, y1, z1))
         key = tile_key(tools, rect, (z0, z1), picked, clipped)
+        first = made.get(key)
+        if first is not None:
+            out.append(Tile(first.piece, first.tools, (x0, y0), key))
+            continue
+        piece = _box((x0, y0, z0, x1, y1, z1))
         out.append(Tile(piece, [tools.shapes[j] for j in picked] + [_box(c) for c in clipped], (x0, y0), key))
+        made[key] = out[-1]
     return out
 
 
@@ -242,8 +270,40 @@ def _over(tools: Tools, rect: tuple[float, float, float, float]) -> np.ndarray:
     return np.flatnonzero((b[:, 2] > x0) & (b[:, 0] < x1) & (b[:, 3] > y0) & (b[:, 1] < y1))
 
 
+def _overlaps(tools: Tools, plan: TilePlan) -> list[np.ndarray]:
+    """:func:`_over` of every tile of ``plan`` (in :meth:`TilePlan.rects` order), by binning: each tool lands in
+    the range of tiles its box overlaps (tile i along x: ``xs[i] < xmax`` and ``xs[i + 1] > xmin``), instead of
+    testing every tool against every tile (100,000 bumps in 4,000 tiles: 4e8 tests)."""
+    xs, ys = np.asarray(plan.xs), np.asarray(plan.ys)
+    nx, ny = len(xs) - 1, len(ys) - 1
+    b = tools.boxes
+    i0 = np.searchsorted(xs[1:], b[:, 0], side="right")
+    i1 = np.searchsorted(xs[:-1], b[:, 2], side="left") - 1
+    j0 = np.searchsorted(ys[1:], b[:, 1], side="right")
+    j1 = np.searchsorted(ys[:-1], b[:, 3], side="left") - 1
+    i0, j0 = np.maximum(i0, 0), np.maximum(j0, 0)
+    i1, j1 = np.minimum(i1, nx - 1), np.minimum(j1, ny - 1)
+    small = ((i1 - i0) <= 2) & ((j1 - j0) <= 2)
+    tile_of, tool_of = [], []
+    for di in range(3):  # tools over at most 3 x 3 tiles (nearly all of them), in bulk
+        for dj in range(3):
+            sel = np.flatnonzero(small & (i0 + di <= i1) & (j0 + dj <= j1))
+            tile_of.append((i0[sel] + di) * ny + (j0[sel] + dj))
+            tool_of.append(sel)
+    for j in np.flatnonzero(~small):  # the few large ones (the chip, the adhesive): every tile of their box
+        ii, jj = np.meshgrid(np.arange(i0[j], i1[j] + 1), np.arange(j0[j], j1[j] + 1), indexing="ij")
+        tile_of.append((ii * ny + jj).ravel())
+        tool_of.append(np.full(ii.size, j))
+    tile = np.concatenate(tile_of) if tile_of else np.zeros(0, dtype=np.int64)
+    tool = np.concatenate(tool_of) if tool_of else np.zeros(0, dtype=np.int64)
+    order = np.lexsort((tool, tile))
+    tile, tool = tile[order], tool[order]
+    bounds = np.searchsorted(tile, np.arange(nx * ny + 1))
+    return [tool[bounds[t]:bounds[t + 1]] for t in range(nx * ny)]
+
+
 def tile_key(tools: Tools, rect: tuple[float, float, float, float], z: tuple[float, float], picked: list[int],
-             clipped: list[Box]) -> tuple:
+             clipped: list[Box]) -> TileKey:
     """What a box tile's cut depends on, relative to its lower-left corner: the tile's size and height, each
     picked tool's shape and placement, each clipped box. Equal keys: the cuts differ only by a shift."""
     x0, y0, x1, y1 = rect
@@ -255,6 +315,13 @@ def tile_key(tools: Tools, rect: tuple[float, float, float, float], z: tuple[flo
             tuple(sorted(zip(tools.shape_ids[picked].tolist(), map(tuple, np.round(rel, DIGITS).tolist()),
                              strict=True))),
             tuple(sorted(map(tuple, np.round(boxes, DIGITS).tolist()))))
+
+
+def box_tile_key(rect: tuple[float, float, float, float], z: tuple[float, float], boxes: np.ndarray
+                 ) -> TileKey:
+    """:func:`tile_key` of a box tile ``rect`` (``xmin, ymin, xmax, ymax``) from ``z[0]`` to ``z[1]`` cut only by
+    the boxes ``boxes`` ((n, 6), clipped to the tile): the key of a strip's street tile (:mod:`pkgcad.strip.tiling`)."""
+    return tile_key(Tools(()), rect, z, [], list(map(tuple, boxes)))
 
 
 def split(arg: cq.Shape, plan: TilePlan) -> list[cq.Solid]:
@@ -320,15 +387,24 @@ def shifted(shape: cq.Shape, dx: float, dy: float) -> cq.Shape:
 
 
 # -------------------------------------------------------------------------------------------------- workers
-_JOBS: list[Tile] = []
-"""What the workers cut. Set just before the pool forks, so they inherit it: only a tile number goes to a
-worker and only the cut tile (BinTools bytes) comes back."""
-_POOL_LOCK = threading.Lock()
+def _cut_job(data: bytes) -> bytes:
+    """Worker: a tile and its tools (BinTools bytes of one compound, the tile first) cut, serialised. A serial
+    boolean: the workers are the parallelism."""
+    piece, *tools = _children(_from_bytes(data))
+    return _to_bytes(cut_tile(piece, tools, parallel=False))
 
 
-def _cut_job(i: int) -> bytes:
-    """Worker: tile ``i`` cut, serialised. A serial boolean: OCCT's thread pool lives in the parent only."""
-    shape = cut_tile(_JOBS[i].piece, _JOBS[i].tools, parallel=False)
+def _children(shape: cq.Shape) -> list[cq.Shape]:
+    """The shapes a compound holds, in order (a cut tile's tools may be compounds themselves)."""
+    it = TopoDS_Iterator(shape.wrapped)
+    out = []
+    while it.More():
+        out.append(cq.Shape.cast(it.Value()))
+        it.Next()
+    return out
+
+
+def _to_bytes(shape: cq.Shape) -> bytes:
     data = BytesIO()
     BinTools.Write_s(shape.wrapped, data)
     return data.getvalue()
@@ -340,17 +416,9 @@ def _from_bytes(data: bytes) -> cq.Shape:
     return cq.Shape.cast(shape)
 
 
-def cores() -> int:
-    """CPUs this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
-
-
 def congruent(tiles: Sequence[Tile]) -> tuple[list[int], list[int]]:
     """The tiles to cut (one per set of congruent tiles) and, for each tile, which of those it copies."""
-    first: dict[tuple, int] = {}
+    first: dict[TileKey, int] = {}
     cut: list[int] = []
     copies: list[int] = []
     for i, t in enumerate(tiles):
@@ -361,24 +429,27 @@ def congruent(tiles: Sequence[Tile]) -> tuple[list[int], list[int]]:
     return cut, copies
 
 
+def workers_for(jobs: Sequence[Tile]) -> int:
+    """How many processes cut ``jobs``: one a core when their tools are :data:`POOL_MIN_TOOLS` or more and this
+    process may start workers; else none (1: this process, OCCT's own threads in each boolean). Inside a Dask
+    worker (a sweep: already one process per core, and a daemon that may not start children) the tiles are cut
+    here, tile by tile, never by the plain single cut."""
+    if not can_spawn() or sum(len(t.tools) for t in jobs) < POOL_MIN_TOOLS:
+        return 1
+    return cores()
+
+
 def _run_jobs(jobs: list[Tile], workers: int | None) -> list[cq.Shape]:
-    """Each tile cut: in forked worker processes (``workers``; default one a core, none when the tiles hold
-    too few tools to pay for a pool), else here."""
-    if workers is None:
-        workers = cores() if sum(len(t.tools) for t in jobs) >= POOL_MIN_TOOLS else 1
-    workers = min(workers, len(jobs))
-    if workers <= 1 or "fork" not in mp.get_all_start_methods():
+    """Each tile cut: in ``workers`` processes (pkgcad's one pool, :func:`pkgcad.pool.run_jobs`; default
+    :func:`workers_for`), else here."""
+    n = min(workers_for(jobs) if workers is None else workers, len(jobs))
+    if n <= 1 or not can_spawn():
         return [cut_tile(t.piece, t.tools) for t in jobs]
-    global _JOBS
     order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i].tools))  # the biggest first, for balance
-    with _POOL_LOCK:
-        _JOBS = jobs
-        try:
-            with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
-                done = dict(zip(order, pool.map(_cut_job, order), strict=True))
-        finally:
-            _JOBS = []
-    return [_from_bytes(done[i]) for i in range(len(jobs))]
+    data = [_to_bytes(cq.Compound.makeCompound([jobs[i].piece, *jobs[i].tools])) for i in order]
+    done = run_jobs(_cut_job, data, n, what="the tiled cut")
+    cut = dict(zip(order, done, strict=True))
+    return [_from_bytes(cut[i]) for i in range(len(jobs))]
 
 
 # ---------------------------------------------------------------------------------------------------- entry
@@ -435,12 +506,14 @@ def tiled_cut(arg: cq.Shape, tools: Sequence[cq.Shape], what: str, workers: int 
     module notes) and returned as tiles; :meth:`TiledCut.solid` glues them into that one solid (a
     :class:`GeometryError` naming ``what`` if they do not make one valid solid).
 
-    ``workers``: processes for the tile cuts; default one a core, or none for few tools."""
+    ``workers``: processes for the tile cuts; default :func:`workers_for`."""
     try:
         plan, tiles = make_plan(arg, tools)
         if tiles:
             return _tiled(plan, tiles, workers, len(tools), what)
-    except Exception as exc:  # whatever goes wrong: the plain way, slow but sure
+    except Exception as exc:  # the kernel failed on a tile: the plain way, slow but sure; anything else is raised
+        if not (isinstance(exc, GeometryError) or kernel_failure(exc)):
+            raise
         log.warning("%s: tiled cut failed (%s); cutting in one piece", what, exc)
     b = bnd_box(arg)
     return TiledCut((single_solid(cut_all(arg, tools), what),), ((0, 0.0, 0.0),), (b[0], b[3]), (b[1], b[4]), what)

@@ -32,7 +32,6 @@ import numpy as np
 
 from ..errors import InputError
 from ..layout import Layout
-from . import source
 
 DENSITIES = ("L", "N", "M")
 MIN_COPPER_GAP = 0.1  # mm between two pads' copper
@@ -168,9 +167,35 @@ def _fab_outline(sx: float, sy: float) -> list[tuple[float, float]]:
     return [(x1, y1), (x0, y1), (x0, y0 + c), (x0 + c, y0), (x1, y0), (x1, y1)]
 
 
+@dataclass(frozen=True)
+class BallArray:
+    """The solder balls as built: centres (n, 2), the grid they sit on and each ball's grid column/row
+    (0-based, column along +x, row along +y); diameter and height [mm] of the ball as cut (:attr:`Layout.ball_z`)."""
+
+    points: np.ndarray
+    nx: int
+    ny: int
+    pitch: float
+    diameter: float
+    height: float
+    ix: np.ndarray
+    iy: np.ndarray
+
+
+def balls(lay: Layout) -> BallArray | None:
+    """The ball array of a BGA as the layout fitted it (None for an LGA: ``balls.count = 0``)."""
+    sites, cut = lay.balls, lay.ball_z
+    if sites is None or sites.grid is None or cut is None:
+        return None
+    g, pts = sites.grid, sites.points
+    ix = np.rint(pts[:, 0] / g.pitch + (g.nx - 1) / 2).astype(int)
+    iy = np.rint(pts[:, 1] / g.pitch + (g.ny - 1) / 2).astype(int)
+    return BallArray(pts, g.nx, g.ny, g.pitch, cut.diameter, cut.height, ix, iy)
+
+
 def _bga(lay: Layout, density: str) -> Land:
     spec = lay.spec
-    arr = source.balls(lay)
+    arr = balls(lay)
     if arr is None:
         raise InputError("balls.count", spec.balls.count, "an LGA has no ball positions to put lands on; "
                         "pkgcad kicad needs balls.count >= 1")
@@ -180,7 +205,7 @@ def _bga(lay: Layout, density: str) -> Land:
                         f"is {d:g} mm across; pads would be {arr.pitch - d:.3g} mm apart, need >= "
                         f"{MIN_COPPER_GAP:g} mm (balls.pitch >= {d + MIN_COPPER_GAP:g} mm)")
     rows = list(itertools.islice(row_names(), arr.ny))
-    sx, sy = spec.carrier.size
+    _cx, _cy, sx, sy = lay.footprint
     n = len(arr.points)
     outline = f"BGA-{n}_{num(sx)}x{num(sy)}mm_Layout{arr.nx}x{arr.ny}_P{num(arr.pitch)}mm_Ball{num(arr.diameter)}mm"
     name = f"{outline}_Pad{num(d)}mm_NSMD_HeatSink"
@@ -229,13 +254,14 @@ def _qfn(lay: Layout, density: str, thermal_vias: bool) -> Land:
     spec = lay.spec
     ld = spec.leads
     excess = QFN_FILLETS[density][3]
-    ex, ey = source.die_pad(lay)
-    leads = source.qfn_leads(lay)
-    per_side = [[(cx, cy) for s, (cx, cy, _sx, _sy) in leads if s == k] for k in range(4)]
+    assert lay.die_pad is not None
+    _cx, _cy, ex, ey = lay.die_pad
+    body_size = lay.footprint[2:]
+    per_side = [[(lead.rect[0], lead.rect[1]) for lead in lay.leads if lead.side == k] for k in range(4)]
     lands = []  # per side: (z/2, inner end) radial extent from the centre
     x_w = 0.0
     for k in range(4):
-        body = spec.carrier.size[k % 2]
+        body = body_size[k % 2]
         z, g, x_w = qfn_zgx(body, ld.width, ld.length, density)
         if ld.pitch - x_w < MIN_COPPER_GAP - 1e-9:
             raise InputError("leads.width", ld.width, f"its IPC-7351B land is {x_w:g} mm wide; at leads.pitch "
@@ -254,7 +280,7 @@ def _qfn(lay: Layout, density: str, thermal_vias: bool) -> Land:
                             f"than {MIN_COPPER_GAP:g} mm; fewer leads or a larger body")
         lands.append((round(z / 2, 6), round(inner, 6)))
     n = ld.count
-    sx, sy = spec.carrier.size
+    sx, sy = body_size
     length = round(lands[2][0] - lands[2][1], 6)  # pin 1's land (left side): along x
     outline = f"QFN-{n}-1EP_{short(sx)}x{short(sy)}mm_P{short(ld.pitch)}mm_EP{short(ex)}x{short(ey)}mm_HeatSink"
     name = f"{outline}_Pad{short(length)}x{short(x_w)}mm" + ("_ThermalVias" if thermal_vias else "")

@@ -16,21 +16,24 @@ if ``out`` is absent, empty or an earlier ``pkgcad kicad`` library (the output g
 
 from __future__ import annotations
 
+import dataclasses
 import json
-import multiprocessing
 import os
 import time
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .. import __version__
 from ..errors import InputError
-from ..export.outpath import check_output_folder
+from ..export.options import mesh_quality
+from ..export.outpath import check_name_lengths, check_output_folder
+from ..export.staging import staged_dir
+from ..export.step import write_step
 from ..layout import Layout
-from . import footprint, model, readme, source
+from ..pool import check_jobs, run_jobs
+from . import footprint, model, readme
 from .land import Land, land
 from .vrml import write_wrl
 
@@ -67,6 +70,60 @@ class Entry:
     @property
     def template(self) -> str:
         return self.layout.spec.meta.name
+
+
+@dataclass(frozen=True)
+class Written:
+    """One package this run wrote: its footprint (``LIB.pretty/<footprint>.kicad_mod``, ``copper_pads`` pads) and
+    3D model (``LIB.3dshapes/<model>.step`` / ``.wrl``: ``bytes`` per file type, ``seconds`` per stage)."""
+
+    template: str
+    footprint: str
+    model: str
+    copper_pads: int
+    bytes: dict[str, int]
+    seconds: dict[str, float]
+
+
+@dataclass(frozen=True)
+class LibraryResult:
+    """What :func:`write_library` did: the packages it wrote (in the order asked), how many the library now holds,
+    and whether ``out`` held a library of an earlier format, now replaced."""
+
+    folder: Path
+    packages: tuple[Written, ...]
+    library_packages: int
+    replaced_earlier_format: bool
+
+
+@dataclass(frozen=True)
+class KicadPlan:
+    """A library asked for and judged before any geometry: the packages, the folder, the options."""
+
+    layouts: list[Layout]
+    out: Path
+    options: Options
+
+
+def plan_kicad(template: str | None, all_: bool, sets: Sequence[str], out: Path, options: Options,
+               jobs: int | None = None) -> KicadPlan:
+    """``pkgcad kicad``'s input judged: one template or ``--all``, ``--quality``, ``--jobs`` (None: see
+    :func:`processes`), the names the library folder will hold, every template (rules included). Raises
+    :class:`InputError`."""
+    from ..templates import load_layout, template_paths
+
+    if all_ == (template is not None):
+        raise InputError("pkgcad kicad", template or "", "give a template name or path, or --all (not both)")
+    mesh_quality(options.quality)
+    check_jobs(jobs)
+    check_name_lengths(out, [f"{options.lib}.3dshapes", f"{options.lib}.pretty"], "--lib", value=options.lib)
+    names = [str(p) for p in template_paths()] if all_ else [str(template)]
+    return KicadPlan([load_layout(name, sets) for name in names], out, dataclasses.replace(options, jobs=jobs or 0))
+
+
+def run_kicad(plan: KicadPlan, progress: Callable[[str], None] | None = None) -> LibraryResult:
+    """Write (or add to) the library of ``plan`` (:func:`write_library`)."""
+    return write_library(plan.layouts, plan.out, plan.options, progress)
 
 
 def check_lib_name(name: str) -> None:
@@ -106,7 +163,7 @@ def model_job(job: tuple[Layout, Path, bool, str, bool]) -> dict[str, Any]:
     pkg = model.build(lay, full_model)
     t1 = time.perf_counter()
     step = base.with_name(base.name + ".step")
-    source.write_step(pkg, step)
+    write_step(pkg, step, "assembly")  # a repeated part is one definition placed N times
     t2 = time.perf_counter()
     out: dict[str, Any] = {"seconds": {"build": round(t1 - t0, 3), "step": round(t2 - t1, 3)},
                            "bytes": {"step": step.stat().st_size}}
@@ -128,21 +185,16 @@ def processes(options: Options, models: int) -> int:
 
 def _run_models(jobs: list[tuple[Layout, Path, bool, str, bool]], n: int,
                 say: Callable[[str], None]) -> dict[str, dict[str, Any]]:
-    """:func:`model_job` for every job, in ``n`` processes (spawned: OCCT's thread pool does not survive a fork);
-    keyed by model name. Note: pkgcad has other pools (geometry.tiles' cuts, runner's build --all pool, sweep's
-    Dask cluster); making them one is a task of its own (issue 23 follow-up), so none is added here."""
-    results: dict[str, dict[str, Any]] = {}
-    if n <= 1:
-        for k, job in enumerate(jobs, 1):
-            say(f"{k}/{len(jobs)} models: {job[1].name}")
-            results[job[1].name] = model_job(job)
-        return results
-    with ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = {pool.submit(model_job, job): job[1].name for job in jobs}
-        for k, fut in enumerate(as_completed(futures), 1):
-            results[futures[fut]] = fut.result()
-            say(f"{k}/{len(jobs)} models written ({n} processes)")
-    return results
+    """:func:`model_job` for every job, in ``n`` processes (pkgcad's one pool, :func:`pkgcad.pool.run_jobs`), keyed
+    by model name."""
+    count = [0]
+
+    def done(i: int, _res: dict[str, Any]) -> None:
+        count[0] += 1
+        say(f"{count[0]}/{len(jobs)} models written ({jobs[i][1].name}" + (f", {n} processes)" if n > 1 else ")"))
+
+    results = run_jobs(model_job, jobs, n, what="the KiCad models", done=done)
+    return {job[1].name: res for job, res in zip(jobs, results, strict=True)}
 
 
 def read_marker(folder: Path) -> dict[str, Any] | None:
@@ -173,7 +225,7 @@ def _entry(e: Entry, options: Options) -> dict[str, Any]:
             "pins": e.land.pin_count, "copper_pads": len(e.land.copper()), "density": e.land.density,
             "web_mm": e.land.web, "corner_gap_mm": e.land.corner_gap, "thermal_vias": options.thermal_vias,
             "full_model": options.full_model, "height_mm": model.height(e.layout), "finish": model.finish(e.layout),
-            "signature": e.signature, "lift_mm": source.board_lift(e.layout)}
+            "signature": e.signature, "lift_mm": model.board_lift(e.layout)}
 
 
 def merge_packages(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -201,10 +253,9 @@ def _link_old(old_root: Path, tmp: Path, rel: str) -> None:
 
 
 def write_library(lays: list[Layout], out: Path, options: Options,
-                  progress: Callable[[str], None] | None = None) -> dict[str, Any]:
-    """Write (or add to) the library of the packages ``lays`` in ``out``. Returns the marker's record of the
-    whole library (``packages``) with ``footprints``: this run's packages, with the seconds and bytes of their
-    models, and ``replaced_earlier_format``: ``out`` held a library of an earlier format, now replaced."""
+                  progress: Callable[[str], None] | None = None) -> LibraryResult:
+    """Write (or add to) the library of the packages ``lays`` in ``out`` (its marker records the whole library);
+    what was written."""
     say = progress or (lambda _stage: None)
     entries = plan(lays, options)
     verdict = check_output_folder(out, "kicad")  # before any work: the output guard
@@ -215,7 +266,7 @@ def write_library(lays: list[Layout], out: Path, options: Options,
     lib, ext = options.lib, options.ext
     run = [_entry(e, options) for e in entries]
     packages = merge_packages(list(old["packages"]) if old else [], run)
-    with source.staged_dir(out) as tmp:
+    with staged_dir(out, "kicad") as tmp:
         pretty, shapes = tmp / f"{lib}.pretty", tmp / f"{lib}.3dshapes"
         pretty.mkdir()
         shapes.mkdir()
@@ -244,4 +295,6 @@ def write_library(lays: list[Layout], out: Path, options: Options,
                    "library": lib, "model_dir": options.model_dir, "wrl": options.wrl, "packages": kept}
         (tmp / "README.md").write_text(readme.text(lib, options, kept), encoding="utf-8")
         (tmp / MARKER).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    return {**summary, "footprints": run, "replaced_earlier_format": earlier}
+    written = tuple(Written(p["template"], p["footprint"], p["model"], p["copper_pads"], done[p["model"]]["bytes"],
+                            done[p["model"]]["seconds"]) for p in run)
+    return LibraryResult(verdict.path, written, len(kept), earlier)

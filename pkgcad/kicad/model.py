@@ -25,21 +25,33 @@ Frame: pkgcad's, millimetres, y up, z = 0 on the board top (the ball bottoms of 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from typing import SupportsFloat
 
+import cadquery as cq
+
+from ..geometry import build_package, carrier_parts
+from ..geometry.shapes import box, cut_all
 from ..layout import Layout
-from . import source
-from .land import Land, num
+from ..package import Package, Part
+from ..roles import Role
+from .land import Land, balls, num
 
 FINISH = {"gold": "Au", "nickel": "Ni", "chromium": "Cr", "nickel-gold": "NiAu", "ptfe": "PTFE"}
 MARK_MATERIAL = "mold-compound"  # epoxy ink: black on every interface-layer finish
 
 
+def board_lift(lay: Layout) -> float:
+    """How far the model is raised so the board top is z = 0: down to the seating plane (the ball bottoms of a
+    BGA, else the package bottom)."""
+    return 0.0 - lay.seating_plane
+
+
 def height(lay: Layout) -> float:
     """Seated height [mm]: board top to the top of the interface layer."""
-    return round(source.board_lift(lay) + lay.stack.interface_top, 6)
+    return round(board_lift(lay) + lay.stack.interface_top, 6)
 
 
 def finish(lay: Layout) -> str:
@@ -58,12 +70,12 @@ def signature(lay: Layout) -> str:
     data: dict[str, object] = {
         "footprint": lay.footprint, "mold": [lay.mold_bottom, st.first_surface], "sink": [st.second_surface,
         spec.heat_sink.material], "layer": [st.interface_top, spec.interface_layer.material],
-        "lift": source.board_lift(lay), "carrier": [spec.carrier.kind, spec.carrier.thickness],
+        "lift": board_lift(lay), "carrier": [spec.carrier.kind, st.carrier_top],
     }
     if lay.qfn:
         data["frame"] = [lay.die_pad, [lead.rect for lead in lay.leads], spec.leads.length, spec.leads.width]
     else:
-        arr = source.balls(lay)
+        arr = balls(lay)
         assert arr is not None
         data["balls"] = [arr.points.round(6).tolist(), arr.diameter, arr.height]
     text = json.dumps(_rounded(data), sort_keys=True)
@@ -89,45 +101,52 @@ def mark_disc(lay: Layout) -> tuple[float, float, float]:
     return -sx / 2 + d, sy / 2 - d, d / 2
 
 
-def marked_interface_layer(lay: Layout) -> list[source.Part]:
+def marked_interface_layer(lay: Layout) -> list[Part]:
     """The interface layer with the pin-1 mark set into its upper half: two parts that fill the layer's box."""
     st = lay.stack
     x, y, r = mark_disc(lay)
     z_mark = (st.second_surface + st.interface_top) / 2
-    disc = source.cylinder(r, x, y, z_mark, st.interface_top)
-    layer = source.cut_all(source.box(lay.footprint, st.second_surface, st.interface_top), [disc])
+    disc = cq.Solid.makeCylinder(r, st.interface_top - z_mark, cq.Vector(x, y, z_mark))
+    layer = cut_all(box(lay.footprint, st.second_surface, st.interface_top), [disc])
     material = lay.spec.interface_layer.material
-    return [source.Part("interface_layer", source.Role.INTERFACE_LAYER, material, layer),
-            source.Part("pin1_mark", source.Role.INTERFACE_LAYER, MARK_MATERIAL, disc)]
+    return [Part("interface_layer", Role.INTERFACE_LAYER, material, layer),
+            Part("pin1_mark", Role.INTERFACE_LAYER, MARK_MATERIAL, disc)]
 
 
-def board_level(lay: Layout) -> source.Package:
+def board_level(lay: Layout) -> Package:
     """What a board shows of the package (see the module doc), bottom to top."""
     st, spec = lay.stack, lay.spec
+    parts = carrier_parts(lay)
     if lay.qfn:
-        parts = source.carrier.qfn_frame(lay)
         frame = [s for p in parts for s in p.placed()]
-        mold = source.cut_all(source.box(lay.footprint, lay.mold_bottom, st.first_surface), frame)
+        mold = cut_all(box(lay.footprint, lay.mold_bottom, st.first_surface), frame)
     else:
-        parts = [p for p in source.carrier.substrate(lay) if p.role in (source.Role.CARRIER, source.Role.BALL)]
-        mold = source.box(lay.footprint, lay.mold_bottom, st.first_surface)
-    parts.append(source.Part("encapsulant", source.Role.ENCAPSULANT, spec.encapsulant.material, mold))
-    parts.append(source.Part("heat_sink", source.Role.HEAT_SINK, spec.heat_sink.material,
-                             source.box(lay.footprint, st.first_surface, st.second_surface)))
+        parts = [p for p in parts if p.role in (Role.CARRIER, Role.BALL)]
+        mold = box(lay.footprint, lay.mold_bottom, st.first_surface)
+    parts.append(Part("encapsulant", Role.ENCAPSULANT, spec.encapsulant.material, mold))
+    parts.append(Part("heat_sink", Role.HEAT_SINK, spec.heat_sink.material,
+                      box(lay.footprint, st.first_surface, st.second_surface)))
     parts += marked_interface_layer(lay)
-    return source.Package(lay, parts)
+    return Package(lay, parts)
 
 
-def full(lay: Layout) -> source.Package:
+def full(lay: Layout) -> Package:
     """pkgcad's whole model with the pin-1 mark in its interface layer."""
-    pkg = source.build(lay)
-    parts: list[source.Part] = []
+    pkg = build_package(lay)
+    parts: list[Part] = []
     for p in pkg.parts:
-        parts += marked_interface_layer(lay) if p.role == source.Role.INTERFACE_LAYER else [p]
-    return source.Package(lay, parts, dict(pkg.timings))
+        parts += marked_interface_layer(lay) if p.role == Role.INTERFACE_LAYER else [p]
+    return Package(lay, parts, dict(pkg.timings))
 
 
-def build(lay: Layout, full_model: bool) -> source.Package:
+def lifted(pkg: Package, dz: float) -> Package:
+    """``pkg`` with every placement raised by ``dz`` (the shapes are shared, nothing is copied)."""
+    parts = [dataclasses.replace(p, placements=tuple(dataclasses.replace(pl, z=pl.z + dz) for pl in p.placements))
+             for p in pkg.parts]
+    return Package(pkg.layout, parts, dict(pkg.timings))
+
+
+def build(lay: Layout, full_model: bool) -> Package:
     """The model as the library writes it: in the board frame (z = 0 on the board top)."""
     pkg = full(lay) if full_model else board_level(lay)
-    return source.lifted(pkg, source.board_lift(lay))
+    return lifted(pkg, board_lift(lay))

@@ -11,8 +11,9 @@ from pathlib import Path
 import numpy as np
 
 from .. import __version__
+from ..export.options import QUALITIES
 from ..package import Package, Part
-from . import source
+from ..tessellate import part_meshes
 
 MM_PER_UNIT = 2.54
 
@@ -77,7 +78,8 @@ def write_wrl(pkg: Package, path: Path, quality: str = "draft") -> dict[str, int
                  "the KiCad library's scale; z = 0 on the board top\n")
         for part in pkg.parts:
             mat = material_name(part)
-            for k, (mesh, shifts) in enumerate(source.meshes(part, quality)):
+            # one mesh per distinct piece with the (dx, dy) shifts that place it (a tiled encapsulant: per tile)
+            for k, (mesh, shifts) in enumerate(part_meshes(part, QUALITIES[quality]).pieces):
                 ident = f"{part.name}_{k}"
                 first = True
                 for pl in part.placements:

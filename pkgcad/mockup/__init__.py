@@ -6,7 +6,7 @@
     solids.py   manifold3d booleans and mesh clean-up
     bed.py      print orientation (flat side down), bed fit, exploded layout
     validate.py the checks every piece passes before it is written
-    threemf.py  3MF with one object per material colour
+    (the 3MF: pkgcad.export.threemf, one object per material colour)
     kit.py      make and write the kit; kit_md.py writes kit.md
 """
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,9 @@ from ..errors import InputError
 from ..export.outpath import STAMP
 from ..export.staging import staged_dir
 from ..export.stl import write_mesh_stl
+from ..export.threemf import ColourObject, hex_color, write_3mf
 from ..geometry import build_package
+from ..layout import Layout
 from ..materials import material
 from ..meshutil import concatenate
 from ..spec import PackageSpec
@@ -27,7 +29,6 @@ from .kit_md import kit_markdown
 from .options import MockupOptions, check_bed, fits, largest_fitting_scale
 from .pieces import Assembly, Piece, assemble
 from .thicken import PRINT_ANGULAR, PRINT_LINEAR, ROUND_ALLOWANCE, Change, thicken
-from .threemf import ColourObject, hex_color, write_3mf
 from .validate import mesh_report
 
 MIXED_COLOR = (0.5, 0.5, 0.5)
@@ -60,14 +61,14 @@ class Kit:
     cut_at_print: tuple[float, float] | None = None  # the cut planes' x0, y0 in the cutaway STL's frame
 
 
-def make_kit(spec: PackageSpec, options: MockupOptions, progress: Callable[[str], None] | None = None) -> Kit:
+def make_kit(lay: Layout, options: MockupOptions, progress: Callable[[str], None] | None = None) -> Kit:
     """Thicken, build, group into pieces, orient and lay out. Raises :class:`~pkgcad.errors.InputError` for input that
     cannot make a kit (exit 2), :class:`~pkgcad.errors.GeometryError` if geometry fails."""
     say = progress or (lambda _s: None)
     t0 = time.perf_counter()
-    check_bed(spec, options)
+    check_bed(lay, options)
     say("thickening")
-    thick, changes = thicken(spec, options)
+    thick, changes = thicken(lay.spec, options)
     pkg = build_package(thick, progress=say, mold=False)
     t1 = time.perf_counter()
     asm = assemble(pkg, options, say)
@@ -209,8 +210,25 @@ def _assembled_bbox(kit: Kit) -> list[list[float]]:
     return [[round(float(v), 4) for v in b[:, 0].min(axis=0)], [round(float(v), 4) for v in b[:, 1].max(axis=0)]]
 
 
-def write_kit(kit: Kit, out: Path, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
-    """Write ``kit`` into ``out`` (replaced atomically) and return kit.json's data."""
+@dataclass(frozen=True)
+class KitWritten:
+    """A kit as written: its folder, its pieces, the features thickened to print, the files (bytes) and the seconds
+    each stage took; ``record`` is kit.json's contents."""
+
+    folder: Path
+    pieces: int
+    thickened: int
+    files: dict[str, int]
+    timings_s: dict[str, float]
+    record: dict[str, Any]
+
+    @property
+    def bytes(self) -> int:
+        return sum(self.files.values())
+
+
+def write_kit(kit: Kit, out: Path, progress: Callable[[str], None] | None = None) -> KitWritten:
+    """Write ``kit`` into ``out`` (replaced atomically)."""
     say = progress or (lambda _s: None)
     t = time.perf_counter()
     with staged_dir(out, "mockup") as tmp:
@@ -227,4 +245,29 @@ def write_kit(kit: Kit, out: Path, progress: Callable[[str], None] | None = None
         data = kit_json(kit, files)
         (tmp / "kit.json").write_text(json.dumps(data, indent=2) + "\n")
         (tmp / "kit.md").write_text(kit_markdown(data))
-    return data
+    return KitWritten(out, len(kit.pieces), len(kit.changes), files, dict(kit.timings), data)
+
+
+@dataclass(frozen=True)
+class KitPlan:
+    """A mockup asked for and judged before any geometry: the package, the options, the folder to write."""
+
+    layout: Layout
+    options: MockupOptions
+    dest: Path
+
+
+def plan_kit(template: str, sets: Sequence[str], options: MockupOptions, output: Path | None) -> KitPlan:
+    """The template (rules judged) and the output folder (the output guard; default ``outputs/<name>-mockup``).
+    Raises :class:`~pkgcad.errors.InputError`."""
+    from ..export.outpath import check_output_folder
+    from ..templates import load_layout
+
+    lay = load_layout(template, sets)
+    dest = check_output_folder(output or Path("outputs") / f"{lay.spec.meta.name}-mockup", "mockup").path
+    return KitPlan(lay, options, dest)
+
+
+def run_kit(plan: KitPlan, progress: Callable[[str], None] | None = None) -> KitWritten:
+    """Make the kit of ``plan`` and write it."""
+    return write_kit(make_kit(plan.layout, plan.options, progress=progress), plan.dest, progress=progress)

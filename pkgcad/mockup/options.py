@@ -8,13 +8,12 @@ ON THE PRINT (after scaling).
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from typing import Literal
 
 from .. import bounds
 from ..errors import InputError
-from ..spec import PackageSpec
+from ..layout import Layout
 
 SCALE_RANGE = (bounds.BOUNDS["mockup --scale"].lo, bounds.BOUNDS["mockup --scale"].hi)
 #: Bambu X1/P1 class; holds the 12 mm BGA templates at 20x (240 mm).
@@ -54,13 +53,9 @@ class MockupOptions:
 
 
 def parse_bed(text: str) -> Bed:
-    """``WxD`` or ``WxDxH`` in mm, e.g. ``250x210`` or ``256x256x256``."""
-    m = re.fullmatch(r"\s*(\d+(?:\.\d*)?)\s*[xX*]\s*(\d+(?:\.\d*)?)(?:\s*[xX*]\s*(\d+(?:\.\d*)?))?\s*", text)
-    if not m:
-        raise InputError("--bed", text, "expected WIDTHxDEPTH[xHEIGHT] in mm, e.g. 250x210")
-    dims = [float(g) for g in m.groups() if g is not None]
-    for d in dims:
-        bounds.check("mockup --bed", d, text)
+    """``WxD`` or ``WxDxH`` in mm, e.g. ``250x210`` or ``256x256x256`` (:func:`pkgcad.bounds.parse_dims`)."""
+    dims = bounds.parse_dims("--bed", text, "WIDTHxDEPTH[xHEIGHT]", "lengths in mm", "250x210", counts=(2, 3),
+                             bound="mockup --bed")
     return Bed(dims[0], dims[1], dims[2] if len(dims) == 3 else None)
 
 
@@ -92,13 +87,14 @@ def fits(w: float, d: float, h: float, bed: Bed, tol: float = 1e-6) -> bool:
     return flat and (bed.height is None or h <= bed.height + tol)
 
 
-def check_bed(spec: PackageSpec, options: MockupOptions) -> None:
+def check_bed(lay: Layout, options: MockupOptions) -> None:
     """Before any geometry: the biggest piece is the carrier's footprint (heat sink, encapsulant, substrate
     share it), so it must fit the bed at this scale. Raises :class:`InputError` with the largest scale that fits."""
     s = options.scale
-    w, d = (v * s for v in spec.carrier.size)
+    _cx, _cy, fx, fy = lay.footprint
+    w, d = fx * s, fy * s
     if not fits(w, d, 0.0, options.bed):
         best = largest_fitting_scale([(w, d, 1.0)], s, options.bed)
-        raise InputError("--scale", s, f"the {spec.carrier.size[0]:g} x {spec.carrier.size[1]:g} mm package "
+        raise InputError("--scale", s, f"the {fx:g} x {fy:g} mm package "
                         f"prints {w:g} x {d:g} mm, larger than the {options.bed.text()} mm bed; the largest "
                         f"scale that fits is {best:g}")

@@ -25,7 +25,7 @@ import trimesh
 
 from ..errors import GeometryError, InputError
 from ..export.options import MeshQuality
-from ..geometry.encapsulant import envelope as mold_envelope
+from ..geometry import mold_envelope
 from ..meshutil import concatenate
 from ..package import Package, Part
 from ..roles import ASSEMBLY_ORDER, Role
@@ -138,19 +138,19 @@ def repeated_pieces(pkg: Package, meshes: dict[str, trimesh.Trimesh], opts: Mock
     st = pkg.layout.stack
     out: list[Piece] = []
     by_name = {p.name: p for p in pkg.parts}
-    if "ball" in by_name:
-        part, b = by_name["ball"], spec.balls
-        top_r = float(np.sqrt(max((b.diameter / 2) ** 2 - (b.height - b.diameter / 2) ** 2, 0.0))) * s
-        t = _web(tie, b.height, opts, "balls")
+    if "ball" in by_name and (bz := pkg.layout.ball_z) is not None:
+        part = by_name["ball"]
+        top_r = bz.radius_at(bz.top) * s  # the flat on the substrate's underside
+        t = _web(tie, bz.height, opts, "balls")
         ax, ay = _extent(_placements_xy(part, s))
         web = frame((ax + top_r, ay + top_r), (0, 0), -t, -INSET)
         out.append(_tied("balls", f"{part.count} solder balls on a web", "solder", [part], meshes, web,
                          f"the balls hang from a {t:.3g} mm web under the substrate"))
-    if "bump" in by_name:
-        part, bp = by_name["bump"], spec.bumps
-        foot_r = float(np.sqrt(max((bp.diameter / 2) ** 2 - (bp.height / 2) ** 2, 0.0))) * s
-        t = _web(tie, bp.height, opts, "bumps")
-        z0 = st.carrier_top * s
+    if "bump" in by_name and (cut := pkg.layout.bump_z) is not None:
+        part = by_name["bump"]
+        foot_r = cut.radius_at(cut.bottom) * s  # the flat on the carrier
+        t = _web(tie, cut.height, opts, "bumps")
+        z0 = cut.bottom * s
         ax, ay = _extent(_placements_xy(part, s))
         web = frame((ax + foot_r, ay + foot_r), (0, 0), z0 + INSET, z0 + t)
         out.append(_tied("bumps", f"{part.count} solder bumps on a web", "solder", [part], meshes, web,
@@ -164,7 +164,7 @@ def repeated_pieces(pkg: Package, meshes: dict[str, trimesh.Trimesh], opts: Mock
                          f"a {min(tie, w.finger_length * s):.3g} mm frame through the fingers' centres"))
     if "lead" in by_name:
         part, ld = by_name["lead"], spec.leads
-        h = spec.carrier.thickness * s
+        h = st.carrier_top * s
         ring = _ring_through(_placements_xy(part, s), min(tie, ld.length * s), INSET, min(h, tie) - INSET)
         out.append(_tied("lead_frame", f"{part.count} QFN leads in a frame", "copper", [part], meshes, ring,
                          f"a {min(tie, ld.length * s):.3g} mm frame through the leads' centres, as in the strip "

@@ -15,7 +15,7 @@ from typing import Any
 from ..errors import InputError
 from ..layout import Layout
 from ..spec import PackageSpec
-from ..templates import make_layout
+from ..templates import make_layout, table_at
 from .options import SCALE_RANGE, MockupOptions
 
 #: Tessellation of the kit, in PRINTED millimetres and radians: chordal deviation and angle between facets.
@@ -102,18 +102,13 @@ RULES: tuple[_Rule, ...] = (
 
 
 def _get(data: dict[str, Any], key: str) -> Any:
-    node: Any = data
-    for k in key.split("."):
-        node = node[k]
-    return node
+    keys = key.split(".")
+    return table_at(data, keys)[keys[-1]]
 
 
 def _set(data: dict[str, Any], key: str, value: Any) -> None:
-    *path, last = key.split(".")
-    node = data
-    for k in path:
-        node = node[k]
-    node[last] = value
+    keys = key.split(".")
+    table_at(data, keys)[keys[-1]] = value
 
 
 def _raise(data: dict[str, Any], changes: list[Change], key: str, least: float, why: str) -> None:

@@ -49,6 +49,7 @@ class Block:
     doubled: int  # directed edges that occur twice (faces wound against their neighbours)
     tiled: bool = False
     note: str = ""  # why a file with a layout in the manifest was read as soup
+    seam_tol: float = 0.0  # 0: seam corners meet bit for bit (copies read from the file); else within this [mm]
 
     @cached_property
     def tris(self) -> np.ndarray:
@@ -156,14 +157,18 @@ def block_of(copies: np.ndarray, shifts: np.ndarray, where: str, what: str, tile
     return Block(vertices, faces, np.asarray(shifts, dtype=np.float64), open_edges, seam, crowded, doubled, tiled)
 
 
-def blocks_of(corners: np.ndarray, rows: list[PartRow], where: str) -> list[Block]:
+def blocks_of(corners: np.ndarray, rows: list[PartRow], where: str, instanced: bool = False) -> list[Block]:
     """The blocks of one group's file: ``corners`` (T, 3, 3) float32, ``rows`` the group's part rows in manifest
-    order. Without a layout in the rows, or a file not laid out as they say (edited after export): one block of
-    the whole soup, placed once (every triangle judged; the block's ``note`` says why)."""
+    order; ``instanced``: the file holds each distinct mesh once (:func:`instanced_blocks`; a group of parts
+    placed once is the same either way). Without a layout in the rows, or a file not laid out as they say
+    (edited after export): one block of the whole soup, placed once (every triangle judged; the block's
+    ``note`` says why)."""
     zero = np.zeros((1, 3))
     if not rows or any(r.triangles is None or r.placements is None for r in rows):
         return [block_of(corners[None], zero, where, "the file")]
     try:
+        if instanced and any(r.count > 1 or r.tiles is not None for r in rows):
+            return instanced_blocks(corners, rows, where)
         return _laid_out(corners, rows, where)
     except NotCopies as exc:
         soup = block_of(corners[None], zero, where, "the file")
@@ -204,15 +209,95 @@ def _laid_out(corners: np.ndarray, rows: list[PartRow], where: str) -> list[Bloc
 
 
 def seams(blocks: list[Block]) -> tuple[int, int, int]:
-    """The open edges of a group's tile pieces (their seams) matched across all copies, on the file's bit-equal
-    corners: (edges still alone, edges shared by more than two faces, directed edges twice). All zero: the
-    pieces close each other up."""
-    ends = [b.seam_corners.reshape(-1, 2, 3) for b in blocks if b.tiled and b.seam_corners.size]
-    if not ends:
+    """The open edges of a group's tile pieces (their seams) matched across all copies: (edges still alone,
+    edges shared by more than two faces, directed edges twice). All zero: the pieces close each other up.
+
+    Copies read from an every-instance file must meet on the file's bit-equal corners (the exporter welded
+    them); pieces stored once and placed by the manifest meet within their ``seam_tol`` (float32 rounding of one
+    piece's coordinates against its neighbour's, a few 1e-6 mm)."""
+    tiled = [b for b in blocks if b.tiled and b.seam_corners.size]
+    if not tiled:
         return 0, 0, 0
-    _first, ids = weld(np.ascontiguousarray(np.concatenate(ends).reshape(-1, 3)))
+    ends = np.concatenate([b.seam_corners.reshape(-1, 2, 3) for b in tiled])
+    tol = max(b.seam_tol for b in tiled)
+    if tol > 0:
+        ids = near_ids(ends.reshape(-1, 3).astype(np.float64), tol)
+    else:
+        _first, ids = weld(np.ascontiguousarray(ends.reshape(-1, 3)))
     alone, crowded, doubled = edge_counts(ids[0::2], ids[1::2])
     return int(alone.sum()), crowded, doubled
+
+
+def near_ids(points: np.ndarray, tol: float) -> np.ndarray:
+    """One id per point, shared by points within ``tol`` of each other (chained)."""
+    from scipy.sparse import coo_matrix  # here: keeps the reader's import light
+    from scipy.sparse.csgraph import connected_components
+    from scipy.spatial import cKDTree
+
+    pairs = cKDTree(points).query_pairs(tol, output_type="ndarray")
+    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(len(points), len(points)))
+    return np.asarray(connected_components(graph, directed=False)[1])
+
+
+def instanced_blocks(corners: np.ndarray, rows: list[PartRow], where: str) -> list[Block]:
+    """The blocks of one group's INSTANCED file (``parts_layout`` "instanced"): each part's mesh once, at its
+    first placement (a tiled part: each distinct piece once, at its first use), the rows' placements and tile
+    uses placing every copy: nothing to prove copies against. :class:`NotCopies` if the file does not hold as
+    many triangles as the rows say (edited after export)."""
+    want = sum(sum(r.tiles.piece_triangles) if r.tiles is not None else (r.triangles or 0) for r in rows)
+    if want != len(corners):
+        raise NotCopies(f"{len(corners):,} triangles, the manifest's parts {want:,} (each distinct mesh once)")
+    tol = copy_tol(corners)
+    blocks: list[Block] = []
+    turned: list[np.ndarray] = []
+    start = 0
+    for r in rows:
+        place = np.asarray(r.placements, dtype=np.float64)
+        if r.tiles is not None:
+            if (place[:, 3] != 0).any():
+                raise NotCopies(f"{r.name}: a tiled part turned about z")
+            uses = np.asarray(r.tiles.uses, dtype=np.float64)
+            for k, n in enumerate(r.tiles.piece_triangles):
+                chunk, start = corners[start:start + n], start + n
+                sel = np.flatnonzero(uses[:, 0] == k)
+                if len(sel):
+                    shifts = place[0, :3] + np.column_stack([uses[sel, 1:], np.zeros(len(sel))])
+                    blocks.append(_once(chunk, shifts, where, f"{r.name} tile piece {k}", tol, tiled=True))
+            continue
+        n = r.triangles or 0
+        chunk, start = corners[start:start + n], start + n
+        if (place[:, 3] != 0).any():  # turned copies: every copy placed, read as soup
+            turned.append(_turned(chunk, place))
+        else:
+            blocks.append(_once(chunk, place[:, :3], where, r.name, tol))
+    if turned:
+        blocks.append(block_of(np.concatenate(turned)[None], np.zeros((1, 3)), where, "the turned parts"))
+    return blocks
+
+
+def _once(chunk: np.ndarray, shifts: np.ndarray, where: str, what: str, tol: float, tiled: bool = False) -> Block:
+    """The block of one copy stored at ``shifts[0]``, placed at every one of ``shifts``."""
+    b = block_of(chunk[None], shifts[:1], where, what, tiled)
+    seam = b.vertices[b.open_edges][None] + shifts[:, None, None, :] if len(b.open_edges) else \
+        np.zeros((len(shifts), 0, 2, 3))
+    return Block(b.vertices, b.faces, np.asarray(shifts, dtype=np.float64), b.open_edges, seam, b.crowded,
+                 b.doubled, tiled, seam_tol=tol)
+
+
+def _turned(chunk: np.ndarray, place: np.ndarray) -> np.ndarray:
+    """Every copy of a part stored once at ``place[0]``: (copies * t, 3, 3) float32, turned and shifted. The
+    stored copy's corners are welded first and each distinct one placed once, so corners that coincide in the
+    stored copy coincide bit for bit in every copy."""
+    def turn(deg: np.ndarray) -> np.ndarray:
+        c, s = np.cos(np.radians(deg)), np.sin(np.radians(deg))
+        m = np.zeros((len(deg), 3, 3))
+        m[:, 0, 0], m[:, 0, 1], m[:, 1, 0], m[:, 1, 1], m[:, 2, 2] = c, -s, s, c, 1.0
+        return m
+
+    first, inverse = weld(np.ascontiguousarray(chunk.reshape(-1, 3)))
+    local = (chunk.reshape(-1, 3)[first].astype(np.float64) - place[0, :3]) @ turn(place[:1, 3])[0]
+    placed = (np.einsum("nij,vj->nvi", turn(place[:, 3]), local) + place[:, None, :3]).astype(np.float32)
+    return placed[:, inverse].reshape(-1, 3, 3)
 
 
 def block_from_mesh(vertices: np.ndarray, faces: np.ndarray, shifts: np.ndarray) -> Block:

@@ -26,7 +26,7 @@ from ..errors import NO_VALUE, InputError
 from ..meshutil import STL_RECORD, welded
 from ..roles import REQUIRED, Role
 from .blocks import Block, blocks_of
-from .model import Model, WireEnds
+from .model import BlockMeshes, Model, WireEnds
 
 if TYPE_CHECKING:
     import trimesh
@@ -68,11 +68,12 @@ class OutputFolder(Model):
     root: Path
     manifest: dict[str, Any]
     schema: Manifest
-    files: Meshes
+    files: Mapping[str, trimesh.Trimesh]
 
     @property
-    def meshes(self) -> Meshes:
-        """Group -> the group's file as one welded mesh (every triangle of the file)."""
+    def meshes(self) -> Mapping[str, trimesh.Trimesh]:
+        """Group -> the group as one welded mesh: every triangle of its file, or of every copy the manifest places
+        of an instanced file."""
         return self.files
 
     def part_rows(self, group: str) -> list[dict[str, Any]]:
@@ -131,14 +132,6 @@ def read_corners(path: Path) -> np.ndarray:
     return corners
 
 
-def read_stl(path: Path) -> trimesh.Trimesh:
-    """A binary part file as a welded mesh without zero-area triangles (see :func:`read_corners`)."""
-    mesh = Meshes({"": read_corners(path)})[""]
-    if not len(mesh.faces):
-        raise InputError(str(path), NO_VALUE, "only zero-area triangles")
-    return mesh
-
-
 def read_manifest(root: Path) -> tuple[dict[str, Any], Manifest]:
     """``root/manifest.json``, parsed and validated (:class:`InputError` naming what is wrong)."""
     if not root.exists():
@@ -177,7 +170,7 @@ def load_output(path: str | Path) -> OutputFolder:
             raise InputError(str(spath), NO_VALUE, "part file missing")
         corners[group] = read_corners(spath)
         blocks[group] = blocks_of(corners[group], [r for r in schema.parts if (r.group or r.name) == group],
-                                  str(spath))
+                                  str(spath), instanced=schema.parts_layout == "instanced")
     rows = {g: [r for r in schema.parts if (r.group or r.name) == g] for g in roles}
     e = schema.embodiment
     return OutputFolder(
@@ -193,4 +186,5 @@ def load_output(path: str | Path) -> OutputFolder:
                  for g in roles},
         counts={g: sum(r.count for r in rs) for g, rs in rows.items()},
         stack_mm=dict(schema.stack_mm),
-        root=root, manifest=data, schema=schema, files=Meshes(corners))
+        root=root, manifest=data, schema=schema,
+        files=BlockMeshes(blocks) if schema.parts_layout == "instanced" else Meshes(corners))

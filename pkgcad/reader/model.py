@@ -19,7 +19,7 @@ import numpy as np
 from ..errors import NO_VALUE, InputError
 from ..materials import MATERIALS
 from ..meshutil import Mesh, joined
-from .blocks import Block
+from .blocks import Block, near_ids
 from .scene import Scene
 
 if TYPE_CHECKING:
@@ -37,7 +37,8 @@ class WireEnds:
 
 class BlockMeshes(Mapping[str, "trimesh.Trimesh"]):
     """Group name -> every copy of every block of the group as one trimesh mesh (not welded across copies),
-    made on first use: what the views draw of a model that has no part files."""
+    made on first use: what the views draw of a model read from a STEP or from instanced part files (their tile
+    seams welded)."""
 
     def __init__(self, blocks: dict[str, list[Block]]) -> None:
         self._blocks = blocks
@@ -56,13 +57,29 @@ class BlockMeshes(Mapping[str, "trimesh.Trimesh"]):
 
 
 def placed_mesh(blocks: list[Block]) -> Mesh:
-    """Every copy of every block as one :class:`Mesh` (plain numpy; copies not welded to each other)."""
+    """Every copy of every block as one :class:`Mesh` (plain numpy; copies not welded to each other, except the
+    seams of tile pieces stored once (``seam_tol`` > 0): welded within it, so the part is one closed mesh)."""
     parts = []
+    seam: list[np.ndarray] = []  # vertex ids (in the joined mesh) on a tile piece's open edges
+    start = 0
     for b in blocks:
         nv = len(b.vertices)
         parts.append(Mesh((b.vertices[None] + b.shifts[:, None]).reshape(-1, 3),
                           (b.faces[None] + (np.arange(b.count) * nv)[:, None, None]).reshape(-1, 3)))
-    return joined(parts)
+        if b.tiled and b.seam_tol > 0 and len(b.open_edges):
+            ends = np.unique(b.open_edges)
+            seam.append((start + np.arange(b.count)[:, None] * nv + ends[None]).ravel())
+        start += nv * b.count
+    mesh = joined(parts)
+    if not seam:
+        return mesh
+    ids = np.concatenate(seam)
+    label = near_ids(mesh.vertices[ids], max(b.seam_tol for b in blocks))
+    first = np.full(label.max() + 1, -1)
+    first[label[::-1]] = ids[::-1]  # the lowest vertex id of each cluster
+    to = np.arange(len(mesh.vertices))
+    to[ids] = first[label]
+    return Mesh(mesh.vertices, to[mesh.faces])
 
 
 @dataclass

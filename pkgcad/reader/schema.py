@@ -5,7 +5,7 @@ does not fit is refused in one line naming the field (exit 2)."""
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -107,7 +107,9 @@ class FileRow(_Row):
     bytes: Annotated[int, Field(ge=0)]
 
 
-class MeshQuality(_Row):
+class MeshQualityRow(_Row):
+    """The :class:`pkgcad.export.options.MeshQuality` the STL and GLB were tessellated with (``--quality``)."""
+
     name: str
     linear_mm: Annotated[Num, Field(gt=0)]
     angular_rad: Annotated[Num, Field(gt=0)]
@@ -124,8 +126,17 @@ class Manifest(_Row):
     stack_mm: dict[str, Mm | None]
     layout: LayoutSection = LayoutSection()
     parts: Annotated[list[PartRow], Field(min_length=1)]
-    mesh_quality: MeshQuality | None = None
+    mesh_quality: MeshQualityRow | None = None
     files: list[FileRow] = []
+    # how the part files hold the parts (see pkgcad.export.manifest.stl_layout): every instance (the layout of
+    # earlier versions, so the default), or each distinct mesh once, placed by the rows' placements and tiles
+    parts_layout: Literal["every instance", "instanced"] = "every instance"
+
+    @model_validator(mode="after")
+    def _instanced_is_laid_out(self) -> Manifest:
+        if self.parts_layout == "instanced" and any(r.triangles is None or r.placements is None for r in self.parts):
+            raise ValueError("instanced part files need every part's triangles and placements")
+        return self
 
 
 def validate_manifest(data: Any, where: str) -> Manifest:

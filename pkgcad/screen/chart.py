@@ -28,7 +28,7 @@ from ..view.section import Region, Section, arrange, cut
 from .judge import CANNOT_TELL, ELEMENT_NAMES, MET, NOT_MET, Element
 
 if TYPE_CHECKING:
-    from .run import Screening
+    from .screening import Screening
 
 CLAIMS_FILE = Path(__file__).with_name("claims.txt")
 VERDICT_WORDS = {MET: "met", NOT_MET: "not met", CANNOT_TELL: "cannot tell"}

@@ -353,6 +353,3 @@ def _connection(ids: list[str], elements: dict[str, Element]) -> list[str]:
         "electrical connection is not drawn", [], ("chip", "carrier"))
     return [*rest, "electrical_connection"]
 
-
-def met_claims(j: Judgement) -> set[int]:
-    return {c.claim for c in j.claims if c.verdict == MET}

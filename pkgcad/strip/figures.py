@@ -11,9 +11,10 @@ import numpy as np
 import trimesh
 
 from ..export.glb import Meshes
+from ..export.staging import write_file
 from ..materials import material
 from ..package import Part
-from ..view.figure import RGB, Figure, Line, Rect, Text, shade, to_png, to_svg, write_atomic
+from ..view.figure import RGB, Figure, FilledRect, Line, Text, shade, to_png, to_svg
 from ..view.section import Region, Section, nice_length, slice_loops, write_section
 from .layout import StripLayout
 from .model import Stage
@@ -48,16 +49,16 @@ def top_view(strip: StripLayout, title: str, width: int = 1400) -> Figure:
     fig.add(Text(margin, 44, f"{strip.nx} x {strip.ny} = {strip.count} units, pitch {_fmt(strip.pitch[0])} x "
                  f"{_fmt(strip.pitch[1])} mm, street {_fmt(strip.street)} mm, kerf {_fmt(strip.kerf)} mm, rails "
                  f"{_fmt(strip.rails[0])} / {_fmt(strip.rails[1])} mm; numbered row by row from the top-left", 12))
-    fig.add(Rect(x(0), y(h), w * s, h * s, shade(carrier, 1.25), shade(carrier, 0.6)))
+    fig.add(FilledRect(x(0), y(h), w * s, h * s, shade(carrier, 1.25), shade(carrier, 0.6)))
     x0, y0, x1, y1 = strip.array
-    fig.add(Rect(x(x0), y(y1), (x1 - x0) * s, (y1 - y0) * s, STREET, (0.3, 0.3, 0.3)))
+    fig.add(FilledRect(x(x0), y(y1), (x1 - x0) * s, (y1 - y0) * s, STREET, (0.3, 0.3, 0.3)))
     bx, by = strip.body
     fx, fy = strip.footprint
     size = max(6.0, min(13.0, 0.32 * min(fx, fy) * s))
     digits = len(str(strip.count))
     label = size * 0.58 * digits < 0.9 * fx * s
     for u in strip.units:
-        fig.add(Rect(x(u.x - bx / 2), y(u.y + by / 2), bx * s, by * s, face, shade(face, 0.6),
+        fig.add(FilledRect(x(u.x - bx / 2), y(u.y + by / 2), bx * s, by * s, face, shade(face, 0.6),
                      {"class": "unit", "data-unit": u.name}))
         if label:
             fig.add(Text(x(u.x), y(u.y) + size * 0.35, str(int(u.name.split("_")[1])), size, anchor="middle"))
@@ -70,7 +71,7 @@ def top_view(strip: StripLayout, title: str, width: int = 1400) -> Figure:
                 fig.add(Line([(x(0), y(c)), (x(w), y(c))], SAW, max(0.6, (hi - lo) * s)))
     base = y(0) + 34
     bar = nice_length(w / 5)
-    fig.add(Rect(x(0), base - 5, bar * s, 6, (0, 0, 0), (0, 0, 0)))
+    fig.add(FilledRect(x(0), base - 5, bar * s, 6, (0, 0, 0), (0, 0, 0)))
     fig.add(Text(x(0), base - 10, "0", 11, anchor="middle"))
     fig.add(Text(x(bar), base - 10, f"{bar:g} mm", 11, anchor="middle"))
     legend = [(shade(carrier, 1.25), f"carrier strip ({'lead frame' if lay.qfn else 'substrate panel'}) and rails"),
@@ -81,7 +82,7 @@ def top_view(strip: StripLayout, title: str, width: int = 1400) -> Figure:
     for i, (color, text) in enumerate(legend):
         cx = lx + (i % 2) * (width - lx) / 2
         cy = base + (i // 2) * 22 - 6
-        fig.add(Rect(cx, cy - 11, 20, 12, color, shade(color, 0.6)))
+        fig.add(FilledRect(cx, cy - 11, 20, 12, color, shade(color, 0.6)))
         fig.add(Text(cx + 28, cy, text, 12))
     return fig
 
@@ -90,17 +91,17 @@ def top_view(strip: StripLayout, title: str, width: int = 1400) -> Figure:
 def _clip(loop: np.ndarray, lo: float, hi: float) -> np.ndarray:
     """The polygon ``loop`` (n, 2) cut to ``lo <= x <= hi`` (Sutherland-Hodgman, two edges)."""
     pts = loop
-    for bound, keep in ((lo, lambda p: p[0] >= lo), (hi, lambda p: p[0] <= hi)):
+    for bound, side in ((lo, 1.0), (hi, -1.0)):  # keep side * x >= side * bound
         if len(pts) == 0:
             break
         out = []
         for i in range(len(pts)):
             a, b = pts[i - 1], pts[i]
-            if keep(b):
-                if not keep(a):
+            if side * b[0] >= side * bound:
+                if not side * a[0] >= side * bound:
                     out.append(a + (b - a) * (bound - a[0]) / (b[0] - a[0]))
                 out.append(b)
-            elif keep(a):
+            elif side * a[0] >= side * bound:
                 out.append(a + (b - a) * (bound - a[0]) / (b[0] - a[0]))
         pts = np.array(out).reshape(-1, 2)
     return pts
@@ -134,7 +135,7 @@ def street_section(stage: Stage, strip: StripLayout, meshes: Meshes, mark_kerf: 
         marks = [np.array([(e - hair / 2, 0.0), (e + hair / 2, 0.0), (e + hair / 2, top), (e - hair / 2, top)])
                  for e in (mid - strip.kerf / 2, mid + strip.kerf / 2)]
         regions["saw kerf"] = Region("saw kerf", "saw", f"edges, {strip.kerf:g} mm apart", SAW, marks)
-    zlo = min(0.0, -lay.spec.balls.height if lay.balls is not None else 0.0)
+    zlo = min(0.0, lay.seating_plane)
     name = f"{lay.spec.meta.name} strip, stage {stage.number} ({stage.key})"
     return Section(name, "xz", at, at, list(regions.values()), (xa, zlo, xb, top))
 
@@ -173,7 +174,7 @@ def write_figures(strip: StripLayout, before: Stage, after: Stage, meshes: Meshe
                   title: str) -> list[str]:
     """top.svg/.png and street-before/after.svg/.png into ``folder``; returns the file names."""
     fig = top_view(strip, title)
-    write_atomic(folder / "top.svg", to_svg(fig))
+    write_file(folder / "top.svg", to_svg(fig))
     to_png(fig, folder / "top.png")
     names = ["top.svg", "top.png"]
     zoom = 2.0

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from ..layout import Layout
+from ..rect import Corners
 
-Box2 = tuple[float, float, float, float]  # xmin, ymin, xmax, ymax
 GAP = 1e-9
 """Intervals narrower than this [mm] are dropped (a kerf that fills its street leaves no rim)."""
 
@@ -90,8 +90,9 @@ class StripLayout:
         return (self.array_size[0] + 2 * self.rails[0], self.array_size[1] + 2 * self.rails[1])
 
     @property
-    def array(self) -> Box2:
-        return (self.rails[0], self.rails[1], self.rails[0] + self.array_size[0], self.rails[1] + self.array_size[1])
+    def array(self) -> Corners:
+        return Corners(self.rails[0], self.rails[1], self.rails[0] + self.array_size[0],
+                       self.rails[1] + self.array_size[1])
 
     @property
     def rim(self) -> float:
@@ -166,7 +167,7 @@ class StripLayout:
         w, h = self.size
         return self.saw_lines[0] * h + self.saw_lines[1] * w
 
-    def kerf_area(self, box: Box2) -> float:
+    def kerf_area(self, box: Corners) -> float:
         """Area [mm^2] the kerf takes from the rectangle ``box`` (crossings counted once)."""
         def covered(axis: int) -> float:
             a, b = box[axis], box[axis + 2]
@@ -190,5 +191,5 @@ def strip_layout(unit: Layout, units: tuple[int, int], street: float, kerf: floa
     pitch = (unit.footprint[2] + street, unit.footprint[3] + street)
     rails = (rail, rail)
     if size is not None:
-        rails = tuple((size[i] - (units[i] * pitch[i] + street)) / 2 for i in (0, 1))  # type: ignore[assignment]
+        rails = ((size[0] - (units[0] * pitch[0] + street)) / 2, (size[1] - (units[1] * pitch[1] + street)) / 2)
     return StripLayout(unit, units[0], units[1], street, kerf, rails, flash)

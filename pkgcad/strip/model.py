@@ -14,22 +14,21 @@ plate, interface layer, mold body, flash) is made once for the strip.
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import cadquery as cq
 import numpy as np
 
-from ..geometry import build_package
-from ..geometry.encapsulant import encapsulant, held_parts
+from .. import rules
+from ..geometry import build_package, encapsulant_of
 from ..geometry.shapes import box
 from ..geometry.tiles import TiledCut
 from ..layout import Layout
 from ..materials import mass_g
 from ..package import Package, Part
+from ..rect import Rect
 from ..roles import Role
 from . import frame
 from .layout import StripLayout
@@ -98,22 +97,23 @@ class StripModel:
 
 
 def body_layout(strip: StripLayout) -> Layout:
-    """The unit's layout with the sawn outline as its footprint (the footprint itself unless the kerf is narrower
-    than the street)."""
+    """The unit's layout on the sawn outline (:meth:`~pkgcad.layout.Layout.resized`, judged by the package rules):
+    the unit itself unless the kerf is narrower than the street, when the rim the saw leaves is part of it and a
+    QFN's leads run on to the sawn side."""
     lay = strip.unit
     if strip.rim <= 0:
         return lay
-    return dataclasses.replace(lay, footprint=(0.0, 0.0, *strip.body))
+    sawn = lay.resized(strip.body)
+    rules.check(sawn)
+    return sawn
 
 
 def sawn_unit(strip: StripLayout) -> Package:
-    """A sawn unit: the package builders on the sawn outline; a QFN's leads end at the sawn side."""
+    """A sawn unit: the package builders on the sawn outline (:func:`body_layout`)."""
     lay = body_layout(strip)
     parts = build_package(lay, mold=False).parts
-    if lay.qfn and strip.rim > 0:
-        parts = [frame.lengthened_leads(lay, strip.rim) if p.name == "lead" else p for p in parts]
     t0 = time.perf_counter()
-    parts.append(encapsulant(lay, held_parts(lay, parts)))
+    parts.append(encapsulant_of(lay, parts))
     return Package(lay, parts, timings={"encapsulant_s": time.perf_counter() - t0})
 
 
@@ -129,8 +129,7 @@ def make_strip(strip: StripLayout, progress: Callable[[str], None] | None = None
     own = {p.name: p for p in unit.parts}
     bonded = [frame.lengthened_leads(lay, strip.lead_reach) if p.name == "lead" else p
               for p in unit.parts if p.name not in STRIP_WIDE]
-    x0, y0, x1, y1 = strip.array
-    area = ((x0 + x1) / 2, (y0 + y1) / 2, x1 - x0, y1 - y0)
+    area = strip.array.rect()
     carrier = frame.lead_frame(strip) if lay.qfn else [frame.panel(strip)]
     say("tiling the heat-sink plate and the mold")
     if lay.connecting_portion is None and lay.texture.kind == "flat":
@@ -178,14 +177,14 @@ def offcuts(strip: StripLayout) -> list[Part]:
             kinds = (sx.kind, sy.kind)
             if "kerf" in kinds or kinds == ("body", "body"):
                 continue
-            rect = ((sx.lo + sx.hi) / 2, (sy.lo + sy.hi) / 2, sx.width, sy.width)
+            rect = Rect((sx.lo + sx.hi) / 2, (sy.lo + sy.hi) / 2, sx.width, sy.width)
             in_array = "rail" not in kinds
             if not lay.qfn or not in_array:
                 carrier.append(rect)
             if in_array:
                 inside.append(rect)
     layers = [("offcut_carrier", Role.CARRIER, "copper" if lay.qfn else "bt-laminate", carrier, 0.0,
-               lay.spec.carrier.thickness)]
+               st.carrier_top)]
     layers += [("offcut_encapsulant", Role.ENCAPSULANT, lay.spec.encapsulant.material, inside, lay.mold_bottom,
                 st.first_surface),
                ("offcut_heat_sink", Role.HEAT_SINK, lay.spec.heat_sink.material, inside, st.first_surface,
@@ -200,10 +199,37 @@ def offcuts(strip: StripLayout) -> list[Part]:
     return out
 
 
-def material_use(model: StripModel) -> list[dict[str, Any]]:
-    """Per layer and material [mm^3 and g]: what the strip used (the most of it in any stage: flash included,
-    balls too), what went into the units, what the saw took (stage 4 minus stage 5) and what is left over
-    (flash and offcuts)."""
+@dataclass(frozen=True)
+class MaterialUse:
+    """One layer and material of the strip [mm^3 and g]: what the strip used (the most of it in any stage: flash
+    included, balls too), what went into the units, what the saw took (stage 4 minus stage 5), the offcuts and the
+    flash (what is left over), and all that is wasted."""
+
+    layer: str
+    material: str
+    used_mm3: float
+    in_units_mm3: float
+    kerf_mm3: float
+    offcut_mm3: float
+    flash_mm3: float
+
+    @property
+    def wasted_mm3(self) -> float:
+        return self.kerf_mm3 + self.offcut_mm3 + self.flash_mm3
+
+    def grams(self, mm3: float) -> float:
+        return mass_g(self.material, mm3)
+
+    def record(self) -> dict[str, str | float]:
+        """strip.json's row: the volumes, then the same as masses."""
+        volumes = {"used_mm3": self.used_mm3, "in_units_mm3": self.in_units_mm3, "kerf_mm3": self.kerf_mm3,
+                   "offcut_mm3": self.offcut_mm3, "flash_mm3": self.flash_mm3, "wasted_mm3": self.wasted_mm3}
+        return {"layer": self.layer, "material": self.material, **volumes,
+                **{k.replace("_mm3", "_g"): self.grams(v) for k, v in volumes.items()}}
+
+
+def material_use(model: StripModel) -> list[MaterialUse]:
+    """Per layer and material: what the strip used, put into the units, lost to the saw and left over."""
     n = model.strip.count
     used: dict[tuple[str, str], float] = {}
     for s in model.stages[:4]:  # materials only come, except the flash that goes: the most of each
@@ -214,14 +240,10 @@ def material_use(model: StripModel) -> list[dict[str, Any]]:
     in_units = Stage(0, "", "", sawn.unit_parts, []).volumes(n)
     after = sawn.volumes(n)
     flash = {(layer(p), p.material): p.volume() for p in model.stage("molded").strip_parts if p.name == "flash"}
-    out: list[dict[str, Any]] = []
+    out: list[MaterialUse] = []
     order = list(LAYERS.values())
     for key in sorted(used, key=lambda k: (order.index(k[0]) if k[0] in order else len(order), k)):
-        row = {"used_mm3": used[key], "in_units_mm3": in_units.get(key, 0.0),
-               "kerf_mm3": before.get(key, 0.0) - after.get(key, 0.0),
-               "offcut_mm3": after.get(key, 0.0) - in_units.get(key, 0.0), "flash_mm3": flash.get(key, 0.0)}
-        row["wasted_mm3"] = row["kerf_mm3"] + row["offcut_mm3"] + row["flash_mm3"]
-        for k in list(row):
-            row[k.replace("_mm3", "_g")] = mass_g(key[1], row[k])
-        out.append({"layer": key[0], "material": key[1], **row})
+        out.append(MaterialUse(key[0], key[1], used[key], in_units.get(key, 0.0),
+                               before.get(key, 0.0) - after.get(key, 0.0), after.get(key, 0.0) - in_units.get(key, 0.0),
+                               flash.get(key, 0.0)))
     return out

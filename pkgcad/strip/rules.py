@@ -9,11 +9,10 @@ footprint; the saw's kerf edge lies ``(street - kerf) / 2`` outside it, so an in
 
 from __future__ import annotations
 
-import numpy as np
-
 from .. import bounds
 from ..errors import InputError
-from ..layout import Layout, Rect
+from ..layout import Layout
+from ..rect import Rect
 from .layout import StripLayout, units_that_fit
 
 MAX_UNITS = 20_000
@@ -21,21 +20,11 @@ MAX_UNITS = 20_000
 
 
 def parse_pair(option: str, text: str, integer: bool) -> tuple[float, float]:
-    """``"45x13"`` -> (45, 13): two positive numbers (whole ones if ``integer``) joined by ``x``; lengths within
-    :data:`pkgcad.bounds.BOUNDS` ``["strip " + option]``."""
-    parts = text.lower().replace("×", "x").split("x")
-    what = "two whole numbers" if integer else "two lengths in mm"
-    try:
-        if len(parts) != 2:
-            raise ValueError
-        a, b = (int(p) if integer else float(p) for p in parts)
-    except ValueError:
-        raise InputError(option, text, f"expected {what} as NxM, e.g. {'45x13' if integer else '240x70'}") from None
-    if not (a > 0 and b > 0 and np.isfinite(a) and np.isfinite(b)):
-        raise InputError(option, text, f"both must be greater than 0 ({what})")
-    if not integer:
-        for v in (a, b):
-            bounds.check(f"strip {option}", v, text)
+    """``"45x13"`` -> (45, 13) (:func:`pkgcad.bounds.parse_dims`): two whole numbers (``--units``) or two lengths in
+    mm within :data:`pkgcad.bounds.BOUNDS` ``["strip " + option]`` (``--size``)."""
+    a, b = bounds.parse_dims(option, text, "NxM", "two whole numbers" if integer else "two lengths in mm",
+                             "45x13" if integer else "240x70", integer=integer,
+                             bound=None if integer else f"strip {option}")
     return a, b
 
 
@@ -80,11 +69,11 @@ def inner_parts(lay: Layout) -> list[tuple[str, Rect]]:
     for w in lay.wires:
         x0, x1 = sorted((w.start[0], w.end[0]))
         y0, y1 = sorted((w.start[1], w.end[1]))
-        parts.append((w.name, ((x0 + x1) / 2, (y0 + y1) / 2, x1 - x0 + d, y1 - y0 + d)))
-    for sites, diameter, name in ((lay.bumps, lay.spec.bumps.diameter, "bump"),
-                                  (lay.balls, lay.spec.balls.diameter, "ball")):
-        if sites is not None:
-            parts += [(f"{name}_{i:04d}", (float(x), float(y), diameter, diameter))
+        parts.append((w.name, Rect((x0 + x1) / 2, (y0 + y1) / 2, x1 - x0 + d, y1 - y0 + d)))
+    for sites, cut, name in ((lay.bumps, lay.bump_z, "bump"), (lay.balls, lay.ball_z, "ball")):
+        if sites is not None and cut is not None:
+            diameter = cut.diameter
+            parts += [(f"{name}_{i:04d}", Rect(float(x), float(y), diameter, diameter))
                       for i, (x, y) in enumerate(sites.points)]
     return parts
 

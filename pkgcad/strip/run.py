@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from ..errors import InputError
-from ..export.options import QUALITIES
+from ..export.options import mesh_quality
 from ..templates import load_layout
 from .layout import StripLayout, strip_layout
 from .rules import judge, judge_options, parse_pair
+
+if TYPE_CHECKING:
+    from .sheet import StripSheet
 
 DEFAULT_STREET = 0.3  # mm: a typical package saw blade
 DEFAULT_RAIL = 2.0  # mm
@@ -34,14 +36,13 @@ def plan_strip(template: str, sets: Sequence[str], units: str, street: float = D
 
 
 def run_strip(strip: StripLayout, out: Path, quality: str = "normal", all_stages: bool = False,
-              progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+              progress: Callable[[str], None] | None = None) -> StripSheet:
     """Build every stage of ``strip`` and write them, the sawn unit and the process sheet into ``out``."""
     from ..export.outpath import check_output_folder
     from .model import make_strip
     from .write import write_strip
 
-    if quality not in QUALITIES:
-        raise InputError("--quality", quality, f"choose {' | '.join(QUALITIES)}")
+    mesh = mesh_quality(quality)
     check_output_folder(out, "strip")  # before any work: the output guard
     model = make_strip(strip, progress)
-    return write_strip(model, out, QUALITIES[quality], all_stages, progress)
+    return write_strip(model, out, mesh, all_stages, progress)

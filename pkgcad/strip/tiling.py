@@ -5,8 +5,8 @@ streets and kerfs cut it into a grid of natural tiles, and congruent tiles are m
   shapes for every unit, made once by the package builders, placed at each unit.
 - Every other tile (kerf, street crossing, rim) is a box minus the box tools over it (a QFN's connecting bars
   and the leads that run out to them), each tool clipped to the tile; tiles whose size and clipped tools match
-  relative to their corner are congruent and cut once (the key of :func:`pkgcad.geometry.tiles.tile_key`, for
-  boxes).
+  relative to their corner are congruent and cut once (:func:`pkgcad.geometry.tiles.box_tile_key`, the tiled
+  cut's own congruence key).
 
 The result is a :class:`~pkgcad.geometry.tiles.TiledCut` (what the package's tiled encapsulant is). The unit bodies
 are the unit's own encapsulant shapes, so what the saw leaves of the mold (stage 5) IS the unit's encapsulant.
@@ -18,7 +18,7 @@ import cadquery as cq
 import numpy as np
 
 from ..errors import GeometryError
-from ..geometry.tiles import DIGITS, TiledCut, bnd_box, cut_tile, valid_solids
+from ..geometry.tiles import TiledCut, TileKey, bnd_box, box_tile_key, cut_tile, valid_solids
 from .layout import Interval, StripLayout
 
 GROW = 1e-4
@@ -52,7 +52,7 @@ def tiled_layer(strip: StripLayout, body: TiledCut, z: tuple[float, float], tool
     has_tools = len(tools) > 0
     mx = [(tools[:, 3] > s.lo) & (tools[:, 0] < s.hi) for s in xi] if has_tools else []
     my = [(tools[:, 4] > s.lo) & (tools[:, 1] < s.hi) for s in yi] if has_tools else []
-    first: dict[tuple, int] = {}  # key -> index into reps
+    first: dict[TileKey, int] = {}  # key -> index into reps
     reps: list[tuple[tuple[float, float, float, float], np.ndarray]] = []
     placed: list[tuple[int, float, float]] = []  # rep index, tile origin
     for a, sx in enumerate(xi):
@@ -64,9 +64,7 @@ def tiled_layer(strip: StripLayout, body: TiledCut, z: tuple[float, float], tool
             clipped = _clip(over, rect)
             clipped[:, 2] = np.where(clipped[:, 2] > z[0] + 1e-9, clipped[:, 2], z[0] - GROW)
             clipped[:, 5] = np.where(clipped[:, 5] < z[1] - 1e-9, clipped[:, 5], z[1] + GROW)
-            rel = clipped - [sx.lo, sy.lo, 0.0, sx.lo, sy.lo, 0.0]
-            key = (round(sx.width, DIGITS), round(sy.width, DIGITS),
-                   tuple(sorted(map(tuple, np.round(rel, DIGITS).tolist()))))
+            key = box_tile_key(rect, z, clipped)
             if key not in first:
                 first[key] = len(reps)
                 reps.append((rect, clipped))

@@ -12,7 +12,6 @@ import json
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from ..export.assembly import Assembly
 from ..export.glb import Meshes, assembly_scene
@@ -22,16 +21,16 @@ from ..export.step import write_assembly
 from ..export.writer import write_package
 from ..package import Placement
 from .figures import write_figures
-from .model import StripModel
-from .sheet import markdown, sheet
+from .model import StripModel, material_use
+from .sheet import StageFiles, StripSheet, UnitCheck, markdown
 
 MARK = "strip.json"
 """The file that says a folder is ours: pkgcad strip may replace a folder holding it (and nothing else)."""
 
 
 def write_strip(model: StripModel, out: Path, quality: MeshQuality, all_stages: bool = False,
-                progress: Callable[[str], None] | None = None) -> dict[str, Any]:
-    """Write ``model`` into ``out`` (see the module notes). Returns the contents of strip.json."""
+                progress: Callable[[str], None] | None = None) -> StripSheet:
+    """Write ``model`` into ``out`` (see the module notes). Returns the process sheet (strip.json, strip.md)."""
     from ..check.run import check_folder  # the checker pulls in trimesh ray tests: only when writing
 
     say = progress or (lambda _stage: None)
@@ -39,7 +38,7 @@ def write_strip(model: StripModel, out: Path, quality: MeshQuality, all_stages: 
     base = f"{strip.unit.spec.meta.name}-strip"
     timings = dict(model.timings)
     meshes = Meshes(quality)
-    rows: list[dict[str, Any]] = []
+    rows: list[StageFiles] = []
     units = [Placement(u.name, u.x, u.y) for u in strip.units]
     with staged_dir(out, "strip") as tmp:  # judged by the output guard again, swapped in on success
         (tmp / "stages").mkdir()
@@ -54,17 +53,14 @@ def write_strip(model: StripModel, out: Path, quality: MeshQuality, all_stages: 
             t = time.perf_counter()
             (tmp / glb).write_bytes(assembly_scene(assy, meshes).glb())
             timings[f"stage{stage.number}_glb_s"] = time.perf_counter() - t
-            rows.append({"number": stage.number, "key": stage.key, "title": stage.title, "step": step, "glb": glb,
-                         "step_bytes": (tmp / step).stat().st_size, "glb_bytes": (tmp / glb).stat().st_size,
-                         "unit_instances": sum(p.count for p in stage.unit_parts),
-                         "strip_instances": sum(p.count for p in stage.strip_parts)})
+            rows.append(StageFiles(stage.number, stage.key, stage.title, step, glb, (tmp / step).stat().st_size,
+                                   (tmp / glb).stat().st_size, sum(p.count for p in stage.unit_parts),
+                                   sum(p.count for p in stage.strip_parts)))
         say("writing and checking a sawn unit")
         t = time.perf_counter()
         write_package(model.unit, tmp / "unit", quality)
         found = check_folder(tmp / "unit")
-        failed = [r.element for r in found if not r.passed]
-        check = {"folder": "unit", "rows": len(found), "passed": len(found) - len(failed), "failed": len(failed),
-                 "failing": failed}
+        check = UnitCheck("unit", len(found), tuple(r.element for r in found if not r.passed))
         timings["unit_check_s"] = time.perf_counter() - t
         say("drawing the process sheet")
         t = time.perf_counter()
@@ -72,7 +68,7 @@ def write_strip(model: StripModel, out: Path, quality: MeshQuality, all_stages: 
                       f"{base}: {strip.unit.spec.meta.title}")
         timings["figures_s"] = time.perf_counter() - t
         files = {str(p.relative_to(tmp)): p.stat().st_size for p in sorted(tmp.rglob("*")) if p.is_file()}
-        data = sheet(model, files, rows, check, timings)
+        data = StripSheet(model, tuple(material_use(model)), tuple(rows), check, files, timings)
         (tmp / "strip.md").write_text(markdown(data), encoding="utf-8")
-        (tmp / MARK).write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+        (tmp / MARK).write_text(json.dumps(data.record(), indent=1) + "\n", encoding="utf-8")
     return data

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .steps import InputError
+from ..errors import InputError
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -162,7 +162,7 @@ def _bytes(data: bytes) -> str:
 def _is_handshake(body: bytes) -> bool:
     """Whether ``body`` (after the length prefix) is a Dask handshake: frames whose message is a table."""
     try:
-        from distributed.protocol import loads
+        from distributed.protocol.core import loads
         from distributed.protocol.utils import unpack_frames
 
         frames = unpack_frames(body)

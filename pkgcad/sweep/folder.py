@@ -14,18 +14,25 @@ pkgcad never replaces or deletes what it did not write: a non-empty folder witho
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .steps import InputError, __version__, check_output_place
+from .. import __version__
+from ..errors import InputError
+from ..export.outpath import check_output_place
+from ..export.staging import replace_file
 
 MARKER = "sweep.json"
+#: What ``--keep`` leaves in a variant's folder. Its row (and so the table) holds every figure whatever the policy.
+KEEP = {
+    "all": "every file of every variant (the model files, report, thermal fields)",
+    "summary": "each variant's JSON records only (manifest.json, check.json, variant.json, thermal/*.json); its "
+    "model files are deleted once its figures are in its row",
+    "failed": "every file of the variants whose check found a failing claim element, the JSON records of the rest",
+}
 ROWS = "rows"
 #: variant folders are named by 12 hex digits (``spec_id``); their stages ``.<id>.<random>.tmp`` (the build's
 #: own stage inside it ``..<id>.<random>.tmp.<random>.tmp``) and ``.<id>.old-<pid>`` while being replaced
@@ -66,21 +73,8 @@ def is_ours(folder: Path) -> bool:
     return isinstance(data, dict) and data.get("tool") == "pkgcad" and data.get("kind") == "sweep"
 
 
-def atomic(path: Path, write: Callable[[str], object]) -> None:
-    """``write(tmp)`` a temporary file beside ``path``, then rename it over ``path``: readers (and an
-    interrupt) see the old file or the new one, never half of one."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_json(path: Path, data: Any) -> None:
-    atomic(path, lambda tmp: Path(tmp).write_text(json.dumps(data, indent=1, default=str) + "\n"))
+    replace_file(path, json.dumps(data, indent=1, default=str) + "\n", clean=False)
 
 
 def row_path(folder: Path, vid: str) -> Path:
@@ -99,10 +93,30 @@ def write_row(folder: Path, row: dict[str, Any]) -> None:
     write_json(row_path(folder, row["id"]), row)
 
 
+def kept_files(files: tuple[str, ...]) -> tuple[str, ...]:
+    """Of the files the steps leave (``Step.files``), those a variant pruned to its records keeps: its JSON
+    records and the thermal folder (its JSON)."""
+    return tuple(f for f in files if f.endswith(".json") or f == "thermal")
+
+
+def covers(row: dict[str, Any], keep: str) -> bool:
+    """Does what a finished variant kept (its row's ``kept``; rows of earlier versions kept everything) satisfy
+    the ``--keep`` policy ``keep``? A variant pruned to its records is built again for ``all``, and for
+    ``failed`` when its check failed."""
+    if row.get("kept", "all") == "all":
+        return True
+    return keep == "summary" or (keep == "failed" and row.get("check_pass") is not False)
+
+
+def needed_files(files: tuple[str, ...], keep: str) -> tuple[str, ...]:
+    return files if keep == "all" else kept_files(files)
+
+
 def adoptable(folder: Path, vid: str, steps: tuple[str, ...], files: tuple[str, ...], settings: dict[str, Any],
-              record: str) -> dict[str, Any] | None:
+              record: str, keep: str = "all") -> dict[str, Any] | None:
     """The results a worker left in ``DIR/<vid>/<record>``, usable as the variant's row when they cover
-    ``steps`` with ``settings`` (the client was interrupted or died after the variant finished)."""
+    ``steps`` with ``settings`` and the ``keep`` policy (the client was interrupted or died after the variant
+    finished)."""
     try:
         data = json.loads((Path(folder) / vid / record).read_text())
     except (OSError, ValueError):
@@ -111,18 +125,20 @@ def adoptable(folder: Path, vid: str, steps: tuple[str, ...], files: tuple[str, 
         return None
     if not set(steps) <= set(data.get("steps", ())) or any(data.get(k) != v for k, v in settings.items()):
         return None
-    if not all((Path(folder) / vid / f).is_file() for f in files):
+    if not covers(data, keep) or not all((Path(folder) / vid / f).exists() for f in needed_files(files, keep)):
         return None
     return {k: v for k, v in data.items() if k not in ("id", "steps", *settings)}
 
 
-def done(folder: Path, vid: str, steps: tuple[str, ...], files: tuple[str, ...], settings: dict[str, Any]) -> bool:
-    """A rerun skips this variant: its row says it finished the same ``steps`` with the same ``settings``
-    and every file those steps leave is in its folder."""
+def done(folder: Path, vid: str, steps: tuple[str, ...], files: tuple[str, ...], settings: dict[str, Any],
+         keep: str = "all") -> bool:
+    """A rerun skips this variant: its row says it finished the same ``steps`` with the same ``settings``,
+    what it kept covers the ``keep`` policy (:func:`covers`) and every file those steps leave (pruned: its
+    records) is in its folder."""
     row = read_row(folder, vid)
     if row is None or row.get("status") != "ok" or not set(steps) <= set(row.get("steps", ())):
         return False
-    if any(row.get(k) != v for k, v in settings.items()):
+    if any(row.get(k) != v for k, v in settings.items()) or not covers(row, keep):
         return False
     vdir = Path(folder) / vid
-    return bool(_VARIANT.match(vid)) and all((vdir / f).is_file() for f in files)
+    return bool(_VARIANT.match(vid)) and all((vdir / f).exists() for f in needed_files(files, keep))

@@ -11,13 +11,15 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from .folder import atomic, read_row
+from ..export.staging import replace_file
+from .folder import read_row
 from .variants import Plan, Variant
 
 #: Columns that lead the table, in this order, after the id, status and swept parameters.
 FIRST = ("claims", "check_pass", "check_failures", "check_failed", "volume_mm3", "mass_g")
 #: Columns that close it (after the seconds of each step, ``<step>_s``).
-LAST = ("steps", "quality", "step_mode", "seconds", "cpu_s", "worker", "path", "error")
+LAST = ("steps", "quality", "step_mode", "kept", "written_mb", "kept_mb", "seconds", "cpu_s", "worker", "path",
+        "error")
 
 
 def pending_row(plan: Plan, v: Variant) -> dict[str, Any]:
@@ -61,8 +63,8 @@ def to_table(rows: list[dict[str, Any]], keys: list[str]) -> pa.Table:
 
 def write_table(folder: Path, table: pa.Table) -> tuple[Path, Path]:
     parquet, csv = Path(folder) / "results.parquet", Path(folder) / "results.csv"
-    atomic(parquet, lambda p: pq.write_table(table, p))
-    atomic(csv, lambda p: pacsv.write_csv(table, p))
+    replace_file(parquet, lambda p: pq.write_table(table, p), clean=False)
+    replace_file(csv, lambda p: pacsv.write_csv(table, p), clean=False)
     return parquet, csv
 
 

@@ -10,10 +10,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from ..claims import claims_of_spec
+from ..errors import InputError
+from ..export.options import STEP_MODES, mesh_quality
+from ..export.staging import clean_stale, staged_dir
 from . import engine, folder
 from .plots import write_plots
 from .results import collect, to_table, write_table
-from .steps import QUALITIES, STEP_MODES, STEPS, InputError, StepOptions, claims_of, clean_stale, staged_dir
+from .steps import STEPS, StepOptions
 from .summary import write_summary
 from .task import RECORD, Job, run_variant
 from .variants import Plan, Variant, make_plan, refusals
@@ -37,6 +41,7 @@ class SweepRequest:
     step_mode: str = "assembly"
     dry_run: bool = False
     dashboard: str | None = ":8787"  # the local cluster's dashboard address; None: no dashboard
+    keep: str = "all"  # what each variant's folder keeps, see folder.KEEP
 
 
 @dataclass
@@ -88,10 +93,11 @@ def parse_steps(do: str) -> tuple[str, ...]:
 def check_request(req: SweepRequest) -> tuple[tuple[str, ...], Plan]:
     """Every bad option raises :class:`InputError` here, before any work or any file."""
     steps = parse_steps(req.do)
-    if req.quality not in QUALITIES:
-        raise InputError("--quality", req.quality, f"choose one of {' | '.join(QUALITIES)}")
+    mesh_quality(req.quality)
     if req.step_mode not in STEP_MODES:
         raise InputError("--step-mode", req.step_mode, f"choose one of {' | '.join(STEP_MODES)}")
+    if req.keep not in folder.KEEP:
+        raise InputError("--keep", req.keep, f"choose one of {' | '.join(folder.KEEP)}")
     if req.workers is not None and req.scheduler:
         raise InputError("--workers", req.workers, "a running scheduler brings its own workers: give --workers or "
                         "--scheduler, not both")
@@ -121,15 +127,15 @@ def run_sweep(req: SweepRequest, progress: Progress | None = None) -> SweepResul
     todo: list[Variant] = []
     adopted: list[dict[str, Any]] = []  # finished by a worker after the last run's client stopped listening
     for v in plan.valid:
-        if folder.done(out, v.id, steps, files, settings):
+        if folder.done(out, v.id, steps, files, settings, req.keep):
             continue
-        got = folder.adoptable(out, v.id, steps, files, settings, RECORD)
+        got = folder.adoptable(out, v.id, steps, files, settings, RECORD, req.keep)
         if got is None:
             todo.append(v)
         else:
             adopted.append(_row(v, out, steps, settings, got))
     res.skipped = len(plan.valid) - len(todo)
-    jobs = [Job(v.id, v.spec, str((out / v.id).resolve()), steps, options) for v in todo if v.spec]
+    jobs = [Job(v.id, v.spec, str((out / v.id).resolve()), steps, options, req.keep) for v in todo if v.spec]
     by_id = {v.id: v for v in todo}
 
     def landed(job: Job, result: dict[str, Any] | None, exc: BaseException | None) -> None:
@@ -177,7 +183,7 @@ def _run(req: SweepRequest, plan: Plan, res: SweepResult, out: Path, jobs: list[
 def _row(v: Variant, out: Path, steps: Sequence[str], settings: dict[str, Any], got: dict[str, Any]) -> dict[str, Any]:
     row: dict[str, Any] = {"id": v.id, **v.params}
     if v.spec is not None:
-        row["claims"] = ",".join(str(c) for c in claims_of(v.spec))
+        row["claims"] = ",".join(str(c) for c in claims_of_spec(v.spec))
     row.update(got)
     if v.spec is not None:
         row.update(steps=list(steps), **settings, path=str((out / v.id).resolve()))
@@ -187,7 +193,7 @@ def _row(v: Variant, out: Path, steps: Sequence[str], settings: dict[str, Any], 
 def _definition(req: SweepRequest, plan: Plan, steps: tuple[str, ...]) -> dict[str, Any]:
     return {"template": plan.template, "sweep": plan.kind, "keys": plan.keys, "grids": list(req.grids),
             "random": req.random_n, "ranges": list(req.ranges), "seed": req.seed, "sets": list(req.sets),
-            "steps": list(steps), "quality": req.quality, "step_mode": req.step_mode,
+            "steps": list(steps), "quality": req.quality, "step_mode": req.step_mode, "keep": req.keep,
             "variants": len(plan.variants)}
 
 

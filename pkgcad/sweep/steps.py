@@ -1,52 +1,25 @@
-"""The per-variant steps of a sweep, and the ONE place where the sweep touches the rest of pkgcad.
+"""The per-variant steps of a sweep: each runs one pkgcad command's library entry point on a variant.
 
-Every import of a pkgcad library entry point made by ``pkgcad.sweep`` is in this module. The geometry-heavy imports
-sit inside the step functions: the CLI, ``--dry-run`` and the client process never load the kernel.
+The geometry-heavy imports sit inside the step functions: the CLI, ``--dry-run`` and the client process never
+load the kernel.
 
-A step is ``run(spec, folder, options) -> dict of result columns``; it writes its files into ``folder`` (the
-variant's staged folder) and raises :class:`StepFailed` with a one-line message when it cannot finish. Steps
-run in :data:`STEPS` order; ``build`` always runs first because every other step reads its files. A step
-whose ``available()`` returns a reason cannot be asked for (``--do`` says so, exit 2).
+A step is ``run(spec, folder, options) -> StepResult``: a typed result whose ``columns()`` join the variant's row.
+It writes its files into ``folder`` (the variant's staged folder) and raises :class:`StepFailed` with a one-line
+message when it cannot finish. Steps run in :data:`STEPS` order; ``build`` always runs first because every other
+step reads its files. A step whose ``available()`` returns a reason cannot be asked for (``--do`` says so, exit 2).
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Protocol
 
-from .. import __version__
-from ..claims import claims_of_spec
 from ..errors import InputError
-from ..export.options import QUALITIES, STEP_MODES
-from ..export.outpath import check_output_place
-from ..export.staging import clean_stale
+from ..reader.schema import PartRow
 from ..spec import PackageSpec
-from ..templates import layout_of, load_layout, parse_override, resolve_template
-
-__all__ = [
-    "QUALITIES",
-    "STEPS",
-    "STEP_MODES",
-    "InputError",
-    "PackageSpec",
-    "Step",
-    "StepFailed",
-    "StepOptions",
-    "__version__",
-    "check_output_place",
-    "claims_of",
-    "clean_stale",
-    "limit_kernel_threads",
-    "load_spec",
-    "parse_override",
-    "resolve_template",
-    "staged_dir",
-    "warm_up",
-]
+from ..templates import layout_of, load_layout
 
 
 class StepFailed(Exception):
@@ -63,7 +36,7 @@ class StepOptions:
 class Step:
     name: str
     help: str
-    run: Callable[[PackageSpec, Path, StepOptions], dict[str, Any]] | None
+    run: Callable[[PackageSpec, Path, StepOptions], StepResult] | None
     files: tuple[str, ...]  # what the step leaves in the variant folder (checked on resume)
     available: Callable[[], str | None]  # None, or why the step cannot run in this pkgcad
 
@@ -75,21 +48,9 @@ def load_spec(template: str, overrides: Sequence[str] = ()) -> PackageSpec:
     return load_layout(template, overrides).spec
 
 
-def staged_dir(out: Path) -> AbstractContextManager[Path]:
-    """pkgcad's staged writing: a temporary folder beside ``out`` that replaces ``out`` on success."""
-    from ..export.staging import staged_dir as _staged
-
-    return _staged(out)
-
-
-def claims_of(spec: PackageSpec) -> tuple[int, ...]:
-    """The claims the spec embodies, derived by the claims table."""
-    return claims_of_spec(spec)
-
-
 def limit_kernel_threads() -> None:
     """One OCCT thread in this process: a sweep worker is one process per core, and OCCT's own pool can hang
-    inside worker processes (DESIGN.md, Distribution)."""
+    inside worker processes (docs/references.md, OCCT in worker processes)."""
     from cadquery.occ_impl.shapes import setThreads
 
     setThreads(1)
@@ -106,35 +67,104 @@ def warm_up() -> None:
 
 
 # ------------------------------------------------------------------------------------------- the steps
-def _build(spec: PackageSpec, folder: Path, options: StepOptions) -> dict[str, Any]:
+Column = str | int | float | bool | None
+"""One cell of a sweep row (results.parquet): a number in mm, mm^3, g, s or K/W, a flag, or text."""
+
+
+class StepResult(Protocol):
+    """What a step found for one variant: its columns of the variant's row."""
+
+    def columns(self) -> dict[str, Column]: ...
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    parts: int
+    instances: int
+    volume_mm3: float
+    mass_g: float
+    group_volumes_mm3: dict[str, float]  # per STL group (parts/<group>.stl)
+
+    def columns(self) -> dict[str, Column]:
+        out: dict[str, Column] = {"parts": self.parts, "instances": self.instances, "volume_mm3": self.volume_mm3,
+                                  "mass_g": self.mass_g}
+        out.update({f"volume_{group}_mm3": v for group, v in self.group_volumes_mm3.items()})
+        return out
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    elements: int
+    failed: tuple[str, ...]  # "claim <claims>: <element>" of each failing row
+
+    def columns(self) -> dict[str, Column]:
+        return {"check_pass": not self.failed, "check_elements": self.elements, "check_failures": len(self.failed),
+                "check_failed": "; ".join(self.failed)}
+
+
+@dataclass(frozen=True)
+class KicadResult:
+    footprint: str
+    pads: int  # copper pads
+
+    def columns(self) -> dict[str, Column]:
+        return {"kicad_footprint": self.footprint, "kicad_pads": self.pads}
+
+
+@dataclass(frozen=True)
+class ThermalResult:
+    theta_jc_top_k_w: float
+    theta_jb_k_w: float | None  # None: no board-side face (full-detail balls)
+    tj_max_c: float
+    top_share: float  # of the heat, with both sides held
+
+    def columns(self) -> dict[str, Column]:
+        return {"theta_jc_top_k_w": self.theta_jc_top_k_w, "theta_jb_k_w": self.theta_jb_k_w,
+                "tj_max_c": self.tj_max_c, "thermal_top_share": self.top_share}
+
+
+@dataclass(frozen=True)
+class WarpResult:
+    warpage_board_25c_um: float
+    warpage_board_260c_um: float
+    chip_stress_25c_mpa: float
+    chip_stress_260c_mpa: float
+
+    def columns(self) -> dict[str, Column]:
+        return {"warpage_board_25c_um": self.warpage_board_25c_um,
+                "warpage_board_260c_um": self.warpage_board_260c_um,
+                "chip_stress_25c_mpa": self.chip_stress_25c_mpa, "chip_stress_260c_mpa": self.chip_stress_260c_mpa}
+
+
+@dataclass(frozen=True)
+class NoColumns:
+    def columns(self) -> dict[str, Column]:
+        return {}
+
+
+def _build(spec: PackageSpec, folder: Path, options: StepOptions) -> BuildResult:
     """Build and export (STEP, STL, GLB, manifest.json) into ``folder``: total and per-group volumes, mass."""
+    from ..reader.folder import read_manifest
     from ..runner import Options, build_to
 
     res = build_to(layout_of(spec), folder, Options(quality=options.quality, step_mode=options.step_mode))
     if res.code:
         raise StepFailed(res.summary)
-    manifest = json.loads((folder / "manifest.json").read_text())
-    row: dict[str, Any] = {
-        "parts": len(manifest["parts"]),
-        "instances": manifest["totals"]["instances"],
-        "volume_mm3": manifest["totals"]["volume_mm3"],
-        "mass_g": manifest["totals"]["mass_g"],
-    }
-    for group, volume in _group_volumes(manifest["parts"]):
-        row[f"volume_{group}_mm3"] = volume
-    return row
+    data, manifest = read_manifest(folder)
+    totals = data["totals"]
+    return BuildResult(len(manifest.parts), totals["instances"], totals["volume_mm3"], totals["mass_g"],
+                       _group_volumes(manifest.parts))
 
 
-def _group_volumes(parts: list[dict[str, Any]]) -> Iterator[tuple[str, float]]:
+def _group_volumes(parts: Sequence[PartRow]) -> dict[str, float]:
     totals: dict[str, float] = {}
     for p in parts:
-        group = p.get("group", p["name"])
-        totals[group] = totals.get(group, 0.0) + p["volume_total_mm3"]
-    for group, volume in totals.items():
-        yield group, round(volume, 9)
+        group = p.group or p.name
+        totals[group] = totals.get(group, 0.0) + p.volume_total_mm3
+    return {group: round(volume, 9) for group, volume in totals.items()}
 
 
-def _check(spec: PackageSpec, folder: Path, options: StepOptions) -> dict[str, Any]:
+def _check(spec: PackageSpec, folder: Path, options: StepOptions) -> CheckResult:
     """``pkgcad check`` on the exported files; the rows go to ``check.json``."""
     from ..check.run import as_json, check_folder
 
@@ -143,16 +173,10 @@ def _check(spec: PackageSpec, folder: Path, options: StepOptions) -> dict[str, A
     except InputError as exc:
         raise StepFailed(f"check: {exc}") from None
     (folder / "check.json").write_text(as_json(rows) + "\n")
-    failed = [r for r in rows if not r.passed]
-    return {
-        "check_pass": not failed,
-        "check_elements": len(rows),
-        "check_failures": len(failed),
-        "check_failed": "; ".join(f"claim {r.claims}: {r.element}" for r in failed),
-    }
+    return CheckResult(len(rows), tuple(f"claim {r.claims}: {r.element}" for r in rows if not r.passed))
 
 
-def _report(spec: PackageSpec, folder: Path, options: StepOptions) -> dict[str, Any]:
+def _report(spec: PackageSpec, folder: Path, options: StepOptions) -> NoColumns:
     """``pkgcad report``: the self-contained report.html (3D view, sections, parts, claim check)."""
     from ..view import report_folder
 
@@ -160,23 +184,23 @@ def _report(spec: PackageSpec, folder: Path, options: StepOptions) -> dict[str, 
         report_folder(folder)
     except InputError as exc:
         raise StepFailed(f"report: {exc}") from None
-    return {}
+    return NoColumns()
 
 
-def _kicad(spec: PackageSpec, folder: Path, options: StepOptions) -> dict[str, Any]:
+def _kicad(spec: PackageSpec, folder: Path, options: StepOptions) -> KicadResult:
     """``pkgcad kicad`` of the variant: footprint + STEP/WRL model in ``kicad/`` (models written in this
     process: a sweep worker is already one process per core)."""
     from ..kicad import Options, write_library
 
     try:
-        summary = write_library([layout_of(spec)], folder / "kicad", Options(jobs=1))
+        written = write_library([layout_of(spec)], folder / "kicad", Options(jobs=1))
     except InputError as exc:
         raise StepFailed(f"kicad: {exc}") from None
-    (fp,) = summary["footprints"]
-    return {"kicad_footprint": fp["footprint"], "kicad_pads": fp["copper_pads"]}
+    (fp,) = written.packages
+    return KicadResult(fp.footprint, fp.copper_pads)
 
 
-def _thermal(spec: PackageSpec, folder: Path, options: StepOptions) -> dict[str, Any]:
+def _thermal(spec: PackageSpec, folder: Path, options: StepOptions) -> ThermalResult:
     """``pkgcad thermal`` of the variant at --mesh normal, 1 W: thermal.json, compact_model.json, thermal.vtu
     and the section pictures in ``thermal/``."""
     from ..errors import GeometryError
@@ -189,9 +213,26 @@ def _thermal(spec: PackageSpec, folder: Path, options: StepOptions) -> dict[str,
         raise StepFailed(f"thermal: {exc}") from None
     (folder / "thermal").mkdir(exist_ok=True)
     write_outputs(folder / "thermal", res, lay)
-    s = summary(res)
-    return {"theta_jc_top_k_w": s["theta_jc_top_K_W"], "theta_jb_k_w": s["theta_jb_K_W"],
-            "tj_max_c": s["Tj_max_C"], "thermal_top_share": s["heat_split_dual_plate"]["top"]}
+    s = summary(res)  # thermal's own record (pkgcad.thermal types it)
+    return ThermalResult(s["theta_jc_top_K_W"], s["theta_jb_K_W"], s["Tj_max_C"], s["heat_split_dual_plate"]["top"])
+
+
+def _warp(spec: PackageSpec, folder: Path, options: StepOptions) -> WarpResult:
+    """``pkgcad warp`` of the variant at --mesh normal, 25 and 260 degC from the 175 degC cure: warp.json,
+    warp.vtu and deformed.png in ``warp/``."""
+    from ..errors import GeometryError
+    from ..warp.output import write_all
+    from ..warp.run import run_layout
+
+    lay = layout_of(spec)
+    try:
+        res = run_layout(lay, temperatures=(25.0, 260.0), mesh="normal")
+    except (InputError, GeometryError) as exc:
+        raise StepFailed(f"warp: {exc}") from None
+    (folder / "warp").mkdir(exist_ok=True)
+    write_all(folder / "warp", res, lay)
+    cold, hot = res.results
+    return WarpResult(cold.warpage_board_um, hot.warpage_board_um, cold.chip_stress_max_mpa, hot.chip_stress_max_mpa)
 
 
 def _viewer_available() -> str | None:
@@ -208,13 +249,15 @@ def _always() -> str | None:
     return None
 
 
-#: Rows, table, plots and summary pick up whatever columns a step returns. ``thermal`` runs before ``report`` so
-#: the report has its thermal section.
+#: Rows, table, plots and summary pick up whatever columns a step returns. ``thermal`` and ``warp`` run before
+#: ``report`` so the report has their sections.
 STEPS: dict[str, Step] = {
     "build": Step("build", "STEP, STL, GLB, manifest.json", _build, ("manifest.json",), _always),
     "check": Step("check", "claim elements on the exported files -> check.json", _check, ("check.json",), _always),
     "thermal": Step("thermal", "theta-JC(top) / theta-JB / Tj at 1 W, --mesh normal (pkgcad thermal) -> thermal/",
                     _thermal, ("thermal",), _always),
+    "warp": Step("warp", "warpage / chip stress at 25 and 260 degC, --mesh normal (pkgcad warp) -> warp/", _warp,
+                 ("warp",), _always),
     "report": Step("report", "report.html (needs the viewer bundle)", _report, ("report.html",), _viewer_available),
     "kicad": Step("kicad", "footprint + STEP/WRL model (pkgcad kicad) -> kicad/", _kicad, ("kicad",), _always),
 }

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .folder import atomic
+from ..export.staging import replace_file
 
 _STYLE = """body{font:14px system-ui,sans-serif;margin:1.5em;color:#222}table{border-collapse:collapse;font-size:12px}
 td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}th{background:#eee;position:sticky;top:0}
@@ -68,5 +68,5 @@ def write_summary(folder: Path, title: str, rows: list[dict[str, Any]], keys: li
                    + f"<td class=t>{' '.join(links)}</td><td class=t>{e(str(r.get('error') or ''))}</td></tr>")
     out.append("</table>")
     path = folder / "index.html"
-    atomic(path, lambda tmp: Path(tmp).write_text("\n".join(out) + "\n", encoding="utf-8"))
+    replace_file(path, "\n".join(out) + "\n", clean=False)
     return path

@@ -1,7 +1,9 @@
 """One variant, in a worker process: run the steps into the variant's staged folder and return its row.
 
 Only plain data crosses the process boundary: the job (a validated spec and a folder path) in, a row of
-result columns out, never a shape. The folder appears whole when every step succeeded, else not at all.
+result columns out, never a shape. The folder appears whole when every step succeeded, else not at all; the
+``--keep`` policy (:data:`pkgcad.sweep.folder.KEEP`) may prune it to its JSON records first (the row records
+``kept``, and the MB written and kept).
 """
 
 from __future__ import annotations
@@ -14,7 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .steps import STEPS, PackageSpec, StepFailed, StepOptions, limit_kernel_threads, staged_dir
+from ..export.outpath import STAMP
+from ..export.staging import staged_dir
+from ..spec import PackageSpec
+from .steps import STEPS, StepFailed, StepOptions, limit_kernel_threads
 
 
 @dataclass(frozen=True)
@@ -24,6 +29,21 @@ class Job:
     folder: str  # DIR/<id>: a path every worker sees
     steps: tuple[str, ...]
     options: StepOptions
+    keep: str = "all"  # see KEEP
+
+
+def prune(folder: Path) -> None:
+    """Delete every file of ``folder`` but its JSON records (and the output stamp), then the emptied folders."""
+    for p in sorted(folder.rglob("*"), key=lambda q: -len(q.parts)):
+        if p.is_file() or p.is_symlink():
+            if p.suffix != ".json" and p.name != STAMP:
+                p.unlink()
+        elif p.is_dir() and not any(p.iterdir()):
+            p.rmdir()
+
+
+def folder_bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
 
 
 #: Written into the variant's folder with its results: a finished variant whose row the client never wrote
@@ -54,8 +74,14 @@ def run_variant(job: Job) -> dict[str, Any]:
                 run = STEPS[current].run
                 assert run is not None, f"step {current} has no run function"
                 t = time.perf_counter()
-                row.update(run(job.spec, tmp, job.options))
+                row.update(run(job.spec, tmp, job.options).columns())
                 row[f"{current}_s"] = round(time.perf_counter() - t, 3)
+            row["written_mb"] = round(folder_bytes(tmp) / 1e6, 3)
+            keep_all = job.keep == "all" or (job.keep == "failed" and row.get("check_pass") is False)
+            if not keep_all:
+                prune(tmp)
+            row["kept"] = "all" if keep_all else "summary"
+            row["kept_mb"] = round(folder_bytes(tmp) / 1e6, 3)
             finish()
             record = {"id": job.id, "steps": list(job.steps), "quality": job.options.quality,
                       "step_mode": job.options.step_mode, **row}

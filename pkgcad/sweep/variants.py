@@ -21,7 +21,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .steps import InputError, PackageSpec, load_spec, parse_override, resolve_template
+from ..errors import InputError
+from ..spec import PackageSpec
+from ..templates import model_at, parse_override, resolve_template
+from .steps import load_spec
 
 #: More variants than this is a typo, not a sweep (a 1,000-variant dry run takes seconds).
 MAX_VARIANTS = 100_000
@@ -63,9 +66,11 @@ class Plan:
 def field_kind(option: str, text: str, key: str) -> str:
     """``float``, ``int``, ``size`` (an [x, y] pair), or ``other`` (text, bool, choices) for a dotted key of the
     spec; raises :class:`InputError` for a key the spec does not have."""
-    model: type[BaseModel] = PackageSpec
     parts = key.split(".")
     for i, name in enumerate(parts):
+        model = model_at(parts[:i])  # the table holding parts[i] (the walk of templates.model_at)
+        if model is None:
+            raise InputError(option, text, f"{'.'.join(parts[:i])} is a value, not a table")
         info = model.model_fields.get(name)
         where = ".".join(parts[:i]) or "the top level"
         if info is None:
@@ -75,11 +80,9 @@ def field_kind(option: str, text: str, key: str) -> str:
             if i == len(parts) - 1:
                 raise InputError(option, text, f"{key} is a table; name one of its keys: "
                                 f"{', '.join(ann.model_fields)}")
-            model = ann
             continue
-        if i != len(parts) - 1:
-            raise InputError(option, text, f"{'.'.join(parts[: i + 1])} is a value, not a table")
-        return _kind(ann)
+        if i == len(parts) - 1:
+            return _kind(ann)
     raise InputError(option, text, "empty key")  # pragma: no cover - split never yields nothing
 
 

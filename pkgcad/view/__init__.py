@@ -6,13 +6,13 @@ one-line message naming the option, the value and what is allowed.
 
 from __future__ import annotations
 
-import re
 import time
 from pathlib import Path
 
+from .. import bounds
 from ..errors import InputError
 from ..export.outpath import check_output_file
-from ..reader.folder import load_output as load
+from ..reader.folder import load_output
 from .planes import default_at
 from .section import FORMATS, PLANES, cut, write_section
 
@@ -27,10 +27,10 @@ def require_viewer() -> None:
 
 
 def parse_size(text: str) -> tuple[int, int]:
-    m = re.fullmatch(r"\s*(\d+)\s*[xX×]\s*(\d+)\s*", text)
-    if not m:
-        raise InputError("--size", text, "give WIDTHxHEIGHT in pixels, e.g. 1024x768")
-    return int(m[1]), int(m[2])
+    """``render --size``: ``WIDTHxHEIGHT`` in pixels (:func:`pkgcad.bounds.parse_dims`; the range is judged by the
+    renderer)."""
+    w, h = bounds.parse_dims("--size", text, "WIDTHxHEIGHT", "two whole numbers of pixels", "1024x768", integer=True)
+    return int(w), int(h)
 
 
 def section_folder(folder: Path, plane: str = "xz", at: float | None = None, out: Path | None = None,
@@ -42,7 +42,7 @@ def section_folder(folder: Path, plane: str = "xz", at: float | None = None, out
         raise InputError("--plane", plane, f"choose one of {' | '.join(PLANES)}")
     dest = check_output_file(out if out is not None else Path(folder) / f"section_{plane}.svg", suffixes=FORMATS)
     t0 = time.perf_counter()
-    model = load(folder)
+    model = load_output(folder)
     if at is None:
         at = default_at(model, plane)
     sec = cut(model, plane, at)
@@ -61,7 +61,7 @@ def render_folder(folder: Path, out: Path | None = None, size: str = "1024x768",
     w, h = parse_size(size)
     dest = check_output_file(out if out is not None else Path(folder) / "render.png", suffixes=(".png",))
     t0 = time.perf_counter()
-    res = render(load(folder), dest, w, h, cut=cut_away, zoom_z=zoom_z)
+    res = render(load_output(folder), dest, w, h, cut=cut_away, zoom_z=zoom_z)
     return (f"{dest}: {w}x{h} px, vertical ×{res.zoom_z:g}, {dest.stat().st_size / 1e3:.1f} kB, {res.triangles} "
             f"triangles, {time.perf_counter() - t0:.2f} s")
 
@@ -69,12 +69,13 @@ def render_folder(folder: Path, out: Path | None = None, size: str = "1024x768",
 def report_folder(folder: Path, out: Path | None = None, tol: float | None = None) -> tuple[str, int]:
     """Write the HTML report of ``folder`` (default ``folder/report.html``). Returns the summary line and the
     number of failing claim elements."""
-    from .html import DEFAULT_TOL, write_report
+    from ..bounds import DEFAULT_TOL
+    from .html import write_report
 
     require_viewer()  # fail early, before any work, when the bundle is missing
     dest = check_output_file(out if out is not None else Path(folder) / "report.html", suffixes=(".html", ".htm"))
     t0 = time.perf_counter()
-    res = write_report(load(folder), dest, tol if tol is not None else DEFAULT_TOL)
+    res = write_report(load_output(folder), dest, tol if tol is not None else DEFAULT_TOL)
     verdict = "all pass" if not res.failed else f"{res.failed} FAIL"
     return (f"{res.path}: {res.bytes / 1e6:.2f} MB, {res.checks} claim elements ({verdict}), "
             f"{time.perf_counter() - t0:.1f} s"), res.failed

@@ -12,6 +12,7 @@ import numpy as np
 from PIL.PngImagePlugin import PngInfo
 
 from .. import __version__
+from ..export.staging import write_file
 
 RGB = tuple[float, float, float]
 
@@ -47,7 +48,7 @@ class Line:
 
 
 @dataclass
-class Rect:
+class FilledRect:
     x: float
     y: float
     w: float
@@ -69,7 +70,7 @@ class Text:
     attrs: dict[str, str] = field(default_factory=dict)
 
 
-Item = Paths | Line | Rect | Text
+Item = Paths | Line | FilledRect | Text
 
 
 @dataclass
@@ -117,7 +118,7 @@ def to_svg(fig: Figure) -> str:
             pts = " ".join(f"{x:.2f},{y:.2f}" for x, y in it.points)
             out.append(f'<polyline{_attrs(it.attrs)} points="{pts}" fill="none" stroke="{hex_color(it.stroke)}" '
                        f'stroke-width="{it.width:g}"/>')
-        elif isinstance(it, Rect):
+        elif isinstance(it, FilledRect):
             fill = hex_color(it.fill) if it.fill else "none"
             stroke = f' stroke="{hex_color(it.stroke)}" stroke-width="1"' if it.stroke else ""
             out.append(f'<rect{_attrs(it.attrs)} x="{it.x:.2f}" y="{it.y:.2f}" width="{it.w:.2f}" '
@@ -140,7 +141,8 @@ def to_png(fig: Figure, path: Path, supersample: int = 2) -> None:
     draw = ImageDraw.Draw(img)
 
     def col(c: RGB) -> tuple[int, int, int]:
-        return tuple(round(max(0.0, min(1.0, v)) * 255) for v in c)  # type: ignore[return-value]
+        r, g, b = (round(max(0.0, min(1.0, v)) * 255) for v in c)
+        return r, g, b
 
     fonts: dict[tuple[float, bool], ImageFont.FreeTypeFont | ImageFont.ImageFont] = {}
 
@@ -168,7 +170,7 @@ def to_png(fig: Figure, path: Path, supersample: int = 2) -> None:
                     draw.line([*pts, pts[0]], fill=col(it.stroke), width=max(1, round(0.6 * s)))
         elif isinstance(it, Line):
             draw.line([(x * s, y * s) for x, y in it.points], fill=col(it.stroke), width=max(1, round(it.width * s)))
-        elif isinstance(it, Rect):
+        elif isinstance(it, FilledRect):
             box = (it.x * s, it.y * s, (it.x + it.w) * s, (it.y + it.h) * s)
             draw.rectangle(box, fill=col(it.fill) if it.fill else None,
                            outline=col(it.stroke) if it.stroke else None, width=s)
@@ -177,7 +179,7 @@ def to_png(fig: Figure, path: Path, supersample: int = 2) -> None:
             draw.text((it.x * s, it.y * s), it.text, fill=col(it.color), font=font(it.size, it.bold), anchor=anchor)
     if s > 1:
         img = img.resize((fig.width, fig.height), Image.Resampling.LANCZOS)
-    write_atomic(path, lambda p: img.save(p, format="PNG", optimize=True, pnginfo=png_info()))
+    write_file(Path(path), lambda p: img.save(p, format="PNG", optimize=True, pnginfo=png_info()))
 
 
 # ---------------------------------------------------------------------------------------------- files
@@ -186,14 +188,3 @@ def png_info() -> PngInfo:
     info = PngInfo()
     info.add_text("Software", f"pkgcad {__version__}")
     return info
-
-
-def write_atomic(path: Path, write: object) -> None:
-    """Call ``write(tmp_path)`` (or write ``write`` as text/bytes) into a temporary file beside ``path``,
-    then rename it into place: a reader never sees half a file. The output guard
-    (:func:`pkgcad.export.staging.write_file`) judges ``path`` first: it replaces only a file pkgcad wrote."""
-    from ..export.staging import write_file
-
-    if not isinstance(write, str | bytes) and not callable(write):
-        raise TypeError(f"cannot write {type(write).__name__}")
-    write_file(Path(path), write)

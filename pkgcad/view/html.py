@@ -17,16 +17,19 @@ from typing import Any
 import numpy as np
 
 from .. import __version__, interrupts
-from ..check.run import DEFAULT_TOL, run_checks
+from ..bounds import DEFAULT_TOL
+from ..check.run import run_checks
 from ..errors import NO_VALUE, InputError
+from ..export.staging import write_file
 from ..params import describe
-from ..reader.folder import OutputFolder as Model
+from ..reader.folder import OutputFolder
 from ..spec import PackageSpec
-from .figure import hex_color, to_svg, write_atomic
+from .figure import hex_color, to_svg
 from .planes import default_at, plane_range
 from .render import render
 from .section import arrange, color_of, cut
 from .thermal import thermal_html
+from .warp import warp_html
 
 ASSETS = Path(__file__).parent / "assets"
 VIEWER_JS = ASSETS / "viewer.js"
@@ -53,7 +56,7 @@ def viewer_bundle() -> str:
     return VIEWER_JS.read_text(encoding="utf-8")
 
 
-def _glb_path(model: Model) -> Path:
+def _glb_path(model: OutputFolder) -> Path:
     name = model.manifest.get("name", "")
     p = model.root / f"{name}.glb"
     if p.is_file():
@@ -109,7 +112,7 @@ def _part_rows(manifest: dict[str, Any]) -> list[list[str]]:
     return rows
 
 
-def section_views(model: Model) -> list[tuple[str, str]]:
+def section_views(model: OutputFolder) -> list[tuple[str, str]]:
     """The report's sections: (caption, svg). Front and side views where ``pkgcad section`` cuts by default
     (:func:`~pkgcad.view.planes.default_at`: through the interconnect row nearest the centre), one vertically
     zoomed for the thin layers, the top view through the chip's mid-height, and for a flip chip a top view
@@ -133,7 +136,7 @@ def section_views(model: Model) -> list[tuple[str, str]]:
 
 
 # --------------------------------------------------------------------------------------------- report
-def write_report(model: Model, path: Path | None = None, tol: float = DEFAULT_TOL) -> ReportResult:
+def write_report(model: OutputFolder, path: Path | None = None, tol: float = DEFAULT_TOL) -> ReportResult:
     """Write ``report.html`` (default: inside the model folder) and return what it holds."""
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
@@ -248,6 +251,7 @@ code {{ font-size: 12.5px; }}
 {section_html}
 
 {thermal_html(model.root)}
+{warp_html(model.root)}
 <h2 id="checks-title">Claim check (pkgcad check, tolerance {tol:g} mm)</h2>
 <p>{verdict}</p>
 {_table(["claims", "element", "measured", "tolerance", "result", "detail"], check_rows, 'id="checks"', "check-row",
@@ -270,5 +274,5 @@ code {{ font-size: 12.5px; }}
 </body>
 </html>
 """
-    write_atomic(out, html)
+    write_file(out, html)
     return ReportResult(out, out.stat().st_size, time.perf_counter() - t0, len(rows), failed, timings)

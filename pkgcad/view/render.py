@@ -16,8 +16,9 @@ from pathlib import Path
 import numpy as np
 
 from .. import bounds
+from ..export.staging import write_file
 from ..reader.model import Model
-from .figure import png_info, write_atomic
+from .figure import png_info
 from .planes import default_at, stack_zoom
 from .section import color_of
 
@@ -229,7 +230,7 @@ def render(model: Model, path: Path, width: int = 1200, height: int = 900, cut: 
         except OSError:
             font = ImageFont.load_default(15)
         draw.text((16, 14), text, fill=(20, 20, 20), font=font)
-    write_atomic(Path(path), lambda p: out.save(p, format="PNG", optimize=True, pnginfo=png_info()))
+    write_file(Path(path), lambda p: out.save(p, format="PNG", optimize=True, pnginfo=png_info()))
     counts = np.bincount(part[hit], minlength=len(names))
     return RenderResult(width, height, time.perf_counter() - t0, len(tris), cut, zoom_z,
                         {g: int(c) for g, c in zip(names, counts, strict=True)}, text if title else "")

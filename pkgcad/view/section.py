@@ -14,9 +14,10 @@ import trimesh
 
 from .. import bounds
 from ..errors import InputError
+from ..export.staging import write_file
 from ..materials import MATERIALS
 from ..reader.model import Model
-from .figure import RGB, Figure, Line, Paths, Rect, Text, shade, text_width, to_png, to_svg, write_atomic
+from .figure import RGB, Figure, FilledRect, Line, Paths, Text, shade, text_width, to_png, to_svg
 from .labels import LANE, lanes_needed, lay_out
 from .planes import PLANES, busiest_plane, default_at, plane_range
 
@@ -247,7 +248,7 @@ def arrange(sec: Section, width: int = 1200, zoom_z: float = 1.0, labels: bool =
     n_ax, h_ax, v_ax = sec.axes
     title = (f"{sec.name}: section {sec.plane} at {n_ax} = {sec.at:g} mm (seen from {PLANES[sec.plane][3]})"
              + (f", vertical ×{zoom:g}" if zoom != 1 else ""))
-    items: list[Paths | Line | Rect | Text] = [Text(margin, 28, title, 15, bold=True)]
+    items: list[Paths | Line | FilledRect | Text] = [Text(margin, 28, title, 15, bold=True)]
     for r in sec.regions:
         items.append(Paths([px(lp) for lp in r.loops], r.color, shade(r.color, 0.55),
                            {"class": "region", "data-part": r.group, "data-role": r.role, "data-material": r.material}))
@@ -261,8 +262,8 @@ def arrange(sec: Section, width: int = 1200, zoom_z: float = 1.0, labels: bool =
                                      strict=True):
             items.append(Line(lead.points, (1.0, 1.0, 1.0), 2.6))  # a white halo keeps it visible over dark mold
             items.append(Line(lead.points, (0.1, 0.1, 0.1), 0.9, {"class": "leader", "data-part": r.group}))
-            items.append(Rect(ax - 2.5, ay - 2.5, 5, 5, (1.0, 1.0, 1.0)))
-            items.append(Rect(ax - 1.5, ay - 1.5, 3, 3, (0.1, 0.1, 0.1)))
+            items.append(FilledRect(ax - 2.5, ay - 2.5, 5, 5, (1.0, 1.0, 1.0)))
+            items.append(FilledRect(ax - 1.5, ay - 1.5, 3, 3, (0.1, 0.1, 0.1)))
             items.append(Text(tx, lead.label_y + 4, names[r.group], 13, attrs={"class": "label", "data-part": r.group}))
             low = max(low, lead.label_y + 6)
     # scale bars: horizontal, and (zoomed) a short vertical one standing on its left end, about 40-80 px tall
@@ -270,22 +271,22 @@ def arrange(sec: Section, width: int = 1200, zoom_z: float = 1.0, labels: bool =
     vbar = nice_length(80 / (s * zoom)) if zoom != 1 else 0.0
     base = low + 40 + vbar * s * zoom
     bx = x0
-    items += [Rect(bx, base - 4, bar * s / 2, 6, (0, 0, 0), (0, 0, 0), {"class": "scale-h"}),
-              Rect(bx + bar * s / 2, base - 4, bar * s / 2, 6, (1, 1, 1), (0, 0, 0), {"class": "scale-h"}),
+    items += [FilledRect(bx, base - 4, bar * s / 2, 6, (0, 0, 0), (0, 0, 0), {"class": "scale-h"}),
+              FilledRect(bx + bar * s / 2, base - 4, bar * s / 2, 6, (1, 1, 1), (0, 0, 0), {"class": "scale-h"}),
               Text(bx, base + 16, "0", 11, anchor="middle"),
               Text(bx + bar * s, base + 16, _fmt_mm(bar), 11, anchor="middle"),
               Text(bx + bar * s + 40, base + 2, f"scale: {_fmt_mm(bar)} = {bar * s:.0f} px", 11,
                    color=(0.35, 0.35, 0.35))]
     if zoom != 1:
         vh = vbar * s * zoom
-        items += [Rect(bx, base - 4 - vh, 6, vh, (0, 0, 0), (0, 0, 0), {"class": "scale-v"}),
+        items += [FilledRect(bx, base - 4 - vh, 6, vh, (0, 0, 0), (0, 0, 0), {"class": "scale-v"}),
                   Text(bx + 12, base - vh + 8, f"{v_ax} {_fmt_mm(vbar)} (×{zoom:g})", 11)]
     # legend: swatch + part + material, three columns
     ly = base + 44
     col_w = (width - 2 * margin) / 3
     for i, r in enumerate(sec.regions):
         cx, cy = margin + (i % 3) * col_w, ly + (i // 3) * 24
-        items.append(Rect(cx, cy - 12, 22, 14, r.color, shade(r.color, 0.55),
+        items.append(FilledRect(cx, cy - 12, 22, 14, r.color, shade(r.color, 0.55),
                           {"class": "swatch", "data-part": r.group}))
         items.append(Text(cx + 30, cy, f"{r.group.replace('_', ' ')} — {r.material}", 12, attrs={"class": "legend"}))
     if not sec.regions:
@@ -308,7 +309,7 @@ def write_section(sec: Section, path: Path, width: int = 1200, zoom_z: float = 1
         raise InputError("-o", str(path), f"the file must end in {' or '.join(FORMATS)}")
     fig = arrange(sec, width, zoom_z, labels)
     if suffix == ".svg":
-        write_atomic(Path(path), to_svg(fig))
+        write_file(Path(path), to_svg(fig))
     else:
         to_png(fig, Path(path))
     return fig

@@ -1,15 +1,45 @@
-"""The sweep's progress on the terminal (rich): the dashboard address, then a bar of finished variants."""
+"""The ONE progress display of the command line (rich, on stderr): a spinner naming the stage a command is in, a
+bar over finished jobs (``build --all``), and the sweep's bar of variants. The library reports progress through a
+plain ``progress(stage: str)`` callback (or :class:`pkgcad.sweep.run.Progress`); only the CLI draws."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 
-class RichProgress:
-    """:class:`pkgcad.sweep.run.Progress` drawn on ``console`` (stderr in the CLI)."""
+@contextmanager
+def spinner(console: Console, name: str, first: str = "starting") -> Iterator[Callable[[str], None]]:
+    """A spinner reading ``<name>: <stage>`` while the block runs; yields the callback that sets the stage."""
+    with console.status(f"{name}: {first}", spinner="dots") as status:
+        yield lambda stage: status.update(f"{name}: {stage}")
+
+
+@contextmanager
+def bar(console: Console, title: str, total: int) -> Iterator[Callable[[str], None]]:
+    """A bar of ``total`` jobs headed ``title``; yields the callback that counts one finished job (its text)."""
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=False) as shown:
+        task = shown.add_task(title, total=total)
+        yield lambda text: shown.update(task, advance=1, description=text)
+
+
+class SweepProgress:
+    """:class:`pkgcad.sweep.run.Progress` drawn on ``console``: the dashboard address, then a bar of finished
+    variants (a failed one also gets its line)."""
 
     def __init__(self, console: Console) -> None:
         self.console = console
