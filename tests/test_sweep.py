@@ -446,6 +446,8 @@ def test_variant_id_is_the_resolved_spec() -> None:
             load_spec("qfn", ["chip.thickness=0.2", "heat_sink.thickness=1"])]  # 0.2 is the template's value
     assert len({spec_id(s) for s in same}) == 1
     assert spec_id(load_spec("qfn", ["heat_sink.thickness=1.001"])) != spec_id(same[0])
+    # the README's definition, done here: 12 hex digits of the SHA-256 of the resolved spec as canonical JSON
+    assert spec_id(same[0]) == canonical_id(same[0].model_dump(mode="json"))
     plan = make_plan("qfn", grids=("heat_sink.thickness=0.3,0.30,0.4",))
     assert len(plan.variants) == 2 and plan.duplicates == 1
 
