@@ -202,7 +202,7 @@ def screen_qfn(r: Ran) -> None:
     assert v == {"met": [], "not_met": NOT_QFN, "cannot_tell": README_CLAIMS["qfn"]}
     assert QFN_SOLIDS in r.stdout and "claims cannot tell: 1, 2, 3, 7, 8, 11" in r.stdout
     data = json.loads((folder / "screen.json").read_text())
-    assert len(data["solids"]) == 71 and data["materials"] == {}
+    assert data["solids"] == 71 and len(data["roles"]) == 71 and data["materials"] == {}
     roles = (folder / "roles.toml").read_text()
     assert '"die_pad" = "carrier"' in roles and '"chip" = "chip"' in roles and "[materials]" in roles
     assert sum(1 for ln in roles.splitlines() if re.match(r'^"[^"]+" = "[a-z_]+"', ln)) == 71
@@ -235,7 +235,8 @@ def mockup_wb(r: Ran) -> None:
     assert data["scale"] == 20.0 and data["cut"] == "none" and not data["exploded"]
     # wirebond-bga: 12 x 12 mm carrier -> 240 mm; 0.4 mm balls below -> 8 mm; top: the 1.085 mm plate and the
     # 0.005 mm layer raised to 0.4 / 20 = 0.02 mm (the least printable feature) -> 1.105 x 20 = 22.1 mm
-    assert data["assembled_bbox_mm"] == pytest.approx([[-120, -120, -8.0], [120, 120, 22.1]], abs=1e-6)
+    lo, hi = data["assembled_bbox_mm"]
+    assert [*lo, *hi] == pytest.approx([-120, -120, -8.0, 120, 120, 22.1], abs=1e-6)
     pieces = sorted(p.name for p in (kit / "pieces").iterdir())
     assert pieces == sorted(Path(p["file"]).name for p in data["pieces"]) and len(pieces) == 10
     assert all(p["checks"]["watertight"] and p["checks"]["shells"] == 1 for p in data["pieces"])
@@ -249,7 +250,8 @@ def mockup_qfn_cutaway(r: Ran) -> None:
     assert data["bed_mm"]["width"] == 250.0 and data["bed_mm"]["depth"] == 210.0
     assert [p["file"] for p in data["pieces"]] == ["pieces/01-cutaway.stl"]  # one piece
     # qfn: 5 x 5 mm -> 150 mm; top: the 0.798 mm plate and the 0.003 mm layer raised to 0.4 / 30 mm: x 30 = 24.34
-    assert data["assembled_bbox_mm"] == pytest.approx([[-75, -75, 0], [75, 75, 30 * (0.798 + 0.4 / 30)]], abs=1e-6)
+    lo, hi = data["assembled_bbox_mm"]
+    assert [*lo, *hi] == pytest.approx([-75, -75, 0, 75, 75, 30 * (0.798 + 0.4 / 30)], abs=1e-6)
     assert all(p["size_mm"][0] <= 250 and p["size_mm"][1] <= 210 for p in data["pieces"])
 
 
