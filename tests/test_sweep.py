@@ -387,7 +387,8 @@ def test_keep_failed_keeps_the_files_of_a_failing_variant_only(tmp_path: Path, m
 
     if fails:
         real = steps.STEPS["check"]
-        failing = replace(real, run=lambda spec, folder, opts: {**real.run(spec, folder, opts), "check_pass": False})
+        failing = replace(real, run=lambda spec, folder, opts: replace(real.run(spec, folder, opts),
+                                                                       failed=("claim 1: stated to fail",)))
         monkeypatch.setitem(steps.STEPS, "check", failing)
     row = task.run_variant(_job(tmp_path, "failed"))
     assert row["status"] == "ok", row["error"]
