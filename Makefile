@@ -38,7 +38,7 @@ run: $(STAMP) $(VIEWER)
 	$(BIN)/pkgcad thermal --compare -o outputs/thermal-compare
 
 test: $(STAMP) $(VIEWER) lint
-	$(BIN)/pytest -n $(JOBS)
+	$(BIN)/pytest -n $(JOBS) --durations=25
 
 quick: $(STAMP) $(VIEWER)
 	$(BIN)/pytest -n $(JOBS) -m "not slow"

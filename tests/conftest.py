@@ -5,6 +5,10 @@ Building a package costs 0.5-10 s of OCCT time, so built packages are cached per
 reuses it. Geometry helpers (placed instances, boxes, common volume, distance) live here too, so the
 geometry and property tests judge the models the same way.
 
+Randomness: every randomised test (hypothesis's property tests, the randomised run of every template) draws
+from ONE seed per session (:func:`session_seed`), new each run, shown in the header and in every failure;
+``PKGCAD_FUZZ_SEED=N`` replays a run. Under xdist the controller hands its seed to the workers.
+
 Hypothesis: ``PKGCAD_HYPOTHESIS_EXAMPLES`` sets the number of examples of the tests that BUILD models
 (default 8); ``PKGCAD_HYPOTHESIS_VALIDATION_EXAMPLES`` those that only validate specs (default 60). Every
 example a property test runs is counted with the ``example_counter`` fixture and the totals are printed at
@@ -13,13 +17,17 @@ the end of the session (summed over xdist workers).
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import random
+import shutil
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 import cadquery as cq
 import numpy as np
@@ -241,6 +249,78 @@ def require_tool(found: object, missing: str) -> None:
     pytest.skip(missing)
 
 
+# ------------------------------------------------------------------------------------------ session-wide
+def session_root(factory: pytest.TempPathFactory) -> Path:
+    """A folder every xdist worker of this session shares (the session's base temp folder; without xdist, the
+    process's own)."""
+    base = factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@contextmanager
+def shared(root: Path, name: str) -> Iterator[tuple[Path, bool]]:
+    """A folder ``root/name`` that every xdist worker of a session shares: yields (folder, True) to the first
+    worker to arrive, which must fill it, and (folder, False) to the others once it is filled (they wait)."""
+    root.mkdir(parents=True, exist_ok=True)
+    folder, done = root / name, root / f"{name}.done"
+    with (root / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            first = not done.exists()
+            if first:
+                shutil.rmtree(folder, ignore_errors=True)
+            yield folder, first
+            if first:
+                done.touch()
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+@pytest.fixture(scope="session")
+def readme(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """``readme(command)``: a README command run as written, once a session (tests/readme_runs.py)."""
+    from readme_runs import SETUPS, Runner
+
+    return Runner(tmp_path_factory, SETUPS)
+
+
+# ------------------------------------------------------------------------------------------ randomness
+_SEED: list[int] = []
+
+
+def session_seed() -> int:
+    """The session's random seed: ``PKGCAD_FUZZ_SEED`` if set, else drawn once by the controller (or a run
+    without xdist) and handed to every xdist worker, so one number replays the whole run."""
+    if not _SEED:
+        env = os.environ.get("PKGCAD_FUZZ_SEED")
+        _SEED.append(int(env) if env else random.SystemRandom().randrange(2**32))
+    return _SEED[0]
+
+
+def replay_hint() -> str:
+    return f"random seed {session_seed()}: PKGCAD_FUZZ_SEED={session_seed()} replays this run"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The tests marked ``first`` (the long end-to-end runs) go to the front, in their order; the rest keep theirs."""
+    items.sort(key=lambda item: item.get_closest_marker("first") is None)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None and "pkgcad_seed" in workerinput:
+        _SEED[:] = [int(workerinput["pkgcad_seed"])]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:  # type: ignore[no-untyped-def]
+    node.workerinput["pkgcad_seed"] = session_seed()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"pkgcad: {replay_hint()}"
+
+
 # ------------------------------------------------------------------------------------------ hypothesis
 class ExampleCounter:
     """Counts hypothesis examples per test; totals are reported at the end of the session."""
@@ -278,6 +358,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # ty
         return
     tr = terminalreporter
     tr.section("pkgcad hypothesis examples")
+    tr.write_line(replay_hint())
     for test, n in sorted(_COUNTER.counts.items()):
         tr.write_line(f"{test}: {n} examples")
     tr.write_line(f"total: {sum(_COUNTER.counts.values())} examples "
@@ -288,8 +369,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # ty
 # ------------------------------------------------------------------------------- independent arithmetic
 @dataclass(frozen=True)
 class ZLevels:
-    """Z levels [mm] summed here from the spec's thicknesses, bottom to top: the tests' own arithmetic, so
-    geometry is judged against something other than ``pkgcad.layout``."""
+    """Z levels [mm], bottom to top, added up BY HAND from a template's TOML (and the spec's documented default
+    where the TOML is silent): written out below, so geometry is judged against numbers ``pkgcad.layout`` never
+    computed."""
 
     carrier_top: float
     chip_bottom: float
@@ -303,26 +385,41 @@ class ZLevels:
     interface_top: float
 
 
-def z_levels(spec: PackageSpec) -> ZLevels:
-    z = spec.carrier.thickness
-    carrier_top = z
-    z += spec.die_attach.thickness if spec.chip.connection == "wirebond" else spec.bumps.height
-    chip_bottom = z
-    z += spec.chip.thickness
-    chip_top = z
-    buffer_bottom = buffer_top = None
-    if spec.buffer_pad.enabled:
-        buffer_bottom = z + spec.buffer_pad.attach_thickness
-        buffer_top = z = buffer_bottom + spec.buffer_pad.thickness
-    adhesive_bottom = z
-    z += spec.adhesive.thickness
-    adhesive_top = z
-    if spec.heat_sink.connecting_portion.enabled:
-        z += spec.heat_sink.connecting_portion.height
-    first = z
-    second = first + spec.heat_sink.thickness
-    return ZLevels(carrier_top, chip_bottom, chip_top, buffer_bottom, buffer_top, adhesive_bottom, adhesive_top,
-                   first, second, second + spec.interface_layer.thickness)
+def _z(carrier_top: float, chip_bottom: float, chip_top: float, adhesive_top: float, first_surface: float,
+       second_surface: float, interface_top: float, buffer: tuple[float, float] | None = None) -> ZLevels:
+    """The adhesive starts where the buffer pad ends, else on the chip."""
+    return ZLevels(carrier_top, chip_bottom, chip_top, buffer[0] if buffer else None, buffer[1] if buffer else None,
+                   buffer[1] if buffer else chip_top, adhesive_top, first_surface, second_surface, interface_top)
+
+
+#: Every bundled template's z levels [mm], summed by hand, bottom up: carrier; die attach (wire bond; 0.025 the
+#: default) or bumps (flip chip); chip; [buffer pad attach (0.02 default), buffer pad]; adhesive; [connecting
+#: portion]: first surface; heat sink: second surface; interface layer.
+TEMPLATE_Z: dict[str, ZLevels] = {
+    # 0.203 lead frame + 0.025 die attach = 0.228; + 0.2 chip = 0.428; + 0.12 adhesive = 0.548; + 0.25 plate
+    # = 0.798; + 0.003 layer = 0.801
+    "qfn": _z(0.203, 0.228, 0.428, 0.548, 0.548, 0.798, 0.801),
+    # 0.203 + 0.025 = 0.228; + 0.2 chip = 0.428; + 0.02 pad attach = 0.448; + 0.12 pad = 0.568; + 0.03 adhesive
+    # = 0.598; + 0.25 plate = 0.848; + 0.002 layer = 0.850
+    "qfn-buffer-pad": _z(0.203, 0.228, 0.428, 0.598, 0.598, 0.848, 0.850, buffer=(0.448, 0.568)),
+    # 0.36 laminate + 0.025 die attach = 0.385; + 0.28 chip = 0.665; + 0.12 adhesive = 0.785; + 0.3 plate
+    # = 1.085; + 0.005 layer = 1.090
+    "wirebond-bga": _z(0.36, 0.385, 0.665, 0.785, 0.785, 1.085, 1.090),
+    # 0.36 + 0.025 = 0.385; + 0.28 chip = 0.665; + 0.02 pad attach = 0.685; + 0.15 pad = 0.835; + 0.03 adhesive
+    # = 0.865; + 0.3 plate = 1.165; + 0.005 layer = 1.170
+    "buffer-pad": _z(0.36, 0.385, 0.665, 0.865, 0.865, 1.165, 1.170, buffer=(0.685, 0.835)),
+    # 0.36 + 0.025 = 0.385; + 0.28 chip = 0.665; + 0.03 adhesive = 0.695; + 0.15 pedestal = 0.845; + 0.3 plate
+    # = 1.145; + 0.003 layer = 1.148
+    "connecting-portion": _z(0.36, 0.385, 0.665, 0.695, 0.845, 1.145, 1.148),
+    # 0.36 + 0.09 bumps = 0.45; + 0.3 chip = 0.75; + 0.03 adhesive = 0.78; + 0.3 plate = 1.08; + 0.002 = 1.082
+    "flipchip-bga": _z(0.36, 0.45, 0.75, 0.78, 0.78, 1.08, 1.082),
+    # 0.36 + 0.11 bumps = 0.47; + 0.3 chip = 0.77; + 0.03 adhesive = 0.80; + 0.1 pedestal = 0.90; + 0.3 plate
+    # = 1.20; + 0.01 layer = 1.21
+    "textured-first-surface": _z(0.36, 0.47, 0.77, 0.80, 0.90, 1.20, 1.21),
+    # 0.36 + 0.14 bumps = 0.50; + 0.3 chip = 0.80; + 0.02 pad attach = 0.82; + 0.2 pad = 1.02; + 0.03 adhesive
+    # = 1.05; + 0.3 plate = 1.35; + 0.01 layer = 1.36
+    "buffer-pad-uneven": _z(0.36, 0.50, 0.80, 1.05, 1.05, 1.35, 1.36, buffer=(0.82, 1.02)),
+}
 
 
 def adhesive_footprint(spec: PackageSpec) -> tuple[float, float]:

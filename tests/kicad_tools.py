@@ -5,7 +5,6 @@ Without KiCad the tests that need it are skipped on a developer's machine and FA
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import shutil
@@ -13,8 +12,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -85,22 +82,3 @@ def run_until_step(cmd: list[str], out: Path, env: dict[str, str], cwd: Path, ti
         raise AssertionError(f"kicad2step gave no complete STEP in {seconds:.0f} s (exit {proc.returncode}): {err}")
     print(f"kicad2step: {seconds:.1f} s", file=sys.stderr)
     return seconds
-
-
-@contextmanager
-def shared(root: Path, name: str) -> Iterator[tuple[Path, bool]]:
-    """A folder ``root/name`` that every xdist worker of a session shares: yields (folder, True) to the first
-    worker to arrive, which must fill it, and (folder, False) to the others once it is filled (they wait)."""
-    root.mkdir(parents=True, exist_ok=True)
-    folder, done = root / name, root / f"{name}.done"
-    with (root / f"{name}.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            first = not done.exists()
-            if first:
-                shutil.rmtree(folder, ignore_errors=True)
-            yield folder, first
-            if first:
-                done.touch()
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)

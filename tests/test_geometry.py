@@ -13,9 +13,11 @@ import numpy as np
 import pytest
 from conftest import (
     OVERLAP_TOL,
+    TEMPLATE_Z,
     TEMPLATES,
     TOUCH_TOL,
     Inst,
+    ZLevels,
     adhesive_footprint,
     box_solid,
     built,
@@ -30,7 +32,6 @@ from conftest import (
     spec_of,
     texture_recess,
     total_volume,
-    z_levels,
 )
 
 from pkgcad import layout
@@ -58,6 +59,21 @@ VARIANTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "wirebond-oblong": ("wirebond-bga", ("carrier.size=[12.0, 10.0]", "chip.size=[6.0, 4.0]", "wires.count=62",
                                          "adhesive.size=[4.0, 2.0]")),
 }
+#: The variants' z levels [mm], by hand from their template's (conftest.TEMPLATE_Z) and the overrides
+VARIANT_Z: dict[str, ZLevels] = {
+    # flipchip-bga's 0.36 / 0.45 / 0.75 / adhesive top 0.78; + 0.1 pedestal = 0.88; + 0.3 plate = 1.18; + 0.002
+    "flipchip-cp-corrugated-x": ZLevels(0.36, 0.45, 0.75, None, None, 0.75, 0.78, 0.88, 1.18, 1.182),
+    "flipchip-cp-roughened": TEMPLATE_Z["textured-first-surface"],  # the texture: no change of level
+    # qfn's 0.428 chip top; + 0.14 adhesive = 0.568; + 0.25 plate = 0.818; + 0.003 layer = 0.821
+    "qfn-roughened": ZLevels(0.203, 0.228, 0.428, None, None, 0.428, 0.568, 0.568, 0.818, 0.821),
+    "flipchip-cp-dimples": TEMPLATE_Z["textured-first-surface"],
+    "qfn-steps": TEMPLATE_Z["qfn"],
+    # qfn's 0.428 chip top; + 0.02 pad attach = 0.448; + 0.1 pad = 0.548; + 0.03 adhesive = 0.578; + 0.25 plate
+    # = 0.828; + 0.003 layer = 0.831
+    "qfn-buffer-pad": ZLevels(0.203, 0.228, 0.428, 0.448, 0.548, 0.548, 0.578, 0.578, 0.828, 0.831),
+    "flipchip-peripheral": TEMPLATE_Z["flipchip-bga"],
+    "wirebond-oblong": TEMPLATE_Z["wirebond-bga"],
+}
 CASES: dict[str, tuple[str, tuple[str, ...]]] = {t: (t, ()) for t in TEMPLATES} | VARIANTS
 INTERFACE_CASES = {f"qfn-{m}": ("qfn", (f"interface_layer.material={m}",)) for m in INTERFACE_MATERIALS}
 ALL_CASES = CASES | INTERFACE_CASES
@@ -73,6 +89,16 @@ SLOW_CASES: dict[str, tuple[str, tuple[str, ...]]] = {
 def pkg_of(case: str) -> Package:
     template, sets = (ALL_CASES | SLOW_CASES)[case]
     return built(template, *sets)
+
+
+def z_of(case: str) -> ZLevels:
+    """The case's z levels by hand: a variant's own, else its template's (the interface materials and the large
+    models change no thickness)."""
+    return VARIANT_Z.get(case) or TEMPLATE_Z[(ALL_CASES | SLOW_CASES)[case][0]]
+
+
+def test_every_case_has_its_levels_by_hand() -> None:
+    assert set(TEMPLATE_Z) == set(TEMPLATES) and set(VARIANT_Z) == set(VARIANTS)
 
 
 # ----------------------------------------------------------------------------------------- arithmetic
@@ -117,7 +143,6 @@ def wire_volume(path: layout.WirePath, diameter: float) -> float:
 def expected_volumes(pkg: Package) -> dict[str, float]:
     """Volume of ONE instance of each part whose volume is plain arithmetic."""
     spec = pkg.spec
-    st = z_levels(spec)
     sx, sy = spec.carrier.size
     cx, cy = spec.chip.size
     out: dict[str, float] = {
@@ -146,7 +171,7 @@ def expected_volumes(pkg: Package) -> dict[str, float]:
     if spec.buffer_pad.enabled:
         bp = spec.buffer_pad
         out["buffer_pad"] = bp.size[0] * bp.size[1] * bp.thickness
-        out["buffer_pad_attach"] = bp.size[0] * bp.size[1] * (st.buffer_bottom - st.chip_top)
+        out["buffer_pad_attach"] = bp.size[0] * bp.size[1] * bp.attach_thickness
     return out
 
 
@@ -279,7 +304,7 @@ def test_wires_bond_die_to_fingers_or_leads(case: str) -> None:
     touching both without overlap, and keeps rules.min_gap from the heat sink and the thermal stack."""
     pkg = pkg_of(case)
     spec = pkg.spec
-    st = z_levels(spec)
+    st = z_of(case)
     chip = _one(pkg, "chip")
     wires = [i for p in parts_with_role(pkg, "wire") for i in instances(p)]
     assert len(wires) == spec.wires.count
@@ -312,7 +337,7 @@ def test_first_surface_spacing(case: str) -> None:
     buffer pad spaces the first surface from the chip; otherwise the adhesive bond line is the spacing."""
     pkg = pkg_of(case)
     spec = pkg.spec
-    st = z_levels(spec)
+    st = z_of(case)
     hs, chip = _one(pkg, "heat_sink"), _one(pkg, "chip")
     d = distance(hs.shape, chip.shape)
     cp = spec.heat_sink.connecting_portion
@@ -343,7 +368,7 @@ def test_package_box_filled_exactly(case: str) -> None:
     overlap (their volumes add up to the box)."""
     pkg = pkg_of(case)
     sx, sy = pkg.spec.carrier.size
-    box = sx * sy * z_levels(pkg.spec).interface_top
+    box = sx * sy * z_of(case).interface_top
     got = total_volume(p for p in pkg.parts if p.role != "ball")
     assert rel_close(got, box, 1e-6), f"parts {got} mm^3, box {box} mm^3 ({got / box - 1:+.3g})"
 
@@ -355,7 +380,7 @@ def test_mold_fills_envelope_exactly(case: str) -> None:
     the first surface's recesses."""
     pkg = pkg_of(case)
     spec = pkg.spec
-    st = z_levels(spec)
+    st = z_of(case)
     sx, sy = spec.carrier.size
     z0 = 0.0 if spec.qfn else st.carrier_top
     hs = pkg.part("heat_sink").shape
@@ -377,7 +402,7 @@ def test_sides_coplanar_with_carrier(case: str) -> None:
     carrier's."""
     pkg = pkg_of(case)
     spec = pkg.spec
-    st = z_levels(spec)
+    st = z_of(case)
     sx, sy = spec.carrier.size
     z0 = 0.0 if spec.qfn else st.carrier_top
     per_side_leads = layout.split_sides(spec.leads.count) if spec.qfn else [0, 0, 0, 0]
@@ -418,7 +443,7 @@ def test_encapsulant_leaves_interface_exposed(case: str) -> None:
     """Claim 1: the interface layer (and the heat sink's sides, see above) stay out of the encapsulant, whose
     top is the first surface (with its recesses)."""
     pkg = pkg_of(case)
-    st = z_levels(pkg.spec)
+    st = z_of(case)
     enc = _one(pkg, "encapsulant")
     z0 = 0.0 if pkg.spec.qfn else st.carrier_top
     assert enc.lo[2] == pytest.approx(z0, abs=1e-6)
@@ -486,7 +511,7 @@ def test_large_models(case: str) -> None:
         assert part.solid().isValid(), part.name
     assert not overlaps(pkg, k=6)
     sx, sy = pkg.spec.carrier.size
-    box = sx * sy * z_levels(pkg.spec).interface_top
+    box = sx * sy * z_of(case).interface_top
     assert rel_close(total_volume(p for p in pkg.parts if p.role != "ball"), box, 1e-6)
     for name, v in expected_volumes(pkg).items():
         assert rel_close(pkg.part(name).volume(), v, 1e-6), name

@@ -11,7 +11,6 @@ import hashlib
 import json
 import os
 import re
-import shlex
 import signal
 import stat
 import subprocess
@@ -503,39 +502,3 @@ def test_measuring_a_big_model_needs_yes() -> None:
     big = ("--set", "bumps.count=19000", "--set", "bumps.pitch=0.05", "--set", "bumps.diameter=0.03",
            "--set", "bumps.height=0.02", "--set", "chip.size=[8.0,8.0]")
     assert_refused(run("show", "flipchip-bga", "--sizes", *big), "--sizes", "GB", "--yes")
-
-
-# ------------------------------------------------------------------------------------ the README
-def readme_commands() -> list[str]:
-    """Every concrete `pkgcad ...` command in README.md: the lines of its code blocks, and inline code that is a
-    whole command (no placeholders such as TEMPLATE, [--opt], a|b or ...)."""
-    text = (REPO / "README.md").read_text()
-    cmds = []
-    for block in re.findall(r"^```[^\n]*\n(.*?)^```", text, re.M | re.S):
-        for line in block.splitlines():
-            if line.startswith("pkgcad ") and "--scheduler tcp://" not in line:  # that one needs your cluster
-                cmds.append(" ".join(shlex.split(line, comments=True)))
-    for span in re.findall(r"`(pkgcad [^`]+)`", text):
-        words = span.split()
-        if len(words) < 3 or any(w.isupper() or w[0] == "[" or "|" in w or "..." in w or "<" in w for w in words):
-            continue
-        cmds.append(span)
-    return list(dict.fromkeys(cmds))
-
-
-def test_readme_commands_are_found() -> None:
-    cmds = readme_commands()
-    assert "pkgcad build --all -o outputs/" in cmds and "pkgcad list" in cmds
-    assert any("buffer_pad.enabled=true" in c for c in cmds)  # the inline example
-    assert not [c for c in cmds if "TEMPLATE" in c or "[-o" in c]
-
-
-@pytest.mark.slow
-def test_every_readme_command_runs_as_written(tmp_path: Path) -> None:
-    """In a temporary folder (outputs/ goes there) holding the repository's templates/, in README order."""
-    (tmp_path / "templates").symlink_to(REPO / "templates")
-    for cmd in readme_commands():
-        args = shlex.split(cmd)[1:]
-        res = subprocess.run([sys.executable, "-m", "pkgcad", *args], cwd=tmp_path, capture_output=True, text=True,
-                             timeout=1800)
-        assert res.returncode == 0, (cmd, res.stderr[-2000:])

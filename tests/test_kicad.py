@@ -3,8 +3,9 @@ pads sit on the model's balls and leads, KiCad's DRC (``pcbnew.WriteDRCReport``)
 run as the library's README writes it puts each package exactly over its footprint, KiCad's own VRML plugin reads
 every WRL, and the KLC rules listed below hold.
 
-One library serves the whole session (every xdist worker): ``qfn`` written alone, then ``--all`` written into the
-same folder, as a user who grows a library would.
+One library serves the whole session (every xdist worker): the README's ``pkgcad kicad qfn -o outputs/kicad``, then
+``pkgcad kicad --all`` into the same folder, as a user who grows a library would, run as written
+(tests/readme_runs.py).
 
 KLC rules checked by hand here (the KiCad library checker, kicad-library-utils, is not on PyPI): F5.1 silkscreen
 width 0.12 and 0.2 mm clear of pads; F5.2 fabrication width 0.10, value = name and ${REFERENCE} on F.Fab; F5.3
@@ -22,17 +23,20 @@ import math
 import os
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import cadquery as cq
 import numpy as np
 import pytest
-from kicad_tools import probe, require_kicad2step, require_pcbnew, run_until_step, shared
+from conftest import session_root, shared
+from kicad_tools import probe, require_kicad2step, require_pcbnew, run_until_step
 from OCP.Bnd import Bnd_Box
 from OCP.BRepBndLib import BRepBndLib
 from OCP.IFSelect import IFSelect_RetDone
 from OCP.STEPControl import STEPControl_Reader
+from readme_runs import KICAD_ALL, KICAD_QFN, Ran
 from typer.testing import CliRunner
 
 from pkgcad.cli import app
@@ -50,18 +54,17 @@ BLACK = [0.148, 0.145, 0.145]  # KiCad's IC-BODY-EPOXY-04
 
 
 @pytest.fixture(scope="session")
-def library(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
-    """``pkgcad kicad qfn`` into a new folder, then ``--all`` into the same folder; built once per session.
-    The marker of the first step is kept beside it as ``first.json``."""
-    root = tmp_path_factory.getbasetemp()
-    if worker_id != "master":
-        root = root.parent
-    with shared(root, "kicad-library") as (lib, first):
-        if first:
-            write_library([load_layout("qfn")], lib, Options(lib=LIB))
-            shutil.copy(lib / MARKER, root / "kicad-library.first.json")
-            write_library([load_layout(str(p)) for p in template_paths()], lib, Options(lib=LIB))
-    return lib
+def library(readme: Callable[[str], Ran]) -> Path:
+    """The README's `pkgcad kicad qfn -o outputs/kicad`, then `pkgcad kicad --all` into the same folder (as a user
+    who grows a library), run as written once a session (tests/readme_runs.py; tests/test_readme.py checks what
+    they print). Read-only: tests copy it before changing anything."""
+    return readme(KICAD_ALL).ok().folder / "outputs" / "kicad"
+
+
+@pytest.fixture(scope="session")
+def first_marker(readme: Callable[[str], Ran]) -> dict[str, Any]:
+    """The library's marker after its first step, `pkgcad kicad qfn -o outputs/kicad`."""
+    return json.loads((readme(KICAD_QFN).ok().folder / "outputs" / "kicad" / MARKER).read_text())
 
 
 @pytest.fixture(scope="session")
@@ -127,11 +130,11 @@ def _files(folder: Path) -> dict[str, bytes]:
 
 
 def test_one_footprint_per_land_pattern_names_stable_files_merge(tmp_path: Path, library: Path,
-                                                                 marker: dict[str, Any]) -> None:
+                                                                 marker: dict[str, Any],
+                                                                 first_marker: dict[str, Any]) -> None:
     """qfn alone, then --all, then a subset into one folder: no footprint or model is renamed, identical lands
     share one footprint, and a subset adds to the library (every other file byte for byte as it was)."""
-    first = json.loads((library.parent / "kicad-library.first.json").read_text())
-    (alone,) = first["packages"]
+    (alone,) = first_marker["packages"]
     packages = marker["packages"]
     assert {p["template"] for p in packages} == {p.stem for p in template_paths()}
     qfn = next(p for p in packages if p["template"] == "qfn")
@@ -340,34 +343,54 @@ def test_drc_passes_with_margin(tmp_path: Path, library: Path, loaded: dict[str,
     assert tight["kinds"].get("clearance", 0) >= 2 * 4 * 7, tight["kinds"]  # each side's 7 webs, 2 QFNs
 
 
-def test_readme_kicad2step_command_as_written(tmp_path: Path, library: Path, loaded: dict[str, Any]) -> None:
-    """The library README's kicad2step line, run as written in a project folder set up as the README says
-    (KIPRJMOD not in the environment), gives a board STEP with every package over its footprint within 10 um at
-    0, 30, 45, 90, 180 and 270 degrees, seated on the board (a 1 mm reference cube marks the board top), and only
-    the shown model of each footprint; without KIPRJMOD the same board comes out bare."""
+@pytest.fixture(scope="session")
+def kicad2step_boards(tmp_path_factory: pytest.TempPathFactory, library: Path,
+                      loaded: dict[str, Any]) -> dict[str, Any]:
+    """kicad2step, ONCE a session (every xdist worker reads what it wrote): the library README's command run as
+    written in a project folder set up as the README says (KIPRJMOD not in the environment), on a board holding
+    each footprint at 0, 45, 90, 30, 180 and 270 degrees and a 1 mm reference cube; then the same board without
+    KIPRJMOD expanded. Yields the project folder, the jobs and pcbnew's board."""
     require_kicad2step()
-    (cmd,) = re.findall(r"```sh\n(.+?)\n```", (library / "README.md").read_text(), re.S)
-    assert cmd in (REPO / "README.md").read_text()  # the project README gives the same command
-    proj = tmp_path / "proj"
-    proj.mkdir()
-    for sub in (f"{LIB}.pretty", f"{LIB}.3dshapes"):  # "copy ... into the project folder"
-        shutil.copytree(library / sub, proj / sub)
-    cube = tmp_path / "Ref.step"
-    cq.exporters.export(cq.Workplane().box(1, 1, 1).translate((0, 0, 0.5)), str(cube))
-    (tmp_path / "ref.pretty").mkdir()
-    (tmp_path / "ref.pretty" / "Ref.kicad_mod").write_text(
-        '(footprint "Ref" (version 20211014) (generator pkgcad) (layer "F.Cu") (attr smd)\n'
-        f'  (model "{cube}" (offset (xyz 0 0 0)) (scale (xyz 1 1 1)) (rotate (xyz 0 0 0))))\n')
-    angles = [0.0, 45.0, 90.0, 30.0, 180.0, 270.0]
-    names = sorted(loaded)
-    jobs = [{"lib": str(proj / f"{LIB}.pretty"), "name": names[i // 2], "x": 40.0 * i, "y": 25.0 * (i % 2),
-             "rot": a} for i, a in enumerate(angles)]
-    jobs.append({"lib": str(tmp_path / "ref.pretty"), "name": "Ref", "x": -40.0, "y": 0.0, "rot": 0.0})
-    (tmp_path / "jobs.json").write_text(json.dumps(jobs))
-    board = probe("board", str(proj / "board.kicad_pcb"), str(tmp_path / "jobs.json"))
-    env = {k: v for k, v in os.environ.items() if k != "KIPRJMOD"}
-    run_until_step(["bash", "-c", cmd], proj / "board.step", env, proj)
-    solids = _solids(proj / "board.step")
+    root = session_root(tmp_path_factory)
+    with shared(root, "kicad2step") as (tmp, first):
+        if first:
+            tmp.mkdir(parents=True)
+            (cmd,) = re.findall(r"```sh\n(.+?)\n```", (library / "README.md").read_text(), re.S)
+            assert cmd in (REPO / "README.md").read_text()  # the project README gives the same command
+            proj = tmp / "proj"
+            proj.mkdir()
+            for sub in (f"{LIB}.pretty", f"{LIB}.3dshapes"):  # "copy ... into the project folder"
+                shutil.copytree(library / sub, proj / sub)
+            cube = tmp / "Ref.step"
+            cq.exporters.export(cq.Workplane().box(1, 1, 1).translate((0, 0, 0.5)), str(cube))
+            (tmp / "ref.pretty").mkdir()
+            (tmp / "ref.pretty" / "Ref.kicad_mod").write_text(
+                '(footprint "Ref" (version 20211014) (generator pkgcad) (layer "F.Cu") (attr smd)\n'
+                f'  (model "{cube}" (offset (xyz 0 0 0)) (scale (xyz 1 1 1)) (rotate (xyz 0 0 0))))\n')
+            angles = [0.0, 45.0, 90.0, 30.0, 180.0, 270.0]
+            names = sorted(loaded)
+            jobs = [{"lib": str(proj / f"{LIB}.pretty"), "name": names[i // 2], "x": 40.0 * i, "y": 25.0 * (i % 2),
+                     "rot": a} for i, a in enumerate(angles)]
+            jobs.append({"lib": str(tmp / "ref.pretty"), "name": "Ref", "x": -40.0, "y": 0.0, "rot": 0.0})
+            (tmp / "jobs.json").write_text(json.dumps(jobs))
+            board = probe("board", str(proj / "board.kicad_pcb"), str(tmp / "jobs.json"))
+            (tmp / "board.json").write_text(json.dumps(board))
+            env = {k: v for k, v in os.environ.items() if k != "KIPRJMOD"}
+            run_until_step(["bash", "-c", cmd], proj / "board.step", env, proj)
+            run_until_step(["kicad2step", "--subst-models", "-f", "-o", "bare.step", "board.kicad_pcb"],
+                           proj / "bare.step", env, proj)
+    return {"proj": tmp / "proj", "jobs": json.loads((tmp / "jobs.json").read_text()),
+            "board": json.loads((tmp / "board.json").read_text())}
+
+
+@pytest.mark.timeout(1800)
+def test_readme_kicad2step_command_as_written(kicad2step_boards: dict[str, Any], library: Path,
+                                              loaded: dict[str, Any]) -> None:
+    """The library README's kicad2step line, run as written, gives a board STEP with every package over its
+    footprint within 10 um at 0, 30, 45, 90, 180 and 270 degrees, seated on the board (a 1 mm reference cube marks
+    the board top), and only the shown model of each footprint."""
+    jobs, board = kicad2step_boards["jobs"], kicad2step_boards["board"]
+    solids = _solids(kicad2step_boards["proj"] / "board.step")
     (ref,) = [b for b in solids if abs(b.cx + 40) < 1 and abs(b.xlen - 1) < 10 * UM]
     board_top = ref.zmin
     assert board["thickness"] <= board_top < board["thickness"] + 0.1
@@ -389,10 +412,13 @@ def test_readme_kicad2step_command_as_written(tmp_path: Path, library: Path, loa
             assert len(balls) == len(pads)
             for q in pads:  # pcbnew's pad on the board (y down) under a ball of kicad2step's STEP (y up)
                 assert np.min(np.hypot(*(balls - [q["pos"][0], -q["pos"][1]]).T)) < 10 * UM
-    run_until_step(["kicad2step", "--subst-models", "-f", "-o", "bare.step", "board.kicad_pcb"], proj / "bare.step",
-                   env, proj)
-    bare = _solids(proj / "bare.step")  # ${KIPRJMOD} left unexpanded: the board and the cube (an absolute path)
-    assert sorted(round(b.zlen, 3) for b in bare) == sorted([1.0, round(board["thickness"], 3)])
+
+
+@pytest.mark.timeout(1800)
+def test_without_kiprjmod_kicad2step_leaves_the_board_bare(kicad2step_boards: dict[str, Any]) -> None:
+    """${KIPRJMOD} left unexpanded (a shell does not set it): the board and the cube (an absolute path) only."""
+    bare = _solids(kicad2step_boards["proj"] / "bare.step")
+    assert sorted(round(b.zlen, 3) for b in bare) == sorted([1.0, round(kicad2step_boards["board"]["thickness"], 3)])
 
 
 def test_wrl_read_by_kicads_vrml_plugin(library: Path, marker: dict[str, Any]) -> None:

@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 from conftest import TEMPLATES, spec_of
 
-from pkgcad import layout
 from pkgcad.layout import GridArray, WirePath, fit_array, max_sites, resolve, split_sides
 
 EPS = 1e-9
@@ -94,8 +93,12 @@ def test_fit_array_peripheral_rows() -> None:
 
 def test_fit_array_peripheral_is_nearest_row_count() -> None:
     region, pitch, dia = (5.0, 4.0), 0.25, 0.12
-    mx, my = max_sites(region[0], pitch, dia), max_sites(region[1], pitch, dia)
-    options = [layout.peripheral_count(mx, my, r) for r in range(1, (min(mx, my) + 1) // 2 + 1)]
+    # by hand: floor((5.0 - 0.12) / 0.25) + 1 = 20 sites across, floor((4.0 - 0.12) / 0.25) + 1 = 16 down
+    mx, my = 20, 16
+    assert (max_sites(region[0], pitch, dia), max_sites(region[1], pitch, dia)) == (mx, my)
+    # r rows from the edge of the 20 x 16 grid: all of it less the (20 - 2r) x (16 - 2r) inside, r = 1 .. 8
+    options = [mx * my - max(mx - 2 * r, 0) * max(my - 2 * r, 0) for r in range(1, 9)]
+    assert options[0] == 2 * 20 + 2 * 14 and options[-1] == 320  # one ring: 68 sites; eight rows: the whole grid
     for count in range(1, mx * my + 1, 7):
         arr = fit_array(count, pitch, dia, region, "peripheral")
         assert abs(arr.count - count) == min(abs(o - count) for o in options)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import built, z_levels
+from conftest import TEMPLATE_Z, built
 from typer.testing import CliRunner
 
 from pkgcad.cli import app
@@ -62,7 +62,7 @@ def test_default_top_section_runs_through_the_chip_middle(models: dict[str, Path
                                                           name: str) -> None:
     """The default xy plane is the chip's mid-height, summed here from the template's thicknesses (before: the
     middle of the package, inside the flip chip's substrate: a plain green square)."""
-    z = z_levels(built(name).spec)
+    z = TEMPLATE_Z[name]
     mid = (z.chip_bottom + z.chip_top) / 2
     out = tmp_path / "s.svg"
     res = runner.invoke(app, ["section", str(models[name]), "--plane", "xy", "-o", str(out)])

@@ -1,5 +1,6 @@
-"""Property tests (hypothesis, derandomized): random VALID specs build sound geometry; random INVALID values of
-any single field are refused naming that field.
+"""Property tests (hypothesis): random VALID specs build sound geometry; random INVALID values of any single field
+are refused naming that field. Hypothesis explores: its examples come from the session's random seed
+(conftest.session_seed), new each run and printed with every failure; ``PKGCAD_FUZZ_SEED=N`` replays a run.
 
 Example counts: ``PKGCAD_HYPOTHESIS_EXAMPLES`` (building, default 8) and
 ``PKGCAD_HYPOTHESIS_VALIDATION_EXAMPLES`` (validation only, default 60); the totals run are printed at the end
@@ -22,16 +23,18 @@ import pytest
 from conftest import (
     BUILD_EXAMPLES,
     OVERLAP_TOL,
+    TEMPLATE_Z,
     TEMPLATES,
     VALIDATION_EXAMPLES,
     ExampleCounter,
     common_volume,
     instances,
     rel_close,
+    replay_hint,
+    session_seed,
     total_volume,
-    z_levels,
 )
-from hypothesis import HealthCheck, assume, given, note, settings
+from hypothesis import HealthCheck, assume, given, note, seed, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
@@ -46,10 +49,12 @@ from pkgcad.spec import PackageSpec
 from pkgcad.templates import load_layout
 
 # filter_too_much is NOT suppressed: a strategy whose specs the rules mostly refuse fails the property test itself
-BUILD = settings(max_examples=BUILD_EXAMPLES, deadline=None, derandomize=True, database=None,
+BUILD = settings(max_examples=BUILD_EXAMPLES, deadline=None, database=None,
                  suppress_health_check=[HealthCheck.too_slow])
-VALIDATE = settings(max_examples=VALIDATION_EXAMPLES, deadline=None, derandomize=True, database=None,
+VALIDATE = settings(max_examples=VALIDATION_EXAMPLES, deadline=None, database=None,
                     suppress_health_check=[HealthCheck.too_slow])
+#: every property test draws from the session's seed (a new one each run): hypothesis explores
+SEEDED = seed(session_seed())
 
 
 def _f(x: float) -> str:
@@ -177,10 +182,34 @@ def valid_overrides(draw: st.DrawFn) -> tuple[str, list[str]]:
     return template, sets
 
 
+def stack_height(template: str, sets: list[str]) -> float:
+    """The package height [mm] (bottom to the interface layer's top) the drawn case asks for, added up here from
+    its own values; a thickness it leaves alone is its template's, by hand in conftest.TEMPLATE_Z."""
+    v = dict(s.split("=", 1) for s in sets)
+    base = TEMPLATE_Z[template]
+
+    def num(key: str) -> float:
+        return float(v[key])
+
+    h = num("carrier.thickness") if "carrier.thickness" in v else base.carrier_top
+    if template == "flipchip-bga":
+        h += num("bumps.height")
+    else:  # the die attach: the template's
+        h += base.chip_bottom - base.carrier_top
+    h += num("chip.thickness")
+    if v.get("buffer_pad.enabled") == "true":
+        h += 0.02 + num("buffer_pad.thickness")  # buffer_pad.attach_thickness: the default, 0.02 mm
+    h += num("adhesive.thickness")
+    if v.get("heat_sink.connecting_portion.enabled") == "true":
+        h += num("heat_sink.connecting_portion.height")
+    return h + num("heat_sink.thickness") + num("interface_layer.thickness")
+
+
 def _layout_or_reject(case: tuple[str, list[str]]) -> layout.Layout:
     """The judged layout of a drawn case; a case the rules refuse is rejected (``assume``), which hypothesis
     counts: too many and its filter_too_much health check fails the test."""
     template, sets = case
+    note(replay_hint())
     note(f"{template} --set " + " --set ".join(sets))
     try:
         return load_layout(template, sets)
@@ -190,6 +219,7 @@ def _layout_or_reject(case: tuple[str, list[str]]) -> layout.Layout:
         raise
 
 
+@SEEDED
 @BUILD
 @given(case=valid_overrides())
 def test_valid_specs_build_sound_geometry(case: tuple[str, list[str]], example_counter: ExampleCounter) -> None:
@@ -211,7 +241,7 @@ def test_valid_specs_build_sound_geometry(case: tuple[str, list[str]], example_c
                 assert v < OVERLAP_TOL, f"{a.label} overlaps {b.label} by {v:.3g} mm^3"
     # every part but the balls fills the package box exactly: no void, no overlap
     sx, sy = spec.carrier.size
-    box = sx * sy * z_levels(spec).interface_top
+    box = sx * sy * stack_height(*case)
     got = total_volume(p for p in pkg.parts if p.role != "ball")
     assert rel_close(got, box, 1e-6), f"parts {got} mm^3, box {box} mm^3"
     # heat sink, interface layer and encapsulant share the carrier's footprint
@@ -226,7 +256,8 @@ def test_valid_spec_strategy_is_mostly_accepted() -> None:
     holds under xdist: it draws its own examples (validation only, no geometry) and counts them here."""
     drawn, valid = 0, 0
 
-    @settings(max_examples=VALIDATION_EXAMPLES, deadline=None, derandomize=True, database=None)
+    @SEEDED
+    @settings(max_examples=VALIDATION_EXAMPLES, deadline=None, database=None)
     @given(case=valid_overrides())
     def draw(case: tuple[str, list[str]]) -> None:
         nonlocal drawn, valid
@@ -238,15 +269,16 @@ def test_valid_spec_strategy_is_mostly_accepted() -> None:
         valid += 1
 
     draw()
-    assert drawn >= VALIDATION_EXAMPLES // 2
-    assert valid >= 0.5 * drawn, (valid, drawn)
+    assert drawn >= VALIDATION_EXAMPLES // 2, replay_hint()
+    assert valid >= 0.5 * drawn, (valid, drawn, replay_hint())
 
 
 CHECK_EXAMPLES = max(3, BUILD_EXAMPLES // 2)
 
 
 @pytest.mark.slow
-@settings(max_examples=CHECK_EXAMPLES, deadline=None, derandomize=True, database=None,
+@SEEDED
+@settings(max_examples=CHECK_EXAMPLES, deadline=None, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(case=valid_overrides())
 def test_valid_specs_pass_check_at_draft(case: tuple[str, list[str]], tmp_path_factory: pytest.TempPathFactory,
@@ -347,10 +379,12 @@ def bad_value(draw: st.DrawFn) -> tuple[Field, str]:
     return f, raw
 
 
+@SEEDED
 @VALIDATE
 @given(case=bad_value(), template=st.sampled_from(TEMPLATES))
 def test_invalid_single_field_is_refused_naming_it(case: tuple[Field, str], template: str,
                                                     example_counter: ExampleCounter) -> None:
+    note(replay_hint())
     example_counter.hit("test_invalid_single_field_is_refused_naming_it")
     f, raw = case
     with pytest.raises(InputError) as info:
@@ -364,12 +398,14 @@ def test_invalid_single_field_is_refused_naming_it(case: tuple[Field, str], temp
             assert c in msg
 
 
+@SEEDED
 @VALIDATE
 @given(template=st.sampled_from(TEMPLATES), data=st.data())
 def test_valid_single_field_in_range_is_accepted_or_refused_by_a_rule(template: str, data: st.DataObject,
                                                                       example_counter: ExampleCounter) -> None:
     """Any in-range value of one field either loads, or is refused by a cross-field rule with a one-line
     InputError, never by an exception of another kind."""
+    note(replay_hint())
     example_counter.hit("test_valid_single_field_in_range_is_accepted_or_refused_by_a_rule")
     f = data.draw(st.sampled_from([f for f in FIELDS if f.kind in ("float", "int") and f.hi is not None]))
     lo = (f.lo or 0.0) + (1e-6 if f.lo_open else 0.0)
@@ -407,8 +443,6 @@ def test_a_ray_through_a_block_box_that_misses_every_triangle_is_a_miss() -> Non
 FUZZ_VARIANTS = int(os.environ.get("PKGCAD_FUZZ_VARIANTS", "16"))
 """Models built AND checked per template by the randomised run (8 templates: 128 by default, and about as many
 drawn again because the rules refused them)."""
-FUZZ_SEED = os.environ.get("PKGCAD_FUZZ_SEED")
-"""Set it to rerun a failed randomised run exactly (its failure message prints the seed)."""
 FUZZ_MAX_TRIANGLES = 400_000
 """Variants estimated above this at draft are drawn again (the run must stay a few minutes on 2 cores)."""
 _BOOLS = ("heat_sink.connecting_portion.enabled", "buffer_pad.enabled")
@@ -456,7 +490,7 @@ def test_randomised_variants_of_every_template_build_and_pass_check(template: st
     replays it); a variant refused by the rules is drawn again, as is one estimated over FUZZ_MAX_TRIANGLES."""
     from pkgcad.export.estimate import estimate
 
-    seed = int(FUZZ_SEED) if FUZZ_SEED else random.randrange(2**32)
+    seed = session_seed()  # PKGCAD_FUZZ_SEED replays it
     rng = random.Random(f"{seed}-{template}")
     base = load_layout(template).spec.model_dump(mode="json")
     built = refused = big = 0

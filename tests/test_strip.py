@@ -17,7 +17,7 @@ import cadquery as cq
 import numpy as np
 import pytest
 import trimesh
-from conftest import built, layout_of, z_levels
+from conftest import TEMPLATE_Z, built, layout_of
 from OCP.IFSelect import IFSelect_RetDone
 from OCP.STEPControl import STEPControl_Reader
 from test_cli import assert_refused, run
@@ -171,7 +171,7 @@ def test_stage_4_holds_the_package_in_every_unit_body() -> None:
     m = model("qfn", 2, 2)
     u = m.strip.units[3]
     fx, fy = m.strip.footprint
-    top = z_levels(m.strip.unit.spec).interface_top
+    top = TEMPLATE_Z["qfn"].interface_top
     body = cq.Solid.makeBox(fx, fy, top + 1, pnt=cq.Vector(u.x - fx / 2, u.y - fy / 2, -0.5))
     got: dict[str, float] = {}
     stage = m.stage("deflashed")
@@ -231,7 +231,8 @@ def _kerf_arithmetic(s: StripLayout, size: tuple[float, float], column: float, c
 def test_kerf_volume_is_saw_path_times_kerf_times_strip_thickness(template: str) -> None:
     m = model(template, 3, 2) if template == "qfn" else model(template, 2, 2)
     spec = m.strip.unit.spec
-    want = _kerf_arithmetic(m.strip, spec.carrier.size, z_levels(spec).interface_top, spec.carrier.thickness)
+    want = _kerf_arithmetic(m.strip, spec.carrier.size, TEMPLATE_Z[template].interface_top,
+                             spec.carrier.thickness)
     got = sum(r.kerf_mm3 for r in material_use(m))
     assert got == pytest.approx(want, rel=1e-6)
 
@@ -240,7 +241,7 @@ def test_kerf_volume_is_saw_path_times_kerf_times_strip_thickness(template: str)
 def test_strip_mold_is_the_units_plus_the_streets_less_the_lead_frame() -> None:
     m = model("qfn", 3, 2)
     spec = m.strip.unit.spec
-    z = z_levels(spec)
+    z = TEMPLATE_Z["qfn"]
     t, b, ld = spec.carrier.thickness, 0.3 / 2, spec.leads
     ax, ay = 3 * 5.3 + 0.3, 2 * 5.3 + 0.3
     streets = (ax * ay - 6 * 25.0) * z.first_surface  # QFN: the mold starts at the package bottom
@@ -270,8 +271,7 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.slow
 def test_the_flash_is_on_in_stage_3_and_off_in_stage_4(written: Path) -> None:
-    spec = layout_of("qfn").spec
-    top = z_levels(spec).interface_top
+    top = TEMPLATE_Z["qfn"].interface_top
     area = (2 * 5.3 + 0.3) * (1 * 5.3 + 0.3)  # the array: the mold cap and the plate
     s3, s4 = _read_step(written / "stages/3-molded.step"), _read_step(written / "stages/4-deflashed.step")
     above = [x for x in s3.Solids() if bnd_box(x)[2] >= top - 1e-6]  # OCCT's quick box: fast, 1e-7 loose

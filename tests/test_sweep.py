@@ -10,6 +10,7 @@ either thickness.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import session_root, shared
 from typer.testing import CliRunner
 
 from pkgcad.cli import app
@@ -107,6 +109,12 @@ def dask_cluster(tmp: Path, workers: int = 2, allowed_failures: int | None = Non
         log.close()
 
 
+def canonical_id(parameters: dict[str, Any]) -> str:
+    """A variant's id by the README's definition, independent of pkgcad.sweep."""
+    text = json.dumps(parameters, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
 def assert_one_line_exit_2(result: Any, *words: str) -> str:
     assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr)
     lines = result.stderr.strip().splitlines()
@@ -120,13 +128,62 @@ def assert_one_line_exit_2(result: Any, *words: str) -> str:
 GRID = ("--grid", "heat_sink.thickness=0.2,0.3", "--grid", "interface_layer.thickness=0.003,0.005")
 
 
+def _done(res: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+    return {"returncode": res.returncode, "stdout": res.stdout, "stderr": res.stderr}
+
+
+def _kill_a_worker_mid_sweep(cluster: dict[str, Any], out: Path, grid: tuple[str, ...]) -> dict[str, Any]:
+    """A sweep on the cluster; once the first variant has finished, SIGKILL a worker busy with another (it dies
+    under its variant); the rows as the sweep left them; then the rerun on the one worker left."""
+    proc = subprocess.Popen(sweep_cmd(out, *grid, "--scheduler", cluster["address"]), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for("the first finished variant", lambda: list((out / "rows").glob("*.json")), 300)
+        client = cluster["client"]
+        busy = wait_for("a busy worker", lambda: [a for a, keys in client.processing().items() if keys], 60)
+        name = client.scheduler_info()["workers"][busy[0]]["name"]
+        cluster["workers"][name].kill()  # SIGKILL: the worker dies under its variant
+        stdout, stderr = proc.communicate(timeout=400)
+    finally:
+        stop(proc)
+    rows = rows_of(out)
+    mtimes = {vid: (out / vid / "manifest.json").stat().st_mtime_ns for vid, r in rows.items() if r["status"] == "ok"}
+    folders = {vid: (out / vid).exists() for vid in rows}
+    rerun = run_sweep(out, *grid, "--scheduler", cluster["address"])
+    return {"killed": {"returncode": proc.returncode, "stdout": stdout, "stderr": stderr}, "rows": rows,
+            "mtimes": mtimes, "folders": folders, "rerun": _done(rerun)}
+
+
+@pytest.fixture(scope="session")
+def real_cluster(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """ONE real Dask cluster (`dask scheduler` and two `dask worker --nthreads 1` processes; a task whose worker
+    dies is failed at once, not retried) for every scenario that needs one, in order, once a session (every
+    xdist worker reads what it recorded): the GRID sweep on it (and the same grid on a local cluster, for the
+    comparison), then a sweep whose worker is killed mid-variant and its rerun on the worker left. Each test
+    below asserts on its scenario's folders and recorded output."""
+    root = session_root(tmp_path_factory) / "real-cluster"
+    record = root.parent / "real-cluster.json"
+    with shared(root.parent, "real-cluster") as (folder, first):
+        if first:
+            folder.mkdir(parents=True)
+            got: dict[str, Any] = {}
+            with dask_cluster(folder, allowed_failures=0) as cluster:
+                got["grid"] = _done(run_sweep(folder / "dist", *GRID, "--scheduler", cluster["address"]))
+                got["kill"] = _kill_a_worker_mid_sweep(cluster, folder / "sweep", KILL_GRID)
+            got["local"] = _done(run_sweep(folder / "local", *GRID, "--workers", "2"))
+            record.write_text(json.dumps(got))
+    return {"folder": folder, **json.loads(record.read_text())}
+
+
 @pytest.mark.slow
-def test_grid_on_a_real_scheduler_matches_the_local_cluster(tmp_path: Path) -> None:
-    with dask_cluster(tmp_path) as cluster:
-        res = run_sweep(tmp_path / "dist", *GRID, "--scheduler", cluster["address"])
-    assert res.returncode == 0, res.stderr
-    assert "dask: 2 workers" in res.stderr
-    assert "4 variants: 4 valid, 0 refused" in res.stdout
+@pytest.mark.first  # the real cluster's runs (minutes) start with the other long runs
+@pytest.mark.timeout(1800)
+def test_grid_on_a_real_scheduler_matches_the_local_cluster(real_cluster: dict[str, Any]) -> None:
+    tmp_path = real_cluster["folder"]
+    res = real_cluster["grid"]
+    assert res["returncode"] == 0, res["stderr"]
+    assert "dask: 2 workers" in res["stderr"]
+    assert "4 variants: 4 valid, 0 refused" in res["stdout"]
     rows = rows_of(tmp_path / "dist")
     assert len(rows) == 4
     combos = set()
@@ -138,12 +195,17 @@ def test_grid_on_a_real_scheduler_matches_the_local_cluster(tmp_path: Path) -> N
         assert r["volume_heat_sink_mm3"] == pytest.approx(BODY_AREA * t, rel=1e-9)
         assert r["volume_interface_layer_mm3"] == pytest.approx(BODY_AREA * til, rel=1e-9)
         assert r["claims"] == "1,2,3,7,8,11"
-        assert vid == spec_id(load_spec("qfn", [f"heat_sink.thickness={t}", f"interface_layer.thickness={til}"]))
         folder = tmp_path / "dist" / vid
         assert r["path"] == str(folder.resolve())
         for f in ("manifest.json", "check.json", "qfn.step", "qfn.glb", "parts/heat_sink.stl"):
             assert (folder / f).is_file(), f
-        assert json.loads((folder / "manifest.json").read_text())["totals"]["volume_mm3"] == r["volume_mm3"]
+        written = json.loads((folder / "manifest.json").read_text())
+        assert written["totals"]["volume_mm3"] == r["volume_mm3"]
+        # the id is the README's: 12 hex digits of the SHA-256 of the resolved spec as canonical JSON, done here on
+        # the parameters the variant's manifest holds (the swept values among them)
+        params = written["parameters"]
+        assert vid == canonical_id(params)
+        assert (params["heat_sink"]["thickness"], params["interface_layer"]["thickness"]) == (t, til)
     assert combos == {(0.2, 0.003), (0.2, 0.005), (0.3, 0.003), (0.3, 0.005)}
     by = {(r["heat_sink.thickness"], r["interface_layer.thickness"]): r for r in rows.values()}
     # the mold does not depend on either plate; the totals differ by exactly the plates' volumes
@@ -160,9 +222,9 @@ def test_grid_on_a_real_scheduler_matches_the_local_cluster(tmp_path: Path) -> N
         assert f"href='{vid}/'" in index and f"href='{vid}/check.json'" in index
 
     # the same sweep on a local cluster of two processes: the same rows, the same volumes
-    local = run_sweep(tmp_path / "local", *GRID, "--workers", "2")
-    assert local.returncode == 0, local.stderr
-    assert "dask: 2 workers, dashboard http" in local.stderr
+    local = real_cluster["local"]
+    assert local["returncode"] == 0, local["stderr"]
+    assert "dask: 2 workers, dashboard http" in local["stderr"]
     again = rows_of(tmp_path / "local")
     assert again.keys() == rows.keys()
     for vid, r in rows.items():
@@ -188,40 +250,32 @@ def test_kicad_step_writes_each_variants_footprint(tmp_path: Path) -> None:
         assert any((tmp_path / "k" / vid / "kicad" / "pkgcad.3dshapes").glob("*.step"))
 
 
-@pytest.mark.slow
-def test_a_killed_worker_is_recorded_and_the_rerun_resumes(tmp_path: Path) -> None:
-    out = tmp_path / "sweep"
-    grid = ("--grid", "heat_sink.thickness=0.2,0.25,0.3")
-    with dask_cluster(tmp_path, allowed_failures=0) as cluster:
-        proc = subprocess.Popen(sweep_cmd(out, *grid, "--scheduler", cluster["address"]), stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
-        try:
-            wait_for("the first finished variant", lambda: list((out / "rows").glob("*.json")), 300)
-            client = cluster["client"]
-            busy = wait_for("a busy worker", lambda: [a for a, keys in client.processing().items() if keys], 60)
-            name = client.scheduler_info()["workers"][busy[0]]["name"]
-            cluster["workers"][name].kill()  # SIGKILL: the worker dies under its variant
-            _, stderr = proc.communicate(timeout=400)
-        finally:
-            stop(proc)
-        assert proc.returncode == 1, stderr  # a variant failed
-        rows = rows_of(out)
-        assert len(rows) == 3
-        dead = [r for r in rows.values() if r["status"] == "error"]
-        ok = [r for r in rows.values() if r["status"] == "ok"]
-        assert dead and len(dead) + len(ok) == 3, rows
-        for r in dead:
-            assert "worker died" in r["error"], r
-            assert not (out / r["id"]).exists()  # nothing half-written
-        for r in ok:
-            assert r["volume_heat_sink_mm3"] == pytest.approx(BODY_AREA * r["heat_sink.thickness"], rel=1e-9)
-        before = {r["id"]: (out / r["id"] / "manifest.json").stat().st_mtime_ns for r in ok}
+KILL_GRID = ("--grid", "heat_sink.thickness=0.2,0.25,0.3")
 
-        # the rerun (one worker left) builds only the variants that died
-        res = run_sweep(out, *grid, "--scheduler", cluster["address"])
-    assert res.returncode == 0, res.stderr
-    assert f"resuming: {len(ok)} variant" in res.stderr
-    assert f"ran {len(dead)} (0 failed" in res.stdout
+
+@pytest.mark.slow
+@pytest.mark.timeout(1800)
+def test_a_killed_worker_is_recorded_and_the_rerun_resumes(real_cluster: dict[str, Any]) -> None:
+    out = real_cluster["folder"] / "sweep"
+    killed, rows = real_cluster["kill"]["killed"], real_cluster["kill"]["rows"]
+    assert killed["returncode"] == 1, killed["stderr"]  # a variant failed
+    assert len(rows) == 3
+    dead = [r for r in rows.values() if r["status"] == "error"]
+    ok = [r for r in rows.values() if r["status"] == "ok"]
+    assert dead and len(dead) + len(ok) == 3, rows
+    for r in dead:
+        assert "worker died" in r["error"], r
+        assert not real_cluster["kill"]["folders"][r["id"]]  # nothing half-written
+    for r in ok:
+        assert r["volume_heat_sink_mm3"] == pytest.approx(BODY_AREA * r["heat_sink.thickness"], rel=1e-9)
+    before = real_cluster["kill"]["mtimes"]
+    assert set(before) == {r["id"] for r in ok}
+
+    # the rerun (one worker left) builds only the variants that died
+    res = real_cluster["kill"]["rerun"]
+    assert res["returncode"] == 0, res["stderr"]
+    assert f"resuming: {len(ok)} variant" in res["stderr"]
+    assert f"ran {len(dead)} (0 failed" in res["stdout"]
     rows = rows_of(out)
     assert all(r["status"] == "ok" and r["check_pass"] for r in rows.values()), rows
     assert {r["heat_sink.thickness"] for r in rows.values()} == {0.2, 0.25, 0.3}
@@ -393,6 +447,8 @@ def test_variant_id_is_the_resolved_spec() -> None:
             load_spec("qfn", ["chip.thickness=0.2", "heat_sink.thickness=1"])]  # 0.2 is the template's value
     assert len({spec_id(s) for s in same}) == 1
     assert spec_id(load_spec("qfn", ["heat_sink.thickness=1.001"])) != spec_id(same[0])
+    # the README's definition, done here: 12 hex digits of the SHA-256 of the resolved spec as canonical JSON
+    assert spec_id(same[0]) == canonical_id(same[0].model_dump(mode="json"))
     plan = make_plan("qfn", grids=("heat_sink.thickness=0.3,0.30,0.4",))
     assert len(plan.variants) == 2 and plan.duplicates == 1
 
