@@ -381,7 +381,7 @@ def warp_fcbga(r: Ran) -> None:
     w = {t["temperature_c"]: t["warpage_board_um"] for t in data["temperatures"]}
     assert w[25.0] < 0 < w[260.0], w
     assert all(t["within_allowance"] for t in data["temperatures"])
-    assert "-> outputs/flipchip-bga-warp (warp.json, warp.vtu, deformed.png)" in r.stdout
+    assert f"-> {r.folder / 'outputs' / 'flipchip-bga-warp'} (warp.json, warp.vtu, deformed.png)" in r.stdout
 
 
 def warp_buffer_pad_json(r: Ran) -> None:
@@ -394,7 +394,7 @@ def warp_qfn_folder(r: Ran) -> None:
     data = warp_files(r.folder / "outputs" / "qfn-warp", "qfn", WARP_TEMPS, 165.0, "normal")
     assert data["allowance"] is None
     # 165 degC is inside the reflow range: the package is flat there only at 165, warped both sides of it
-    assert "-> outputs/qfn-warp" in r.stdout
+    assert f"-> {r.folder / 'outputs' / 'qfn-warp'} (warp.json, warp.vtu, deformed.png)" in r.stdout
 
 
 def warp_coarse(package: str) -> Callable[[Ran], None]:
