@@ -176,7 +176,6 @@ SETUPS: dict[str, Setup] = {
     "pkgcad screen outputs/qfn/qfn.step --json": Setup(after=SCREEN_ROLES, paths=("outputs/qfn", "outputs/qfn-screen")),
     "pkgcad warp outputs/qfn --stress-free 165": QFN_FROM_ALL,
     # the README's table spells out the default mesh of the first warp command of its warpage section
-    "pkgcad warp flipchip-bga --mesh normal": Setup(same_as=WARP_FCBGA),
     "pkgcad thermal outputs/qfn --json": QFN_FROM_ALL,
     # `--all` into the library `kicad qfn` wrote: a user growing a library (tests/test_kicad.py uses it)
     KICAD_ALL: Setup(after=KICAD_QFN, paths=("outputs/kicad",)),

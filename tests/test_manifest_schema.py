@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import built
 from typer.testing import CliRunner
 
 from pkgcad.cli import app
@@ -17,7 +18,6 @@ from pkgcad.export.options import QUALITIES
 from pkgcad.export.writer import write_package
 from pkgcad.reader.schema import Manifest, validate_manifest
 from pkgcad.templates import template_paths
-from tests.conftest import built
 
 runner = CliRunner()
 

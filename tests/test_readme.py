@@ -397,12 +397,6 @@ def warp_qfn_folder(r: Ran) -> None:
     assert f"-> {r.folder / 'outputs' / 'qfn-warp'} (warp.json, warp.vtu, deformed.png)" in r.stdout
 
 
-def warp_coarse(package: str) -> Callable[[Ran], None]:
-    def check(r: Ran) -> None:
-        warp_files(r.folder / "outputs" / f"{package}-warp", package, [25.0, 260.0], 175.0, "coarse")
-    return check
-
-
 def sweep_warp(r: Ran) -> None:
     """3 heat-sink thicknesses of buffer-pad, each built, warped (25 and 260 degC, --mesh normal) and reported: the
     warp columns in the table, warp/warp.json and the report's "Warpage and stress" section in each variant."""
@@ -589,9 +583,6 @@ CHECKS: dict[str, Callable[[Ran], None]] = {
     "pkgcad warp outputs/qfn --stress-free 165": warp_qfn_folder,
     "pkgcad sweep buffer-pad --grid heat_sink.thickness=0.2,0.3,0.5 --do build,warp,report": sweep_warp,
     "pkgcad warp --compare buffer-pad --mesh coarse": warp_compare,
-    "pkgcad warp flipchip-bga --mesh normal": warp_fcbga,
-    "pkgcad warp flipchip-bga --mesh coarse --at 25,260": warp_coarse("flipchip-bga"),
-    "pkgcad warp qfn --mesh coarse --at 25,260": warp_coarse("qfn"),
     "pkgcad strip qfn --units 45x13 --size 240x70 --rail 0.3 --stages": strip_qfn_stages,
     "pkgcad strip flipchip-bga --units 4x16 --street 0.3 --kerf 0.25": strip_flipchip,
     "pkgcad build qfn --step-mode conformal": conformal,

@@ -9,10 +9,10 @@ from pathlib import Path
 import meshio
 import numpy as np
 import pytest
+from test_cli import assert_refused, run
 
 from pkgcad.templates import load_layout
 from pkgcad.warp.model import build_model, solder_fraction
-from tests.test_cli import assert_refused, run
 
 
 @pytest.mark.parametrize("args, words", [

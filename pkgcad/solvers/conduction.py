@@ -321,6 +321,11 @@ def _facet_basis(system: System, facets: np.ndarray) -> FacetBasis:
     return FacetBasis(system.tm.mesh, system.element(), facets=facets, intorder=2 * system.order)
 
 
+RESTARTS = 3
+"""How many times :func:`solve` restarts CG from its answer when the true residual is above RESTART_SLACK x rtol."""
+RESTART_SLACK = 10.0
+
+
 def solve(system: System, scenario: Scenario, *, rtol: float = 1e-10, maxiter: int = 2000) -> Result:
     """Temperature field and figures of one scenario; RuntimeError if CG does not converge."""
     start = time.perf_counter()
@@ -360,11 +365,19 @@ def solve(system: System, scenario: Scenario, *, rtol: float = 1e-10, maxiter: i
     def _tick(_: np.ndarray) -> None:
         count[0] += 1
 
-    y, info = cg(a, b, rtol=rtol, atol=0.0, maxiter=maxiter, M=ml, callback=_tick)
-    if info != 0:
-        raise RuntimeError(f"scenario {scenario.name}: CG did not converge in {maxiter} iterations")
-    norm_b = float(np.linalg.norm(b))
-    residual = float(np.linalg.norm(b - a @ y)) / (norm_b if norm_b > 0.0 else 1.0)
+    norm_b = float(np.linalg.norm(b)) or 1.0
+    y: np.ndarray | None = None
+    for _ in range(RESTARTS + 1):
+        # CG stops on its recursively updated residual, which drifts from the true b - A y in rounding on large
+        # ill-conditioned systems (a fine P2 mesh: 1e-10 recursive, 2e-8 true): restart from y until the TRUE
+        # residual is within RESTART_SLACK of rtol (each restart starts from the true residual)
+        y, info = cg(a, b, x0=y, rtol=rtol, atol=0.0, maxiter=maxiter, M=ml, callback=_tick)
+        if info != 0:
+            raise RuntimeError(f"scenario {scenario.name}: CG did not converge in {maxiter} iterations")
+        residual = float(np.linalg.norm(b - a @ y)) / norm_b
+        if residual <= RESTART_SLACK * rtol:
+            break
+    assert y is not None
     theta = x_full.copy()
     theta[interior] = y
     reaction = matrix @ theta - f  # heat entering through each held dof (W)
