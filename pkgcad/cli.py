@@ -139,6 +139,13 @@ def _options(
 
 _debug = [False]  # --debug of the command being run
 
+AnalysisSources = Annotated[
+    list[str] | None,
+    typer.Argument(metavar="TEMPLATE|OUTPUT_DIR...", help="A template name or .toml path, or a pkgcad output folder "
+                   "(its manifest's parameters). With --compare: any number of templates (default: every bundled "
+                   "one)."),
+]
+"""The analysed packages of ``thermal`` and ``warp`` (read by :func:`_analysis_inputs`)."""
 SetOpt = Annotated[
     list[str] | None,
     typer.Option("--set", "-s", metavar="KEY=VALUE",
@@ -668,9 +675,7 @@ def strip(
 
 @app.command()
 def thermal(
-    sources: Annotated[list[str] | None, typer.Argument(metavar="TEMPLATE|OUTPUT_DIR...", help="A template name or "
-                       ".toml path, or a pkgcad output folder (its manifest's parameters). With --compare: any "
-                       "number of templates (default: every bundled one).")] = None,
+    sources: AnalysisSources = None,
     sets: SetOpt = None,
     power: Annotated[float, typer.Option("--power", help="Heat dissipated in the chip's active face, W "
                                          "(down for flip chip, up for wire bond).")] = 1.0,
@@ -745,9 +750,7 @@ def _print_thermal(data: Any, lines: list[str], written: str, as_json: bool) -> 
 
 @app.command()
 def warp(
-    sources: Annotated[list[str] | None, typer.Argument(metavar="TEMPLATE|OUTPUT_DIR...", help="A template name or "
-                       ".toml path, or a pkgcad output folder (its manifest's parameters). With --compare: any "
-                       "number of templates (default: every bundled one).")] = None,
+    sources: AnalysisSources = None,
     sets: SetOpt = None,
     at: Annotated[str | None, typer.Option("--at", help="Temperatures, degC, separated by commas (-65 to 300). "
                                            "Default: 25 and the JESD22-B112 reflow points 150,183,217,245,260 "
