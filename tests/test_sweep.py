@@ -497,12 +497,60 @@ def test_a_foreign_folder_is_refused_and_left_alone(tmp_path: Path) -> None:
     mine.mkdir()
     (mine / "thesis.tex").write_text("precious")
     res = CliRunner().invoke(app, ["sweep", "qfn", "--grid", "heat_sink.thickness=0.2", "-o", str(mine)])
-    assert_one_line_exit_2(res, "-o", "not empty and holds no pkgcad sweep.json")
+    assert_one_line_exit_2(res, "-o", "not empty and is not a pkgcad sweep folder (no .pkgcad stamp")
     assert [p.name for p in mine.iterdir()] == ["thesis.tex"] and (mine / "thesis.tex").read_text() == "precious"
     afile = tmp_path / "a-file"
     afile.write_text("x")
     res = CliRunner().invoke(app, ["sweep", "qfn", "--grid", "heat_sink.thickness=0.2", "-o", str(afile)])
     assert_one_line_exit_2(res, "is a file")
+
+
+#: a grid whose every variant the rules refuse (36 leads do not fit the 5 mm QFN, see the dry-run test): the sweep
+#: claims, stamps and compiles its folder in seconds, nothing is built
+REFUSED_ONLY = ["sweep", "qfn", "--grid", "leads.count=36", "--no-dashboard", "-o"]
+
+
+def test_the_sweep_folder_carries_the_one_stamp_and_only_a_sweep_folder_is_resumed(tmp_path: Path) -> None:
+    """The sweep marks its folder with the stamp every pkgcad output carries (``.pkgcad``, command ``sweep``);
+    ``sweep.json`` is the definition. A folder pkgcad's sweep wrote is resumed; a user's folder holding a
+    ``sweep.json`` made by hand, another command's output and a folder with a user's file beside an old-style
+    marker are refused and left as they were; a sweep folder of the version before the stamp (``sweep.json`` was
+    the marker) is resumed and stamped."""
+    out = tmp_path / "sweep"
+    res = CliRunner().invoke(app, [*REFUSED_ONLY, str(out)])
+    assert res.exit_code == 0, (res.stdout, res.stderr)
+    stamp = json.loads((out / ".pkgcad").read_text())
+    assert stamp["tool"] == "pkgcad" and stamp["command"] == "sweep"
+    definition = json.loads((out / "sweep.json").read_text())
+    assert definition["template"].endswith("qfn.toml") and definition["keys"] == ["leads.count"]
+    res = CliRunner().invoke(app, [*REFUSED_ONLY, str(out)])  # pkgcad's own sweep folder: resumed
+    assert res.exit_code == 0, (res.stdout, res.stderr)
+
+    def refused(files: dict[str, str], *words: str) -> None:
+        mine = tmp_path / f"mine-{len(list(tmp_path.iterdir()))}"
+        mine.mkdir()
+        for name, text in files.items():
+            (mine / name).write_text(text)
+        res = CliRunner().invoke(app, [*REFUSED_ONLY, str(mine)])
+        assert_one_line_exit_2(res, "-o", *words)
+        assert {p.name: p.read_text() for p in mine.iterdir()} == files  # untouched
+
+    no_sweep = "is not a pkgcad sweep folder (no .pkgcad stamp of `pkgcad sweep`)"
+    refused({"sweep.json": '{"runs": [0.2, 0.3], "note": "my own sweep"}'}, no_sweep)
+    old_marker = '{"tool": "pkgcad", "kind": "sweep", "version": "0.1.0", "template": "qfn.toml"}'
+    refused({"sweep.json": old_marker, "thesis.tex": "precious"}, no_sweep)
+    refused({".pkgcad": '{"tool": "pkgcad", "command": "build", "files": {"qfn.step": 5}}', "qfn.step": "STEP;"},
+            "holds the output of `pkgcad build`, not of `pkgcad sweep`")
+
+    legacy = tmp_path / "legacy"
+    (legacy / "rows").mkdir(parents=True)
+    (legacy / "sweep.json").write_text(old_marker)
+    (legacy / "results.csv").write_text("id\n")
+    (legacy / "0123456789ab").mkdir()
+    res = CliRunner().invoke(app, [*REFUSED_ONLY, str(legacy)])
+    assert res.exit_code == 0, (res.stdout, res.stderr)
+    assert json.loads((legacy / ".pkgcad").read_text())["command"] == "sweep"
+    assert json.loads((legacy / "sweep.json").read_text())["keys"] == ["leads.count"]
 
 
 def test_an_unreachable_scheduler_is_exit_2_within_10_s(tmp_path: Path) -> None:

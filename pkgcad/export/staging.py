@@ -145,6 +145,13 @@ def _write_stamp(folder: Path, data: dict[str, Any]) -> None:
     os.replace(tmp, folder / STAMP)
 
 
+def stamp_in_place(folder: Path, command: str) -> None:
+    """Stamp ``folder`` as the output of ``command`` for a writer that fills its folder in place (``pkgcad sweep``
+    resumes into it, so it is never staged whole): the same :data:`~.outpath.STAMP` every staged folder carries,
+    with no ``files`` list (the writer judges its own folder, see :mod:`pkgcad.sweep.folder`)."""
+    _write_stamp(folder, _stamp(command))
+
+
 def _stamp(command: str, **more: Any) -> dict[str, Any]:
     return {"tool": "pkgcad", "command": command, "version": __version__, "pid": os.getpid(),
             "ppid": os.getppid(), "host": HOST, "boot": boot_id(),

@@ -1,31 +1,41 @@
-"""The sweep's output folder: its marker, one JSON row file per variant, and what a rerun may skip.
+"""The sweep's output folder: its stamp, one JSON row file per variant, and what a rerun may skip.
 
 Layout (all lengths in the files are mm)::
 
-    DIR/sweep.json            marker: this folder is a pkgcad sweep (a rerun resumes only such a folder)
+    DIR/.pkgcad               the stamp every pkgcad output folder carries (:mod:`pkgcad.export.outpath`), its
+                              command ``sweep``: a rerun resumes only such a folder
+    DIR/sweep.json            the last sweep's definition (template, keys, grids, steps, quality, keep...)
     DIR/rows/<id>.json        one row per variant, written atomically as each variant finishes
     DIR/<id>/                 the variant's files (staged: the folder appears whole or not at all)
     DIR/results.parquet|csv   the table, compiled from the rows
     DIR/plots/*.png, DIR/index.html
 
-pkgcad never replaces or deletes what it did not write: a non-empty folder without the marker is refused.
+pkgcad never replaces or deletes what it did not write: a non-empty folder without a sweep's stamp is refused, and
+so is another command's output. A sweep folder of a version before the stamp (its ``sweep.json`` was the marker:
+``"tool": "pkgcad", "kind": "sweep"``) is still resumed when it holds nothing but what a sweep writes, like the
+outputs older than the stamp that :mod:`pkgcad.export.outpath` recognises by their manifest or kit; the rerun
+stamps it.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import stat
 import time
 from pathlib import Path
 from typing import Any
 
 from .. import __version__
 from ..errors import InputError
-from ..export.outpath import check_output_place
-from ..export.staging import replace_file
+from ..export.outpath import STAMP, check_output_place, judge_stamp
+from ..export.staging import replace_file, stamp_in_place
 
-MARKER = "sweep.json"
+COMMAND = "sweep"
+#: the sweep's definition, rewritten by every run (a record for the user: the marker is the stamp)
+DEFINITION = "sweep.json"
 #: What ``--keep`` leaves in a variant's folder. Its row (and so the table) holds every figure whatever the policy.
 KEEP = {
     "all": "every file of every variant (the model files, report, thermal fields)",
@@ -38,39 +48,62 @@ ROWS = "rows"
 #: own stage inside it ``..<id>.<random>.tmp.<random>.tmp``) and ``.<id>.old-<pid>`` while being replaced
 _VARIANT = re.compile(r"^[0-9a-f]{12}$")
 _STAGE = re.compile(r"^\.{1,2}[0-9a-f]{12}\..*(\.tmp|\.old-\d+)$")
+#: what a sweep of a version before the stamp wrote at the top of its folder (besides variant folders and stages)
+_LEGACY_NAMES = {DEFINITION, ROWS, "results.parquet", "results.csv", "plots", "index.html"}
+_TEMPORARY = re.compile(r"^\..+\.(tmp|old|old-\d+)$")  # our stages and atomic writes, cut short
 
 
 def check_usable(folder: Path) -> None:
-    """Raise :class:`InputError` for a file, or a non-empty folder without our marker (nothing is written)."""
-    folder = Path(folder)
-    check_output_place(folder)  # never /, the current folder or its parents, home, a link, a file or a device
-    if folder.is_dir() and not is_ours(folder) and any(folder.iterdir()):
-        raise InputError("-o", str(folder), f"is not empty and holds no pkgcad {MARKER}; pkgcad does not write "
-                        "into a folder it did not make: give a new folder or an earlier sweep's")
+    """Raise :class:`InputError` for a file, another command's output, or a non-empty folder that is not a sweep's
+    (no stamp of ``pkgcad sweep``, and not a sweep folder of a version before the stamp); nothing is written."""
+    p, st = check_output_place(folder)  # never /, the current folder or its parents, home, a link, a file...
+    if st is None:
+        return
+    stamp = judge_stamp(p, "-o")  # a malformed pkgcad stamp: refused, naming it
+    if stamp is not None:
+        if stamp.command != COMMAND:
+            raise InputError("-o", str(p), f"holds the output of `pkgcad {stamp.command}`, not of `pkgcad "
+                             f"{COMMAND}`; give a new folder or an earlier sweep's")
+        return
+    if legacy_sweep(p) or not any(p.iterdir()):
+        return
+    raise InputError("-o", str(p), f"is not empty and is not a pkgcad sweep folder (no {STAMP} stamp of `pkgcad "
+                     f"{COMMAND}`); pkgcad does not write into a folder it did not make: give a new folder or an "
+                     "earlier sweep's")
+
+
+def legacy_sweep(folder: Path) -> bool:
+    """A sweep folder written before the stamp: its ``sweep.json`` (a regular file) says ``"tool": "pkgcad",
+    "kind": "sweep"`` and the folder holds nothing but what such a sweep wrote (the names above, variant folders
+    named by 12 hex digits, our temporaries)."""
+    marker = Path(folder) / DEFINITION
+    try:
+        if not stat.S_ISREG(os.lstat(marker).st_mode):
+            return False
+        data = json.loads(marker.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if not isinstance(data, dict) or data.get("tool") != "pkgcad" or data.get("kind") != COMMAND:
+        return False
+    return all(name in _LEGACY_NAMES or _VARIANT.match(name) or _TEMPORARY.match(name)
+               for name in os.listdir(folder))
 
 
 def claim(folder: Path, definition: dict[str, Any]) -> None:
-    """Make ``folder`` ours (or confirm it is, see :func:`check_usable`), write the marker with the sweep's
+    """Make ``folder`` ours (or confirm it is, see :func:`check_usable`): stamp it, write the sweep's
     ``definition`` and clear the stages an interrupted run left (ours, by their names)."""
     folder = Path(folder)
     check_usable(folder)
     (folder / ROWS).mkdir(parents=True, exist_ok=True)
-    write_json(folder / MARKER, {"tool": "pkgcad", "kind": "sweep", "version": __version__,
-                                 "updated": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **definition})
+    stamp_in_place(folder, COMMAND)
+    write_json(folder / DEFINITION, {"tool": "pkgcad", "kind": COMMAND, "version": __version__,
+                                     "updated": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **definition})
     for p in folder.iterdir():
         if p.is_dir() and _STAGE.match(p.name):
             shutil.rmtree(p, ignore_errors=True)
     for p in [*folder.glob(".*.tmp"), *(folder / ROWS).glob(".*.tmp")]:  # our atomic writes, cut short
         if p.is_file():
             p.unlink(missing_ok=True)
-
-
-def is_ours(folder: Path) -> bool:
-    try:
-        data = json.loads((Path(folder) / MARKER).read_text())
-    except (OSError, ValueError):
-        return False
-    return isinstance(data, dict) and data.get("tool") == "pkgcad" and data.get("kind") == "sweep"
 
 
 def write_json(path: Path, data: Any) -> None:
