@@ -301,9 +301,54 @@ def replay_hint() -> str:
     return f"random seed {session_seed()}: PKGCAD_FUZZ_SEED={session_seed()} replays this run"
 
 
+#: Seconds the suite's long tests took in CI (a fresh clone, ``.ci/run``, an idle 2-core machine, ``pytest -n 2
+#: --durations=25``, 2026-12-05; a test's fixture set-up added to its call), to start the longest first: xdist hands
+#: each worker one test more as it finishes one (``--maxschedchunk=1``), so longest-first lets the two workers
+#: finish together instead of one running a 7-minute test after the other is done. A stale figure only changes the
+#: order in which tests start, never what they test; a test marked ``first`` that is not listed counts as
+#: :data:`FIRST_SECONDS`. Update the figures from a CI run's ``--durations`` when the order stops fitting.
+LONG_RUNS: dict[str, float] = {
+    "tests/test_readme.py::test_readme_command[pkgcad thermal --compare]": 441,
+    "tests/test_thermal_package.py::test_theta_jc_changes_under_2_percent_from_normal_to_fine[flipchip-bga]": 296,
+    "tests/test_readme.py::test_readme_command[pkgcad sweep buffer-pad --grid heat_sink.thickness=0.2,0.3,0.5 "
+    "--do build,warp,report]": 208,
+    "tests/test_readme.py::test_readme_command[pkgcad thermal qfn --power 0.5 --mesh fine --set "
+    "interface_layer.material=ptfe]": 147,
+    "tests/test_readme.py::test_readme_command[pkgcad warp outputs/qfn --stress-free 165]": 131,
+    "tests/test_readme.py::test_readme_command[pkgcad warp flipchip-bga]": 111,
+    "tests/test_readme.py::test_readme_command[pkgcad warp --compare buffer-pad --mesh coarse]": 110,
+    "tests/test_thermal_package.py::test_theta_jc_changes_under_2_percent_from_normal_to_fine[wirebond-bga]": 76,
+    "tests/test_thermal_package.py::test_homogenised_arrays_match_every_bump_and_ball_within_3_percent_on_theta_jc"
+    "[flipchip-bga]": 70,
+    "tests/test_install.py::test_sdist_holds_the_viewer_bundle_and_what_builds_it": 60,
+    "tests/test_sweep.py::test_grid_on_a_real_scheduler_matches_the_local_cluster": 50,
+    "tests/test_thermal_package.py::test_homogenised_arrays_match_every_bump_and_ball_within_3_percent_on_theta_jc"
+    "[wirebond-bga]": 36,
+    "tests/test_warp.py::test_a_buffer_pad_loads_the_chip_less_than_the_heat_sink_bonded_straight_on": 33,
+    "tests/test_thermal_package.py::test_copper_beats_aluminium_and_the_heat_sink_beats_mold": 29,
+    "tests/test_geometry.py::test_large_models[wirebond-400-wires]": 29,
+    "tests/test_conformal.py::test_every_template_meshes_without_fragment[flipchip-bga]": 27,
+    "tests/test_thermal_solver.py::test_spreading_from_a_disk_matches_the_bessel_series_and_converges": 26,
+}
+FIRST_SECONDS = 60.0
+
+
+def expected_seconds(item: pytest.Item) -> float:
+    """What :data:`LONG_RUNS` says ``item`` takes (0 for a test not listed and not marked ``first``)."""
+    listed = LONG_RUNS.get(item.nodeid)
+    if listed is not None:
+        return float(listed)
+    return FIRST_SECONDS if item.get_closest_marker("first") is not None else 0.0
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The tests marked ``first`` (the long end-to-end runs) go to the front, in their order; the rest keep theirs."""
-    items.sort(key=lambda item: item.get_closest_marker("first") is None)
+    """The long tests (:data:`LONG_RUNS`, and those marked ``first``) go to the front, longest first; the rest keep
+    their order. xdist's first hand-out gives each of its workers two tests (the first worker items 0-1, the second
+    2-3): the 4th longest is put second, so that the first worker's pair (1st + 4th) and the second's (2nd + 3rd)
+    are of about the same length."""
+    items.sort(key=lambda item: -expected_seconds(item))  # stable: equal keys keep their order
+    if len(items) >= 4 and expected_seconds(items[3]) > 0:
+        items[1], items[2], items[3] = items[3], items[1], items[2]
 
 
 def pytest_configure(config: pytest.Config) -> None:

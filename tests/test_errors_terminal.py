@@ -5,7 +5,8 @@
   see more; ``--debug`` / ``PKGCAD_DEBUG=1`` print the traceback. A geometry-kernel failure is "could not build",
   a mesher failure a RunError, neither a refusal.
 - ``--help``: no ``<bool>`` after flags, text wrapped by sentence, nothing cut; ``pkgcad check`` fits 100 columns;
-  ``kicad`` prints absolute paths; ``thermal --compare`` prints a line per finished model off a terminal.
+  ``kicad`` prints absolute paths. (``thermal --compare`` prints a line per finished model off a terminal: checked
+  on the README's `pkgcad thermal --compare`, whose stderr is a pipe, in tests/test_readme.py, not run twice.)
 """
 
 from __future__ import annotations
@@ -169,13 +170,3 @@ def test_kicad_prints_absolute_paths(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert res.exit_code == 0, res.stderr
     last = res.stdout.strip().splitlines()[-1]
     assert f"-> {tmp_path / 'lib'} " in last and str(tmp_path / "lib" / "README.md") in last, last
-
-
-@pytest.mark.slow
-def test_thermal_compare_prints_a_line_per_model_off_a_terminal(tmp_path: Path) -> None:
-    res = run("thermal", "--compare", "qfn", "qfn-buffer-pad", "--mesh", "coarse", "-o", str(tmp_path / "c"))
-    assert res.exit_code == 0, res.stderr
-    lines = [line for line in res.stderr.splitlines() if line.startswith("thermal --compare:")]
-    assert len(lines) == 2, res.stderr
-    assert re.match(r"thermal --compare: qfn done \(1/2\): theta-JC\(top\) [\d.]+ K/W", lines[0]), lines[0]
-    assert "qfn-buffer-pad done (2/2)" in lines[1]

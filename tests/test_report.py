@@ -90,14 +90,6 @@ def test_report_refuses_bad_folders(tmp_path: Path) -> None:
     assert res.exit_code == 2 and "--tol" in res.stderr
 
 
-@pytest.mark.slow
-def test_build_with_report(tmp_path: Path) -> None:
-    res = runner.invoke(app, ["build", "qfn", "-o", str(tmp_path / "q"), "--report", "--quality", "draft"])
-    assert res.exit_code == 0, res.output
-    assert (tmp_path / "q" / "report.html").stat().st_size > 500_000
-    assert "report.html" in res.stdout
-
-
 # ------------------------------------------------------------------------------------------ the browser
 def _require_chromium() -> None:
     require_tool(chromium_path(), "chromium is not installed (apt-get install chromium; .ci/run does it)")
