@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import cadquery as cq
@@ -23,9 +24,13 @@ from OCP.STEPControl import STEPControl_Reader
 from OCP.TopAbs import TopAbs_FACE, TopAbs_SOLID
 from OCP.TopExp import TopExp
 from OCP.TopTools import TopTools_IndexedMapOfShape
-from test_conformal import readme_commands, write_conformal
+from readme_runs import Ran
+from test_conformal import readme_commands
 
 pytestmark = pytest.mark.slow
+
+#: the README's conformal build, whose folder the README's freecadcmd command opens
+CONFORMAL_QFN = "pkgcad build qfn --step-mode conformal"
 
 PROBE = '''
 import json, os, runpy
@@ -82,11 +87,11 @@ def freecad(script: Path, env: dict[str, str] | None = None, cwd: Path | None = 
 
 
 @pytest.fixture(scope="module")
-def qfn(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def qfn(readme: Callable[[str], Ran]) -> Path:
+    """The folder the README's `pkgcad build qfn --step-mode conformal` wrote, its ``freecadcmd`` command's input
+    (run once a session, tests/readme_runs.py; read-only here)."""
     require_freecad()
-    out = tmp_path_factory.mktemp("freecad")
-    write_conformal("qfn", out)
-    return out / "qfn"
+    return readme(CONFORMAL_QFN).ok().folder / "outputs" / "qfn"
 
 
 def test_readme_command_runs_as_written(qfn: Path, tmp_path: Path) -> None:

@@ -325,7 +325,7 @@ def test_ctrl_c_keeps_finished_variants_and_the_rerun_resumes(tmp_path: Path) ->
     for vid, mtime in mtimes.items():
         assert (out / vid / "manifest.json").stat().st_mtime_ns == mtime
     assert rows[lost]["volume_heat_sink_mm3"] == pytest.approx(BODY_AREA * rows[lost]["heat_sink.thickness"])
-    assert not [p for p in out.iterdir() if p.name.startswith(".")], "stages left behind"
+    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == [".pkgcad"], "stages left behind"
 
 
 # ---------------------------------------------------------------------------------------------- --keep
