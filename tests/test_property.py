@@ -441,9 +441,9 @@ def test_a_ray_through_a_block_box_that_misses_every_triangle_is_a_miss() -> Non
 
 # ------------------------------------------------------------------------------------------ randomised run
 FUZZ_VARIANTS = int(os.environ.get("PKGCAD_FUZZ_VARIANTS", "6"))
-"""Models built AND checked per template by the randomised run: 6 by default (8 templates: 48 models, about 2 s of
-CPU each at draft, about 100 s in all on 2 cores; 16 took 250 s), a new seed every run so successive runs cover new
-draws; ``PKGCAD_FUZZ_VARIANTS=16`` (or more) for a deeper search, e.g. before a release."""
+"""Models built AND checked per template by the randomised run: 6 by default (8 templates: 48 models at about 2 s of
+CPU each at draft; 16, the earlier default, took about 215 s of the suite's time in CI), a new seed every run so
+successive runs cover new draws; ``PKGCAD_FUZZ_VARIANTS=16`` (or more) for a deeper search, e.g. before a release."""
 FUZZ_MAX_TRIANGLES = 400_000
 """Variants estimated above this at draft are drawn again (the run must stay a few minutes on 2 cores)."""
 _BOOLS = ("heat_sink.connecting_portion.enabled", "buffer_pad.enabled")
