@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -32,15 +31,18 @@ def run(tree: Path, template: str) -> dict[str, object]:
     """One `pkgcad thermal` run of ``tree``: its cost and summary."""
     out = Path(tempfile.mkdtemp(prefix="thermal-cost-")) / template
     env = {**os.environ, "PYTHONPATH": str(tree)}
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "pkgcad", "thermal", template, "-o", str(out)], env=env, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # run from the output's folder: `python -m` puts the working directory before PYTHONPATH
+    child = subprocess.Popen([sys.executable, "-m", "pkgcad", "thermal", template, "-o", str(out)], env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=out.parent)
+    _, status, usage = os.wait4(child.pid, 0)  # this child's own rusage (RUSAGE_CHILDREN's peak is the largest)
+    child.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if child.returncode != 0:
+        raise SystemExit(f"pkgcad thermal {template} ({tree}) exited {child.returncode}")
     summary = json.loads((out / "thermal.json").read_text())["summary"]
-    return {"cpu_s": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), "wall_s": wall,
-            "peak_mb": after.ru_maxrss / 1024, "summary": summary, "load": os.getloadavg()[0]}
+    return {"cpu_s": usage.ru_utime + usage.ru_stime, "wall_s": wall, "peak_mb": usage.ru_maxrss / 1024,
+            "summary": summary, "load": os.getloadavg()[0]}
 
 
 def main() -> None:
