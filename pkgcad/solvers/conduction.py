@@ -134,7 +134,7 @@ AMG with its default strength then needs 50-73 CG iterations on qfn's P1 problem
 aggregation with its default strength 68-87; smoothed aggregation whose strength keeps every connection above
 5 % of the diagonal's (``symmetric``, theta 0.05) needs 14-24 at the same cost per cycle once its levels are CSR
 (pyamg stores them as 1 x 1 BSR, whose Gauss-Seidel is about 5x slower). Measured on qfn and flipchip-bga at
---mesh normal: ``bench/thermal_cost.py``."""
+--mesh normal; the default run's cost and figures against the previous solver: ``bench/thermal_cost.py``."""
 METHODS = {1: "scikit-fem P1 (linear tetrahedra) + pyamg smoothed-aggregation AMG-preconditioned CG",
            2: "scikit-fem P2 (quadratic tetrahedra) + CG preconditioned by Gauss-Seidel on P2 over pyamg "
               "smoothed-aggregation AMG on P1"}
@@ -343,7 +343,7 @@ def _facet_basis(system: System, facets: np.ndarray) -> FacetBasis:
 
 RTOL = 1e-8
 """CG's relative residual target. The reported metrics move by less than 1e-9 (relative) between 1e-8 and 1e-12
-on qfn's four scenarios, and by less than 2e-7 at 1e-5 (measured: ``bench/thermal_cost.py``), so 1e-8 leaves
+on qfn's four scenarios, and by less than 2e-7 at 1e-5 (measured), so 1e-8 leaves
 them exact to every printed digit at 15-20 % fewer iterations than 1e-10."""
 RESTARTS = 3
 """How many times :func:`solve` restarts CG from its answer when the true residual is above RESTART_SLACK x rtol."""

@@ -11,6 +11,7 @@ leader line from the margin. Packages are flat, so z is drawn exaggerated, and t
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import numpy as np
@@ -117,6 +118,10 @@ def section_png(
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
+    del fig, ax, shown, bar
+    # a figure is a web of reference cycles holding its image buffers (about 150 MB for a board section): collect
+    # it now, or each picture's stays resident until Python's next full collection and the four add up
+    gc.collect()
     hot = float(np.nanmax(image)) if np.isfinite(image).any() else float("nan")
     return {"at_mm": at, "axis": axis, "z_exaggeration": exaggeration, "hottest_in_picture_C": hot,
             "parts": named}
