@@ -11,6 +11,7 @@ leader line from the margin. Packages are flat, so z is drawn exaggerated, and t
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +23,7 @@ LABEL_MIN_PX = 14
 
 
 def sample_plane(
-    tm: FemMesh, values: np.ndarray, axis: str, at: float, u: np.ndarray, z: np.ndarray, chunk: int = 400_000
+    tm: FemMesh, values: np.ndarray, axis: str, at: float, u: np.ndarray, z: np.ndarray, chunk: int = 100_000
 ) -> tuple[np.ndarray, np.ndarray]:
     """Values and part ids on the grid u x z (uniform) in the plane (axis 'y': points (u, at, z); 'x': (at, u, z)).
 
@@ -46,25 +47,29 @@ def sample_plane(
     if crossing.size == 0:
         return out, part
     corners = p[:, t[:, crossing]]  # (3, 4, m)
-    origin = corners[:, 0, :].T  # (m, 3)
-    edges = np.stack([corners[:, i, :] - corners[:, 0, :] for i in (1, 2, 3)], axis=1)  # (3, 3, m)
-    det = np.linalg.det(np.moveaxis(edges, -1, 0))
-    inverse = np.linalg.inv(np.moveaxis(edges, -1, 0) + np.where(np.abs(det) > 0, 0.0, 1.0)[:, None, None] * np.eye(3))
+    edges = np.moveaxis(np.stack([corners[:, i, :] - corners[:, 0, :] for i in (1, 2, 3)], axis=1), -1, 0)
+    det = np.linalg.det(edges)  # (m,); edges (m, 3 xyz, 3 edges)
+    flat = np.abs(det) > 0
+    inverse = np.linalg.inv(edges + np.where(flat, 0.0, 1.0)[:, None, None] * np.eye(3))  # (m, 3, 3)
+    # on the plane the barycentric coordinates 1..3 are affine in (u, z): lam = gu u + gz z + g0 (3 numbers each)
+    gu, gz = inverse[:, :, along], inverse[:, :, 2]
+    g0 = inverse[:, :, normal] * at - np.einsum("mij,jm->mi", inverse, corners[:, 0, :])
+    nodal = values[t[:, crossing]].T  # (m, 4)
+    ids = tm.part_of_element[crossing]
     counts = width * height
     offsets = np.concatenate([[0], np.cumsum(counts)])
     for start in range(0, int(offsets[-1]), chunk):
         pair = np.arange(start, min(start + chunk, int(offsets[-1])))
         elem = np.searchsorted(offsets, pair, side="right") - 1
         local = pair - offsets[elem]
-        iu, iz = iu0[elem] + local % width[elem], iz0[elem] + local // width[elem]
-        pts = np.zeros((pair.size, 3))
-        pts[:, along], pts[:, normal], pts[:, 2] = u[iu], at, z[iz]
-        lam = np.einsum("nij,nj->ni", inverse[elem], pts - origin[elem])
-        bary = np.concatenate([1.0 - lam.sum(axis=1, keepdims=True), lam], axis=1)
-        hit = (bary >= -1e-9).all(axis=1) & (np.abs(det[elem]) > 0)
-        nodal = values[t[:, crossing[elem[hit]]]]  # (4, r)
-        out[iz[hit], iu[hit]] = np.einsum("ri,ir->r", bary[hit], nodal)
-        part[iz[hit], iu[hit]] = tm.part_of_element[crossing[elem[hit]]]
+        w = width[elem]
+        iu, iz = iu0[elem] + local % w, iz0[elem] + local // w
+        lam = gu[elem] * u[iu, None] + gz[elem] * z[iz, None] + g0[elem]  # (r, 3)
+        hit = (lam >= -1e-9).all(axis=1) & (lam.sum(axis=1) <= 1.0 + 1e-9) & flat[elem]
+        e, lam = elem[hit], lam[hit]
+        v = nodal[e]
+        out[iz[hit], iu[hit]] = v[:, 0] + np.einsum("ri,ri->r", lam, v[:, 1:] - v[:, :1])
+        part[iz[hit], iu[hit]] = ids[e]
     return out, part
 
 
@@ -113,6 +118,10 @@ def section_png(
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
+    del fig, ax, shown, bar
+    # a figure is a web of reference cycles holding its image buffers (about 150 MB for a board section): collect
+    # it now, or each picture's stays resident until Python's next full collection and the four add up
+    gc.collect()
     hot = float(np.nanmax(image)) if np.isfinite(image).any() else float("nan")
     return {"at_mm": at, "axis": axis, "z_exaggeration": exaggeration, "hottest_in_picture_C": hot,
             "parts": named}
