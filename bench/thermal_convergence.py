@@ -9,8 +9,8 @@ uncertainty ("fine*" in the table). Target (issue 25): the default within 2 % of
 
     .venv/bin/python bench/thermal_convergence.py [--only qfn,connecting-portion] [--json out.json]
 
-Each run is a fresh process. Figures taken while other work shares the machine: the seconds are upper bounds,
-the thetas are not affected.
+Each run is a fresh process. Figures taken while other work shares the machine: the seconds (wall and the
+process's CPU) are upper bounds, the thetas are not affected.
 """
 
 from __future__ import annotations
@@ -31,10 +31,11 @@ def run_one(template: str, mesh: str) -> dict[str, object]:
     from pkgcad.templates import load_layout
     from pkgcad.thermal.run import run_layout, summary
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     s = summary(run_layout(load_layout(template), mesh=mesh))
     return {"template": template, "mesh": mesh, "tetrahedra": s["mesh"]["tetrahedra"],
             "unknowns": s["mesh"]["unknowns"], "seconds": time.perf_counter() - t0,
+            "cpu_s": time.process_time() - c0,
             **{m: s[m] for m in METRICS}}
 
 
@@ -76,6 +77,18 @@ def table(rows: list[dict[str, object]]) -> list[dict[str, object]]:
     return out
 
 
+def sizes(rows: list[dict[str, object]]) -> str:
+    """One line per template: tetrahedra and P2 unknowns and CPU seconds at each level."""
+    out = []
+    for template in dict.fromkeys(str(r["template"]) for r in rows):
+        runs = [r for m in MESHES for r in rows if r["template"] == template and r["mesh"] == m]
+        out.append(f"{template}: " + " / ".join(f"{int(r['tetrahedra']):,}" for r in runs)  # type: ignore[call-overload]
+                   + " tetrahedra, " + " / ".join(f"{int(r['unknowns']):,}" for r in runs)  # type: ignore[call-overload]
+                   + " unknowns, " + " / ".join(f"{float(r['cpu_s']):.0f}" for r in runs)  # type: ignore[arg-type]
+                   + " CPU s (" + " / ".join(str(r["mesh"]) for r in runs) + ")")
+    return "\n".join(out)
+
+
 def markdown(lines: list[dict[str, object]]) -> str:
     head = ("| template | metric (K/W) | coarse | normal | fine | order p | extrapolated | normal vs it | "
             "fine vs it | within 2 % |\n|---|---|---|---|---|---|---|---|---|---|")
@@ -109,10 +122,11 @@ def main() -> None:
             r = child(template, mesh)
             rows.append(r)
             print(f"# {template:<24} {mesh:<7} {r['tetrahedra']:>9,} tets {r['unknowns']:>10,} unknowns "
-                  f"{r['seconds']:>7.1f} s  " + "  ".join(f"{m.removesuffix('_K_W')} {r[m]}" for m in METRICS),
-                  flush=True)
+                  f"{r['seconds']:>7.1f} s {r['cpu_s']:>7.1f} CPU s  "
+                  + "  ".join(f"{m.removesuffix('_K_W')} {r[m]}" for m in METRICS), flush=True)
     lines = table(rows)
     print(markdown(lines))
+    print(sizes(rows))
     if args.json:
         with open(args.json, "w") as fh:
             json.dump({"runs": rows, "table": lines}, fh, indent=2)

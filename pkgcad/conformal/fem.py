@@ -188,6 +188,7 @@ class FemModel:
     points: dict[str, tuple[float, float, float]] = field(default_factory=dict)
     assembly: frozenset[str] = frozenset()
     joint: SphereCut | None = None  # the soldered ball, on a test board
+    edges: tuple[str, ...] = ()  # parts whose rims (outline edges, joint necks) the mesher refines
 
     @property
     def name(self) -> str:
@@ -277,8 +278,11 @@ def fem_model(lay: Layout, options: FemOptions = FemOptions(),
     z0, z1 = bounds[2], bounds[5]
     m = REFINE_MARGIN_MM
     refine = ((cx - sx / 2 - m, cy - sy / 2 - m, z0, cx + sx / 2 + m, cy + sy / 2 + m, z1),)
+    edges = tuple(p.name for p in parts if p.thickness_mm is not None)
+    if joint is not None and "ball" in {p.name for p in parts}:
+        edges += ("ball",)
     return FemModel(lay, options, model, parts, faces, bounds, refine, tuple(notes), planes, points,
-                    frozenset(assembly), joint)
+                    frozenset(assembly), joint, edges)
 
 
 def _array_blocks(lay: Layout, joint: SphereCut | None = None) -> list[ArrayBlock]:
