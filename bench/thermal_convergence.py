@@ -8,6 +8,7 @@ range) or p falls outside 0.5-6, no order is claimed: f* is then the fine value 
 uncertainty ("fine*" in the table). Target (issue 25): the default within 2 % of f* for every metric.
 
     .venv/bin/python bench/thermal_convergence.py [--only qfn,connecting-portion] [--json out.json]
+        [--runs earlier.json]
 
 Each run is a fresh process. Figures taken while other work shares the machine: the seconds (wall and the
 process's CPU) are upper bounds, the thetas are not affected.
@@ -108,6 +109,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--only", default="", help="comma-separated templates (default: every bundled template)")
     ap.add_argument("--json", default="", help="also write the runs and the table to this JSON file")
+    ap.add_argument("--runs", default="", help="a JSON file of earlier runs (this script's --json): those template "
+                    "and mesh pairs are taken from it, not run again (the fine levels cost minutes each)")
     ap.add_argument("--one", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one:
@@ -117,12 +120,16 @@ def main() -> None:
 
     templates = [t for t in args.only.split(",") if t] or [p.stem for p in template_paths()]
     rows = []
+    done: dict[tuple[str, str], dict[str, object]] = {}
+    if args.runs:
+        with open(args.runs) as fh:
+            done = {(str(r["template"]), str(r["mesh"])): r for r in json.load(fh)["runs"]}
     for template in templates:
         for mesh in MESHES:
-            r = child(template, mesh)
+            r = done.get((template, mesh)) or child(template, mesh)
             rows.append(r)
             print(f"# {template:<24} {mesh:<7} {r['tetrahedra']:>9,} tets {r['unknowns']:>10,} unknowns "
-                  f"{r['seconds']:>7.1f} s {r['cpu_s']:>7.1f} CPU s  "
+                  f"{float(r.get('seconds') or 'nan'):>7.1f} s {float(r.get('cpu_s') or 'nan'):>7.1f} CPU s  "
                   + "  ".join(f"{m.removesuffix('_K_W')} {r[m]}" for m in METRICS), flush=True)
     lines = table(rows)
     print(markdown(lines))

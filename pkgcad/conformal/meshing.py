@@ -5,7 +5,15 @@ faces are already shared), one physical volume group per part, linear tetrahedra
 Sizes (:func:`generate`): ``h`` = the package's largest extent / ``preset.across`` (coarse 12, normal 24, fine
 48), ``preset.near_chip`` x h in the model's refinement boxes (round the chip), curvature refinement (12
 elements per full circle) so balls and bumps stay round, at least h / 20; beyond the package (a board block) the
-size grows to :data:`FAR_SIZE_MM`. gmsh's Delaunay 3-D on one thread: the same input gives the same mesh.
+size grows to ``preset.far_mm``. gmsh's Delaunay 3-D on one thread: the same input gives the same mesh.
+
+Sizes driven by the geometry (issue 25): where heat and stress crowd, at the rims the model names
+(:attr:`~pkgcad.conformal.fem.FemModel.edges`: the outline of each thin layer inside the package, e.g. the
+adhesive's edge where it is smaller than the chip, and the pad circles of soldered joints), the size is
+``preset.edge`` x the near-chip size (normal: 0.25 x 0.5 h), growing by ``preset.grading`` mm per mm away
+(gmsh Distance + Threshold fields on those curves, found in the gmsh model from the parts' volumes: a layer's
+horizontal curves that bound one of its pieces, not on the package's outline). A thin layer with such a rim
+gets a graded structured grid ("Bump": about the rim size at its ends, the layer size in its middle).
 
 Thin layers (:func:`structure`): each piece of a thin layer is a box (the fuse cut it so); it is meshed
 transfinite: ``preset.through`` elements through its thickness (2 by default), its faces a structured grid of
@@ -32,8 +40,6 @@ if TYPE_CHECKING:
 
 Box = tuple[float, float, float, float, float, float]
 
-FAR_SIZE_MM = 4.0
-"""Element size on a board block away from the package [mm]."""
 CURVATURE_SEGMENTS = 12
 """Elements per full circle on curved faces (balls, bumps, dimples)."""
 MIN_FRACTION = 1 / 20
