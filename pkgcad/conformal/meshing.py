@@ -13,7 +13,8 @@ adhesive's edge where it is smaller than the chip, and the pad circles of solder
 ``preset.edge`` x the near-chip size (normal: 0.25 x 0.5 h), growing by ``preset.grading`` mm per mm away
 (gmsh Distance + Threshold fields on those curves, found in the gmsh model from the parts' volumes: a layer's
 horizontal curves that bound one of its pieces, not on the package's outline). A thin layer with such a rim
-gets a graded structured grid ("Bump": about the rim size at its ends, the layer size in its middle).
+gets a graded structured grid: every in-plane edge of its pieces follows gmsh's "Bump" law, about the rim
+size at both ends and the layer's size in the middle (a piece's inner ends are refined too: a few cells more).
 
 Thin layers (:func:`structure`): each piece of a thin layer is a box (the fuse cut it so); it is meshed
 transfinite: ``preset.through`` elements through its thickness (2 by default), its faces a structured grid of
@@ -137,7 +138,8 @@ def structure(gmsh: Any, volumes: Sequence[int], h: float, h_near: float, refine
               through: int, edge_h: float | None = None, rims: set[int] | frozenset[int] = frozenset()) -> None:
     """Make the volumes of one thin layer (each a box) transfinite: ``through`` elements across the thickness
     (z), a grid of size ``h`` in plan (``h_near`` when the whole layer lies inside a refinement box). A curve
-    two pieces share gets the same count from both (counts follow lengths). Raises MeshCheckError for a volume
+    two pieces share gets the same count from both (counts follow lengths). When one of the layer's curves is
+    in ``rims``, its in-plane edges are graded from ``edge_h`` at their ends. Raises MeshCheckError for a volume
     that is no box."""
     if through < 1:
         raise ValueError(f"elements through a thin layer: {through!r}, at least 1")
