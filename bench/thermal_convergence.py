@@ -8,9 +8,10 @@ range) or p falls outside 0.5-6, no order is claimed: f* is then the fine value 
 uncertainty ("fine*" in the table). Target (issue 25): the default within 2 % of f* for every metric.
 
     .venv/bin/python bench/thermal_convergence.py [--only qfn,connecting-portion] [--json out.json]
+        [--runs earlier.json]
 
-Each run is a fresh process. Figures taken while other work shares the machine: the seconds are upper bounds,
-the thetas are not affected.
+Each run is a fresh process. Figures taken while other work shares the machine: the seconds (wall and the
+process's CPU) are upper bounds, the thetas are not affected.
 """
 
 from __future__ import annotations
@@ -31,10 +32,11 @@ def run_one(template: str, mesh: str) -> dict[str, object]:
     from pkgcad.templates import load_layout
     from pkgcad.thermal.run import run_layout, summary
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     s = summary(run_layout(load_layout(template), mesh=mesh))
     return {"template": template, "mesh": mesh, "tetrahedra": s["mesh"]["tetrahedra"],
             "unknowns": s["mesh"]["unknowns"], "seconds": time.perf_counter() - t0,
+            "cpu_s": time.process_time() - c0,
             **{m: s[m] for m in METRICS}}
 
 
@@ -76,6 +78,18 @@ def table(rows: list[dict[str, object]]) -> list[dict[str, object]]:
     return out
 
 
+def sizes(rows: list[dict[str, object]]) -> str:
+    """One line per template: tetrahedra and P2 unknowns and CPU seconds at each level."""
+    out = []
+    for template in dict.fromkeys(str(r["template"]) for r in rows):
+        runs = [r for m in MESHES for r in rows if r["template"] == template and r["mesh"] == m]
+        out.append(f"{template}: " + " / ".join(f"{int(r['tetrahedra']):,}" for r in runs)  # type: ignore[call-overload]
+                   + " tetrahedra, " + " / ".join(f"{int(r['unknowns']):,}" for r in runs)  # type: ignore[call-overload]
+                   + " unknowns, " + " / ".join(f"{float(r['cpu_s']):.0f}" for r in runs)  # type: ignore[arg-type]
+                   + " CPU s (" + " / ".join(str(r["mesh"]) for r in runs) + ")")
+    return "\n".join(out)
+
+
 def markdown(lines: list[dict[str, object]]) -> str:
     head = ("| template | metric (K/W) | coarse | normal | fine | order p | extrapolated | normal vs it | "
             "fine vs it | within 2 % |\n|---|---|---|---|---|---|---|---|---|---|")
@@ -95,6 +109,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--only", default="", help="comma-separated templates (default: every bundled template)")
     ap.add_argument("--json", default="", help="also write the runs and the table to this JSON file")
+    ap.add_argument("--runs", default="", help="a JSON file of earlier runs (this script's --json): those template "
+                    "and mesh pairs are taken from it, not run again (the fine levels cost minutes each)")
     ap.add_argument("--one", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one:
@@ -104,15 +120,20 @@ def main() -> None:
 
     templates = [t for t in args.only.split(",") if t] or [p.stem for p in template_paths()]
     rows = []
+    done: dict[tuple[str, str], dict[str, object]] = {}
+    if args.runs:
+        with open(args.runs) as fh:
+            done = {(str(r["template"]), str(r["mesh"])): r for r in json.load(fh)["runs"]}
     for template in templates:
         for mesh in MESHES:
-            r = child(template, mesh)
+            r = done.get((template, mesh)) or child(template, mesh)
             rows.append(r)
             print(f"# {template:<24} {mesh:<7} {r['tetrahedra']:>9,} tets {r['unknowns']:>10,} unknowns "
-                  f"{r['seconds']:>7.1f} s  " + "  ".join(f"{m.removesuffix('_K_W')} {r[m]}" for m in METRICS),
-                  flush=True)
+                  f"{float(r.get('seconds') or 'nan'):>7.1f} s {float(r.get('cpu_s') or 'nan'):>7.1f} CPU s  "
+                  + "  ".join(f"{m.removesuffix('_K_W')} {r[m]}" for m in METRICS), flush=True)
     lines = table(rows)
     print(markdown(lines))
+    print(sizes(rows))
     if args.json:
         with open(args.json, "w") as fh:
             json.dump({"runs": rows, "table": lines}, fh, indent=2)

@@ -623,3 +623,37 @@ def test_a_thin_layer_meshed_by_the_pipeline_has_its_shear_compliance() -> None:
     layer = tm.part_names.index("layer")
     levels = np.unique(np.round(z[np.unique(tm.mesh.t[:, tm.part_of_element == layer])], 9))
     assert levels.tolist() == pytest.approx([0.0, 0.0125, 0.025])
+
+
+def test_the_mesh_is_fine_at_the_adhesive_rim_and_graded_in_the_layer() -> None:
+    """connecting-portion (templates/connecting-portion.toml): a 4 x 4 mm connecting portion on 30 um of adhesive
+    over a 6 x 6 mm chip, so the heat crowds at the adhesive's rim (x, y = +-2 mm). The package is 12 mm across:
+    at --mesh normal h = 12 / 24 = 0.5 mm, 0.25 mm round the chip, and 0.25 x 0.25 = 0.0625 mm at the rim.
+    The adhesive's structured grid grows from about that at its rim to at most 0.25 mm in its middle, the chip's
+    and the mold's tetrahedra at the rim are as small, and the interface layer (12 x 12 mm, its outline the
+    package's, where no heat crowds) keeps its uniform 0.5 mm grid."""
+    fem = fem_model(built("connecting-portion").layout, FemOptions())
+    assert "adhesive" in fem.edges
+    mesh, _seconds = mesh_model(fem, "normal")
+    p, t = mesh.mesh.p, mesh.mesh.t
+
+    def xs(part: str) -> np.ndarray:
+        nodes = np.unique(t[:, mesh.part_of_element == mesh.part_names.index(part)])
+        return np.unique(np.round(p[0, nodes], 6))
+
+    x = xs("adhesive")
+    assert x[0] == pytest.approx(-2.0) and x[-1] == pytest.approx(2.0)
+    gaps = np.diff(x)
+    assert gaps[0] < 0.08 and gaps[-1] < 0.08  # about 0.0625 at the rim
+    assert gaps.max() <= 0.25 * 1.05  # the near-chip size in the middle
+    assert np.diff(xs("interface_layer")) == pytest.approx(0.5)  # 24 cells over 12 mm
+    # every adhesive and mold tetrahedron with a node on the adhesive's bottom rim is small across the rim: its
+    # nodes lie within 0.2 mm of the rim line (0.07 and 0.18 measured; along the rim the field is smooth and
+    # the rim's own nodes are up to 0.25 mm apart). The silicon under it is left to the Delaunay mesher, which
+    # keeps tetrahedra through the chip's 0.28 mm there: silicon conducts 100x better than the adhesive.
+    z0 = p[2, np.unique(t[:, mesh.part_of_element == mesh.part_names.index("adhesive")])].min()
+    off = np.hypot(np.maximum(np.abs(p[0]), np.abs(p[1])) - 2.0, p[2] - z0)  # distance from the rim line
+    for part in ("adhesive", "encapsulant"):
+        mine = t[:, mesh.part_of_element == mesh.part_names.index(part)]
+        touching = mine[:, (off[mine] < 1e-6).any(axis=0)]
+        assert touching.shape[1] > 100 and off[touching].max() < 0.2, part

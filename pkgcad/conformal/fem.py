@@ -188,6 +188,7 @@ class FemModel:
     points: dict[str, tuple[float, float, float]] = field(default_factory=dict)
     assembly: frozenset[str] = frozenset()
     joint: SphereCut | None = None  # the soldered ball, on a test board
+    edges: tuple[str, ...] = ()  # parts whose rims (a thin layer's outline inside the package) the mesher refines
 
     @property
     def name(self) -> str:
@@ -277,8 +278,13 @@ def fem_model(lay: Layout, options: FemOptions = FemOptions(),
     z0, z1 = bounds[2], bounds[5]
     m = REFINE_MARGIN_MM
     refine = ((cx - sx / 2 - m, cy - sy / 2 - m, z0, cx + sx / 2 + m, cy + sy / 2 + m, z1),)
+    # the thin layers' outlines only: the solder under a QFN's leads and pad is left out (its many lead outlines
+    # cost 2.5x the tetrahedra, and qfn's theta-JB was within 0.6 % of converged without them), and so are the
+    # soldered balls' pad circles (refining them made a BGA's thermal mesh 2.4-3x larger and still left theta-JB
+    # rising about 3 % per halving: README, Thermal, "Mesh convergence")
+    edges = tuple(p.name for p in parts if p.thickness_mm is not None and p.name != BOARD_SOLDER)
     return FemModel(lay, options, model, parts, faces, bounds, refine, tuple(notes), planes, points,
-                    frozenset(assembly), joint)
+                    frozenset(assembly), joint, edges)
 
 
 def _array_blocks(lay: Layout, joint: SphereCut | None = None) -> list[ArrayBlock]:

@@ -14,14 +14,20 @@ DEFAULT_SIZE = 0.3
 @dataclass(frozen=True)
 class MeshPreset:
     """How fine a solver mesh is: ``across`` elements across the package's largest extent, ``near_chip`` times
-    that size in a box round the chip (where the heat and the stresses concentrate), and ``through`` elements
+    that size in a box round the chip (where the heat and the stresses concentrate), ``through`` elements
     through the thickness of every thin layer (die attach, buffer-pad attach, adhesive, interface layer),
-    meshed structured (:mod:`pkgcad.conformal.meshing`)."""
+    meshed structured (:mod:`pkgcad.conformal.meshing`), ``edge`` times the near-chip size on the rims the
+    model names (:attr:`pkgcad.conformal.fem.FemModel.edges`: a thin layer's outline inside the package, where
+    the heat crowds), growing by ``grading`` mm per mm away from them (0: no rim refinement; ``pkgcad warp``
+    meshes with 0), and ``far_mm`` on a board away from the package."""
 
     name: str
     across: int
     near_chip: float = 0.5
     through: int = 2
+    edge: float = 0.0
+    grading: float = 0.5
+    far_mm: float = 4.0
 
     def size_mm(self, extent_mm: float) -> float:
         """The element size [mm] for a package whose largest extent is ``extent_mm``."""
@@ -29,9 +35,9 @@ class MeshPreset:
 
 
 PRESETS: dict[str, MeshPreset] = {
-    "coarse": MeshPreset("coarse", 12),
-    "normal": MeshPreset("normal", 24),
-    "fine": MeshPreset("fine", 48),
+    "coarse": MeshPreset("coarse", 12, edge=0.25),
+    "normal": MeshPreset("normal", 24, edge=0.25),
+    "fine": MeshPreset("fine", 48, edge=0.25),
 }
 """The solver mesh presets by name: ``--mesh coarse|normal|fine``."""
 
