@@ -134,9 +134,10 @@ class WarpModel:
         return tuple(self.parts[n].glassy(temperature_c) for n in sorted(self.parts))
 
 
-def build_model(lay: Layout, progress: Callable[[str], None] | None = None) -> WarpModel:
-    """The mechanical model of ``lay`` (see the module doc)."""
-    fem = fem_model(lay, FemOptions(leave_out=LEFT_OUT_MECHANICS), progress=progress)
+def build_model(lay: Layout, progress: Callable[[str], None] | None = None, arrays: str = "blocks") -> WarpModel:
+    """The mechanical model of ``lay`` (see the module doc); ``arrays="full"``: every bump and ball its CAD solid
+    instead of a homogenised block (``bench/warp_arrays.py`` measures what the blocks change)."""
+    fem = fem_model(lay, FemOptions(leave_out=LEFT_OUT_MECHANICS, arrays=arrays), progress=progress)
     parts: dict[str, PartMaterial] = {}
     notes = list(fem.notes)
     for part in fem.parts:

@@ -139,14 +139,16 @@ class WarpRun:
 
 def run_layout(lay: Layout, *, temperatures: Sequence[float] = DEFAULT_TEMPERATURES,
                stress_free_c: float = STRESS_FREE_C, mesh: str = "normal",
-               progress: Progress | None = None) -> WarpRun:
-    """Mesh ``lay`` and solve every temperature (see the module doc). Mesher or solver failure -> RunError."""
+               progress: Progress | None = None, arrays: str = "blocks") -> WarpRun:
+    """Mesh ``lay`` and solve every temperature (see the module doc). Mesher or solver failure -> RunError.
+    ``arrays``: ``"blocks"`` (the bumps and balls homogenised, what the CLI runs) or ``"full"`` (every one its
+    CAD solid; ``bench/warp_arrays.py``)."""
     from pkgcad.warp.model import build_model
 
     check_options(temperatures, stress_free_c, mesh)
     say = progress or (lambda _s: None)
     start = time.perf_counter()
-    model = build_model(lay, progress=say)
+    model = build_model(lay, progress=say, arrays=arrays)
     seconds = {"model": time.perf_counter() - start}
     fm, space = mesh_space(model, mesh, say, seconds)
     results = solve_all(model, fm, space, temperatures, stress_free_c, say)
