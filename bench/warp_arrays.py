@@ -34,12 +34,18 @@ print(json.dumps({"tetrahedra": int(run.mesh.n_elements),
 
 
 def run(template: str, arrays: str, mesh: str, at: str) -> dict[str, Any]:
+    """One run in a fresh process: its figures, tetrahedra, CPU seconds and peak memory (its own rusage)."""
     child = subprocess.Popen([sys.executable, "-c", CHILD, template, arrays, mesh, at], stdout=subprocess.PIPE,
                              stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": str(TREE)}, text=True)
-    out, _ = child.communicate()
+    assert child.stdout is not None
+    out = child.stdout.read()
+    _, status, usage = os.wait4(child.pid, 0)  # this child's own rusage, as bench/thermal_cost.py reads it
+    child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode != 0:
         raise SystemExit(f"{template} {arrays}: exit {child.returncode}")
     data: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    data["cpu_s"] = usage.ru_utime + usage.ru_stime
+    data["peak_gb"] = usage.ru_maxrss / 1e6  # kB -> GB
     return data
 
 
@@ -53,20 +59,15 @@ def main() -> None:
     print("| template | degC | figure | blocks | full detail | blocks vs full |")
     print("|---|---|---|---|---|---|")
     for template in args.only.split(","):
-        before = os.times()
         blocks = run(template, "blocks", args.mesh, args.at)
-        mid = os.times()
         full = run(template, "full", args.mesh, args.at)
-        after = os.times()
         for b, f in zip(blocks["temperatures"], full["temperatures"], strict=True):
             for k in FIGURES:
                 change = (b[k] / f[k] - 1.0) * 100.0 if f[k] else float("nan")
                 print(f"| {template} | {b['temperature_c']:g} | {k} | {b[k]:.2f} | {f[k]:.2f} | {change:+.1f} % |")
-        cpu = [mid.children_user + mid.children_system - before.children_user - before.children_system,
-               after.children_user + after.children_system - mid.children_user - mid.children_system]
         print(f"# {template} ({args.mesh}): tetrahedra {blocks['tetrahedra']:,} blocks / {full['tetrahedra']:,} full; "
-              f"CPU {cpu[0]:.0f} / {cpu[1]:.0f} s")
-
+              f"CPU {blocks['cpu_s']:.0f} / {full['cpu_s']:.0f} s; peak {blocks['peak_gb']:.2f} / "
+              f"{full['peak_gb']:.2f} GB")
 
 if __name__ == "__main__":
     main()
