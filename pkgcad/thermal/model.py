@@ -4,9 +4,9 @@ the model simplifies. No shapes are made here. Lengths mm, conductivities W/(m K
 
 What each part conducts:
 
-- carrier: a BGA substrate is one orthotropic block, a laminate of BT resin and its copper layers
-  (:data:`SUBSTRATE`, the FloTHERM PACK practice of volume-averaged metal layers); a QFN lead frame (die pad,
-  leads) is copper.
+- carrier: a BGA substrate is BT resin with its two copper layers as conducting sheets on its faces
+  (:data:`SUBSTRATE`: the FloTHERM PACK laminate's totals, the copper kept where it is, on the ball pads' face
+  and the top); a QFN lead frame (die pad, leads) is copper.
 - every other part its material's conductivity (the materials table), the thin layers included: die attach,
   buffer-pad attach, adhesive and interface layer are meshed with elements through their thickness, so their
   t/k is exact for P1 and nothing is taken off a neighbour.
@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pkgcad.conformal.faces import PlaneFacets
 from pkgcad.conformal.fem import BOARD_VIAS, FemModel, FemOptions, fem_model
 from pkgcad.conformal.femmesh import FemMesh
 from pkgcad.layout import Layout
@@ -61,22 +62,58 @@ class SubstrateStack:
     Source of the method and ranges: FloTHERM PACK user guide, "Organic Substrate": resin 0.2-0.3 W/m K; metal
     layers volume-averaged by their coverage, 10-20 % for signal traces up to 100 % for planes; metal layers
     raise the in-plane conductivity and leave the through-plane one nearly unchanged (thermal vias, not
-    modelled here, would raise it). Defaults: two 18 um layers at 20 %, resin 0.2 (materials table): about
-    8 W/m K in-plane and 0.22 through the thickness for a 0.36 mm substrate.
-    """
+    modelled here, would raise it). Defaults: two 18 um layers at 20 %, resin 0.2 (materials table): as one
+    block about 8 W/m K in-plane and 0.22 through the thickness for a 0.36 mm substrate (:meth:`laminate`).
+
+    The model keeps the copper where it is (issue 25): the layers of a two-layer substrate are its faces, the
+    bottom one the ball pads' layer, so each layer is a conducting sheet on its face (:meth:`sheet_w_k`, in-plane
+    k t at its coverage, as the test board's copper) and the block between them (:meth:`conductivity`) conducts
+    the rest: the laminate's through-thickness k and the resin's share of its in-plane conductance. The totals
+    are the laminate's. Spread through the block instead, the copper made the resin a 36:1 anisotropic medium
+    right at the 0.4 mm pads, whose constriction no isotropic mesh resolves: theta-JB rose 1.5-5 % per mesh
+    halving, without end in sight (README, Thermal, "Mesh convergence")."""
 
     layers: int = 2
     copper_mm: float = 0.018
     coverage: float = 0.20
     resin_k_w_mk: float = MATERIALS["bt-laminate"].conductivity_w_mk
 
-    def conductivity(self, thickness_mm: float) -> Conductivity:
-        k_cu = MATERIALS["copper"].conductivity_w_mk
-        metal = parallel(k_cu, self.resin_k_w_mk, self.coverage)
+    def __post_init__(self) -> None:
+        if self.layers not in (1, 2):
+            raise ValueError(f"substrate copper layers: {self.layers!r}; 1 (the ball pads' face) or 2 (both faces): "
+                             "inner layers have no mesh plane to lie on")
+
+    def metal_k_w_mk(self) -> float:
+        """A copper layer at its coverage (copper and resin side by side)."""
+        return parallel(MATERIALS["copper"].conductivity_w_mk, self.resin_k_w_mk, self.coverage)
+
+    def laminate(self, thickness_mm: float) -> Conductivity:
+        """The whole substrate as one block: resin and copper layers volume-averaged (FloTHERM PACK's practice)."""
         resin = thickness_mm - self.layers * self.copper_mm
-        lam = laminate([(resin, self.resin_k_w_mk)] + [(self.copper_mm, metal)] * self.layers)
+        lam = laminate([(resin, self.resin_k_w_mk)] + [(self.copper_mm, self.metal_k_w_mk())] * self.layers)
         return Conductivity(lam.kx, lam.ky, lam.kz, f"BT substrate, {self.layers} Cu layers "
                             f"{self.copper_mm * 1000:g} um at {self.coverage:.0%} (laminate)")
+
+    def conductivity(self, thickness_mm: float) -> Conductivity:
+        """The block between the copper sheets: the laminate's kz, the resin's in-plane conductance spread over
+        the whole thickness (the copper's is in the sheets)."""
+        kz = self.laminate(thickness_mm).kz
+        k_plane = self.resin_k_w_mk * (thickness_mm - self.layers * self.copper_mm) / thickness_mm
+        return Conductivity(k_plane, k_plane, kz, f"BT substrate between its {self.layers} Cu layers (sheets on its "
+                            f"faces): x {k_plane:.3g}, y {k_plane:.3g}, z {kz:.3g}")
+
+    def sheet_w_k(self) -> float:
+        """In-plane conductance k t [W/K] of one copper layer (a sheet)."""
+        return self.metal_k_w_mk() * self.copper_mm * 1e-3
+
+    def sheets(self, lay: Layout) -> tuple[Sheet, ...]:
+        """The copper layers of ``lay``'s substrate (z = 0 to the carrier top) as sheets over its footprint: the
+        bottom face (the ball pads' layer) and, with two layers, the top face."""
+        x0, y0, _z0, x1, y1, _z1 = lay.bounds
+        levels = (("substrate_bottom_copper", 0.0), ("substrate_top_copper", lay.stack.carrier_top))
+        return tuple(Sheet(PlaneFacets(z, (x0, y0, x1, y1), f"{name.replace('_', ' ')} (z = {z:g} mm, "
+                                       f"{self.copper_mm * 1000:g} um at {self.coverage:.0%})"), self.sheet_w_k(), name)
+                     for name, z in levels[: self.layers])
 
 
 SUBSTRATE = SubstrateStack()
@@ -94,6 +131,7 @@ class ThermalModel:
     notes: tuple[str, ...] = ()
     sheets: tuple[Sheet, ...] = ()
     board: JedecBoard | None = None
+    package_sheets: tuple[Sheet, ...] = ()  # the package's own (a BGA substrate's copper): in ``sheets`` too
 
     @property
     def name(self) -> str:
@@ -169,10 +207,13 @@ def build_model(lay: Layout, *, heat_sink: bool = True, detail: str = "homogenis
     if not heat_sink:
         notes.append("baseline: mold where the heat sink, its interface layer, the adhesive"
                      + (" and the buffer pad" if lay.buffer_pad is not None else "") + " were")
-    sheets: tuple[Sheet, ...] = ()
+    package_sheets: tuple[Sheet, ...] = ()
+    if any(p.role == Role.CARRIER for p in fem.parts) and not lay.qfn:
+        package_sheets = SUBSTRATE.sheets(lay)
+    sheets = package_sheets
     if jedec_board is not None:
         conductance = jedec_board.sheets_w_k()
-        sheets = tuple(Sheet(plane, conductance[name], name) for name, plane in fem.planes.items())
+        sheets += tuple(Sheet(plane, conductance[name], name) for name, plane in fem.planes.items())
         notes.append(jedec_board.describe())
         if BOARD_VIAS in ks:
             notes.append(ks[BOARD_VIAS].label)
@@ -181,7 +222,7 @@ def build_model(lay: Layout, *, heat_sink: bool = True, detail: str = "homogenis
     faces = PackageFaces(active=fem.faces["chip_active"], top=fem.faces["top"], board=fem.faces.get("board_side"),
                          ring=(fem.faces["ring_top"], fem.faces["ring_bottom"]) if "ring_top" in fem.faces else None,
                          exposed_pad=lay.qfn)
-    return ThermalModel(fem, ks, faces, detail, tuple(notes), sheets, jedec_board)
+    return ThermalModel(fem, ks, faces, detail, tuple(notes), sheets, jedec_board, package_sheets)
 
 
 def _k(material: str) -> float:

@@ -133,7 +133,7 @@ def run_layout(lay: Layout, *, power_w: float = 1.0, mesh: str = "normal", heat_
             alone = fm.subset(model.package_parts) if model.fem.assembly or model.board else fm
             say(f"assembling {alone.n_elements:,} tetrahedra (the package alone)")
             layers = tuple(p.name for p in model.fem.thin_parts())
-            package = prepare(alone, model.conductivity_w_mk(alone), layers=layers)
+            package = prepare(alone, model.conductivity_w_mk(alone), sheets=model.package_sheets, layers=layers)
             for make in package_scenarios:
                 scenario = make(model.faces, power_w)
                 say(f"solving {scenario.name} ({package.n_dofs:,} unknowns)")
