@@ -281,7 +281,9 @@ def fem_model(lay: Layout, options: FemOptions = FemOptions(),
     # the thin layers' outlines only: the solder under a QFN's leads and pad is left out (its many lead outlines
     # cost 2.5x the tetrahedra, and qfn's theta-JB was within 0.6 % of converged without them), and so are the
     # soldered balls' pad circles (refining them made a BGA's thermal mesh 2.4-3x larger and still left theta-JB
-    # rising about 3 % per halving: README, Thermal, "Mesh convergence")
+    # rising about 3 % per halving; the cause was the substrate's copper volume-averaged into a 36:1 anisotropic
+    # block at the pads, now sheets on its faces (pkgcad.thermal.model.SubstrateStack): theta-JB converges on
+    # this mesh, README, Thermal, "Mesh convergence")
     edges = tuple(p.name for p in parts if p.thickness_mm is not None and p.name != BOARD_SOLDER)
     return FemModel(lay, options, model, parts, faces, bounds, refine, tuple(notes), planes, points,
                     frozenset(assembly), joint, edges)
