@@ -210,6 +210,8 @@ def build_model(lay: Layout, *, heat_sink: bool = True, detail: str = "homogenis
     package_sheets: tuple[Sheet, ...] = ()
     if any(p.role == Role.CARRIER for p in fem.parts) and not lay.qfn:
         package_sheets = SUBSTRATE.sheets(lay)
+        notes.append("substrate copper as conducting sheets: " + "; ".join(
+            f"{sh.plane.describe()}, {sh.conductance_w_k * 1000:.3g} mW/K in plane" for sh in package_sheets))
     sheets = package_sheets
     if jedec_board is not None:
         conductance = jedec_board.sheets_w_k()
