@@ -1,7 +1,9 @@
 # Two commands on a fresh machine with Python 3.11 (Node.js/npm only to rebuild the report viewer):
 #   make run    set up .venv, build every bundled template (+ report.html) into outputs/, and the
 #               thermal comparison with and without the heat sink into outputs/thermal-compare/
-#   make test   set up .venv, run ruff, mypy and the whole test suite (slow tests included)
+#   make test   set up .venv, run ruff, mypy, the layer contracts and every test not marked slow (under 15 minutes
+#               on 2 cores); `make test-slow` runs the rest (the README's commands as written, fine meshes, large
+#               models, browsers, installs: about 10 minutes more); CI (.ci/run) runs both
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -12,7 +14,7 @@ JOBS   ?= 2
 VIEWER := pkgcad/view/assets/viewer.js
 NPM    ?= npm
 
-.PHONY: run test quick lint bench clean viewer
+.PHONY: run test test-slow lint bench clean viewer
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,10 +40,10 @@ run: $(STAMP) $(VIEWER)
 	$(BIN)/pkgcad thermal --compare -o outputs/thermal-compare
 
 test: $(STAMP) $(VIEWER) lint
-	$(BIN)/pytest -n $(JOBS) --durations=25
+	$(BIN)/pytest -n $(JOBS) -m "not slow" --durations=25
 
-quick: $(STAMP) $(VIEWER)
-	$(BIN)/pytest -n $(JOBS) -m "not slow"
+test-slow: $(STAMP) $(VIEWER)
+	$(BIN)/pytest -n $(JOBS) -m slow --durations=25
 
 # lint-imports: the README's map of folders as import-linter contracts (.importlinter, see tests/test_layers.py)
 lint: $(STAMP)

@@ -301,34 +301,47 @@ def replay_hint() -> str:
     return f"random seed {session_seed()}: PKGCAD_FUZZ_SEED={session_seed()} replays this run"
 
 
-#: Seconds the suite's long tests took in CI (a fresh clone, ``.ci/run``, an idle 2-core machine, ``pytest -n 2
-#: --durations=25``, 2026-12-05; a test's fixture set-up added to its call), to start the longest first: xdist hands
-#: each worker one test more as it finishes one (``--maxschedchunk=1``), so longest-first lets the two workers
-#: finish together instead of one running a 7-minute test after the other is done. A stale figure only changes the
-#: order in which tests start, never what they test; a test marked ``first`` that is not listed counts as
+#: Seconds the suite's long tests took (``pytest -n 2 --durations``, a test's fixture set-up added to its call): the
+#: slow ones from CI on a fresh clone (``.ci/run``, an idle 2-core machine, 2026-12-05), the others from a run of the
+#: tests not marked slow at load 4 (2026-12-05). Each of ``make test`` and ``make test-slow`` starts its longest
+#: first: xdist hands each worker one test more as it finishes one (``--maxschedchunk=1``), so longest-first lets the
+#: two workers finish together instead of one running a 5-minute test after the other is done. A stale figure only
+#: changes the order in which tests start, never what they test; a test marked ``first`` that is not listed counts as
 #: :data:`FIRST_SECONDS`. Update the figures from a CI run's ``--durations`` when the order stops fitting.
 LONG_RUNS: dict[str, float] = {
-    "tests/test_readme.py::test_readme_command[pkgcad thermal --compare]": 441,
-    "tests/test_thermal_package.py::test_theta_jc_changes_under_2_percent_from_normal_to_fine[flipchip-bga]": 296,
+    # make test-slow
+    "tests/test_readme.py::test_readme_command[pkgcad thermal --compare]": 291,
+    "tests/test_thermal_package.py::test_theta_jc_changes_under_2_percent_from_normal_to_fine[flipchip-bga]": 175,
     "tests/test_readme.py::test_readme_command[pkgcad sweep buffer-pad --grid heat_sink.thickness=0.2,0.3,0.5 "
-    "--do build,warp,report]": 208,
+    "--do build,warp,report]": 170,
     "tests/test_readme.py::test_readme_command[pkgcad thermal qfn --power 0.5 --mesh fine --set "
-    "interface_layer.material=ptfe]": 147,
-    "tests/test_readme.py::test_readme_command[pkgcad warp outputs/qfn --stress-free 165]": 131,
-    "tests/test_readme.py::test_readme_command[pkgcad warp flipchip-bga]": 111,
-    "tests/test_readme.py::test_readme_command[pkgcad warp --compare buffer-pad --mesh coarse]": 110,
-    "tests/test_thermal_package.py::test_theta_jc_changes_under_2_percent_from_normal_to_fine[wirebond-bga]": 76,
+    "interface_layer.material=ptfe]": 99,
+    "tests/test_thermal_package.py::test_theta_jc_changes_under_2_percent_from_normal_to_fine[wirebond-bga]": 89,
+    "tests/test_readme.py::test_readme_command[pkgcad warp outputs/qfn --stress-free 165]": 70,
+    "tests/test_readme.py::test_readme_command[pkgcad warp --compare buffer-pad --mesh coarse]": 57,
+    "tests/test_readme.py::test_readme_command[pkgcad warp flipchip-bga]": 57,
     "tests/test_thermal_package.py::test_homogenised_arrays_match_every_bump_and_ball_within_3_percent_on_theta_jc"
-    "[flipchip-bga]": 70,
-    "tests/test_install.py::test_sdist_holds_the_viewer_bundle_and_what_builds_it": 60,
-    "tests/test_sweep.py::test_grid_on_a_real_scheduler_matches_the_local_cluster": 50,
+    "[flipchip-bga]": 51,
+    "tests/test_install.py::test_sdist_holds_the_viewer_bundle_and_what_builds_it": 42,
     "tests/test_thermal_package.py::test_homogenised_arrays_match_every_bump_and_ball_within_3_percent_on_theta_jc"
-    "[wirebond-bga]": 36,
-    "tests/test_warp.py::test_a_buffer_pad_loads_the_chip_less_than_the_heat_sink_bonded_straight_on": 33,
-    "tests/test_thermal_package.py::test_copper_beats_aluminium_and_the_heat_sink_beats_mold": 29,
-    "tests/test_geometry.py::test_large_models[wirebond-400-wires]": 29,
-    "tests/test_conformal.py::test_every_template_meshes_without_fragment[flipchip-bga]": 27,
-    "tests/test_thermal_solver.py::test_spreading_from_a_disk_matches_the_bessel_series_and_converges": 26,
+    "[wirebond-bga]": 38,
+    "tests/test_sweep.py::test_grid_on_a_real_scheduler_matches_the_local_cluster": 29,
+    "tests/test_geometry.py::test_large_models[wirebond-400-wires]": 28,
+    "tests/test_warp.py::test_a_buffer_pad_loads_the_chip_less_than_the_heat_sink_bonded_straight_on": 25,
+    "tests/test_mesh_convergence.py::test_connecting_portion_theta_jc_top_is_resolved_at_the_adhesive_rim": 22,
+    # make test
+    "tests/test_thermal_cli.py::test_thermal_writes_json_vtu_compact_model_and_pictures": 54,
+    "tests/test_thermal_package.py::test_copper_beats_aluminium_and_the_heat_sink_beats_mold": 50,
+    "tests/test_thermal_cli.py::test_compare_table_and_chart": 46,
+    "tests/test_thermal_package.py::test_a_thicker_copper_plate_adds_at_most_its_own_1d_resistance": 40,
+    "tests/test_thermal_package.py::test_thin_layers_have_two_elements_through_their_thickness": 36,
+    "tests/test_thermal_package.py::test_each_thermal_part_meshes_to_its_cad_part_or_block[wirebond-bga]": 34,
+    "tests/test_thermal_package.py::test_the_board_estimate_obeys_the_film_bound": 32,
+    "tests/test_thermal_package.py::test_each_thermal_part_meshes_to_its_cad_part_or_block[flipchip-bga]": 28,
+    "tests/test_thermal_package.py::test_interface_layer_cost_lies_between_heat_sink_and_chip_area_bounds": 24,
+    "tests/test_screen_models.py::test_claim_12_without_materials_cannot_tell": 22,
+    "tests/test_thermal_package.py::test_each_thermal_part_meshes_to_its_cad_part_or_block[qfn]": 22,
+    "tests/test_property.py::test_valid_specs_build_sound_geometry": 21,
 }
 FIRST_SECONDS = 60.0
 

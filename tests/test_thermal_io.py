@@ -14,12 +14,12 @@ from thermal_models import box, cylinder, mesh_parts
 from pkgcad.conformal.faces import Face, facet_areas, select
 from pkgcad.layout import SphereCut
 from pkgcad.solvers.conduction import HeatSource, Isothermal, Scenario, prepare, solve
+from pkgcad.solvers.plane import sample_plane
 from pkgcad.thermal import homogenize
 from pkgcad.thermal.board import JedecBoard
 from pkgcad.thermal.conductivity import Conductivity, resolve
 from pkgcad.thermal.jedec import PackageFaces, compact_model, theta_jc_bot, theta_jc_top
 from pkgcad.thermal.output import write_all
-from pkgcad.thermal.section import sample_plane
 
 
 def balls_on_plate():  # type: ignore[no-untyped-def]

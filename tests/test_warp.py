@@ -79,6 +79,9 @@ def test_warp_writes_the_stable_names_and_the_vtu_matches_them(tmp_path: Path) -
     assert 1000 * (r.max() - r.min()) == pytest.approx(abs(temps[0]["warpage_board_um"]), rel=1e-9)
     assert (out / "deformed.png").stat().st_size > 10_000
     assert doc["picture"]["exaggeration"] > 1
+    # the picture is a section through the middle, drawn deformed, with the parts it cuts named
+    assert doc["picture"]["view"].startswith("section at y = ") and doc["picture"]["z_drawn"] > 1
+    assert {"chip", "die_pad", "heat_sink", "encapsulant"} <= set(doc["picture"]["parts"]) <= set(names)
     # the report's warp section reads the same file (a sweep's warp step writes it under warp/)
     from pkgcad.view.warp import warp_html
 

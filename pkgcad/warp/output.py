@@ -1,6 +1,7 @@
 """Files of a warp run: warp.json (the stable names), warp.vtu (ParaView: displacement per temperature, von Mises
-per temperature, part ids) and deformed.png (a section through the middle, the displacement exaggerated by a stated
-factor, coloured by the vertical displacement in um). Written into a folder the caller owns (a staged folder).
+per temperature, part ids) and deformed.png (a section through the middle drawn deformed, the displacement
+exaggerated by a stated factor, coloured by the vertical displacement in um, every part outlined and named).
+Written into a folder the caller owns (a staged folder).
 
 The JEDEC / JEITA allowance for the ball pitch is written beside the result (:func:`allowance`).
 """
@@ -78,33 +79,65 @@ def write_vtu(path: Path, run: WarpRun) -> None:
     meshio.write(path, mesh, file_format="vtu")
 
 
-def deformed_png(path: Path, run: WarpRun, index: int = 0) -> dict[str, Any]:
-    """The package seen from the side (-y): every mesh vertex at its deformed place, the displacement exaggerated
-    so that the vertical displacement's range is a fifth of the package's thickness, coloured by it (um)."""
+def deformed_png(path: Path, run: WarpRun, index: int = 0, max_aspect: float = 3.0,
+                 width_px: int = 1400) -> dict[str, Any]:
+    """A section through the package's middle (the x-z plane at the centre y) drawn deformed: every point of the
+    section moved by its displacement (less the section's mean: the rigid translation the supports fix) times a
+    stated factor (the vertical displacement's range drawn as a fifth of the package's thickness), coloured by the
+    vertical displacement (um), every part outlined and named where the
+    deformed section puts it, the undeformed outline dashed behind. z is drawn exaggerated (packages are flat) and
+    the axis says by how much; the factor multiplies both displacement components, so shapes stay true to the
+    solution."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from pkgcad.solvers.plane import outline_parts, sample_plane
+
     r = run.results[index]
-    p, u = run.mesh.mesh.p, r.displacement
+    fm = run.mesh
+    p, u = fm.mesh.p, r.displacement
     height = float(p[2].max() - p[2].min())
     span = float(u[:, 2].max() - u[:, 2].min()) or 1.0
     factor = float(f"{0.2 * height / span:.2g}")
-    near = np.argsort(-p[1])  # the front (low y) drawn last, on top
-    fig, ax = plt.subplots(figsize=(9, 3.2), dpi=120)
-    sc = ax.scatter(p[0, near] + factor * u[near, 0], p[2, near] + factor * u[near, 2], c=1000.0 * u[near, 2], s=3,
-                    cmap="coolwarm")
-    ax.scatter(p[0, near], p[2, near], s=0.3, c="0.75", zorder=0)
-    fig.colorbar(sc, ax=ax, label="vertical displacement (um)")
-    ax.set_xlabel("x (mm)")
-    ax.set_ylabel("z (mm)")
-    ax.set_title(f"{run.model.name} at {r.temperature_c:g} degC (stress-free {run.stress_free_c:g}), seen from -y: "
-                 f"displacement x {factor:g}; board-side warpage {r.warpage_board_um:+.1f} um", fontsize=8)
+    at = 0.5 * float(p[1].min() + p[1].max())
+    u0, u1, z0, z1 = float(p[0].min()), float(p[0].max()), float(p[2].min()), float(p[2].max())
+    # room for the deformed shape: the largest displacement drawn, on every side
+    pad = factor * float(np.abs(u[:, [0, 2]] - u[:, [0, 2]].mean(axis=0)).max())
+    stretch = max(1.0, (u1 - u0) / max(z1 - z0, 1e-12) / max_aspect)
+    nu = width_px
+    nz = max(80, round(nu * (z1 - z0) * stretch / (u1 - u0)))
+    gu, gz = np.linspace(u0, u1, nu), np.linspace(z0, z1, nz)
+    ux, part = sample_plane(fm, u[:, 0], "y", at, gu, gz)
+    uz, _ = sample_plane(fm, u[:, 2], "y", at, gu, gz)
+    # the supports fix a rigid translation that means nothing: the section's mean displacement is taken off, so the
+    # deformed section sits over the undeformed one and the colours read up (+) and down (-) from its mean
+    ux, uz = ux - np.nanmean(ux), uz - np.nanmean(uz)
+    grid_u, grid_z = np.meshgrid(gu, gz)
+    x_drawn = grid_u + factor * np.nan_to_num(ux)
+    z_drawn = grid_z + factor * np.nan_to_num(uz)
+    fig, ax = plt.subplots(figsize=(12, 12 / max_aspect * 0.9 + 1.6), dpi=120)
+    ax.contour(np.pad(grid_u, 1, mode="edge"), np.pad(grid_z, 1, mode="edge"), np.pad(part >= 0, 1).astype(float),
+               levels=[0.5], colors="0.6", linewidths=0.7, linestyles="dashed")
+    shown = ax.pcolormesh(x_drawn, z_drawn, np.ma.masked_invalid(1000.0 * uz), shading="nearest", cmap="coolwarm",
+                          rasterized=True)
+    named = outline_parts(ax, part, gu, gz, fm.part_names, color="black", du=factor * ux, dz=factor * uz)
+    bar = fig.colorbar(shown, ax=ax, orientation="horizontal", shrink=0.6, pad=0.16, aspect=40)
+    bar.set_label("vertical displacement from the section's mean (um)")
+    ax.set_aspect(stretch)
+    ax.set_xlim(u0 - pad - 0.02 * (u1 - u0), u1 + pad + 0.02 * (u1 - u0))
+    ax.set_ylim(z0 - pad - 0.05 * (z1 - z0), z1 + pad + 0.05 * (z1 - z0))
+    ax.set_xlabel(f"x (mm), section at y = {at:.3f} mm (the middle); dashed: undeformed")
+    ax.set_ylabel(f"z (mm, drawn x{stretch:.1f})" if stretch > 1 else "z (mm)")
+    ax.set_title(f"{run.model.name} at {r.temperature_c:g} degC (stress-free {run.stress_free_c:g} degC): "
+                 f"displacement drawn x {factor:g}; board-side warpage {r.warpage_board_um:+.1f} um "
+                 f"({'convex' if r.warpage_board_um > 0 else 'concave'})", fontsize=10)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
-    return {"file": path.name, "exaggeration": factor, "temperature_c": r.temperature_c, "view": "from -y"}
+    return {"file": path.name, "exaggeration": factor, "z_drawn": stretch, "temperature_c": r.temperature_c,
+            "view": f"section at y = {at:.3f} mm, seen from -y", "parts": named}
 
 
 def write_all(directory: Path, run: WarpRun, lay: Layout) -> list[Path]:
