@@ -129,6 +129,14 @@ class WarpModel:
                                 part.strain(stress_free_c, temperature_c)[0], name))
         return laminate(layers)
 
+    def board_sites(self) -> np.ndarray | None:
+        """(n, 2) the ball sites' x, y (mm): where the board side's warpage is read (the ball tips; see
+        :mod:`pkgcad.warp.run`). None without balls (a QFN, an LGA: the whole bottom face is the board side)."""
+        balls = self.fem.layout.balls
+        if balls is None or balls.grid is None or not balls.realised:
+            return None
+        return np.asarray(balls.points, dtype=float)
+
     def regime(self, temperature_c: float) -> tuple[tuple[bool, ...], ...]:
         """What fixes the stiffness at ``temperature_c``: which materials are below their glass transition."""
         return tuple(self.parts[n].glassy(temperature_c) for n in sorted(self.parts))
