@@ -70,15 +70,19 @@ class PartMaterial:
 
         A block stands for identical columns along z (the bumps or balls, truncated spheres), solder volume fraction
         f = n V_site / V_block (:func:`solder_fraction`), E_s, G_s, nu_s the solder's, E_m, G_m, nu_m the matrix's.
-        The arithmetic is the rule of mixtures of a unidirectional composite with the columns as the fibres (Voigt
-        along them, Reuss across: R. M. Jones, Mechanics of Composite Materials, 2nd ed., 1999, sections 3.2.1-3.2.2;
-        the two are Hill's bounds, R. Hill, Proc. Phys. Soc. A 65 (1952) 349) and Schapery's thermal strains
+        The arithmetic is that of a unidirectional composite with the columns as the fibres (R. M. Jones, Mechanics
+        of Composite Materials, 2nd ed., 1999, chapter 3: the rule of mixtures along the fibres, Halpin-Tsai
+        across them; J. C. Halpin and J. L. Kardos, Polym. Eng. Sci. 16 (1976) 344) and Schapery's thermal strains
         (:meth:`strain`; R. A. Schapery, J. Composite Materials 2 (1968) 380):
 
-        - bump block (columns in mold): E_z = f E_s + (1 - f) E_m (columns and matrix stretched alike along z);
-          E_x = E_y = 1 / (f / E_s + (1 - f) / E_m) (loaded in series across); G_xz = G_yz = 1 / (f / G_s +
-          (1 - f) / G_m); nu_xy = f nu_s + (1 - f) nu_m, nu_zx the same, so nu_xz = nu_zx E_x / E_z. The mold is
-          continuous between the bumps, so the block does carry load across them (what the Reuss bound gives).
+        - bump block (columns in mold): E_z = f E_s + (1 - f) E_m (columns and matrix stretched alike along z:
+          Voigt, exact for prismatic columns); across, :func:`halpin_tsai` with xi = 2 for E_x = E_y (circular
+          fibres in a square array) and xi = 1 for G_xz = G_yz (Jones, section 3.5); nu_xy = f nu_s + (1 - f) nu_m,
+          nu_zx the same, so nu_xz = nu_zx E_x / E_z. The mold is continuous between the bumps, so the block carries
+          load across them. Halpin-Tsai lies between Reuss's series bound (1 / (f / E_s + (1 - f) / E_m), what
+          this block used before: it assumes the columns as thick as the cell) and Voigt's; against every bump in
+          full detail it measured closer than Reuss on flipchip-bga (``bench/warp_arrays.py`` coarse, board
+          warpage +2.7 / +3.2 % at 25 / 260 degC against Reuss's +3.3 / +4.3 %).
         - ball block (columns in air, E_m = 0): E_z = f E_s (only the solder carries load along the columns);
           across them the Reuss bound is 0: separate balls in air are joined by nothing, so no in-plane normal or
           shear stress passes from one to the next. E_x = E_y = :data:`BALL_ACROSS` E_z (1 %: enough to keep every
@@ -103,8 +107,8 @@ class PartMaterial:
                                                       self.label)
         m = elastic_at(self.matrix, temperature_c)
         e_z = (f * s.e_gpa + (1 - f) * m.e_gpa) * GPA
-        e_x = GPA / (f / s.e_gpa + (1 - f) / m.e_gpa)
-        g = GPA / (f / s.g_gpa + (1 - f) / m.g_gpa)
+        e_x = halpin_tsai(m.e_gpa, s.e_gpa, f, 2.0) * GPA
+        g = halpin_tsai(m.g_gpa, s.g_gpa, f, 1.0) * GPA
         nu = f * s.nu + (1 - f) * m.nu
         return Orthotropic.transversely_isotropic(e_x, nu, e_z, nu * e_x / e_z if e_z > e_x else nu, g, self.label)
 
@@ -225,6 +229,15 @@ def full_layers(lay: Layout, parts: dict[str, PartMaterial]) -> tuple[tuple[str,
     if lay.qfn or any(name not in parts or t <= 0.0 for name, t in layers):
         return ()
     return layers
+
+
+def halpin_tsai(matrix: float, fibre: float, f: float, xi: float) -> float:
+    """Halpin-Tsai's transverse modulus of fibres (modulus ``fibre``, volume fraction ``f``) in ``matrix``:
+    M = M_m (1 + xi eta f) / (1 - eta f), eta = (M_f / M_m - 1) / (M_f / M_m + xi) (Jones, Mechanics of Composite
+    Materials, 2nd ed., section 3.5); the same units as its moduli. f = 0 gives the matrix, f = 1 the fibre."""
+    ratio = fibre / matrix
+    eta = (ratio - 1.0) / (ratio + xi)
+    return matrix * (1.0 + xi * eta * f) / (1.0 - eta * f)
 
 
 def solder_fraction(block: ArrayBlock) -> float:
