@@ -164,7 +164,7 @@ def test_the_bump_blocks_thermal_strain_mixes_solder_and_mold_by_schapery() -> N
     # Voigt's parallel one as xi grows (Jones, Mechanics of Composite Materials, section 3.5)
     from pkgcad.warp.model import halpin_tsai
 
-    assert halpin_tsai(2.31, 50.0, 0.0, 2.0) == pytest.approx(2.31) 
+    assert halpin_tsai(2.31, 50.0, 0.0, 2.0) == pytest.approx(2.31)
     assert halpin_tsai(2.31, 50.0, 1.0, 2.0) == pytest.approx(50.0, rel=1e-12)
     assert halpin_tsai(2.31, 50.0, f, 0.0) == pytest.approx(1 / (f / 50.0 + (1 - f) / 2.31), rel=1e-12)
     assert halpin_tsai(2.31, 50.0, f, 1e9) == pytest.approx(f * 50.0 + (1 - f) * 2.31, rel=1e-6)

@@ -82,7 +82,7 @@ class PartMaterial:
           load across them. Halpin-Tsai lies between Reuss's series bound (1 / (f / E_s + (1 - f) / E_m), what
           this block used before: it assumes the columns as thick as the cell) and Voigt's; against every bump in
           full detail it measured closer than Reuss on flipchip-bga (``bench/warp_arrays.py`` coarse, board
-          warpage +2.7 / +3.2 % at 25 / 260 degC against Reuss's +3.3 / +4.3 %).
+          warpage +2.7 / +3.3 % at 25 / 260 degC against Reuss's +3.3 / +4.3 %).
         - ball block (columns in air, E_m = 0): E_z = f E_s (only the solder carries load along the columns);
           across them the Reuss bound is 0: separate balls in air are joined by nothing, so no in-plane normal or
           shear stress passes from one to the next. E_x = E_y = :data:`BALL_ACROSS` E_z (1 %: enough to keep every
