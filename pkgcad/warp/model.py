@@ -11,7 +11,7 @@ What each part is made of, mechanically:
 - the bump block (bumps in mold) and the ball block (balls in air): homogenised by the solder's volume fraction f
   (the truncated spheres over the block) as an array of separate columns along z, transversely isotropic
   (:meth:`PartMaterial.constants` derives every constant): the bump block by the rule of mixtures of solder and
-  mold (Voigt along the columns, Reuss across, Schapery's thermal strains); the ball block (air between the balls)
+  mold (Voigt along the columns, Halpin-Tsai across, Schapery's thermal strains); the ball block (air between the balls)
   carries f E_solder along the columns and next to nothing across them (1 % of that, no Poisson coupling), so it
   adds no bending stiffness to the substrate, and its thermal strain is the solder's. The board side of a BGA is
   read at the ball sites (:mod:`pkgcad.warp.run`), not over the block's whole bottom face.
@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -218,7 +218,12 @@ def build_model(lay: Layout, progress: Callable[[str], None] | None = None, arra
                      "through its thickness")
     notes.append("left out: the interface layer on the heat sink's second surface (micrometres thick; see "
                  "pkgcad/warp/model.py)")
-    return WarpModel(fem, parts, tuple(notes), full_layers(lay, parts))
+    model = WarpModel(fem, parts, tuple(notes), full_layers(lay, parts))
+    sites = model.board_sites()
+    if sites is not None:
+        model = replace(model, notes=(*model.notes, f"board side read at the {len(sites)} ball sites (the ball "
+                                      "tips), not over the whole bottom face"))
+    return model
 
 
 def full_layers(lay: Layout, parts: dict[str, PartMaterial]) -> tuple[tuple[str, float], ...]:
