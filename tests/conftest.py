@@ -325,6 +325,8 @@ LONG_RUNS: dict[str, float] = {
     "tests/test_install.py::test_sdist_holds_the_viewer_bundle_and_what_builds_it": 42,
     "tests/test_thermal_package.py::test_homogenised_arrays_match_every_bump_and_ball_within_3_percent_on_theta_jc"
     "[wirebond-bga]": 38,
+    "tests/test_warp.py::test_the_ball_block_gives_the_board_warpage_of_every_ball_in_full_detail_within_5_percent": 69,
+    "tests/test_mesh_convergence.py::test_bga_theta_jb_converges_from_coarse_to_normal": 40,
     "tests/test_sweep.py::test_grid_on_a_real_scheduler_matches_the_local_cluster": 29,
     "tests/test_geometry.py::test_large_models[wirebond-400-wires]": 28,
     "tests/test_warp.py::test_a_buffer_pad_loads_the_chip_less_than_the_heat_sink_bonded_straight_on": 25,
