@@ -312,6 +312,7 @@ LONG_RUNS: dict[str, float] = {
     # make test-slow
     "tests/test_readme.py::test_readme_command[pkgcad thermal --compare]": 291,
     "tests/test_thermal_package.py::test_theta_jc_changes_under_2_percent_from_normal_to_fine[flipchip-bga]": 175,
+    "tests/test_warp.py::test_warpage_changes_under_3_percent_from_normal_to_fine": 280,
     "tests/test_readme.py::test_readme_command[pkgcad sweep buffer-pad --grid heat_sink.thickness=0.2,0.3,0.5 "
     "--do build,warp,report]": 170,
     "tests/test_readme.py::test_readme_command[pkgcad thermal qfn --power 0.5 --mesh fine --set "
