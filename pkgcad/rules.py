@@ -110,6 +110,13 @@ def _wires(lay: Layout) -> None:
     if w.bend_radius > w.loop_height:
         raise InputError("wires.bend_radius", w.bend_radius,
                          f"must not exceed wires.loop_height ({_mm(w.loop_height)})")
+    if w.loop_height - w.bend_radius < MIN_FEATURE:  # the rise under the first bend: none is a zero-length edge
+        most = w.loop_height - MIN_FEATURE               # OCCT cannot sweep (a randomised run found it)
+        raise InputError("wires.bend_radius", w.bend_radius,
+                         f"must stay {_mm(MIN_FEATURE)} under wires.loop_height ({_mm(w.loop_height)}): the wire "
+                         "rises straight from its ball before the first bend",
+                         (f"lower wires.bend_radius to <= {_mm_down(most)} or r" if most >= w.diameter else "r")
+                         + f"aise wires.loop_height to >= {_mm_up(w.bend_radius + MIN_FEATURE)}")
     if w.bend_radius < w.diameter:
         raise InputError("wires.bend_radius", w.bend_radius, f"must be at least the wire diameter ({_mm(w.diameter)})")
     if spec.qfn:

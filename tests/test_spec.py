@@ -11,6 +11,7 @@ from conftest import TEMPLATES
 from pkgcad import rules
 from pkgcad.claims import claims_of_spec
 from pkgcad.errors import InputError
+from pkgcad.geometry import build_package
 from pkgcad.materials import INTERFACE_MATERIALS, Material, material
 from pkgcad.spec import PackageSpec
 from pkgcad.templates import (
@@ -508,6 +509,17 @@ def test_wire_rules() -> None:
     assert refused("wirebond-bga", "wires.pitch=0.03").key == "wires.pitch"
     assert refused("wirebond-bga", "wires.finger_width=0.08").key == "wires.finger_width"
     assert refused("wirebond-bga", "wires.span=0.25").key == "wires.span"
+
+
+
+def test_a_wire_needs_a_straight_rise_under_its_first_bend() -> None:
+    """loop_height equal to bend_radius (0.04 and the default 0.04) left the first straight zero long: OCCT could not
+    sweep the wire (StdFail_NotDone; found by the randomised run, seed 1913596611). Now refused in one line with
+    both fixes, each of which builds (0.04 - 0.002 = 0.038; 0.04 + 0.002 = 0.042)."""
+    err = refused("wirebond-bga", "wires.loop_height=0.04")
+    assert err.key == "wires.bend_radius" and "0.038 mm" in err.fix and "0.042 mm" in err.fix
+    for sets in (["wires.loop_height=0.04", "wires.bend_radius=0.038"], ["wires.loop_height=0.042"]):
+        build_package(load_layout("wirebond-bga", sets))
 
 
 def test_spec_error_fields() -> None:
