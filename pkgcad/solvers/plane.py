@@ -20,13 +20,19 @@ def sample_plane(
     tm: FemMesh, values: np.ndarray, axis: str, at: float, u: np.ndarray, z: np.ndarray, chunk: int = 100_000
 ) -> tuple[np.ndarray, np.ndarray]:
     """Values and part ids on the grid u x z (uniform) in the plane (axis 'y': points (u, at, z); 'x': (at, u, z)).
+    ``values`` (n,) gives a (nz, nu) image; (n, k), k fields sampled in one pass, a (nz, nu, k) one.
 
     Every tetrahedron crossing the plane tests the pixels of its own bounding box (barycentric coordinates), so
     small and large elements side by side are found alike.
     """
     p, t = tm.mesh.p, tm.mesh.t
     normal, along = (1, 0) if axis == "y" else (0, 1)
-    out = np.full((z.size, u.size), np.nan)
+    fields = values if values.ndim == 2 else values[:, None]
+    out = np.full((z.size, u.size, fields.shape[1]), np.nan)
+
+    def shaped(image: np.ndarray) -> np.ndarray:
+        return image if values.ndim == 2 else image[..., 0]
+
     part = np.full((z.size, u.size), -1)
     crossing = np.flatnonzero((p[normal, t].min(axis=0) <= at) & (p[normal, t].max(axis=0) >= at))
     du, dz = (u[-1] - u[0]) / max(u.size - 1, 1), (z[-1] - z[0]) / max(z.size - 1, 1)
@@ -39,7 +45,7 @@ def sample_plane(
     keep = (width > 0) & (height > 0)
     crossing, iu0, iz0, width, height = crossing[keep], iu0[keep], iz0[keep], width[keep], height[keep]
     if crossing.size == 0:
-        return out, part
+        return shaped(out), part
     corners = p[:, t[:, crossing]]  # (3, 4, m)
     edges = np.moveaxis(np.stack([corners[:, i, :] - corners[:, 0, :] for i in (1, 2, 3)], axis=1), -1, 0)
     det = np.linalg.det(edges)  # (m,); edges (m, 3 xyz, 3 edges)
@@ -48,7 +54,7 @@ def sample_plane(
     # on the plane the barycentric coordinates 1..3 are affine in (u, z): lam = gu u + gz z + g0 (3 numbers each)
     gu, gz = inverse[:, :, along], inverse[:, :, 2]
     g0 = inverse[:, :, normal] * at - np.einsum("mij,jm->mi", inverse, corners[:, 0, :])
-    nodal = values[t[:, crossing]].T  # (m, 4)
+    nodal = np.moveaxis(fields[t[:, crossing]], 0, 1)  # (m, 4, k)
     ids = tm.part_of_element[crossing]
     counts = width * height
     offsets = np.concatenate([[0], np.cumsum(counts)])
@@ -62,9 +68,9 @@ def sample_plane(
         hit = (lam >= -1e-9).all(axis=1) & (lam.sum(axis=1) <= 1.0 + 1e-9) & flat[elem]
         e, lam = elem[hit], lam[hit]
         v = nodal[e]
-        out[iz[hit], iu[hit]] = v[:, 0] + np.einsum("ri,ri->r", lam, v[:, 1:] - v[:, :1])
+        out[iz[hit], iu[hit]] = v[:, 0] + np.einsum("ri,rik->rk", lam, v[:, 1:] - v[:, :1])
         part[iz[hit], iu[hit]] = ids[e]
-    return out, part
+    return shaped(out), part
 
 
 def outline_parts(ax: object, part: np.ndarray, u: np.ndarray, z: np.ndarray, names: tuple[str, ...], *,
